@@ -1,0 +1,96 @@
+"""Parsing one cell: dates (JJ/MM/AAAA or AAAA-MM-JJ), amounts with a decimal comma, codes, IBANs.
+
+Each parser returns the typed value, or raises `BadValue` whose message is the reason shown to the
+operator in quarantine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_AMOUNT = re.compile(r"^-?\d+([,.]\d{1,2})?$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+class BadValue(ValueError):
+    """A cell that does not hold what its column needs."""
+
+
+def parse_date(text: str) -> dt.date:
+    m = _DATE_FR.match(text)
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = _DATE_ISO.match(text)
+        if not m:
+            raise BadValue("date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ")
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise BadValue("date inexistante") from None
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount in euros, decimal comma (a point is tolerated), spaces as thousands separators."""
+    compact = text.replace(" ", "").replace("\u202f", "").replace("€", "")
+    if not _AMOUNT.match(compact):
+        if re.match(r"^-?\d+[,.]\d{3,}$", compact):
+            raise BadValue("montant à plus de deux décimales")
+        raise BadValue("montant attendu (par exemple 1234,56)")
+    try:
+        return Decimal(compact.replace(",", ".")).quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
+        raise BadValue("montant attendu (par exemple 1234,56)") from None
+
+
+def parse_int(text: str) -> int:
+    if not re.match(r"^\d{1,9}$", text):
+        raise BadValue("nombre entier positif attendu")
+    return int(text)
+
+
+def parse_code(text: str) -> str:
+    """An identifier (establishment, payer, resident): letters, digits, '-' and '_' only.
+
+    Codes become parts of file names and payer accounts, so nothing else is let through.
+    """
+    if not _CODE.match(text):
+        raise BadValue("code attendu : lettres, chiffres, « - » ou « _ » (32 caractères au plus)")
+    return text.upper()
+
+
+def parse_siret(text: str) -> str:
+    compact = text.replace(" ", "")
+    if not (compact.isdigit() and len(compact) == 14):
+        raise BadValue("SIRET attendu : 14 chiffres")
+    return compact
+
+
+def parse_iban(text: str) -> str:
+    from schwifty import IBAN
+
+    try:
+        return str(IBAN(text))
+    except ValueError as exc:
+        raise BadValue(f"IBAN invalide ({exc})") from None
+
+
+def parse_choice(text: str, choices: tuple[str, ...]) -> str:
+    value = text.strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise BadValue(f"valeur non prévue, attendu : {', '.join(choices)}")
+
+
+def canonical_resident_id(text: str) -> str:
+    """Resident ids are compared without leading zeros that a spreadsheet may have dropped."""
+    stripped = text.strip().upper()
+    if stripped.isdigit():
+        return stripped.lstrip("0") or "0"
+    return stripped

@@ -1,0 +1,173 @@
+"""The warehouse: one DuckDB file, its versioned schema, and one transaction per unit of work.
+
+DuckDB allows one writer per file. Every unit of work takes an exclusive lock on a sidecar lock file
+first, so two processes (two runs, a run and the UI) wait for each other instead of failing on
+DuckDB's own lock; the OS releases the lock when a process dies, so a killed run never blocks the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import time
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SCHEMA_DIR = SQL_DIR / "schema"
+_MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse for longer than we were willing to wait."""
+
+
+class WarehouseTooNew(RuntimeError):
+    """The warehouse file was written by a newer version of Recettes."""
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of a query file under sql/, e.g. sql("ingest/activity_month.sql")."""
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, script) of every schema file, in order."""
+    found = []
+    for path in sorted(SCHEMA_DIR.glob("*.sql")):
+        m = _MIGRATION.match(path.name)
+        if not m:
+            raise RuntimeError(f"{path}: a schema file is named NNN_name.sql")
+        found.append((int(m.group(1)), m.group(2), path.read_text(encoding="utf-8")))
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"schema versions must run 1..n without gap, found {versions}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to date, one transaction per version; returns the version reached."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    known = migrations()
+    if current > len(known):
+        raise WarehouseTooNew(
+            f"l'entrepôt est au schéma {current}, cette version de Recettes ne connaît que {len(known)}"
+        )
+    for version, name, script in known[current:]:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(script)
+            con.execute(
+                "INSERT INTO schema_version VALUES ($v, $n, current_localtimestamp())",
+                {"v": version, "n": name},
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return len(known)
+
+
+class Warehouse:
+    """The DuckDB file at `path`, opened per unit of work under an exclusive inter-process lock."""
+
+    def __init__(self, path: Path | str, lock_timeout_s: float = 900.0):
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + self.lock_timeout_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseBusy(
+                            f"{self.path} : l'entrepôt est occupé par un autre traitement depuis "
+                            f"{self.lock_timeout_s:.0f} s ; réessayez quand il sera terminé"
+                        ) from None
+                    time.sleep(0.2)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A migrated connection, held under the lock, without an open transaction."""
+        with self._locked():
+            old = os.umask(0o077)  # warehouse files readable by their owner only
+            try:
+                con = duckdb.connect(str(self.path))
+            finally:
+                os.umask(old)
+            try:
+                migrate(con)
+                yield con
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed whole when the block ends, rolled back whole on any error."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[tuple]:
+    """Run the statements of sql/<name> in order with named parameters; returns the last one's rows."""
+    params = params or {}
+    rows: list[tuple] = []
+    for statement in _statements(sql(name)):
+        wanted = {p: params[p] for p in _PARAM.findall(statement)}
+        cursor = con.execute(statement, wanted) if wanted else con.execute(statement)
+        rows = cursor.fetchall() if cursor.description else []
+    return rows
+
+
+@cache
+def _statements(script: str) -> tuple[str, ...]:
+    body = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+    return tuple(s.strip() for s in body.split(";") if s.strip())
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
+    """Append a Polars frame to `table`, matching columns by name; returns the row count."""
+    if frame.height == 0:
+        return 0
+    con.register("_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {_identifier(table)} BY NAME SELECT * FROM _frame")  # noqa: S608
+    finally:
+        con.unregister("_frame")
+    return frame.height
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a table name: {name!r}")
+    return name

@@ -1,0 +1,66 @@
+"""Dagster assets of the ingest stage: the referential and each month's activity."""
+
+import datetime as dt
+
+import dagster as dg
+
+from assets.ingest.loading import load_activity, load_referential
+from pipelines.partitions import month_of, months
+from pipelines.resources import HomeResource, WarehouseResource
+
+POOL = "warehouse"  # every asset that writes the warehouse: one at a time, across runs
+
+def now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"duckdb", "csv"},
+    pool=POOL,
+    description="Référentiel : établissements, financeurs, usagers, séjours, prises en charge, tarifs, "
+    "contributions.",
+)
+def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Reads entrees/referentiel/*.csv (the seven files of CONTRACT.md) and replaces the referential
+    tables as one consistent set; an unchanged set is not read again. Rows with a bad value are set aside
+    in `quarantine` with file, line, column and reason; an absent or unreadable file keeps the previous
+    referential in place (control `referentiel_fichiers_lisibles`, blocking)."""
+    with warehouse.transaction() as con:
+        summary = load_referential(con, home.entrees, now())
+    return dg.MaterializeResult(
+        metadata={
+            "modifie": summary.changed,
+            "lignes": dg.MetadataValue.json(summary.rows),
+            "lignes_rejetees": summary.rejected,
+            "fichiers_illisibles": dg.MetadataValue.json(summary.unreadable),
+        }
+    )
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"duckdb", "csv"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[referential],
+    description="Journées d'activité du mois (présences et absences), par usager et établissement.",
+)
+def activity_days(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Reads entrees/activite/AAAA-MM/*.csv (long or grid form, UTF-8 or Windows-1252) and replaces the
+    month's rows of `activity_days`. Identical files are read once; unreadable files and bad rows go to
+    `quarantine`; an establishment with the same resident and day twice is held (DOMAIN.md B1)."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        summary = load_activity(con, home.entrees, month, now())
+    return dg.MaterializeResult(
+        metadata={
+            "mois": month,
+            "fichiers": summary.files,
+            "fichiers_en_double": summary.duplicates,
+            "fichiers_illisibles": len(summary.unreadable),
+            "journees": summary.days,
+            "journees_retenues_doublon": summary.held,
+            "lignes_rejetees": summary.rejected,
+        }
+    )

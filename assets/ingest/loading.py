@@ -1,0 +1,187 @@
+"""Loading the inputs into the warehouse: the referential (unpartitioned) and a month's activity.
+
+Plain functions over an open DuckDB connection, called inside the asset's single transaction.
+Every file is registered by content hash; identical content under two names is read once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from assets.common.csvfile import MAX_BYTES, Reject, UnreadableFile, sha256_of
+from assets.common.fields import canonical_resident_id
+from assets.common.warehouse import insert_frame, run_sql
+from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
+from assets.ingest.referential import SPECS, parse_referential
+
+QUARANTINE_SCHEMA = {
+    "scope": pl.String, "month": pl.String, "path": pl.String, "line": pl.Int32, "column_name": pl.String,
+    "value": pl.String, "reason": pl.String, "kept": pl.Boolean, "recorded_at": pl.Datetime("us"),
+}
+
+
+def quarantine_frame(rejects: list[Reject], scope: str, month: str | None, now: dt.datetime) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(scope, month, r.path, r.line, r.column, r.value, r.reason, r.kept, now) for r in rejects],
+        schema=QUARANTINE_SCHEMA, orient="row",
+    )
+
+
+def _read(path: Path) -> bytes:
+    if path.stat().st_size > MAX_BYTES:
+        raise UnreadableFile(f"{path.name} : fichier de {path.stat().st_size} octets, trop volumineux")
+    return path.read_bytes()
+
+
+@dataclass
+class ReferentialSummary:
+    changed: bool
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows loaded
+    rejected: int = 0
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary:
+    """Load entrees/referentiel/*.csv as one consistent set; unchanged files are not read again.
+
+    When a file is absent or unreadable, the previous referential stays in place whole and the
+    problem is recorded in `referential_files` (the control `referentiel_fichiers_lisibles` blocks).
+    """
+    folder = entrees / "referentiel"
+    contents: dict[str, bytes | None] = {}
+    errors: dict[str, str] = {}
+    for spec in SPECS:
+        path = folder / spec.file
+        try:
+            contents[spec.file] = _read(path) if path.is_file() else None
+        except (OSError, UnreadableFile) as exc:
+            contents[spec.file] = None
+            errors[spec.file] = f"referentiel/{spec.file} : illisible ({exc})"
+    hashes = {f: sha256_of(b) for f, b in contents.items() if b is not None}
+    previous = dict(run_sql(con, "ingest/referential_unchanged.sql"))
+    if not errors and len(hashes) == len(SPECS) and previous == hashes:
+        con.execute("UPDATE referential_files SET status = 'inchange', loaded_at = $now", {"now": now})
+        return ReferentialSummary(changed=False)
+
+    parsed = parse_referential(contents)
+    parsed.unreadable.update(errors)
+    con.execute("DELETE FROM referential_files")
+    for spec in SPECS:
+        data = contents.get(spec.file)
+        error = parsed.unreadable.get(spec.file)
+        if data is None and spec.file not in errors:
+            status = "absent"
+        elif error:
+            status = "illisible"
+        else:  # readable, but loaded only when the other six are too
+            status = "non_charge" if parsed.unreadable else "charge"
+        if data is not None:
+            run_sql(con, "ingest/register_file.sql", {
+                "sha256": hashes[spec.file], "path": f"referentiel/{spec.file}", "kind": "referentiel",
+                "month": None, "size_bytes": len(data), "status": "illisible" if error else "lu",
+                "same_as": None, "encoding": parsed.encodings.get(spec.file),
+                "rows_read": parsed.rows_read.get(spec.file), "rows_rejected": parsed.rows_rejected.get(spec.file),
+                "error": error, "now": now,
+            })
+        con.execute(
+            "INSERT INTO referential_files VALUES ($file, $path, $sha, $status, $error, $read, $rejected, $now)",
+            {"file": spec.file, "path": f"referentiel/{spec.file}", "sha": hashes.get(spec.file),
+             "status": status,
+             "error": error, "read": parsed.rows_read.get(spec.file),
+             "rejected": parsed.rows_rejected.get(spec.file), "now": now},
+        )
+    if parsed.unreadable:
+        return ReferentialSummary(changed=False, unreadable=dict(parsed.unreadable))
+    summary = ReferentialSummary(changed=True, rejected=len(parsed.rejects))
+    for spec in SPECS:
+        con.execute(f"DELETE FROM {spec.table}")  # noqa: S608 - table names come from SPECS
+        summary.rows[spec.table] = insert_frame(con, spec.table, parsed.frames[spec.table])
+    con.execute("DELETE FROM quarantine WHERE scope = 'referentiel'")
+    insert_frame(con, "quarantine", quarantine_frame(parsed.rejects, "referentiel", None, now))
+    return summary
+
+
+@dataclass
+class ActivitySummary:
+    month: str
+    files: int = 0
+    duplicates: int = 0  # files whose content repeats another file's
+    unreadable: dict[str, str] = field(default_factory=dict)
+    days: int = 0
+    held: int = 0
+    rejected: int = 0
+
+
+def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
+    """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/."""
+    folder = entrees / "activite" / month
+    summary = ActivitySummary(month=month)
+    run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
+    frames: list[pl.DataFrame] = []
+    rejects: list[Reject] = []
+    seen: dict[str, str] = {}
+    files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() == ".csv") if folder.is_dir() else []
+    for path in files:
+        name = f"activite/{month}/{path.name}"
+        summary.files += 1
+        record = {"sha256": None, "path": name, "kind": "activite", "month": month, "size_bytes": 0,
+                  "status": "lu", "same_as": None, "encoding": None, "rows_read": None,
+                  "rows_rejected": None, "error": None, "form": None, "now": now}
+        try:
+            data = _read(path)
+            record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
+            if record["sha256"] in seen:
+                record.update(status="doublon", same_as=seen[record["sha256"]])
+                summary.duplicates += 1
+            else:
+                seen[record["sha256"]] = name
+                parsed = parse_activity(data, name, month)
+                record.update(form=parsed.form, encoding=parsed.encoding)
+                frame = pl.DataFrame(parsed.rows, schema=ROW_SCHEMA, orient="row").with_columns(
+                    pl.lit(name).alias("source_path"))
+                frames.append(frame)
+                rejects.extend(parsed.rejects)
+                record.update(rows_read=parsed.days_read, rows_rejected=len(parsed.rejects))
+        except (OSError, UnreadableFile) as exc:
+            message = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc})"
+            record.update(status="illisible", error=message, sha256=record["sha256"] or "-")
+            summary.unreadable[name] = message
+            rejects.append(Reject(name, None, None, None, message))
+        run_sql(con, "ingest/register_file.sql", record)
+        con.execute(
+            "INSERT INTO activity_files VALUES ($month, $path, $sha256, $form, $encoding, $status, $same_as, "
+            "$error, $rows_read, $rows_rejected)",
+            {k: record[k] for k in ("month", "path", "sha256", "form", "encoding", "status", "same_as",
+                                    "error", "rows_read", "rows_rejected")},
+        )
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
+    establishments: set[str] = set()
+    residents: dict[str, str] = {}
+    for kind, key in run_sql(con, "ingest/known_keys.sql"):
+        if kind == "establishment":
+            establishments.add(key)
+        else:
+            residents[canonical_resident_id(key)] = key
+    rows, unknown = validate_activity(rows, establishments, residents)
+    rejects.extend(unknown)
+    # a file's rejected count includes rows that name an unknown establishment or resident
+    for path, count in _count_by_path(unknown).items():
+        con.execute("UPDATE activity_files SET rows_rejected = rows_rejected + $n WHERE month = $m AND path = $p",
+                    {"n": count, "m": month, "p": path})
+    rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
+    summary.days = insert_frame(con, "activity_days", rows)
+    summary.held = int(rows["held"].sum()) if rows.height else 0
+    summary.rejected = len(rejects)
+    insert_frame(con, "quarantine", quarantine_frame(rejects, "activite", month, now))
+    return summary
+
+
+def _count_by_path(rejects: list[Reject]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in rejects:
+        counts[r.path] = counts.get(r.path, 0) + 1
+    return counts

@@ -1,0 +1,67 @@
+"""Controls (DOMAIN.md "Controls and reconciliations"): their outcome, their record in the warehouse,
+and the month's `controles/controles.csv`.
+
+A control's function returns a `ControlOutcome`; the Dagster check that runs it records the outcome
+(latest result per month and control) and rewrites the month's controls file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assets.common.outputs import write_csv
+
+ERROR = "erreur"
+WARNING = "avertissement"
+ALL_MONTHS = "*"  # controls of the referential hold for every month
+
+
+@dataclass(frozen=True)
+class ControlOutcome:
+    control: str
+    stage: str
+    severity: str  # erreur or avertissement
+    passed: bool
+    value: int | str
+    detail: str
+    examples: list[dict] = field(default_factory=list)  # a few rows explaining a failure, no names
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.passed else "echec"
+
+
+def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO control_results VALUES ($month, $control, $stage, $severity, $status, "
+        "$value, $detail, $now)",
+        {"month": month, "control": outcome.control, "stage": outcome.stage, "severity": outcome.severity,
+         "status": outcome.status, "value": str(outcome.value), "detail": outcome.detail, "now": now},
+    )
+
+
+CONTROLS_HEADER = ("controle", "severite", "statut", "valeur", "detail")
+
+
+def month_controls(con, month: str) -> list[tuple]:
+    """The controls of a month: its own, and the referential's (which hold for every month)."""
+    return con.execute(
+        "SELECT control, severity, status, value, detail FROM control_results "
+        "WHERE month = $month OR (month = $all AND control NOT IN "
+        "  (SELECT control FROM control_results WHERE month = $month)) "
+        "ORDER BY CASE stage WHEN 'referentiel' THEN 0 WHEN 'ingest' THEN 1 ELSE 2 END, control",
+        {"month": month, "all": ALL_MONTHS},
+    ).fetchall()
+
+
+def write_month_controls(con, sorties: Path, month: str) -> Path:
+    target = sorties / month / "controles" / "controles.csv"
+    write_csv(target, CONTROLS_HEADER, month_controls(con, month))
+    return target
+
+
+def failed_errors(con, month: str) -> list[tuple[str, str]]:
+    """(control, detail) of the error-level controls that fail for `month`."""
+    return [(c, d) for c, sev, status, _, d in month_controls(con, month) if sev == ERROR and status == "echec"]

@@ -1,0 +1,245 @@
+"""The `recettes` command (CONTRACT.md "Running it").
+
+    recettes demo                      create the demo association and close every month of it
+    recettes generate --scale demo     write the demo's inputs without running anything
+    recettes run --month 2025-03       close one month through the Dagster asset graph
+    recettes ui                        open the Dagster UI on the same data folder
+
+`--home` (or RECETTES_HOME, default ./var) is the data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+DAGSTER_YAML = """\
+# Dagster instance of this data folder (written by `recettes`; edit freely, it is not overwritten).
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1   # the warehouse pool: one writer at a time, across runs and backfills
+"""
+DATE_TAG = "recettes/date_emission"
+
+
+def _home(args) -> Path:
+    home = Path(args.home or os.environ.get("RECETTES_HOME", "var")).resolve()
+    os.environ["RECETTES_HOME"] = str(home)
+    return home
+
+
+def prepare_instance(home: Path) -> Path:
+    """DAGSTER_HOME defaults to RECETTES_HOME/dagster, so that run history lives with the data."""
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    return dagster_home
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"mois attendu au format AAAA-MM, lu : {text!r}")
+    return text
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ, lu : {text!r}") from None
+
+
+class MonthResult:
+    def __init__(self, month: str, success: bool, failed_controls: list[tuple[str, str]], errors: list[str],
+                 summary: list[str], seconds: float):
+        self.month, self.success, self.failed_controls = month, success, failed_controls
+        self.errors, self.summary, self.seconds = errors, summary, seconds
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed_controls:
+            return 1
+        return 0 if self.success else 2
+
+
+def close_month(home: Path, month: str, issue_date: dt.date | None = None, instance=None) -> MonthResult:
+    """Materialize the month's assets and checks through the Dagster job, as the UI does."""
+    import dagster as dg
+
+    from pipelines.definitions import build
+    from pipelines.jobs import CLOSE_MONTH
+    from pipelines.partitions import partition_of
+
+    started = time.monotonic()
+    prepare_instance(home)
+    defs = build(str(home))
+    job = defs.resolve_job_def(CLOSE_MONTH)
+    own_instance = instance is None
+    instance = instance or dg.DagsterInstance.get()
+    try:
+        result = job.execute_in_process(
+            partition_key=partition_of(month),
+            instance=instance,
+            raise_on_error=False,
+            tags={DATE_TAG: (issue_date or dt.date.today()).isoformat()},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    finally:
+        if own_instance:
+            instance.dispose()
+    errors = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_key and "controls" not in event.step_key:
+            error = event.event_specific_data.error
+            errors.append(f"{event.step_key} : {error.message.strip() if error else 'échec'}")
+    failed, summary = _month_report(home, month)
+    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started)
+
+
+def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
+    from assets.common.warehouse import Warehouse, run_sql
+    from checks.controls import failed_errors, month_controls
+
+    with Warehouse(home / "entrepot.duckdb").connect() as con:
+        files, days, held = run_sql(con, "ingest/month_summary.sql", {"month": month})[0]
+        rejected = con.execute(
+            "SELECT count(*) FROM quarantine WHERE scope = 'activite' AND month = $m", {"m": month}
+        ).fetchone()[0]
+        controls = month_controls(con, month)
+        failed = failed_errors(con, month)
+    warnings = [c for c, sev, status, _, _ in controls if status == "echec" and sev != "erreur"]
+    summary = [
+        f"activité : {files} fichier(s), {days} journée(s) dont {held} retenue(s), {rejected} ligne(s) écartée(s)",
+        f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
+        f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
+    ]
+    return failed, summary
+
+
+def _print_result(r: MonthResult) -> None:
+    state = "clôturé" if r.exit_code == 0 else "BLOQUÉ" if r.exit_code == 1 else "ÉCHEC"
+    print(f"{r.month} : {state} en {r.seconds:.1f} s")
+    for line in r.summary:
+        print(f"  {line}")
+    for control, detail in r.failed_controls:
+        print(f"  contrôle bloquant en échec : {control} — {detail}")
+    for error in r.errors:
+        print(f"  erreur : {error}")
+
+
+def cmd_run(args) -> int:
+    home = _home(args)
+    result = close_month(home, args.month, args.date_emission)
+    _print_result(result)
+    if result.exit_code:
+        print(f"  détail : {home / 'sorties' / args.month / 'controles' / 'controles.csv'}")
+    return result.exit_code
+
+
+def cmd_generate(args) -> int:
+    from demo.generator import generate, write_all
+
+    home = _home(args)
+    data = generate(args.scale, args.seed)
+    write_all(home, data)
+    print(f"Données « {args.scale} » (graine {args.seed}) écrites dans {home} : "
+          f"{len(data.referential['usagers.csv'])} usagers, {len(data.months)} mois "
+          f"({data.months[0]} à {data.months[-1]}).")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import dagster as dg
+
+    from demo.generator import close_date, generate, write_activity, write_referential, write_settings
+
+    home = _home(args)
+    data = generate(args.scale, args.seed)
+    months = data.months[: args.mois] if args.mois else data.months
+    print(f"Association de démonstration dans {home} : {len(data.referential['usagers.csv'])} usagers, "
+          f"clôture de {len(months)} mois ({months[0]} à {months[-1]}).")
+    for line in data.story:
+        print(f"  · {line}")
+    write_settings(home, data)
+    prepare_instance(home)
+    blocked = []
+    with dg.DagsterInstance.get() as instance:
+        for month in months:
+            # the referential as the cell knew it when it closed the month, then the month's extracts
+            write_referential(home, data, close_date(month))
+            write_activity(home, month, data.activity[month])
+            result = close_month(home, month, close_date(month), instance=instance)
+            _print_result(result)
+            if result.exit_code == 1 and month in data.corrections:
+                print("  → l'établissement renvoie un extrait corrigé ; nouvelle clôture du mois")
+                write_activity(home, month, data.corrections[month])
+                result = close_month(home, month, close_date(month), instance=instance)
+                _print_result(result)
+            if result.exit_code:
+                blocked.append(month)
+    print(f"Sorties : {home / 'sorties'}")
+    if blocked:
+        print(f"Mois non clôturés : {', '.join(blocked)}")
+        return 1
+    return 0
+
+
+def cmd_ui(args) -> int:
+    home = _home(args)
+    prepare_instance(home)
+    root = Path(__file__).resolve().parents[1]
+    os.chdir(root)
+    os.execvp("dagster", ["dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)])
+    return 0  # pragma: no cover
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recettes", description="Facturation et recouvrement des ESSMS.")
+    p.add_argument("--home", help="dossier de données (défaut : $RECETTES_HOME ou ./var)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="crée l'association de démonstration et clôture tous ses mois")
+    demo.add_argument("--scale", choices=("demo", "large"), default="demo")
+    demo.add_argument("--seed", type=int, default=66)
+    demo.add_argument("--mois", type=int, default=0, help="ne clôturer que les N premiers mois")
+    demo.set_defaults(func=cmd_demo)
+
+    gen = sub.add_parser("generate", help="écrit les données de démonstration sans rien exécuter")
+    gen.add_argument("--scale", choices=("demo", "large"), default="demo")
+    gen.add_argument("--seed", type=int, default=66)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="clôture un mois")
+    run.add_argument("--month", required=True, type=_month)
+    run.add_argument("--date-emission", type=_date, default=None, help="date d'émission (défaut : aujourd'hui)")
+    run.set_defaults(func=cmd_run)
+
+    ui = sub.add_parser("ui", help="ouvre l'interface Dagster sur ce dossier de données")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assets.common.settings import SettingsError
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"Paramétrage invalide :\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Resources: where the data folder is, the warehouse in it, and the settings file.
+
+RECETTES_HOME (default ./var) is read when the definitions load; `recettes --home` sets it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets.common.settings import Settings, load_settings
+from assets.common.warehouse import Warehouse
+
+
+def default_home() -> str:
+    return str(Path(os.environ.get("RECETTES_HOME", "var")).resolve())
+
+
+class HomeResource(dg.ConfigurableResource):
+    """The data folder RECETTES_HOME and its parts (CONTRACT.md "The data folder")."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def entrees(self) -> Path:
+        return self.root / "entrees"
+
+    @property
+    def sorties(self) -> Path:
+        return self.root / "sorties"
+
+    def settings(self) -> Settings:
+        return load_settings(self.root / "parametrage.yaml")
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse (an embedded DuckDB file by default). Every asset and check that touches it goes
+    through `transaction()`: one transaction per materialization, under an inter-process lock."""
+
+    path: str
+    lock_timeout_s: float = 900.0
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.path, self.lock_timeout_s)
+
+    def transaction(self):
+        return self.get().transaction()
+
+
+def resources(home: str | None = None) -> dict[str, dg.ConfigurableResource]:
+    root = home or default_home()
+    return {
+        "home": HomeResource(path=root),
+        "warehouse": WarehouseResource(path=str(Path(root) / "entrepot.duckdb")),
+    }
