@@ -36,13 +36,16 @@ def _examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
 def control_referential_files(con) -> ControlOutcome:
     bad = con.execute(
         "SELECT file, status, coalesce(error, file || ' : ' || status) FROM referential_files "
-        "WHERE status NOT IN ('charge', 'inchange') ORDER BY file"
+        "WHERE status IN ('absent', 'illisible') ORDER BY file"
     ).fetchall()
-    missing_load = not con.execute("SELECT count(*) FROM referential_files").fetchone()[0]
-    detail = " ; ".join(msg for _, status, msg in bad if status != "non_charge") or (
-        "référentiel jamais chargé" if missing_load else "les sept fichiers sont lus")
-    return ControlOutcome("referentiel_fichiers_lisibles", REFERENTIAL, ERROR, not bad and not missing_load,
+    never_loaded = not con.execute("SELECT count(*) FROM referential_files").fetchone()[0]
+    if bad:
+        detail = " ; ".join(msg for _, _, msg in bad) + " — le référentiel précédent reste en place"
+    else:
+        detail = "référentiel jamais chargé" if never_loaded else "les sept fichiers sont lus"
+    return ControlOutcome("referentiel_fichiers_lisibles", REFERENTIAL, ERROR, not bad and not never_loaded,
                           len(bad), detail, [{"fichier": f, "statut": s} for f, s, _ in bad])
+
 
 def control_quarantine(con, scope: str, month: str | None, name: str, stage: str) -> ControlOutcome:
     rows = run_sql(con, "checks/quarantine_summary.sql", {"scope": scope, "month": month or ""})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +83,12 @@ def normalise_header(name: str) -> str:
     return name.strip().strip("\ufeff").strip().lower()
 
 
+_DATA_CELL = re.compile(r"^(\d+([,.]\d+)?|\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})$")
+
+
 def _looks_like_data(cells: list[str]) -> bool:
-    first = cells[0].strip() if cells else ""
-    return bool(first) and (first[0].isdigit() or first[:1] in "-+")
+    """A first line holding numbers or dates is data, not a header."""
+    return any(_DATA_CELL.match(c.strip()) for c in cells)
 
 
 def parse_csv_text(

@@ -71,13 +71,33 @@ def parse_siret(text: str) -> str:
     return compact
 
 
-def parse_iban(text: str) -> str:
+_IBAN_PROBLEMS = {
+    "InvalidLength": "longueur incorrecte",
+    "InvalidChecksumDigits": "clé de contrôle fausse",
+    "InvalidBBANChecksum": "clé RIB fausse",
+    "InvalidCountryCode": "code pays inconnu",
+    "InvalidStructure": "caractères ou structure incorrects",
+}
+
+
+def iban_problem(text: str) -> str | None:
+    """None for a valid IBAN, else what is wrong with it (schwifty does the checking)."""
     from schwifty import IBAN
 
     try:
-        return str(IBAN(text))
+        IBAN(text)
     except ValueError as exc:
-        raise BadValue(f"IBAN invalide ({exc})") from None
+        return _IBAN_PROBLEMS.get(type(exc).__name__, "invalide")
+    return None
+
+
+def parse_iban(text: str) -> str:
+    from schwifty import IBAN
+
+    problem = iban_problem(text)
+    if problem:
+        raise BadValue(f"IBAN invalide : {problem}")
+    return str(IBAN(text))
 
 
 def parse_choice(text: str, choices: tuple[str, ...]) -> str:

@@ -47,12 +47,12 @@ class Association(_Model):
     @field_validator("iban")
     @classmethod
     def _iban(cls, v: str) -> str:
-        from schwifty import IBAN
+        from assets.common.fields import BadValue, parse_iban
 
         try:
-            return str(IBAN(v))
-        except ValueError as exc:
-            raise ValueError(f"IBAN invalide ({exc})") from None
+            return parse_iban(v)
+        except BadValue as exc:
+            raise ValueError(str(exc)) from None
 
 
 class FjhPeriod(_Model):

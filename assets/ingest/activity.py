@@ -85,16 +85,18 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
 
     grid = [(c, int(_GRID_COLUMN.match(c).group(1))) for c in table.columns if _GRID_COLUMN.match(c)]
     for line, cells in table.rows:
-        try:
-            etab = parse_code(cells["code_etablissement"])
-        except BadValue as exc:
-            result.rejects.append(Reject(name, line, "code_etablissement", cells["code_etablissement"], str(exc)))
+        keys = []
+        for column in ("code_etablissement", "id_usager"):
+            try:
+                if not cells[column]:
+                    raise BadValue("valeur obligatoire absente")
+                keys.append(parse_code(cells[column]))
+            except BadValue as exc:
+                result.rejects.append(Reject(name, line, column, cells[column], str(exc)))
+                break
+        if len(keys) < 2:
             continue
-        try:
-            resident = parse_code(cells["id_usager"])
-        except BadValue as exc:
-            result.rejects.append(Reject(name, line, "id_usager", cells["id_usager"], str(exc)))
-            continue
+        etab, resident = keys
         if form == "long":
             cells_of_row = [("date", cells["date"], cells["code"])]
         else:

@@ -1,0 +1,39 @@
+# Recettes — the two set-up commands of the README:
+#   make demo   installs everything, creates the demo association in ./var and closes every month
+#   make test   installs everything and runs the test suite
+# uv is installed from PyPI when the machine lacks it; system libraries come from apt-get.
+
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+export RECETTES_HOME ?= $(CURDIR)/var
+
+.PHONY: demo test ui install system uv lint bench
+
+demo: install
+	$(UV) run recettes demo
+
+test: install
+	$(UV) run pytest -n 2
+
+ui: install
+	$(UV) run recettes ui
+
+lint: install
+	$(UV) run ruff check .
+
+install: system uv
+	$(UV) sync --frozen
+
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+
+# System libraries for the documents (Pango/HarfBuzz for WeasyPrint) and poppler for the PDF tests;
+# installed only when missing (as root, or through sudo).
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi

@@ -1,0 +1,96 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from assets.common.settings import SettingsError, load_settings, parse_settings
+
+ASSOCIATION = """association:
+  nom: Association test
+  siret: "12345678901234"
+  adresse: 1 rue du Test, 66000 Perpignan
+  iban: FR7630006000011234567890189
+  bic: AGRIFRPP
+"""
+
+
+def test_defaults_of_the_contract():
+    s = parse_settings(ASSOCIATION)
+    assert s.mention_tva == "TVA non applicable – article 261-7-1°-b du CGI"
+    assert s.fjh_on(dt.date(2026, 2, 28)) == Decimal("20.00")
+    assert s.fjh_on(dt.date(2026, 3, 1)) == Decimal("23.00")
+    assert s.regularisation_mois == 24
+    assert s.fec.separateur == "|" and s.fec.encodage == "iso-8859-15"
+    assert s.alertes.smtp is None and s.alertes.destinataires == []
+    dep = s.absence_policy("departement")
+    assert [(t.jusqu_a, t.base) for t in dep.hospitalisation] == [(3, "plein"), (None, "moins_fjh")]
+    assert [(t.jusqu_a, t.base) for t in dep.convenance] == [(3, "plein"), (35, "moins_fjh"), (None, "zero")]
+    am = s.absence_policy("assurance_maladie")
+    assert [(t.jusqu_a, t.base) for t in am.convenance] == [(35, "plein"), (None, "zero")]
+    assert [(t.jusqu_a, t.base) for t in s.absence_policy("usager").convenance] == [(None, "plein")]
+    assert [lv.code for lv in s.relances.usager.niveaux] == ["relance1", "relance2", "mise_en_demeure"]
+    assert [lv.delai_jours for lv in s.relances.departement.niveaux] == [15, 30]
+
+
+def test_a_payer_code_can_have_its_own_absence_policy():
+    s = parse_settings(ASSOCIATION + """absences:
+  D11:
+    hospitalisation: [{jusqu_a: 5, base: plein}, {base: moins_fjh}]
+    convenance: [{base: zero}]
+""")
+    assert s.absence_policy("departement", "D11").hospitalisation[0].jusqu_a == 5
+    assert s.absence_policy("departement", "D66").hospitalisation[0].jusqu_a == 3
+
+
+def test_fjh_before_the_first_period_is_an_error():
+    s = parse_settings(ASSOCIATION)
+    with pytest.raises(ValueError, match="aucun forfait journalier n'est défini pour le 31/12/2017"):
+        s.fjh_on(dt.date(2017, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mention_tva: x\n",
+         "parametrage.yaml : clé « association » : clé obligatoire absente"),
+        (ASSOCIATION + "regularisaton_mois: 12\n",
+         "parametrage.yaml : clé « regularisaton_mois » : clé inconnue (faute de frappe ?) (lu : 12)"),
+        (ASSOCIATION + "regularisation_mois: douze\n",
+         "parametrage.yaml : clé « regularisation_mois » : nombre entier attendu (lu : 'douze')"),
+        (ASSOCIATION + "fjh: [{depuis: 2018-01-01, montant: \"20.001\"}]\n",
+         "parametrage.yaml : clé « fjh.0.montant » : deux décimales au plus (lu : '20.001')"),
+        (ASSOCIATION + "fjh: [{depuis: 2026-03-01, montant: \"23.00\"}, {depuis: 2018-01-01, montant: \"20\"}]\n",
+         "parametrage.yaml : clé « fjh » : les dates « depuis » doivent être strictement croissantes"),
+        (ASSOCIATION + "fec: {separateur: \";\"}\n",
+         "parametrage.yaml : clé « fec.separateur » : valeur non prévue, attendu : '|' or '\\t' (lu : ';')"),
+        (ASSOCIATION + "absences: {departement: {hospitalisation: [{base: plein}], convenance: [{base: demi}]}}\n",
+         "parametrage.yaml : clé « absences.departement.convenance.0.base » : valeur non prévue, "
+         "attendu : 'plein', 'moins_fjh' or 'zero' (lu : 'demi')"),
+        (ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
+         "canaux: [recommande]}]}}\n",
+         "parametrage.yaml : clé « relances » : departement : un payeur public ne reçoit jamais "
+         "de mise en demeure"),
+        ("association: [\n", "parametrage.yaml, ligne 2, colonne 1 : YAML illisible"),
+        ("- a\n- b\n", "parametrage.yaml : un dictionnaire de clés est attendu à la racine"),
+    ],
+)
+def test_errors_name_the_key_and_the_problem(text, message):
+    with pytest.raises(SettingsError) as err:
+        parse_settings(text)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_bad_siret_and_iban_of_the_association():
+    text = ASSOCIATION.replace("12345678901234", "1234").replace("FR7630006000011234567890189",
+                                                                 "FR7630006000011234567890188")
+    with pytest.raises(SettingsError) as err:
+        parse_settings(text)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "parametrage.yaml : clé « association.siret » : un SIRET a 14 chiffres (lu : '1234')"
+    assert lines[1] == ("parametrage.yaml : clé « association.iban » : IBAN invalide : clé de contrôle fausse "
+                        "(lu : 'FR7630006000011234567890188')")
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(SettingsError, match="parametrage.yaml : fichier de paramétrage introuvable"):
+        load_settings(tmp_path / "parametrage.yaml")
