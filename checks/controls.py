@@ -37,8 +37,16 @@ def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
     con.execute(
         "INSERT OR REPLACE INTO control_results VALUES ($month, $control, $stage, $severity, $status, "
         "$value, $detail, $now)",
-        {"month": month, "control": outcome.control, "stage": outcome.stage, "severity": outcome.severity,
-         "status": outcome.status, "value": str(outcome.value), "detail": outcome.detail, "now": now},
+        {
+            "month": month,
+            "control": outcome.control,
+            "stage": outcome.stage,
+            "severity": outcome.severity,
+            "status": outcome.status,
+            "value": str(outcome.value),
+            "detail": outcome.detail,
+            "now": now,
+        },
     )
 
 

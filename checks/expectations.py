@@ -59,8 +59,9 @@ def validate(frame: pl.DataFrame, expectations: list[Expectation], examples: int
         index = r.expectation_config.meta["position"]
         found = r.result or {}
         rows = [int(i) for i in (found.get("unexpected_index_list") or [])][:examples]
-        results[index] = ExpectationResult(expectations[index], bool(r.success),
-                                           int(found.get("unexpected_count") or 0), rows)
+        results[index] = ExpectationResult(
+            expectations[index], bool(r.success), int(found.get("unexpected_count") or 0), rows
+        )
     return results
 
 

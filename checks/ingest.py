@@ -22,16 +22,22 @@ from pipelines.resources import HomeResource, WarehouseResource
 REFERENTIAL = "referentiel"
 INGEST = "ingest"
 
+
 def _rows(con, name: str, params: dict | None = None) -> pl.DataFrame:
     from assets.common.warehouse import sql
 
     return con.sql(sql(name), params=params or {}).pl() if params else con.sql(sql(name)).pl()
 
+
 def _examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
-    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
-            for row in frame.head(limit).to_dicts()]
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+        for row in frame.head(limit).to_dicts()
+    ]
+
 
 # --- the referential --------------------------------------------------------------------------------
+
 
 def control_referential_files(con) -> ControlOutcome:
     bad = con.execute(
@@ -43,48 +49,68 @@ def control_referential_files(con) -> ControlOutcome:
         detail = " ; ".join(msg for _, _, msg in bad) + " — le référentiel précédent reste en place"
     else:
         detail = "référentiel jamais chargé" if never_loaded else "les sept fichiers sont lus"
-    return ControlOutcome("referentiel_fichiers_lisibles", REFERENTIAL, ERROR, not bad and not never_loaded,
-                          len(bad), detail, [{"fichier": f, "statut": s} for f, s, _ in bad])
+    return ControlOutcome(
+        "referentiel_fichiers_lisibles",
+        REFERENTIAL,
+        ERROR,
+        not bad and not never_loaded,
+        len(bad),
+        detail,
+        [{"fichier": f, "statut": s} for f, s, _ in bad],
+    )
 
 
 def control_quarantine(con, scope: str, month: str | None, name: str, stage: str) -> ControlOutcome:
     rows = run_sql(con, "checks/quarantine_summary.sql", {"scope": scope, "month": month or ""})
     set_aside = sum(1 for r in rows if not r[4])
     kept = len(rows) - set_aside
-    detail = (f"{set_aside} ligne(s) écartée(s), {kept} valeur(s) ignorée(s) sur des lignes conservées"
-              if rows else "aucune ligne écartée")
+    detail = (
+        f"{set_aside} ligne(s) écartée(s), {kept} valeur(s) ignorée(s) sur des lignes conservées"
+        if rows
+        else "aucune ligne écartée"
+    )
     examples = [{"fichier": p, "ligne": line, "colonne": c, "motif": reason} for p, line, c, reason, _ in rows[:5]]
     return ControlOutcome(name, stage, WARNING, not rows, len(rows), detail, examples)
+
 
 def control_referential_keys(con) -> ControlOutcome:
     failures = []
     count = 0
-    for table, column, label in (("establishments", "code", "code_etablissement"),
-                                 ("payers", "code", "code_financeur"), ("residents", "id", "id_usager")):
+    for table, column, label in (
+        ("establishments", "code", "code_etablissement"),
+        ("payers", "code", "code_financeur"),
+        ("residents", "id", "id_usager"),
+    ):
         frame = con.sql(f"SELECT {column}, src_line FROM {table} ORDER BY src_line").pl()  # noqa: S608
         (result,) = validate(frame, [Expectation("ExpectColumnValuesToBeUnique", {"column": column})])
         if not result.success:
             count += result.unexpected_count
             for i in result.unexpected_rows:
-                failures.append({"table": table, "colonne": label, "valeur": frame[column][i],
-                                 "ligne": frame["src_line"][i]})
-    detail = (f"{count} ligne(s) partagent un identifiant" if count else "identifiants uniques")
-    return ControlOutcome("referentiel_identifiants_uniques", REFERENTIAL, ERROR, count == 0, count, detail,
-                          failures[:5])
+                failures.append(
+                    {"table": table, "colonne": label, "valeur": frame[column][i], "ligne": frame["src_line"][i]}
+                )
+    detail = f"{count} ligne(s) partagent un identifiant" if count else "identifiants uniques"
+    return ControlOutcome(
+        "referentiel_identifiants_uniques", REFERENTIAL, ERROR, count == 0, count, detail, failures[:5]
+    )
+
 
 def _overlap(con, name: str, query: str, what: str) -> ControlOutcome:
     frame = _rows(con, query)
     detail = f"{frame.height} chevauchement(s) de {what}" if frame.height else f"aucun chevauchement de {what}"
     return ControlOutcome(name, REFERENTIAL, ERROR, frame.is_empty(), frame.height, detail, _examples(frame))
 
+
 def control_rates_overlap(con) -> ControlOutcome:
     return _overlap(con, "tarifs_chevauchement", "checks/rates_overlap.sql", "périodes de tarif")
 
+
 def control_decisions_overlap(con) -> ControlOutcome:
-    return _overlap(con, "prises_en_charge_chevauchement", "checks/decisions_overlap.sql",
-                    "prises en charge")
+    return _overlap(con, "prises_en_charge_chevauchement", "checks/decisions_overlap.sql", "prises en charge")
+
 
 # --- a month's activity -----------------------------------------------------------------------------
+
 
 def control_activity_files(con, month: str) -> ControlOutcome:
     bad = con.execute(
@@ -93,8 +119,10 @@ def control_activity_files(con, month: str) -> ControlOutcome:
     ).fetchall()
     files = con.execute("SELECT count(*) FROM activity_files WHERE month = $m", {"m": month}).fetchone()[0]
     detail = " ; ".join(e for _, e in bad) if bad else f"{files} fichier(s) lu(s)"
-    return ControlOutcome("activite_fichiers_lisibles", INGEST, ERROR, not bad, len(bad), detail,
-                          [{"fichier": p} for p, _ in bad])
+    return ControlOutcome(
+        "activite_fichiers_lisibles", INGEST, ERROR, not bad, len(bad), detail, [{"fichier": p} for p, _ in bad]
+    )
+
 
 def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
     """B1 duplicates, and the stored rows' shape (codes, days inside the month), through GX."""
@@ -102,67 +130,110 @@ def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
     # GX compares days as AAAAMMJJ integers (its pandas path rejects dates against bounds of another type)
     frame = frame.with_columns(pl.col("day").dt.strftime("%Y%m%d").cast(pl.Int32).alias("day_number"))
     first, last = month_bounds(month)
-    unique, shape_code, shape_day = validate(frame, [
-        Expectation("ExpectCompoundColumnsToBeUnique",
-                    {"column_list": ["establishment_code", "resident_id", "day"]}),
-        Expectation("ExpectColumnValuesToBeInSet", {"column": "code", "value_set": list(CODES)}),
-        Expectation("ExpectColumnValuesToBeBetween",
-                    {"column": "day_number", "min_value": int(f"{first:%Y%m%d}"),
-                     "max_value": int(f"{last:%Y%m%d}")}),
-    ], examples=10)
+    unique, shape_code, shape_day = validate(
+        frame,
+        [
+            Expectation(
+                "ExpectCompoundColumnsToBeUnique", {"column_list": ["establishment_code", "resident_id", "day"]}
+            ),
+            Expectation("ExpectColumnValuesToBeInSet", {"column": "code", "value_set": list(CODES)}),
+            Expectation(
+                "ExpectColumnValuesToBeBetween",
+                {"column": "day_number", "min_value": int(f"{first:%Y%m%d}"), "max_value": int(f"{last:%Y%m%d}")},
+            ),
+        ],
+        examples=10,
+    )
     columns = ["establishment_code", "resident_id", "day", "source_path", "source_line", "source_column"]
     dup_rows = frame[unique.unexpected_rows].select(columns) if unique.unexpected_rows else frame.head(0)
     held = frame.filter(pl.col("held"))
     held_etabs = sorted(held["establishment_code"].unique().to_list())
     duplicates = ControlOutcome(
-        "activite_doublons", INGEST, ERROR, unique.success, unique.unexpected_count,
-        (f"{unique.unexpected_count} ligne(s) pour un même usager, établissement et jour ; "
-         f"activité retenue pour {', '.join(held_etabs)} ({held.height} journée(s)) jusqu'à correction de "
-         "l'extrait") if not unique.success else "aucun doublon",
+        "activite_doublons",
+        INGEST,
+        ERROR,
+        unique.success,
+        unique.unexpected_count,
+        (
+            f"{unique.unexpected_count} ligne(s) pour un même usager, établissement et jour ; "
+            f"activité retenue pour {', '.join(held_etabs)} ({held.height} journée(s)) jusqu'à correction de "
+            "l'extrait"
+        )
+        if not unique.success
+        else "aucun doublon",
         _examples(dup_rows),
     )
     bad_shape = shape_code.unexpected_count + shape_day.unexpected_count
     shape = ControlOutcome(
-        "activite_conforme", INGEST, ERROR, shape_code.success and shape_day.success, bad_shape,
-        f"{bad_shape} journée(s) enregistrée(s) avec un code ou une date hors norme" if bad_shape
-        else f"{frame.height} journée(s) conformes", [],
+        "activite_conforme",
+        INGEST,
+        ERROR,
+        shape_code.success and shape_day.success,
+        bad_shape,
+        f"{bad_shape} journée(s) enregistrée(s) avec un code ou une date hors norme"
+        if bad_shape
+        else f"{frame.height} journée(s) conformes",
+        [],
     )
     return [duplicates, shape]
+
 
 def control_outside_stay(con, month: str) -> ControlOutcome:
     frame = _rows(con, "checks/activity_outside_stay.sql", {"month": month})
     return ControlOutcome(
-        "activite_hors_sejour", INGEST, WARNING, frame.is_empty(), frame.height,
-        f"{frame.height} journée(s) d'activité hors de tout séjour, non facturées" if frame.height
+        "activite_hors_sejour",
+        INGEST,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} journée(s) d'activité hors de tout séjour, non facturées"
+        if frame.height
         else "toute l'activité est couverte par un séjour",
         _examples(frame.select("establishment_code", "resident_id", "day", "source_path", "source_line")),
     )
+
 
 def control_days_not_reported(con, month: str) -> ControlOutcome:
     first, last = month_bounds(month)
     frame = _rows(con, "checks/days_not_reported.sql", {"month": month, "first": first, "last": last})
     total = int(frame["days_missing"].sum()) if frame.height else 0
     return ControlOutcome(
-        "jours_non_renseignes", INGEST, WARNING, total == 0, total,
-        f"{total} journée(s) de séjour sans ligne d'activité ({frame.height} usager(s))" if total
+        "jours_non_renseignes",
+        INGEST,
+        WARNING,
+        total == 0,
+        total,
+        f"{total} journée(s) de séjour sans ligne d'activité ({frame.height} usager(s))"
+        if total
         else "chaque journée de séjour est renseignée",
         _examples(frame),
     )
 
+
 def control_capacity(con, month: str) -> ControlOutcome:
     frame = _rows(con, "checks/over_capacity.sql", {"month": month})
     return ControlOutcome(
-        "capacite_depassee", INGEST, WARNING, frame.is_empty(), frame.height,
-        f"{frame.height} jour(s) où les présents dépassent la capacité" if frame.height
+        "capacite_depassee",
+        INGEST,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} jour(s) où les présents dépassent la capacité"
+        if frame.height
         else "capacité respectée chaque jour",
         _examples(frame),
     )
 
+
 # --- Dagster wiring ---------------------------------------------------------------------------------
 
+
 def _result(outcome: ControlOutcome) -> dg.AssetCheckResult:
-    metadata: dict = {"valeur": outcome.value if isinstance(outcome.value, int) else str(outcome.value),
-                      "detail": outcome.detail, "severite": outcome.severity}
+    metadata: dict = {
+        "valeur": outcome.value if isinstance(outcome.value, int) else str(outcome.value),
+        "detail": outcome.detail,
+        "severite": outcome.severity,
+    }
     if outcome.examples:
         metadata["exemples"] = dg.MetadataValue.json(outcome.examples)
     return dg.AssetCheckResult(
@@ -173,8 +244,11 @@ def _result(outcome: ControlOutcome) -> dg.AssetCheckResult:
         metadata=metadata,
     )
 
+
 def run_controls(
-    home: HomeResource, warehouse: WarehouseResource, month: str | None,
+    home: HomeResource,
+    warehouse: WarehouseResource,
+    month: str | None,
     controls: Callable[..., list[ControlOutcome]],
 ) -> list[ControlOutcome]:
     """Evaluate, record (under `month`, or '*' for the referential) and rewrite the month's file."""
@@ -187,32 +261,57 @@ def run_controls(
             write_month_controls(con, home.sorties, month)
     return outcomes
 
+
 def _run_month(context) -> str | None:
     return month_of(context.run.tags["dagster/partition"]) if "dagster/partition" in context.run.tags else None
+
 
 def _referential_checks(con) -> list[ControlOutcome]:
     files = control_referential_files(con)
     quarantine = control_quarantine(con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL)
     if not files.passed and not con.execute("SELECT count(*) FROM residents").fetchone()[0]:
         return [files, quarantine]  # nothing loaded yet: the other controls would say nothing
-    return [files, quarantine, control_referential_keys(con), control_rates_overlap(con),
-            control_decisions_overlap(con)]
+    return [
+        files,
+        quarantine,
+        control_referential_keys(con),
+        control_rates_overlap(con),
+        control_decisions_overlap(con),
+    ]
 
-REFERENTIAL_CHECKS = ("referentiel_fichiers_lisibles", "referentiel_lignes_rejetees",
-                      "referentiel_identifiants_uniques", "tarifs_chevauchement",
-                      "prises_en_charge_chevauchement")
-ACTIVITY_CHECKS = ("activite_fichiers_lisibles", "activite_lignes_rejetees", "activite_doublons",
-                   "activite_conforme", "activite_hors_sejour", "jours_non_renseignes", "capacite_depassee")
-_BLOCKING = {"referentiel_fichiers_lisibles", "referentiel_identifiants_uniques", "tarifs_chevauchement",
-             "prises_en_charge_chevauchement", "activite_fichiers_lisibles", "activite_doublons",
-             "activite_conforme"}
+
+REFERENTIAL_CHECKS = (
+    "referentiel_fichiers_lisibles",
+    "referentiel_lignes_rejetees",
+    "referentiel_identifiants_uniques",
+    "tarifs_chevauchement",
+    "prises_en_charge_chevauchement",
+)
+ACTIVITY_CHECKS = (
+    "activite_fichiers_lisibles",
+    "activite_lignes_rejetees",
+    "activite_doublons",
+    "activite_conforme",
+    "activite_hors_sejour",
+    "jours_non_renseignes",
+    "capacite_depassee",
+)
+_BLOCKING = {
+    "referentiel_fichiers_lisibles",
+    "referentiel_identifiants_uniques",
+    "tarifs_chevauchement",
+    "prises_en_charge_chevauchement",
+    "activite_fichiers_lisibles",
+    "activite_doublons",
+    "activite_conforme",
+}
+
 
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(name, asset=referential, blocking=name in _BLOCKING) for name in REFERENTIAL_CHECKS],
     pool="warehouse",
 )
-def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResource,
-                         warehouse: WarehouseResource):
+def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Controls of the referential: files readable and complete, rows set aside, unique identifiers,
     overlapping rates (B3) and funding decisions (B4)."""
     outcomes = run_controls(home, warehouse, _run_month(context), _referential_checks)
@@ -221,15 +320,19 @@ def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResou
         yield _result(outcome)
     for name in REFERENTIAL_CHECKS:
         if name not in evaluated:
-            yield dg.AssetCheckResult(check_name=name, passed=False, severity=dg.AssetCheckSeverity.WARN,
-                                      description="non évalué : aucun référentiel chargé")
+            yield dg.AssetCheckResult(
+                check_name=name,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="non évalué : aucun référentiel chargé",
+            )
+
 
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(name, asset=activity_days, blocking=name in _BLOCKING) for name in ACTIVITY_CHECKS],
     pool="warehouse",
 )
-def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource,
-                      warehouse: WarehouseResource):
+def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Controls of the month's activity: extracts readable, rows set aside, duplicates (B1, blocking),
     activity outside stays (B2), days of stays not reported, presence above capacity."""
     month = month_of(context.partition_key)

@@ -21,43 +21,187 @@ from schwifty import IBAN
 FIRST_MONTH = dt.date(2024, 11, 1)
 MONTHS = 24  # 2024-11 .. 2026-10
 REFERENTIAL_HEADERS = {
-    "etablissements.csv": ["code_etablissement", "nom", "type", "finess", "siret", "capacite", "adresse",
-                           "facturation"],
-    "financeurs.csv": ["code_financeur", "nom", "type", "siret", "code_service", "adresse", "iban",
-                       "delai_paiement_jours", "compte_auxiliaire"],
+    "etablissements.csv": [
+        "code_etablissement",
+        "nom",
+        "type",
+        "finess",
+        "siret",
+        "capacite",
+        "adresse",
+        "facturation",
+    ],
+    "financeurs.csv": [
+        "code_financeur",
+        "nom",
+        "type",
+        "siret",
+        "code_service",
+        "adresse",
+        "iban",
+        "delai_paiement_jours",
+        "compte_auxiliaire",
+    ],
     "usagers.csv": ["id_usager", "nom", "prenom", "date_naissance", "adresse", "iban", "representant"],
     "sejours.csv": ["id_usager", "code_etablissement", "date_entree", "date_sortie", "modalite"],
-    "prises_en_charge.csv": ["id_usager", "code_financeur", "code_etablissement", "date_debut", "date_fin",
-                             "statut", "reference_decision", "numero_engagement"],
+    "prises_en_charge.csv": [
+        "id_usager",
+        "code_financeur",
+        "code_etablissement",
+        "date_debut",
+        "date_fin",
+        "statut",
+        "reference_decision",
+        "numero_engagement",
+    ],
     "tarifs.csv": ["code_etablissement", "modalite", "date_debut", "date_fin", "prix_journee", "nature"],
     "contributions.csv": ["id_usager", "date_debut", "date_fin", "montant_mensuel"],
 }
 
 LAST_NAMES = [
-    "Martin", "Garcia", "Roig", "Puig", "Vidal", "Ferrer", "Bosch", "Serra", "Fabre", "Lopez", "Sanchez",
-    "Mas", "Sala", "Pons", "Bonet", "Cazals", "Estève", "Galceran", "Jordà", "Llobet", "Marty", "Noguès",
-    "Pujol", "Rière", "Sabaté", "Tixador", "Vilanova", "Xatart", "Batlle", "Coste", "Delonca", "Escudié",
-    "Font", "Girbal", "Huguet", "Jammes", "Lafitte", "Mercader", "Nicolau", "Olive", "Parès", "Quintana",
-    "Rovira", "Soler", "Thiers", "Ubach", "Verdaguer", "Bénézech", "Cœurdevey", "Dàvila", "Müller",
-    "O'Neill", "Lefèvre", "Moreau", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau",
+    "Martin",
+    "Garcia",
+    "Roig",
+    "Puig",
+    "Vidal",
+    "Ferrer",
+    "Bosch",
+    "Serra",
+    "Fabre",
+    "Lopez",
+    "Sanchez",
+    "Mas",
+    "Sala",
+    "Pons",
+    "Bonet",
+    "Cazals",
+    "Estève",
+    "Galceran",
+    "Jordà",
+    "Llobet",
+    "Marty",
+    "Noguès",
+    "Pujol",
+    "Rière",
+    "Sabaté",
+    "Tixador",
+    "Vilanova",
+    "Xatart",
+    "Batlle",
+    "Coste",
+    "Delonca",
+    "Escudié",
+    "Font",
+    "Girbal",
+    "Huguet",
+    "Jammes",
+    "Lafitte",
+    "Mercader",
+    "Nicolau",
+    "Olive",
+    "Parès",
+    "Quintana",
+    "Rovira",
+    "Soler",
+    "Thiers",
+    "Ubach",
+    "Verdaguer",
+    "Bénézech",
+    "Cœurdevey",
+    "Dàvila",
+    "Müller",
+    "O'Neill",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
 ]
 FIRST_NAMES = [
-    "Jordi", "Montserrat", "Núria", "Pere", "Joan", "Marie", "Hélène", "Noémie", "Zoé", "Loïc", "Anaïs",
-    "Jérôme", "Gaëlle", "François", "Céline", "Benoît", "Maëlys", "Raphaël", "Léa", "Chloé", "Lucas",
-    "Hugo", "Emma", "Inès", "Théo", "Camille", "Nathan", "Manon", "Louis", "Jade", "Arthur", "Lina",
-    "Jules", "Sarah", "Gabriel", "Éloïse", "Adam", "Rose", "Paul", "Alice", "Mathis", "Agnès", "Daniel",
-    "Thérèse", "Michel", "Françoise", "Jean-Pierre", "Marie-Thérèse", "Rémi", "Cécile",
+    "Jordi",
+    "Montserrat",
+    "Núria",
+    "Pere",
+    "Joan",
+    "Marie",
+    "Hélène",
+    "Noémie",
+    "Zoé",
+    "Loïc",
+    "Anaïs",
+    "Jérôme",
+    "Gaëlle",
+    "François",
+    "Céline",
+    "Benoît",
+    "Maëlys",
+    "Raphaël",
+    "Léa",
+    "Chloé",
+    "Lucas",
+    "Hugo",
+    "Emma",
+    "Inès",
+    "Théo",
+    "Camille",
+    "Nathan",
+    "Manon",
+    "Louis",
+    "Jade",
+    "Arthur",
+    "Lina",
+    "Jules",
+    "Sarah",
+    "Gabriel",
+    "Éloïse",
+    "Adam",
+    "Rose",
+    "Paul",
+    "Alice",
+    "Mathis",
+    "Agnès",
+    "Daniel",
+    "Thérèse",
+    "Michel",
+    "Françoise",
+    "Jean-Pierre",
+    "Marie-Thérèse",
+    "Rémi",
+    "Cécile",
 ]
 STREETS = [
-    "rue des Amandiers", "avenue du Canigou", "rue Pierre Talrich", "chemin de la Fosseille",
-    "boulevard Aristide Briand", "rue des Tanneries", "place de la République", "rue du Vallespir",
-    "avenue des Pyrénées", "rue Jean Jaurès", "impasse des Mimosas", "route de Thuir",
+    "rue des Amandiers",
+    "avenue du Canigou",
+    "rue Pierre Talrich",
+    "chemin de la Fosseille",
+    "boulevard Aristide Briand",
+    "rue des Tanneries",
+    "place de la République",
+    "rue du Vallespir",
+    "avenue des Pyrénées",
+    "rue Jean Jaurès",
+    "impasse des Mimosas",
+    "route de Thuir",
 ]
 TOWNS = [
-    ("66000", "Perpignan"), ("66100", "Perpignan"), ("66300", "Thuir"), ("66400", "Céret"),
-    ("66500", "Prades"), ("66600", "Rivesaltes"), ("66700", "Argelès-sur-Mer"), ("66200", "Elne"),
-    ("66140", "Canet-en-Roussillon"), ("66160", "Le Boulou"), ("11000", "Carcassonne"),
-    ("11100", "Narbonne"), ("34000", "Montpellier"), ("31000", "Toulouse"), ("09000", "Foix"),
+    ("66000", "Perpignan"),
+    ("66100", "Perpignan"),
+    ("66300", "Thuir"),
+    ("66400", "Céret"),
+    ("66500", "Prades"),
+    ("66600", "Rivesaltes"),
+    ("66700", "Argelès-sur-Mer"),
+    ("66200", "Elne"),
+    ("66140", "Canet-en-Roussillon"),
+    ("66160", "Le Boulou"),
+    ("11000", "Carcassonne"),
+    ("11100", "Narbonne"),
+    ("34000", "Montpellier"),
+    ("31000", "Toulouse"),
+    ("09000", "Foix"),
 ]
 DEPARTEMENTS = [  # code, name, address, share of the residents whose domicile de secours it is
     ("D66", "Département des Pyrénées-Orientales", "Hôtel du Département, 24 quai Sadi Carnot, 66000 Perpignan", 0.72),
@@ -66,8 +210,11 @@ DEPARTEMENTS = [  # code, name, address, share of the residents whose domicile d
     ("D31", "Département de la Haute-Garonne", "1 boulevard de la Marquette, 31090 Toulouse Cedex 9", 0.06),
     ("D09", "Département de l'Ariège", "5-7 rue du Cap de la Ville, 09000 Foix", 0.04),
 ]
-CPAM = ("CPAM66", "Caisse primaire d'assurance maladie des Pyrénées-Orientales",
-        "Rue du Rioumajou, 66013 Perpignan Cedex 9")
+CPAM = (
+    "CPAM66",
+    "Caisse primaire d'assurance maladie des Pyrénées-Orientales",
+    "Rue du Rioumajou, 66013 Perpignan Cedex 9",
+)
 
 
 @dataclass(frozen=True)
@@ -80,20 +227,36 @@ class EstablishmentKind:
 
 
 KINDS = {
-    "FH": EstablishmentKind("FH", "Foyer d'hébergement", (("internat", 1.0),),
-                            {"internat": Decimal("152.40")}, "departement"),
-    "FV": EstablishmentKind("FV", "Foyer de vie", (("internat", 0.75), ("accueil_jour", 0.25)),
-                            {"internat": Decimal("178.90"), "semi_internat": Decimal("98.50")}, "departement"),
-    "FAM": EstablishmentKind("FAM", "Foyer d'accueil médicalisé", (("internat", 1.0),),
-                             {"internat": Decimal("221.35")}, "departement"),
-    "MAS": EstablishmentKind("MAS", "Maison d'accueil spécialisée", (("internat", 1.0),),
-                             {"internat": Decimal("268.70")}, "assurance_maladie"),
-    "IME": EstablishmentKind("IME", "Institut médico-éducatif", (("internat_semaine", 0.4),
-                                                                 ("semi_internat", 0.6)),
-                             {"internat": Decimal("312.15"), "semi_internat": Decimal("189.60")},
-                             "assurance_maladie"),
-    "ESAT": EstablishmentKind("ESAT", "Établissement et service d'aide par le travail", (("semi_internat", 1.0),),
-                              {}, "none"),
+    "FH": EstablishmentKind(
+        "FH", "Foyer d'hébergement", (("internat", 1.0),), {"internat": Decimal("152.40")}, "departement"
+    ),
+    "FV": EstablishmentKind(
+        "FV",
+        "Foyer de vie",
+        (("internat", 0.75), ("accueil_jour", 0.25)),
+        {"internat": Decimal("178.90"), "semi_internat": Decimal("98.50")},
+        "departement",
+    ),
+    "FAM": EstablishmentKind(
+        "FAM", "Foyer d'accueil médicalisé", (("internat", 1.0),), {"internat": Decimal("221.35")}, "departement"
+    ),
+    "MAS": EstablishmentKind(
+        "MAS",
+        "Maison d'accueil spécialisée",
+        (("internat", 1.0),),
+        {"internat": Decimal("268.70")},
+        "assurance_maladie",
+    ),
+    "IME": EstablishmentKind(
+        "IME",
+        "Institut médico-éducatif",
+        (("internat_semaine", 0.4), ("semi_internat", 0.6)),
+        {"internat": Decimal("312.15"), "semi_internat": Decimal("189.60")},
+        "assurance_maladie",
+    ),
+    "ESAT": EstablishmentKind(
+        "ESAT", "Établissement et service d'aide par le travail", (("semi_internat", 1.0),), {}, "none"
+    ),
 }
 DEMO_ESTABLISHMENTS = [  # code, kind, name, capacity
     ("FH01", "FH", "Foyer d'hébergement Les Albères", 44),
@@ -128,8 +291,11 @@ class DemoData:
     def referential_as_of(self, day: dt.date) -> dict[str, bytes]:
         files = {}
         for name, header in REFERENTIAL_HEADERS.items():
-            rows = [d.row for d in self.referential[name]
-                    if d.known_from <= day and (d.known_until is None or day < d.known_until)]
+            rows = [
+                d.row
+                for d in self.referential[name]
+                if d.known_from <= day and (d.known_until is None or day < d.known_until)
+            ]
             files[name] = _csv(header, rows).encode("utf-8")
         return files
 
@@ -178,8 +344,9 @@ def _luhn_number(rng: random.Random, prefix: str, length: int) -> str:
 def _iban(rng: random.Random) -> str:
     bank = rng.choice(["30006", "10278", "13506", "16607", "30003", "11006"])
     account = "".join(str(rng.randrange(10)) for _ in range(11))
-    return IBAN.generate("FR", bank_code=bank, branch_code=f"{rng.randrange(100000):05d}",
-                         account_code=account).formatted
+    return IBAN.generate(
+        "FR", bank_code=bank, branch_code=f"{rng.randrange(100000):05d}", account_code=account
+    ).formatted
 
 
 def _address(rng: random.Random) -> str:
@@ -213,6 +380,7 @@ class _Builder:
         self.next_resident = 1
         self.resident_names: dict[str, str] = {}
         self.story: list[str] = []
+        self.pending_files = 0
 
     # --- the association's structure -------------------------------------------------------------
 
@@ -221,27 +389,61 @@ class _Builder:
             self.establishments = list(DEMO_ESTABLISHMENTS)
         else:
             # about 12,000 places in 200 establishments, in the demo's proportions
-            plan = [("FH", 34, 60), ("FV", 34, 62), ("FAM", 30, 55), ("MAS", 30, 62), ("IME", 36, 70),
-                    ("ESAT", 36, 58)]
+            plan = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
             for kind, count, capacity in plan:
                 for i in range(1, count + 1):
                     name = f"{KINDS[kind].name} {rng_town(self.rng)} {i}"
                     self.establishments.append((f"{kind}{i:02d}", kind, name, capacity))
         for code, kind, name, capacity in self.establishments:
             billing = "dotation" if kind == "ESAT" else "prix_journee"
-            self.ref["etablissements.csv"].append(Dated((
-                code, name, kind, _luhn_number(self.rng, "66", 9), _luhn_number(self.rng, "7", 14), capacity,
-                _address(self.rng), billing)))
+            self.ref["etablissements.csv"].append(
+                Dated(
+                    (
+                        code,
+                        name,
+                        kind,
+                        _luhn_number(self.rng, "66", 9),
+                        _luhn_number(self.rng, "7", 14),
+                        capacity,
+                        _address(self.rng),
+                        billing,
+                    )
+                )
+            )
 
     def build_payers(self) -> None:
         for code, name, address, _ in DEPARTEMENTS:
-            self.ref["financeurs.csv"].append(Dated((
-                code, name, "departement", _luhn_number(self.rng, "22", 14), "AIDE-SOCIALE-ESMS", address,
-                _iban(self.rng), 30 if code != "D31" else 45, code)))
+            self.ref["financeurs.csv"].append(
+                Dated(
+                    (
+                        code,
+                        name,
+                        "departement",
+                        _luhn_number(self.rng, "22", 14),
+                        "AIDE-SOCIALE-ESMS",
+                        address,
+                        _iban(self.rng),
+                        30 if code != "D31" else 45,
+                        code,
+                    )
+                )
+            )
         code, name, address = CPAM
-        self.ref["financeurs.csv"].append(Dated((
-            code, name, "assurance_maladie", _luhn_number(self.rng, "18", 14), "ESMS-PH", address,
-            _iban(self.rng), 30, code)))
+        self.ref["financeurs.csv"].append(
+            Dated(
+                (
+                    code,
+                    name,
+                    "assurance_maladie",
+                    _luhn_number(self.rng, "18", 14),
+                    "ESMS-PH",
+                    address,
+                    _iban(self.rng),
+                    30,
+                    code,
+                )
+            )
+        )
 
     # --- residents, stays, decisions, contributions ------------------------------------------------
 
@@ -256,11 +458,13 @@ class _Builder:
         if not adult:
             guardian = f"M. et Mme {last} (parents), {_address(rng)}"
         elif rng.random() < 0.45:
-            guardian = rng.choice([
-                "UDAF 66 – Service mandataire judiciaire, 8 rue Mailly, 66000 Perpignan",
-                "ATP 66 – Association tutélaire, 12 avenue de Prades, 66000 Perpignan",
-                f"{rng.choice(FIRST_NAMES)} {last} (curateur), {_address(rng)}",
-            ])
+            guardian = rng.choice(
+                [
+                    "UDAF 66 – Service mandataire judiciaire, 8 rue Mailly, 66000 Perpignan",
+                    "ATP 66 – Association tutélaire, 12 avenue de Prades, 66000 Perpignan",
+                    f"{rng.choice(FIRST_NAMES)} {last} (curateur), {_address(rng)}",
+                ]
+            )
         iban = _iban(rng) if rng.random() < 0.6 else ""
         self.ref["usagers.csv"].append(Dated((rid, last, first, birth, _address(rng), iban, guardian)))
         self.resident_names[rid] = f"{last} {first}"
@@ -299,8 +503,16 @@ class _Builder:
                         start = exit_ + dt.timedelta(days=rng.randint(5, 35))
                         self.add_stay(successor, code, kind_code, mode, start, None, newcomer=True)
 
-    def add_stay(self, rid: str, etab: str, kind_code: str, mode: str, entry: dt.date, exit_: dt.date | None,
-                 newcomer: bool = False) -> None:
+    def add_stay(
+        self,
+        rid: str,
+        etab: str,
+        kind_code: str,
+        mode: str,
+        entry: dt.date,
+        exit_: dt.date | None,
+        newcomer: bool = False,
+    ) -> None:
         rng = self.rng
         weekend_home = 0.0
         holidays = 0
@@ -314,8 +526,9 @@ class _Builder:
         self.ref["sejours.csv"].append(Dated((rid, etab, entry, exit_, mode)))
         self.add_decision(rid, etab, kind_code, mode, entry, exit_, newcomer)
 
-    def add_decision(self, rid: str, etab: str, kind_code: str, mode: str, entry: dt.date,
-                     exit_: dt.date | None, newcomer: bool) -> None:
+    def add_decision(
+        self, rid: str, etab: str, kind_code: str, mode: str, entry: dt.date, exit_: dt.date | None, newcomer: bool
+    ) -> None:
         rng = self.rng
         kind = KINDS[kind_code]
         if kind.payer == "none":
@@ -332,10 +545,27 @@ class _Builder:
         if newcomer and r < 0.45:
             # the aide-sociale file is examined for a few months: valued and held, then decided
             decided = entry + dt.timedelta(days=rng.randint(60, 170))
-            refused = rng.random() < 0.2
+            if decided >= self.end - dt.timedelta(days=10):  # still under review when the demo ends
+                rows.append(Dated((rid, payer, etab, entry, end, "en_instruction", ref, "")))
+                return
+            self.pending_files += 1
+            refused = self.pending_files % 4 == 2  # one file in four is refused: the resident pays
             rows.append(Dated((rid, payer, etab, entry, end, "en_instruction", ref, ""), known_until=decided))
-            rows.append(Dated((rid, payer, etab, entry, end, "refusee" if refused else "accordee", ref,
-                               "" if refused else commitment), known_from=decided))
+            rows.append(
+                Dated(
+                    (
+                        rid,
+                        payer,
+                        etab,
+                        entry,
+                        end,
+                        "refusee" if refused else "accordee",
+                        ref,
+                        "" if refused else commitment,
+                    ),
+                    known_from=decided,
+                )
+            )
             if not refused and mode == "internat":
                 self.add_contribution(rid, entry, exit_, from_day=decided)
             return
@@ -345,12 +575,15 @@ class _Builder:
             # the decision expires on 30/06/2025; its renewal is examined until the autumn
             renewal = dt.date(2025, 7, 1)
             decided = dt.date(2025, 10, 1) + dt.timedelta(days=rng.randint(0, 60))
-            rows.append(Dated((rid, payer, etab, entry, renewal - dt.timedelta(days=1), "accordee", ref,
-                               commitment)))
-            rows.append(Dated((rid, payer, etab, renewal, end, "en_instruction", ref + "-R", ""),
-                              known_from=dt.date(2025, 6, 1), known_until=decided))
-            rows.append(Dated((rid, payer, etab, renewal, end, "accordee", ref + "-R", commitment),
-                              known_from=decided))
+            rows.append(Dated((rid, payer, etab, entry, renewal - dt.timedelta(days=1), "accordee", ref, commitment)))
+            rows.append(
+                Dated(
+                    (rid, payer, etab, renewal, end, "en_instruction", ref + "-R", ""),
+                    known_from=dt.date(2025, 6, 1),
+                    known_until=decided,
+                )
+            )
+            rows.append(Dated((rid, payer, etab, renewal, end, "accordee", ref + "-R", commitment), known_from=decided))
             if mode == "internat":
                 self.add_contribution(rid, entry, exit_)
             return
@@ -358,8 +591,9 @@ class _Builder:
         if mode == "internat":
             self.add_contribution(rid, entry, exit_)
 
-    def add_contribution(self, rid: str, entry: dt.date, exit_: dt.date | None,
-                         from_day: dt.date = dt.date(2000, 1, 1)) -> None:
+    def add_contribution(
+        self, rid: str, entry: dt.date, exit_: dt.date | None, from_day: dt.date = dt.date(2000, 1, 1)
+    ) -> None:
         base = Decimal(self.rng.randrange(18000, 92000)) / 100
         rows = self.ref["contributions.csv"]
         # revalued every 1 January: a new row per calendar year of the stay
@@ -384,25 +618,47 @@ class _Builder:
                 r2024 = base
                 r2025 = (base * Decimal("1.021")).quantize(Decimal("0.01"))
                 r2026 = (base * Decimal("1.043")).quantize(Decimal("0.01"))
-                rows.append(Dated((code, rate_mode, dt.date(2024, 1, 1), dt.date(2024, 12, 31), r2024,
-                                   "definitif")))
+                rows.append(Dated((code, rate_mode, dt.date(2024, 1, 1), dt.date(2024, 12, 31), r2024, "definitif")))
                 # 2025: the previous rate goes on until the definitive rate is fixed, late in the year
                 arrives = dt.date(2025, 6, 20) if code in late else dt.date(2025, 3, 10)
-                rows.append(Dated((code, rate_mode, dt.date(2025, 1, 1), None, r2024, "reconduit"),
-                                  known_from=dt.date(2024, 12, 15), known_until=arrives))
-                rows.append(Dated((code, rate_mode, dt.date(2025, 1, 1), dt.date(2025, 12, 31), r2025,
-                                   "definitif"), known_from=arrives))
+                rows.append(
+                    Dated(
+                        (code, rate_mode, dt.date(2025, 1, 1), None, r2024, "reconduit"),
+                        known_from=dt.date(2024, 12, 15),
+                        known_until=arrives,
+                    )
+                )
+                rows.append(
+                    Dated(
+                        (code, rate_mode, dt.date(2025, 1, 1), dt.date(2025, 12, 31), r2025, "definitif"),
+                        known_from=arrives,
+                    )
+                )
                 if code == "FH01":
                     # 2026: a rate change in the middle of the year
-                    rows.append(Dated((code, rate_mode, dt.date(2026, 1, 1), dt.date(2026, 6, 30), r2025,
-                                       "definitif"), known_from=dt.date(2025, 12, 15)))
-                    rows.append(Dated((code, rate_mode, dt.date(2026, 7, 1), None, r2026, "definitif"),
-                                      known_from=dt.date(2026, 6, 10)))
+                    rows.append(
+                        Dated(
+                            (code, rate_mode, dt.date(2026, 1, 1), dt.date(2026, 6, 30), r2025, "definitif"),
+                            known_from=dt.date(2025, 12, 15),
+                        )
+                    )
+                    rows.append(
+                        Dated(
+                            (code, rate_mode, dt.date(2026, 7, 1), None, r2026, "definitif"),
+                            known_from=dt.date(2026, 6, 10),
+                        )
+                    )
                 else:
-                    rows.append(Dated((code, rate_mode, dt.date(2026, 1, 1), None, r2026, "definitif"),
-                                      known_from=dt.date(2025, 12, 15)))
-        self.story.append("2025 : tarifs reconduits jusqu'à l'arrêté définitif (le 20/06/2025 pour FH01, "
-                          "FV01 et FAM01, le 10/03/2025 pour les autres) ; FH01 change de tarif au 01/07/2026.")
+                    rows.append(
+                        Dated(
+                            (code, rate_mode, dt.date(2026, 1, 1), None, r2026, "definitif"),
+                            known_from=dt.date(2025, 12, 15),
+                        )
+                    )
+        self.story.append(
+            "2025 : tarifs reconduits jusqu'à l'arrêté définitif (le 20/06/2025 pour FH01, "
+            "FV01 et FAM01, le 10/03/2025 pour les autres) ; FH01 change de tarif au 01/07/2026."
+        )
 
     # --- activity -----------------------------------------------------------------------------------
 
@@ -428,8 +684,11 @@ class _Builder:
             elif rng.random() < (0.004 if not day_service else 0.002):
                 hospital_left = rng.choice([1, 2, 3, 4, 6, 9, 15, 24]) - 1
                 code = "H"
-            elif stay.holidays and day.year in holiday_start and (
-                    0 <= (day - holiday_start[day.year]).days < stay.holidays):
+            elif (
+                stay.holidays
+                and day.year in holiday_start
+                and (0 <= (day - holiday_start[day.year]).days < stay.holidays)
+            ):
                 code = "C"
             elif weekend and stay.weekend_home and rng.random() < stay.weekend_home:
                 code = "C"
@@ -498,10 +757,14 @@ class _Builder:
             doubled = good + f"{etab};{rid};{day};{'H' if code != 'H' else 'P'}\n".encode()
             activity["2025-09"][name] = doubled  # the same resident and day twice: the month is held
             corrections["2025-09"] = {name: good}
-            self.story.append("2025-09 : l'extrait du FAM01 porte deux fois le même usager le même jour ; "
-                              "le mois est bloqué jusqu'à l'extrait corrigé.")
-        self.story.append("Lignes écartées : un usager inconnu (FH01, 2025-02), un code « A » (MAS01, "
-                          "2025-05), une date du mois précédent (FH01, 2026-01).")
+            self.story.append(
+                "2025-09 : l'extrait du FAM01 porte deux fois le même usager le même jour ; "
+                "le mois est bloqué jusqu'à l'extrait corrigé."
+            )
+        self.story.append(
+            "Lignes écartées : un usager inconnu (FH01, 2025-02), un code « A » (MAS01, "
+            "2025-05), une date du mois précédent (FH01, 2026-01)."
+        )
         return corrections
 
     def first_resident(self, etab: str) -> str:

@@ -60,8 +60,15 @@ def _date(text: str) -> dt.date:
 
 
 class MonthResult:
-    def __init__(self, month: str, success: bool, failed_controls: list[tuple[str, str]], errors: list[str],
-                 summary: list[str], seconds: float):
+    def __init__(
+        self,
+        month: str,
+        success: bool,
+        failed_controls: list[tuple[str, str]],
+        errors: list[str],
+        summary: list[str],
+        seconds: float,
+    ):
         self.month, self.success, self.failed_controls = month, success, failed_controls
         self.errors, self.summary, self.seconds = errors, summary, seconds
 
@@ -76,11 +83,13 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     """Materialize the month's assets and checks through the Dagster job, as the UI does."""
     import dagster as dg
 
+    from assets.common.settings import load_settings
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
     from pipelines.partitions import partition_of
 
     started = time.monotonic()
+    load_settings(home / "parametrage.yaml")  # a wrong settings file stops here, with its keys named
     prepare_instance(home)
     defs = build(str(home))
     job = defs.resolve_job_def(CLOSE_MONTH)
@@ -152,9 +161,11 @@ def cmd_generate(args) -> int:
     home = _home(args)
     data = generate(args.scale, args.seed)
     write_all(home, data)
-    print(f"Données « {args.scale} » (graine {args.seed}) écrites dans {home} : "
-          f"{len(data.referential['usagers.csv'])} usagers, {len(data.months)} mois "
-          f"({data.months[0]} à {data.months[-1]}).")
+    print(
+        f"Données « {args.scale} » (graine {args.seed}) écrites dans {home} : "
+        f"{len(data.referential['usagers.csv'])} usagers, {len(data.months)} mois "
+        f"({data.months[0]} à {data.months[-1]})."
+    )
     return 0
 
 
@@ -166,8 +177,10 @@ def cmd_demo(args) -> int:
     home = _home(args)
     data = generate(args.scale, args.seed)
     months = data.months[: args.mois] if args.mois else data.months
-    print(f"Association de démonstration dans {home} : {len(data.referential['usagers.csv'])} usagers, "
-          f"clôture de {len(months)} mois ({months[0]} à {months[-1]}).")
+    print(
+        f"Association de démonstration dans {home} : {len(data.referential['usagers.csv'])} usagers, "
+        f"clôture de {len(months)} mois ({months[0]} à {months[-1]})."
+    )
     for line in data.story:
         print(f"  · {line}")
     write_settings(home, data)

@@ -17,13 +17,13 @@ REFERENTIAL = {
     "financeurs.csv": "code_financeur;nom;type\nD66;Département 66;departement\nCPAM66;CPAM;assurance_maladie\n",
     "usagers.csv": "id_usager;nom;prenom\n000001;DURAND;Léa\n000002;MAS;Pere\n000003;ROIG;Núria\n",
     "sejours.csv": "id_usager;code_etablissement;date_entree;date_sortie;modalite\n"
-                   "000001;FH01;01/01/2024;;internat\n000002;FH01;2024-01-01;2025-03-10;internat\n"
-                   "000003;IME01;2025-03-03;;semi_internat\n",
+    "000001;FH01;01/01/2024;;internat\n000002;FH01;2024-01-01;2025-03-10;internat\n"
+    "000003;IME01;2025-03-03;;semi_internat\n",
     "prises_en_charge.csv": "id_usager;code_financeur;code_etablissement;date_debut;date_fin;statut\n"
-                            "000001;D66;FH01;01/01/2024;;accordee\n000002;D66;FH01;01/01/2024;;en_instruction\n"
-                            "000003;CPAM66;IME01;03/03/2025;;accordee\n",
+    "000001;D66;FH01;01/01/2024;;accordee\n000002;D66;FH01;01/01/2024;;en_instruction\n"
+    "000003;CPAM66;IME01;03/03/2025;;accordee\n",
     "tarifs.csv": "code_etablissement;modalite;date_debut;date_fin;prix_journee;nature\n"
-                  "FH01;internat;01/01/2025;;152,40;reconduit\nIME01;semi_internat;01/01/2025;;189,60;definitif\n",
+    "FH01;internat;01/01/2025;;152,40;reconduit\nIME01;semi_internat;01/01/2025;;189,60;definitif\n",
     "contributions.csv": "id_usager;date_debut;date_fin;montant_mensuel\n000001;01/01/2025;;456,78\n",
 }
 

@@ -91,9 +91,7 @@ def _looks_like_data(cells: list[str]) -> bool:
     return any(_DATA_CELL.match(c.strip()) for c in cells)
 
 
-def parse_csv_text(
-    text: str, name: str, required: set[str], encoding: str = "utf-8"
-) -> CsvTable:
+def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "utf-8") -> CsvTable:
     """Split `text` into rows keyed by normalised column name; checks header and field counts."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -152,11 +150,10 @@ def parse_csv_text(
                     f"({len(cells)} champ(s) sur {width})"
                 )
             table.rejects.append(
-                Reject(name, line, None, ";".join(cells)[:200],
-                       f"{len(cells)} champ(s) au lieu de {width}")
+                Reject(name, line, None, ";".join(cells)[:200], f"{len(cells)} champ(s) au lieu de {width}")
             )
             continue
-        table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells)}))
+        table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells, strict=True)}))
     return table
 
 

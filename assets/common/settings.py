@@ -276,7 +276,7 @@ _FRENCH = {
     "date_from_datetime_parsing": "date attendue au format AAAA-MM-JJ",
     "date_parsing": "date attendue au format AAAA-MM-JJ",
     "date_type": "date attendue au format AAAA-MM-JJ",
-    "decimal_parsing": "montant attendu (par exemple \"20.00\")",
+    "decimal_parsing": 'montant attendu (par exemple "20.00")',
     "decimal_max_places": "deux décimales au plus",
     "int_parsing": "nombre entier attendu",
     "int_type": "nombre entier attendu",

@@ -114,8 +114,15 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
                 result.rejects.append(Reject(name, line, column, when if form == "long" else raw_code, day))
                 continue
             if code not in CODES:
-                result.rejects.append(Reject(name, line, "code" if form == "long" else column, raw_code,
-                                             "code inconnu, attendu : P, H, C ou F"))
+                result.rejects.append(
+                    Reject(
+                        name,
+                        line,
+                        "code" if form == "long" else column,
+                        raw_code,
+                        "code inconnu, attendu : P, H, C ou F",
+                    )
+                )
                 continue
             result.rows.append((line, column, etab, resident, day, code))
     result.rejects.sort(key=lambda r: (r.line or 0, r.column or ""))
@@ -137,8 +144,13 @@ def validate_activity(
     known_etab = pl.col("establishment_code").is_in(list(establishments))
     bad = frame.filter(~known_etab | pl.col("resident_id").is_null())
     rejects = [
-        Reject(path, line, "code_etablissement" if not etab_ok else "id_usager",
-               etab if not etab_ok else raw, "établissement inconnu" if not etab_ok else "usager inconnu")
+        Reject(
+            path,
+            line,
+            "code_etablissement" if not etab_ok else "id_usager",
+            etab if not etab_ok else raw,
+            "établissement inconnu" if not etab_ok else "usager inconnu",
+        )
         for path, line, etab, raw, etab_ok in bad.select(
             "source_path", "source_line", "establishment_code", "_raw", known_etab.alias("ok")
         ).iter_rows()
@@ -151,9 +163,5 @@ def hold_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
     """DOMAIN.md B1: the same resident, establishment and day twice holds all the rows of that
     establishment for the month (`held` = true) until the extract is corrected."""
     keys = ["establishment_code", "resident_id", "day"]
-    doubled = (
-        frame.group_by(keys).len().filter(pl.col("len") > 1).select("establishment_code").unique()
-    )
-    return frame.with_columns(
-        pl.col("establishment_code").is_in(doubled["establishment_code"].to_list()).alias("held")
-    )
+    doubled = frame.group_by(keys).len().filter(pl.col("len") > 1).select("establishment_code").unique()
+    return frame.with_columns(pl.col("establishment_code").is_in(doubled["establishment_code"].to_list()).alias("held"))

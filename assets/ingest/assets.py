@@ -10,21 +10,24 @@ from pipelines.resources import HomeResource, WarehouseResource
 
 POOL = "warehouse"  # every asset that writes the warehouse: one at a time, across runs
 
+
 def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
+
 
 @dg.asset(
     group_name="ingest",
     kinds={"duckdb", "csv"},
     pool=POOL,
-    description="Référentiel : établissements, financeurs, usagers, séjours, prises en charge, tarifs, "
-    "contributions.",
+    description="Référentiel : établissements, financeurs, usagers, séjours, prises en charge, tarifs, contributions.",
 )
 def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Reads entrees/referentiel/*.csv (the seven files of CONTRACT.md) and replaces the referential
     tables as one consistent set; an unchanged set is not read again. Rows with a bad value are set aside
     in `quarantine` with file, line, column and reason; an absent or unreadable file keeps the previous
-    referential in place (control `referentiel_fichiers_lisibles`, blocking)."""
+    referential in place (control `referentiel_fichiers_lisibles`, blocking). The settings file is
+    validated first: a wrong key stops the month with a message naming it."""
+    home.settings()
     with warehouse.transaction() as con:
         summary = load_referential(con, home.entrees, now())
     return dg.MaterializeResult(
@@ -35,6 +38,7 @@ def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.Material
             "fichiers_illisibles": dg.MetadataValue.json(summary.unreadable),
         }
     )
+
 
 @dg.asset(
     group_name="ingest",

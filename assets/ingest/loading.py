@@ -19,15 +19,23 @@ from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, 
 from assets.ingest.referential import SPECS, parse_referential
 
 QUARANTINE_SCHEMA = {
-    "scope": pl.String, "month": pl.String, "path": pl.String, "line": pl.Int32, "column_name": pl.String,
-    "value": pl.String, "reason": pl.String, "kept": pl.Boolean, "recorded_at": pl.Datetime("us"),
+    "scope": pl.String,
+    "month": pl.String,
+    "path": pl.String,
+    "line": pl.Int32,
+    "column_name": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "kept": pl.Boolean,
+    "recorded_at": pl.Datetime("us"),
 }
 
 
 def quarantine_frame(rejects: list[Reject], scope: str, month: str | None, now: dt.datetime) -> pl.DataFrame:
     return pl.DataFrame(
         [(scope, month, r.path, r.line, r.column, r.value, r.reason, r.kept, now) for r in rejects],
-        schema=QUARANTINE_SCHEMA, orient="row",
+        schema=QUARANTINE_SCHEMA,
+        orient="row",
     )
 
 
@@ -80,19 +88,36 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
         else:  # readable, but loaded only when the other six are too
             status = "non_charge" if parsed.unreadable else "charge"
         if data is not None:
-            run_sql(con, "ingest/register_file.sql", {
-                "sha256": hashes[spec.file], "path": f"referentiel/{spec.file}", "kind": "referentiel",
-                "month": None, "size_bytes": len(data), "status": "illisible" if error else "lu",
-                "same_as": None, "encoding": parsed.encodings.get(spec.file),
-                "rows_read": parsed.rows_read.get(spec.file), "rows_rejected": parsed.rows_rejected.get(spec.file),
-                "error": error, "now": now,
-            })
+            run_sql(
+                con,
+                "ingest/register_file.sql",
+                {
+                    "sha256": hashes[spec.file],
+                    "path": f"referentiel/{spec.file}",
+                    "kind": "referentiel",
+                    "month": None,
+                    "size_bytes": len(data),
+                    "status": "illisible" if error else "lu",
+                    "same_as": None,
+                    "encoding": parsed.encodings.get(spec.file),
+                    "rows_read": parsed.rows_read.get(spec.file),
+                    "rows_rejected": parsed.rows_rejected.get(spec.file),
+                    "error": error,
+                    "now": now,
+                },
+            )
         con.execute(
             "INSERT INTO referential_files VALUES ($file, $path, $sha, $status, $error, $read, $rejected, $now)",
-            {"file": spec.file, "path": f"referentiel/{spec.file}", "sha": hashes.get(spec.file),
-             "status": status,
-             "error": error, "read": parsed.rows_read.get(spec.file),
-             "rejected": parsed.rows_rejected.get(spec.file), "now": now},
+            {
+                "file": spec.file,
+                "path": f"referentiel/{spec.file}",
+                "sha": hashes.get(spec.file),
+                "status": status,
+                "error": error,
+                "read": parsed.rows_read.get(spec.file),
+                "rejected": parsed.rows_rejected.get(spec.file),
+                "now": now,
+            },
         )
     if parsed.unreadable:
         return ReferentialSummary(changed=False, unreadable=dict(parsed.unreadable))
@@ -128,9 +153,21 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     for path in files:
         name = f"activite/{month}/{path.name}"
         summary.files += 1
-        record = {"sha256": None, "path": name, "kind": "activite", "month": month, "size_bytes": 0,
-                  "status": "lu", "same_as": None, "encoding": None, "rows_read": None,
-                  "rows_rejected": None, "error": None, "form": None, "now": now}
+        record = {
+            "sha256": None,
+            "path": name,
+            "kind": "activite",
+            "month": month,
+            "size_bytes": 0,
+            "status": "lu",
+            "same_as": None,
+            "encoding": None,
+            "rows_read": None,
+            "rows_rejected": None,
+            "error": None,
+            "form": None,
+            "now": now,
+        }
         try:
             data = _read(path)
             record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
@@ -142,7 +179,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
                 parsed = parse_activity(data, name, month)
                 record.update(form=parsed.form, encoding=parsed.encoding)
                 frame = pl.DataFrame(parsed.rows, schema=ROW_SCHEMA, orient="row").with_columns(
-                    pl.lit(name).alias("source_path"))
+                    pl.lit(name).alias("source_path")
+                )
                 frames.append(frame)
                 rejects.extend(parsed.rejects)
                 record.update(rows_read=parsed.days_read, rows_rejected=len(parsed.rejects))
@@ -155,8 +193,21 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
         con.execute(
             "INSERT INTO activity_files VALUES ($month, $path, $sha256, $form, $encoding, $status, $same_as, "
             "$error, $rows_read, $rows_rejected)",
-            {k: record[k] for k in ("month", "path", "sha256", "form", "encoding", "status", "same_as",
-                                    "error", "rows_read", "rows_rejected")},
+            {
+                k: record[k]
+                for k in (
+                    "month",
+                    "path",
+                    "sha256",
+                    "form",
+                    "encoding",
+                    "status",
+                    "same_as",
+                    "error",
+                    "rows_read",
+                    "rows_rejected",
+                )
+            },
         )
     rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
     establishments: set[str] = set()
@@ -170,8 +221,10 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     rejects.extend(unknown)
     # a file's rejected count includes rows that name an unknown establishment or resident
     for path, count in _count_by_path(unknown).items():
-        con.execute("UPDATE activity_files SET rows_rejected = rows_rejected + $n WHERE month = $m AND path = $p",
-                    {"n": count, "m": month, "p": path})
+        con.execute(
+            "UPDATE activity_files SET rows_rejected = rows_rejected + $n WHERE month = $m AND path = $p",
+            {"n": count, "m": month, "p": path},
+        )
     rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
     summary.days = insert_frame(con, "activity_days", rows)
     summary.held = int(rows["held"].sum()) if rows.height else 0

@@ -94,76 +94,110 @@ DATE = pl.Date
 MONEY = pl.Decimal(18, 2)
 
 SPECS: tuple[FileSpec, ...] = (
-    FileSpec("etablissements.csv", "establishments", (
-        Column("code_etablissement", "code", parse_code),
-        Column("nom", "name"),
-        Column("type", "type", _choice(*ESTABLISHMENT_TYPES)),
-        Column("finess", "finess", needed=False, mandatory=False),
-        Column("siret", "siret", parse_siret, needed=False, mandatory=False),
-        Column("capacite", "capacity", parse_int, needed=False, mandatory=False, dtype=pl.Int32),
-        Column("adresse", "address", needed=False, mandatory=False),
-        Column("facturation", "billing", _choice("prix_journee", "dotation"), needed=False, mandatory=False),
-    )),
-    FileSpec("financeurs.csv", "payers", (
-        Column("code_financeur", "code", parse_code),
-        Column("nom", "name"),
-        Column("type", "type", _choice(*PAYER_TYPES)),
-        Column("siret", "siret", parse_siret, needed=False, mandatory=False),
-        Column("code_service", "service_code", needed=False, mandatory=False),
-        Column("adresse", "address", needed=False, mandatory=False),
-        Column("iban", "iban", parse_iban, needed=False, mandatory=False),
-        Column("delai_paiement_jours", "payment_delay_days", parse_int, needed=False, mandatory=False,
-               dtype=pl.Int32),
-        Column("compte_auxiliaire", "auxiliary_account", parse_code, needed=False, mandatory=False),
-    )),
-    FileSpec("usagers.csv", "residents", (
-        Column("id_usager", "id", parse_code),
-        Column("nom", "last_name"),
-        Column("prenom", "first_name"),
-        Column("date_naissance", "birth_date", parse_date, needed=False, mandatory=False, dtype=DATE),
-        Column("adresse", "address", needed=False, mandatory=False),
-        Column("iban", "iban", parse_iban, needed=False, mandatory=False),
-        Column("representant", "guardian", needed=False, mandatory=False),
-    )),
-    FileSpec("sejours.csv", "stays", (
-        Column("id_usager", "resident_id", parse_code),
-        Column("code_etablissement", "establishment_code", parse_code),
-        Column("date_entree", "entry_date", parse_date, dtype=DATE),
-        Column("date_sortie", "exit_date", parse_date, mandatory=False, strict=True, dtype=DATE),
-        Column("modalite", "mode", _choice(*STAY_MODES)),
-    )),
-    FileSpec("prises_en_charge.csv", "funding_decisions", (
-        Column("id_usager", "resident_id", parse_code),
-        Column("code_financeur", "payer_code", parse_code),
-        Column("code_etablissement", "establishment_code", parse_code),
-        Column("date_debut", "start_date", parse_date, dtype=DATE),
-        Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
-        Column("statut", "status", _choice(*DECISION_STATUSES)),
-        Column("reference_decision", "decision_ref", needed=False, mandatory=False),
-        Column("numero_engagement", "commitment_number", needed=False, mandatory=False),
-    )),
-    FileSpec("tarifs.csv", "rates", (
-        Column("code_etablissement", "establishment_code", parse_code),
-        Column("modalite", "rate_mode", _choice(*RATE_MODES)),
-        Column("date_debut", "start_date", parse_date, dtype=DATE),
-        Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
-        Column("prix_journee", "daily_rate", _positive_amount, dtype=MONEY),
-        Column("nature", "nature", _choice(*RATE_NATURES)),
-    )),
-    FileSpec("contributions.csv", "contributions", (
-        Column("id_usager", "resident_id", parse_code),
-        Column("date_debut", "start_date", parse_date, dtype=DATE),
-        Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
-        Column("montant_mensuel", "monthly_amount", _non_negative_amount, dtype=MONEY),
-    )),
+    FileSpec(
+        "etablissements.csv",
+        "establishments",
+        (
+            Column("code_etablissement", "code", parse_code),
+            Column("nom", "name"),
+            Column("type", "type", _choice(*ESTABLISHMENT_TYPES)),
+            Column("finess", "finess", needed=False, mandatory=False),
+            Column("siret", "siret", parse_siret, needed=False, mandatory=False),
+            Column("capacite", "capacity", parse_int, needed=False, mandatory=False, dtype=pl.Int32),
+            Column("adresse", "address", needed=False, mandatory=False),
+            Column("facturation", "billing", _choice("prix_journee", "dotation"), needed=False, mandatory=False),
+        ),
+    ),
+    FileSpec(
+        "financeurs.csv",
+        "payers",
+        (
+            Column("code_financeur", "code", parse_code),
+            Column("nom", "name"),
+            Column("type", "type", _choice(*PAYER_TYPES)),
+            Column("siret", "siret", parse_siret, needed=False, mandatory=False),
+            Column("code_service", "service_code", needed=False, mandatory=False),
+            Column("adresse", "address", needed=False, mandatory=False),
+            Column("iban", "iban", parse_iban, needed=False, mandatory=False),
+            Column(
+                "delai_paiement_jours", "payment_delay_days", parse_int, needed=False, mandatory=False, dtype=pl.Int32
+            ),
+            Column("compte_auxiliaire", "auxiliary_account", parse_code, needed=False, mandatory=False),
+        ),
+    ),
+    FileSpec(
+        "usagers.csv",
+        "residents",
+        (
+            Column("id_usager", "id", parse_code),
+            Column("nom", "last_name"),
+            Column("prenom", "first_name"),
+            Column("date_naissance", "birth_date", parse_date, needed=False, mandatory=False, dtype=DATE),
+            Column("adresse", "address", needed=False, mandatory=False),
+            Column("iban", "iban", parse_iban, needed=False, mandatory=False),
+            Column("representant", "guardian", needed=False, mandatory=False),
+        ),
+    ),
+    FileSpec(
+        "sejours.csv",
+        "stays",
+        (
+            Column("id_usager", "resident_id", parse_code),
+            Column("code_etablissement", "establishment_code", parse_code),
+            Column("date_entree", "entry_date", parse_date, dtype=DATE),
+            Column("date_sortie", "exit_date", parse_date, mandatory=False, strict=True, dtype=DATE),
+            Column("modalite", "mode", _choice(*STAY_MODES)),
+        ),
+    ),
+    FileSpec(
+        "prises_en_charge.csv",
+        "funding_decisions",
+        (
+            Column("id_usager", "resident_id", parse_code),
+            Column("code_financeur", "payer_code", parse_code),
+            Column("code_etablissement", "establishment_code", parse_code),
+            Column("date_debut", "start_date", parse_date, dtype=DATE),
+            Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
+            Column("statut", "status", _choice(*DECISION_STATUSES)),
+            Column("reference_decision", "decision_ref", needed=False, mandatory=False),
+            Column("numero_engagement", "commitment_number", needed=False, mandatory=False),
+        ),
+    ),
+    FileSpec(
+        "tarifs.csv",
+        "rates",
+        (
+            Column("code_etablissement", "establishment_code", parse_code),
+            Column("modalite", "rate_mode", _choice(*RATE_MODES)),
+            Column("date_debut", "start_date", parse_date, dtype=DATE),
+            Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
+            Column("prix_journee", "daily_rate", _positive_amount, dtype=MONEY),
+            Column("nature", "nature", _choice(*RATE_NATURES)),
+        ),
+    ),
+    FileSpec(
+        "contributions.csv",
+        "contributions",
+        (
+            Column("id_usager", "resident_id", parse_code),
+            Column("date_debut", "start_date", parse_date, dtype=DATE),
+            Column("date_fin", "end_date", parse_date, mandatory=False, strict=True, dtype=DATE),
+            Column("montant_mensuel", "monthly_amount", _non_negative_amount, dtype=MONEY),
+        ),
+    ),
 )
 SPEC_BY_FILE = {s.file: s for s in SPECS}
 # columns of a table that name a row of another table, and the end date that must not precede the start
 _REFERENCES = {
-    "stays": (("resident_id", "residents", "id_usager"), ("establishment_code", "establishments",
-                                                          "code_etablissement")),
-    "funding_decisions": (("resident_id", "residents", "id_usager"), ("payer_code", "payers", "code_financeur"),
-                          ("establishment_code", "establishments", "code_etablissement")),
+    "stays": (
+        ("resident_id", "residents", "id_usager"),
+        ("establishment_code", "establishments", "code_etablissement"),
+    ),
+    "funding_decisions": (
+        ("resident_id", "residents", "id_usager"),
+        ("payer_code", "payers", "code_financeur"),
+        ("establishment_code", "establishments", "code_etablissement"),
+    ),
     "rates": (("establishment_code", "establishments", "code_etablissement"),),
     "contributions": (("resident_id", "residents", "id_usager"),),
 }
@@ -185,9 +219,7 @@ class ReferentialParse:
     rows_rejected: dict[str, int] = field(default_factory=dict)
 
 
-def parse_rows(
-    spec: FileSpec, name: str, rows: list[tuple[int, dict[str, str]]]
-) -> tuple[list[dict], list[Reject]]:
+def parse_rows(spec: FileSpec, name: str, rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict], list[Reject]]:
     """Typed rows of one file; a bad mandatory cell sets the row aside, a bad optional cell is dropped."""
     kept: list[dict] = []
     rejects: list[Reject] = []
@@ -210,8 +242,9 @@ def parse_rows(
             if set_aside:
                 rejects.append(Reject(name, line, column, value, reason))
             else:
-                rejects.append(Reject(name, line, column, value, f"{reason} ; valeur ignorée, ligne conservée",
-                                      kept=True))
+                rejects.append(
+                    Reject(name, line, column, value, f"{reason} ; valeur ignorée, ligne conservée", kept=True)
+                )
         if not set_aside:
             kept.append(record)
     return kept, rejects
@@ -233,8 +266,7 @@ def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[
         "establishments": {r["code"]: r["code"] for r in records["establishments"]},
         "payers": {r["code"]: r["code"] for r in records["payers"]},
     }
-    labels = {"residents": "usager inconnu", "establishments": "établissement inconnu",
-              "payers": "financeur inconnu"}
+    labels = {"residents": "usager inconnu", "establishments": "établissement inconnu", "payers": "financeur inconnu"}
     rejects: list[Reject] = []
     for table, refs in _REFERENCES.items():
         name = files[table]
@@ -250,8 +282,9 @@ def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[
             if problem is None:
                 start, end, header = _PERIODS[table]
                 if r[end] is not None and r[end] < r[start]:
-                    problem = Reject(name, r["src_line"], header, r[end].isoformat(),
-                                     "date de fin antérieure à la date de début")
+                    problem = Reject(
+                        name, r["src_line"], header, r[end].isoformat(), "date de fin antérieure à la date de début"
+                    )
             if problem:
                 rejects.append(problem)
             else:
@@ -288,8 +321,11 @@ def parse_referential(contents: dict[str, bytes | None], folder: str = "referent
         return result  # the referential is loaded as one consistent set, or not at all
     result.rejects.extend(_cross_check(records, names))
     for spec in SPECS:
-        result.frames[spec.table] = pl.DataFrame(records[spec.table], schema=spec.schema, orient="row"
-                                                 ) if records[spec.table] else pl.DataFrame(schema=spec.schema)
+        result.frames[spec.table] = (
+            pl.DataFrame(records[spec.table], schema=spec.schema, orient="row")
+            if records[spec.table]
+            else pl.DataFrame(schema=spec.schema)
+        )
         path = names[spec.table]
         result.rows_rejected[spec.file] = len({r.line for r in result.rejects if r.path == path and not r.kept})
     return result

@@ -30,34 +30,62 @@ def loaded(home, warehouse, fh01=None, ime=IME, referential=None):
 
 def test_clean_referential_passes_every_referential_control(home, warehouse):
     with loaded(home, warehouse).connect() as con:
-        outcomes = [control_referential_files(con), control_referential_keys(con), control_rates_overlap(con),
-                    control_decisions_overlap(con),
-                    control_quarantine(con, "referentiel", None, "referentiel_lignes_rejetees", "referentiel")]
+        outcomes = [
+            control_referential_files(con),
+            control_referential_keys(con),
+            control_rates_overlap(con),
+            control_decisions_overlap(con),
+            control_quarantine(con, "referentiel", None, "referentiel_lignes_rejetees", "referentiel"),
+        ]
     assert [(o.control, o.passed, o.value) for o in outcomes] == [
-        ("referentiel_fichiers_lisibles", True, 0), ("referentiel_identifiants_uniques", True, 0),
-        ("tarifs_chevauchement", True, 0), ("prises_en_charge_chevauchement", True, 0),
-        ("referentiel_lignes_rejetees", True, 0)]
+        ("referentiel_fichiers_lisibles", True, 0),
+        ("referentiel_identifiants_uniques", True, 0),
+        ("tarifs_chevauchement", True, 0),
+        ("prises_en_charge_chevauchement", True, 0),
+        ("referentiel_lignes_rejetees", True, 0),
+    ]
 
 
 def test_overlapping_rates_decisions_and_duplicate_ids_are_errors(home, warehouse):
-    loaded(home, warehouse, referential={
-        "tarifs.csv": REFERENTIAL["tarifs.csv"] + "FH01;internat;01/06/2025;31/12/2025;160,00;definitif\n"
-                                                  "FH01;semi_internat;01/06/2025;;90,00;definitif\n",
-        "prises_en_charge.csv": REFERENTIAL["prises_en_charge.csv"]
-        + "000001;D66;FH01;01/02/2025;;refusee\n000001;CPAM66;FH01;01/03/2025;31/03/2025;accordee\n",
-        "usagers.csv": REFERENTIAL["usagers.csv"] + "000002;MAS;Pere bis\n",
-    })
+    loaded(
+        home,
+        warehouse,
+        referential={
+            "tarifs.csv": REFERENTIAL["tarifs.csv"] + "FH01;internat;01/06/2025;31/12/2025;160,00;definitif\n"
+            "FH01;semi_internat;01/06/2025;;90,00;definitif\n",
+            "prises_en_charge.csv": REFERENTIAL["prises_en_charge.csv"]
+            + "000001;D66;FH01;01/02/2025;;refusee\n000001;CPAM66;FH01;01/03/2025;31/03/2025;accordee\n",
+            "usagers.csv": REFERENTIAL["usagers.csv"] + "000002;MAS;Pere bis\n",
+        },
+    )
     with warehouse.connect() as con:
-        rates, decisions, keys = control_rates_overlap(con), control_decisions_overlap(con), control_referential_keys(con)
+        rates, decisions = control_rates_overlap(con), control_decisions_overlap(con)
+        keys = control_referential_keys(con)
     assert (rates.passed, rates.value, rates.severity) == (False, 1, "erreur")
-    assert rates.examples == [{"establishment_code": "FH01", "rate_mode": "internat", "line_a": 2, "line_b": 4,
-                               "first_common_day": "2025-06-01"}]
+    assert rates.examples == [
+        {
+            "establishment_code": "FH01",
+            "rate_mode": "internat",
+            "line_a": 2,
+            "line_b": 4,
+            "first_common_day": "2025-06-01",
+        }
+    ]
     assert (decisions.passed, decisions.value) == (False, 1)
-    assert decisions.examples == [{"resident_id": "000001", "establishment_code": "FH01", "line_a": 2, "line_b": 6,
-                                   "first_common_day": "2025-03-01"}]
+    assert decisions.examples == [
+        {
+            "resident_id": "000001",
+            "establishment_code": "FH01",
+            "line_a": 2,
+            "line_b": 6,
+            "first_common_day": "2025-03-01",
+        }
+    ]
     assert (keys.passed, keys.value, keys.detail) == (False, 2, "2 ligne(s) partagent un identifiant")
-    assert keys.examples == [{"table": "residents", "colonne": "id_usager", "valeur": "000002", "ligne": 3},
-                             {"table": "residents", "colonne": "id_usager", "valeur": "000002", "ligne": 5}]
+    assert keys.examples == [
+        {"table": "residents", "colonne": "id_usager", "valeur": "000002", "ligne": 3},
+        {"table": "residents", "colonne": "id_usager", "valeur": "000002", "ligne": 5},
+    ]
 
 
 def test_missing_referential_file_fails_the_files_control(home, warehouse):
@@ -66,39 +94,58 @@ def test_missing_referential_file_fails_the_files_control(home, warehouse):
         load_referential(con, home / "entrees", NOW)
         outcome = control_referential_files(con)
     assert (outcome.passed, outcome.value, outcome.detail) == (
-        False, 1, "referentiel/contributions.csv : fichier absent — le référentiel précédent reste en place")
+        False,
+        1,
+        "referentiel/contributions.csv : fichier absent — le référentiel précédent reste en place",
+    )
     assert outcome.examples[0] == {"fichier": "contributions.csv", "statut": "absent"}
 
 
 def test_month_activity_controls_on_a_clean_month(home, warehouse):
     with loaded(home, warehouse).connect() as con:
         duplicates, shape = control_activity_expectations(con, "2025-03")
-        outside, missing, capacity = (control_outside_stay(con, "2025-03"),
-                                      control_days_not_reported(con, "2025-03"), control_capacity(con, "2025-03"))
+        outside, missing, capacity = (
+            control_outside_stay(con, "2025-03"),
+            control_days_not_reported(con, "2025-03"),
+            control_capacity(con, "2025-03"),
+        )
         files = control_activity_files(con, "2025-03")
     assert (duplicates.passed, shape.passed, shape.detail) == (True, True, "43 journée(s) conformes")
     assert (files.passed, files.detail) == (True, "2 fichier(s) lu(s)")
     # 000002's stay ends on 10/03 (exit day not billed) but the extract marks the 10th present
     assert (outside.passed, outside.value, outside.severity) == (False, 1, "avertissement")
-    assert outside.examples == [{"establishment_code": "FH01", "resident_id": "000002", "day": "2025-03-10",
-                                 "source_path": "activite/2025-03/fh01.csv", "source_line": 42}]
+    assert outside.examples == [
+        {
+            "establishment_code": "FH01",
+            "resident_id": "000002",
+            "day": "2025-03-10",
+            "source_path": "activite/2025-03/fh01.csv",
+            "source_line": 42,
+        }
+    ]
     # 000003 entered IME01 on 03/03: 29 days of stay in March, 2 reported
     assert (missing.passed, missing.value) == (False, 27)
-    assert missing.examples == [{"establishment_code": "IME01", "resident_id": "000003", "days_missing": 27,
-                                 "first_day": "2025-03-05"}]
+    assert missing.examples == [
+        {"establishment_code": "IME01", "resident_id": "000003", "days_missing": 27, "first_day": "2025-03-05"}
+    ]
     assert (capacity.passed, capacity.value) == (True, 0)
 
 
 def test_duplicates_and_capacity(home, warehouse):
-    loaded(home, warehouse, fh01=march_fh01() + "FH01;000001;2025-03-05;H\n",
-           referential={"etablissements.csv": "code_etablissement;nom;type;capacite\nFH01;Foyer;FH;1\n"
-                                              "IME01;IME;IME;10\n"})
+    loaded(
+        home,
+        warehouse,
+        fh01=march_fh01() + "FH01;000001;2025-03-05;H\n",
+        referential={"etablissements.csv": "code_etablissement;nom;type;capacite\nFH01;Foyer;FH;1\nIME01;IME;IME;10\n"},
+    )
     with warehouse.connect() as con:
         duplicates, _ = control_activity_expectations(con, "2025-03")
         capacity = control_capacity(con, "2025-03")
     assert (duplicates.passed, duplicates.value, duplicates.severity) == (False, 2, "erreur")
-    assert duplicates.detail == ("2 ligne(s) pour un même usager, établissement et jour ; activité retenue pour "
-                                 "FH01 (42 journée(s)) jusqu'à correction de l'extrait")
+    assert duplicates.detail == (
+        "2 ligne(s) pour un même usager, établissement et jour ; activité retenue pour "
+        "FH01 (42 journée(s)) jusqu'à correction de l'extrait"
+    )
     assert [(e["source_line"], e["day"]) for e in duplicates.examples] == [(6, "2025-03-05"), (43, "2025-03-05")]
     assert (capacity.passed, capacity.value) == (False, 10)
     assert capacity.examples[0] == {"establishment_code": "FH01", "day": "2025-03-01", "present": 2, "capacity": 1}
@@ -110,17 +157,22 @@ def test_unreadable_extract_and_quarantine_controls(home, warehouse):
         files = control_activity_files(con, "2025-03")
         quarantine = control_quarantine(con, "activite", "2025-03", "activite_lignes_rejetees", "ingest")
     assert (files.passed, files.value, files.detail) == (
-        False, 1, "activite/2025-03/ime01.csv : fichier binaire (octet nul à la position 0), pas un CSV")
+        False,
+        1,
+        "activite/2025-03/ime01.csv : fichier binaire (octet nul à la position 0), pas un CSV",
+    )
     assert (quarantine.passed, quarantine.value, quarantine.detail) == (
-        False, 1, "1 ligne(s) écartée(s), 0 valeur(s) ignorée(s) sur des lignes conservées")
+        False,
+        1,
+        "1 ligne(s) écartée(s), 0 valeur(s) ignorée(s) sur des lignes conservées",
+    )
 
 
 def test_controls_file_lists_month_and_referential_controls(home, warehouse):
     with warehouse.transaction() as con:
         record(con, ALL_MONTHS, ControlOutcome("tarifs_chevauchement", "referentiel", "erreur", True, 0, "aucun"), NOW)
         record(con, "2025-03", ControlOutcome("activite_doublons", "ingest", "erreur", False, 2, "=deux"), NOW)
-        record(con, "2025-03", ControlOutcome("activite_hors_sejour", "ingest", "avertissement", False, 1, "un"),
-               NOW)
+        record(con, "2025-03", ControlOutcome("activite_hors_sejour", "ingest", "avertissement", False, 1, "un"), NOW)
         record(con, "2025-04", ControlOutcome("activite_doublons", "ingest", "erreur", True, 0, "aucun"), NOW)
         path = write_month_controls(con, home / "sorties", "2025-03")
         assert failed_errors(con, "2025-03") == [("activite_doublons", "=deux")]
@@ -130,7 +182,8 @@ def test_controls_file_lists_month_and_referential_controls(home, warehouse):
         "controle;severite;statut;valeur;detail\n"
         "tarifs_chevauchement;erreur;ok;0;aucun\n"
         "activite_doublons;erreur;echec;2;'=deux\n"
-        "activite_hors_sejour;avertissement;echec;1;un\n")
+        "activite_hors_sejour;avertissement;echec;1;un\n"
+    )
 
 
 def test_outcome_status():

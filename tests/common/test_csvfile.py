@@ -22,8 +22,9 @@ def test_rows_keep_their_line_numbers_and_trimmed_cells():
 
 
 def test_windows_1252_as_excel_saves_it():
-    t = read("code_etablissement;id_usager;date;code;nom\r\nFV01;7;01/03/2025;P;Cœur d’Hélène\r\n"
-             .encode("windows-1252"))
+    t = read(
+        "code_etablissement;id_usager;date;code;nom\r\nFV01;7;01/03/2025;P;Cœur d’Hélène\r\n".encode("windows-1252")
+    )
     assert t.encoding == "windows-1252"
     assert t.rows[0][1]["nom"] == "Cœur d’Hélène"
 
@@ -53,29 +54,48 @@ def test_quoted_field_spanning_lines_keeps_line_numbers_right():
     [
         (b"", "x.csv : fichier vide"),
         (b"   \n", "x.csv : fichier vide"),
-        (b"PK\x03\x04\x14\x00rest", "x.csv : ce fichier est un classeur Excel ou une archive ZIP, pas un CSV ; "
-                                    "enregistrez-le au format « CSV (séparateur : point-virgule) »"),
-        (b"%PDF-1.7\n", "x.csv : ce fichier est un PDF, pas un CSV ; enregistrez-le au format "
-                        "« CSV (séparateur : point-virgule) »"),
+        (
+            b"PK\x03\x04\x14\x00rest",
+            "x.csv : ce fichier est un classeur Excel ou une archive ZIP, pas un CSV ; "
+            "enregistrez-le au format « CSV (séparateur : point-virgule) »",
+        ),
+        (
+            b"%PDF-1.7\n",
+            "x.csv : ce fichier est un PDF, pas un CSV ; enregistrez-le au format « CSV (séparateur : point-virgule) »",
+        ),
         (b"code;\x00\x01\x02", "x.csv : fichier binaire (octet nul à la position 5), pas un CSV"),
-        (b"code_etablissement;id_usager\n\x81\x81", "x.csv : encodage non reconnu (ni UTF-8 ni Windows-1252), "
-                                                      "octet 0x81 à la position 29"),
-        (b"code_etablissement,id_usager,date,code\nFH01,1,01/03/2025,P\n",
-         "x.csv : séparateur « virgule » détecté à la ligne 1 ; le séparateur attendu est le point-virgule « ; »"),
-        (b"code_etablissement\tid_usager\tdate\tcode\n",
-         "x.csv : séparateur « tabulation » détecté à la ligne 1 ; le séparateur attendu est le point-virgule « ; »"),
-        (b"FH01;000123;01/03/2025;P\nFH01;000123;02/03/2025;P\n",
-         "x.csv : en-tête absent, la ligne 1 ressemble à des données ; colonnes attendues : code, "
-         "code_etablissement, date, id_usager"),
-        (b"code_etablissement;id_usager;jour;code\n",
-         "x.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : date (en-tête lu : "
-         "code_etablissement; id_usager; jour; code)"),
+        (
+            b"code_etablissement;id_usager\n\x81\x81",
+            "x.csv : encodage non reconnu (ni UTF-8 ni Windows-1252), octet 0x81 à la position 29",
+        ),
+        (
+            b"code_etablissement,id_usager,date,code\nFH01,1,01/03/2025,P\n",
+            "x.csv : séparateur « virgule » détecté à la ligne 1 ; le séparateur attendu est le point-virgule « ; »",
+        ),
+        (
+            b"code_etablissement\tid_usager\tdate\tcode\n",
+            "x.csv : séparateur « tabulation » détecté à la ligne 1 ; le séparateur attendu est le point-virgule « ; »",
+        ),
+        (
+            b"FH01;000123;01/03/2025;P\nFH01;000123;02/03/2025;P\n",
+            "x.csv : en-tête absent, la ligne 1 ressemble à des données ; colonnes attendues : code, "
+            "code_etablissement, date, id_usager",
+        ),
+        (
+            b"code_etablissement;id_usager;jour;code\n",
+            "x.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : date (en-tête lu : "
+            "code_etablissement; id_usager; jour; code)",
+        ),
         (b"code_etablissement;id_usager;date;code;date\n", "x.csv, ligne 1 : colonne(s) en double : date"),
         (b"\ncode_etablissement;id_usager;date;code\n", "x.csv : la première ligne est vide, l'en-tête est absent"),
-        ((HEADER + "FH01;1;01/03/2025;P\nFH01;2;01/0").encode(),
-         "x.csv, ligne 3 : fichier tronqué, la dernière ligne est incomplète (3 champ(s) sur 4)"),
-        ((HEADER + 'FH01;1;01/03/2025;"P\nFH01;2;01/03/2025;P').encode(),
-         "x.csv, ligne 2 : fichier tronqué ou guillemet non fermé (unexpected end of data)"),
+        (
+            (HEADER + "FH01;1;01/03/2025;P\nFH01;2;01/0").encode(),
+            "x.csv, ligne 3 : fichier tronqué, la dernière ligne est incomplète (3 champ(s) sur 4)",
+        ),
+        (
+            (HEADER + 'FH01;1;01/03/2025;"P\nFH01;2;01/03/2025;P').encode(),
+            "x.csv, ligne 2 : fichier tronqué ou guillemet non fermé (unexpected end of data)",
+        ),
     ],
 )
 def test_unreadable_files_name_the_file_and_the_problem(data, message):

@@ -14,39 +14,60 @@ from assets.common.fields import (
 )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("01/03/2025", dt.date(2025, 3, 1)), ("1/3/2025", dt.date(2025, 3, 1)), ("2025-03-01", dt.date(2025, 3, 1)),
-    ("29/02/2024", dt.date(2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("01/03/2025", dt.date(2025, 3, 1)),
+        ("1/3/2025", dt.date(2025, 3, 1)),
+        ("2025-03-01", dt.date(2025, 3, 1)),
+        ("29/02/2024", dt.date(2024, 2, 29)),
+    ],
+)
 def test_dates(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("2025/03/01", "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"),
-    ("01-03-2025", "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"),
-    ("29/02/2025", "date inexistante"), ("2025-13-01", "date inexistante"), ("hier", "date attendue au format "
-                                                                             "JJ/MM/AAAA ou AAAA-MM-JJ"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2025/03/01", "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"),
+        ("01-03-2025", "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"),
+        ("29/02/2025", "date inexistante"),
+        ("2025-13-01", "date inexistante"),
+        ("hier", "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ"),
+    ],
+)
 def test_bad_dates(text, reason):
     with pytest.raises(BadValue) as err:
         parse_date(text)
     assert str(err.value) == reason
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1234,56", Decimal("1234.56")), ("1 234,5", Decimal("1234.50")), ("1\u202f234,50 €", Decimal("1234.50")),
-    ("12", Decimal("12.00")), ("-3,10", Decimal("-3.10")), ("152.40", Decimal("152.40")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234,56", Decimal("1234.56")),
+        ("1 234,5", Decimal("1234.50")),
+        ("1\u202f234,50 €", Decimal("1234.50")),
+        ("12", Decimal("12.00")),
+        ("-3,10", Decimal("-3.10")),
+        ("152.40", Decimal("152.40")),
+    ],
+)
 def test_amounts_are_exact_decimals(text, expected):
     value = parse_amount(text)
     assert value == expected and isinstance(value, Decimal) and value.as_tuple().exponent == -2
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("12,345", "montant à plus de deux décimales"), ("1.234,56", "montant attendu (par exemple 1234,56)"),
-    ("abc", "montant attendu (par exemple 1234,56)"), ("1e3", "montant attendu (par exemple 1234,56)"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("12,345", "montant à plus de deux décimales"),
+        ("1.234,56", "montant attendu (par exemple 1234,56)"),
+        ("abc", "montant attendu (par exemple 1234,56)"),
+        ("1e3", "montant attendu (par exemple 1234,56)"),
+    ],
+)
 def test_bad_amounts(text, reason):
     with pytest.raises(BadValue) as err:
         parse_amount(text)

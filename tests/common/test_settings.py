@@ -33,11 +33,14 @@ def test_defaults_of_the_contract():
 
 
 def test_a_payer_code_can_have_its_own_absence_policy():
-    s = parse_settings(ASSOCIATION + """absences:
+    s = parse_settings(
+        ASSOCIATION
+        + """absences:
   D11:
     hospitalisation: [{jusqu_a: 5, base: plein}, {base: moins_fjh}]
     convenance: [{base: zero}]
-""")
+"""
+    )
     assert s.absence_policy("departement", "D11").hospitalisation[0].jusqu_a == 5
     assert s.absence_policy("departement", "D66").hospitalisation[0].jusqu_a == 3
 
@@ -51,25 +54,37 @@ def test_fjh_before_the_first_period_is_an_error():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("mention_tva: x\n",
-         "parametrage.yaml : clé « association » : clé obligatoire absente"),
-        (ASSOCIATION + "regularisaton_mois: 12\n",
-         "parametrage.yaml : clé « regularisaton_mois » : clé inconnue (faute de frappe ?) (lu : 12)"),
-        (ASSOCIATION + "regularisation_mois: douze\n",
-         "parametrage.yaml : clé « regularisation_mois » : nombre entier attendu (lu : 'douze')"),
-        (ASSOCIATION + "fjh: [{depuis: 2018-01-01, montant: \"20.001\"}]\n",
-         "parametrage.yaml : clé « fjh.0.montant » : deux décimales au plus (lu : '20.001')"),
-        (ASSOCIATION + "fjh: [{depuis: 2026-03-01, montant: \"23.00\"}, {depuis: 2018-01-01, montant: \"20\"}]\n",
-         "parametrage.yaml : clé « fjh » : les dates « depuis » doivent être strictement croissantes"),
-        (ASSOCIATION + "fec: {separateur: \";\"}\n",
-         "parametrage.yaml : clé « fec.separateur » : valeur non prévue, attendu : '|' or '\\t' (lu : ';')"),
-        (ASSOCIATION + "absences: {departement: {hospitalisation: [{base: plein}], convenance: [{base: demi}]}}\n",
-         "parametrage.yaml : clé « absences.departement.convenance.0.base » : valeur non prévue, "
-         "attendu : 'plein', 'moins_fjh' or 'zero' (lu : 'demi')"),
-        (ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
-         "canaux: [recommande]}]}}\n",
-         "parametrage.yaml : clé « relances » : departement : un payeur public ne reçoit jamais "
-         "de mise en demeure"),
+        ("mention_tva: x\n", "parametrage.yaml : clé « association » : clé obligatoire absente"),
+        (
+            ASSOCIATION + "regularisaton_mois: 12\n",
+            "parametrage.yaml : clé « regularisaton_mois » : clé inconnue (faute de frappe ?) (lu : 12)",
+        ),
+        (
+            ASSOCIATION + "regularisation_mois: douze\n",
+            "parametrage.yaml : clé « regularisation_mois » : nombre entier attendu (lu : 'douze')",
+        ),
+        (
+            ASSOCIATION + 'fjh: [{depuis: 2018-01-01, montant: "20.001"}]\n',
+            "parametrage.yaml : clé « fjh.0.montant » : deux décimales au plus (lu : '20.001')",
+        ),
+        (
+            ASSOCIATION + 'fjh: [{depuis: 2026-03-01, montant: "23.00"}, {depuis: 2018-01-01, montant: "20"}]\n',
+            "parametrage.yaml : clé « fjh » : les dates « depuis » doivent être strictement croissantes",
+        ),
+        (
+            ASSOCIATION + 'fec: {separateur: ";"}\n',
+            "parametrage.yaml : clé « fec.separateur » : valeur non prévue, attendu : '|' or '\\t' (lu : ';')",
+        ),
+        (
+            ASSOCIATION + "absences: {departement: {hospitalisation: [{base: plein}], convenance: [{base: demi}]}}\n",
+            "parametrage.yaml : clé « absences.departement.convenance.0.base » : valeur non prévue, "
+            "attendu : 'plein', 'moins_fjh' or 'zero' (lu : 'demi')",
+        ),
+        (
+            ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
+            "canaux: [recommande]}]}}\n",
+            "parametrage.yaml : clé « relances » : departement : un payeur public ne reçoit jamais de mise en demeure",
+        ),
         ("association: [\n", "parametrage.yaml, ligne 2, colonne 1 : YAML illisible"),
         ("- a\n- b\n", "parametrage.yaml : un dictionnaire de clés est attendu à la racine"),
     ],
@@ -81,14 +96,17 @@ def test_errors_name_the_key_and_the_problem(text, message):
 
 
 def test_bad_siret_and_iban_of_the_association():
-    text = ASSOCIATION.replace("12345678901234", "1234").replace("FR7630006000011234567890189",
-                                                                 "FR7630006000011234567890188")
+    text = ASSOCIATION.replace("12345678901234", "1234").replace(
+        "FR7630006000011234567890189", "FR7630006000011234567890188"
+    )
     with pytest.raises(SettingsError) as err:
         parse_settings(text)
     lines = str(err.value).splitlines()
     assert lines[0] == "parametrage.yaml : clé « association.siret » : un SIRET a 14 chiffres (lu : '1234')"
-    assert lines[1] == ("parametrage.yaml : clé « association.iban » : IBAN invalide : clé de contrôle fausse "
-                        "(lu : 'FR7630006000011234567890188')")
+    assert lines[1] == (
+        "parametrage.yaml : clé « association.iban » : IBAN invalide : clé de contrôle fausse "
+        "(lu : 'FR7630006000011234567890188')"
+    )
 
 
 def test_missing_file_is_named(tmp_path):

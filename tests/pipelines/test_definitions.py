@@ -1,0 +1,55 @@
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.jobs import CLOSE_MONTH
+from pipelines.partitions import month_of, months, partition_of
+
+
+def test_definitions_load_and_list_every_asset_check_and_partition():
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == ["activity_days", "referential"]
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks == {
+        ("referential", "referentiel_fichiers_lisibles"),
+        ("referential", "referentiel_lignes_rejetees"),
+        ("referential", "referentiel_identifiants_uniques"),
+        ("referential", "tarifs_chevauchement"),
+        ("referential", "prises_en_charge_chevauchement"),
+        ("activity_days", "activite_fichiers_lisibles"),
+        ("activity_days", "activite_lignes_rejetees"),
+        ("activity_days", "activite_doublons"),
+        ("activity_days", "activite_conforme"),
+        ("activity_days", "activite_hors_sejour"),
+        ("activity_days", "jours_non_renseignes"),
+        ("activity_days", "capacite_depassee"),
+    }
+    blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
+    assert blocking == {
+        "referentiel_fichiers_lisibles",
+        "referentiel_identifiants_uniques",
+        "tarifs_chevauchement",
+        "prises_en_charge_chevauchement",
+        "activite_fichiers_lisibles",
+        "activite_doublons",
+        "activite_conforme",
+    }
+
+
+def test_month_bound_assets_share_one_monthly_partitioning_and_the_warehouse_pool():
+    referential = defs.get_assets_def("referential")
+    activity = defs.get_assets_def("activity_days")
+    assert referential.partitions_def is None
+    assert activity.partitions_def is months
+    assert months.get_partition_keys()[0] == "2023-01-01"
+    assert "2026-10-01" in months.get_partition_keys()
+    for asset in (referential, activity):
+        assert asset.op.pool == "warehouse"
+        assert asset.group_names_by_key[asset.key] == "ingest"
+    assert month_of("2025-03-01") == "2025-03" and partition_of("2025-03") == "2025-03-01"
+
+
+def test_close_month_job_runs_in_process():
+    job = defs.resolve_job_def(CLOSE_MONTH)
+    assert job.executor_def is dg.in_process_executor
+    assert {n.name for n in job.nodes} == {"referential", "activity_days", "referential_controls", "activity_controls"}
