@@ -110,11 +110,14 @@ def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "ut
     except csv.Error as exc:
         raise UnreadableFile(f"{name}, ligne 1 : en-tête illisible ({exc})") from None
     columns = [normalise_header(h) for h in header]
-    if _looks_like_data(header) and not (required & set(columns)):
-        raise UnreadableFile(
-            f"{name} : en-tête absent, la ligne 1 ressemble à des données ; "
-            f"colonnes attendues : {', '.join(sorted(required))}"
+    if not (required & set(columns)):
+        # a first line naming none of the expected columns is data (never echoed: it may name a person)
+        what = (
+            "la ligne 1 ressemble à des données"
+            if _looks_like_data(header)
+            else ("la ligne 1 ne contient aucune des colonnes attendues")
         )
+        raise UnreadableFile(f"{name} : en-tête absent, {what} ; colonnes attendues : {', '.join(sorted(required))}")
     doubles = sorted({c for c in columns if c and columns.count(c) > 1})
     if doubles:
         raise UnreadableFile(f"{name}, ligne 1 : colonne(s) en double : {', '.join(doubles)}")
@@ -150,7 +153,8 @@ def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "ut
                     f"({len(cells)} champ(s) sur {width})"
                 )
             table.rejects.append(
-                Reject(name, line, None, ";".join(cells)[:200], f"{len(cells)} champ(s) au lieu de {width}")
+                # only the row's first cell is kept: the rest may be a person's name or birth date
+                Reject(name, line, None, cells[0][:40] if cells else "", f"{len(cells)} champ(s) au lieu de {width}")
             )
             continue
         table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells, strict=True)}))

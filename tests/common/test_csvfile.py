@@ -39,8 +39,8 @@ def test_wrong_field_count_is_a_rejected_row_and_trailing_empty_fields_are_toler
     t = read((HEADER + "FH01;1;01/03/2025\nFH01;2;01/03/2025;P;;\nFH01;3;01/03/2025;P;X\n").encode())
     assert [line for line, _ in t.rows] == [3]
     assert t.rejects == [
-        Reject("x.csv", 2, None, "FH01;1;01/03/2025", "3 champ(s) au lieu de 4"),
-        Reject("x.csv", 4, None, "FH01;3;01/03/2025;P;X", "5 champ(s) au lieu de 4"),
+        Reject("x.csv", 2, None, "FH01", "3 champ(s) au lieu de 4"),
+        Reject("x.csv", 4, None, "FH01", "5 champ(s) au lieu de 4"),
     ]
 
 
@@ -80,6 +80,11 @@ def test_quoted_field_spanning_lines_keeps_line_numbers_right():
             b"FH01;000123;01/03/2025;P\nFH01;000123;02/03/2025;P\n",
             "x.csv : en-tête absent, la ligne 1 ressemble à des données ; colonnes attendues : code, "
             "code_etablissement, date, id_usager",
+        ),
+        (
+            b"DURAND;Lea;x;y\n",
+            "x.csv : en-tête absent, la ligne 1 ne contient aucune des colonnes attendues ; colonnes attendues : "
+            "code, code_etablissement, date, id_usager",
         ),
         (
             b"code_etablissement;id_usager;jour;code\n",
