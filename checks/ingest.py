@@ -5,35 +5,19 @@ Each `control_*` function is plain (a DuckDB connection in, a ControlOutcome out
 the bottom run them, record the outcome and rewrite the month's controls file.
 """
 
-import datetime as dt
-from collections.abc import Callable
-
 import dagster as dg
 import polars as pl
 
 from assets.common.warehouse import run_sql
 from assets.ingest.activity import CODES, month_bounds
 from assets.ingest.assets import activity_days, referential
-from checks.controls import ALL_MONTHS, ERROR, WARNING, ControlOutcome, record, write_month_controls
+from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.expectations import Expectation, validate
+from checks.wiring import REFERENTIAL, check_result, examples, query_frame, run_controls
 from pipelines.partitions import month_of
 from pipelines.resources import HomeResource, WarehouseResource
 
-REFERENTIAL = "referentiel"
 INGEST = "ingest"
-
-
-def _rows(con, name: str, params: dict | None = None) -> pl.DataFrame:
-    from assets.common.warehouse import sql
-
-    return con.sql(sql(name), params=params or {}).pl() if params else con.sql(sql(name)).pl()
-
-
-def _examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
-    return [
-        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
-        for row in frame.head(limit).to_dicts()
-    ]
 
 
 # --- the referential --------------------------------------------------------------------------------
@@ -96,9 +80,9 @@ def control_referential_keys(con) -> ControlOutcome:
 
 
 def _overlap(con, name: str, query: str, what: str) -> ControlOutcome:
-    frame = _rows(con, query)
+    frame = query_frame(con, query)
     detail = f"{frame.height} chevauchement(s) de {what}" if frame.height else f"aucun chevauchement de {what}"
-    return ControlOutcome(name, REFERENTIAL, ERROR, frame.is_empty(), frame.height, detail, _examples(frame))
+    return ControlOutcome(name, REFERENTIAL, ERROR, frame.is_empty(), frame.height, detail, examples(frame))
 
 
 def control_rates_overlap(con) -> ControlOutcome:
@@ -126,7 +110,7 @@ def control_activity_files(con, month: str) -> ControlOutcome:
 
 def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
     """B1 duplicates, and the stored rows' shape (codes, days inside the month), through GX."""
-    frame = _rows(con, "checks/month_activity.sql", {"month": month})
+    frame = query_frame(con, "checks/month_activity.sql", {"month": month})
     # GX compares days as AAAAMMJJ integers (its pandas path rejects dates against bounds of another type)
     frame = frame.with_columns(pl.col("day").dt.strftime("%Y%m%d").cast(pl.Int32).alias("day_number"))
     first, last = month_bounds(month)
@@ -161,7 +145,7 @@ def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
         )
         if not unique.success
         else "aucun doublon",
-        _examples(dup_rows),
+        examples(dup_rows),
     )
     bad_shape = shape_code.unexpected_count + shape_day.unexpected_count
     shape = ControlOutcome(
@@ -179,7 +163,7 @@ def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
 
 
 def control_outside_stay(con, month: str) -> ControlOutcome:
-    frame = _rows(con, "checks/activity_outside_stay.sql", {"month": month})
+    frame = query_frame(con, "checks/activity_outside_stay.sql", {"month": month})
     return ControlOutcome(
         "activite_hors_sejour",
         INGEST,
@@ -189,13 +173,13 @@ def control_outside_stay(con, month: str) -> ControlOutcome:
         f"{frame.height} journée(s) d'activité hors de tout séjour, non facturées"
         if frame.height
         else "toute l'activité est couverte par un séjour",
-        _examples(frame.select("establishment_code", "resident_id", "day", "source_path", "source_line")),
+        examples(frame.select("establishment_code", "resident_id", "day", "source_path", "source_line")),
     )
 
 
 def control_days_not_reported(con, month: str) -> ControlOutcome:
     first, last = month_bounds(month)
-    frame = _rows(con, "checks/days_not_reported.sql", {"month": month, "first": first, "last": last})
+    frame = query_frame(con, "checks/days_not_reported.sql", {"month": month, "first": first, "last": last})
     total = int(frame["days_missing"].sum()) if frame.height else 0
     return ControlOutcome(
         "jours_non_renseignes",
@@ -206,12 +190,12 @@ def control_days_not_reported(con, month: str) -> ControlOutcome:
         f"{total} journée(s) de séjour sans ligne d'activité ({frame.height} usager(s))"
         if total
         else "chaque journée de séjour est renseignée",
-        _examples(frame),
+        examples(frame),
     )
 
 
 def control_capacity(con, month: str) -> ControlOutcome:
-    frame = _rows(con, "checks/over_capacity.sql", {"month": month})
+    frame = query_frame(con, "checks/over_capacity.sql", {"month": month})
     return ControlOutcome(
         "capacite_depassee",
         INGEST,
@@ -221,45 +205,11 @@ def control_capacity(con, month: str) -> ControlOutcome:
         f"{frame.height} jour(s) où les présents dépassent la capacité"
         if frame.height
         else "capacité respectée chaque jour",
-        _examples(frame),
+        examples(frame),
     )
 
 
 # --- Dagster wiring ---------------------------------------------------------------------------------
-
-
-def _result(outcome: ControlOutcome) -> dg.AssetCheckResult:
-    metadata: dict = {
-        "valeur": outcome.value if isinstance(outcome.value, int) else str(outcome.value),
-        "detail": outcome.detail,
-        "severite": outcome.severity,
-    }
-    if outcome.examples:
-        metadata["exemples"] = dg.MetadataValue.json(outcome.examples)
-    return dg.AssetCheckResult(
-        check_name=outcome.control,
-        passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
-        description=outcome.detail,
-        metadata=metadata,
-    )
-
-
-def run_controls(
-    home: HomeResource,
-    warehouse: WarehouseResource,
-    month: str | None,
-    controls: Callable[..., list[ControlOutcome]],
-) -> list[ControlOutcome]:
-    """Evaluate, record (under `month`, or '*' for the referential) and rewrite the month's file."""
-    with warehouse.transaction() as con:
-        outcomes = controls(con)
-        stamp = dt.datetime.now().replace(microsecond=0)
-        for outcome in outcomes:
-            record(con, ALL_MONTHS if outcome.stage == REFERENTIAL else month, outcome, stamp)
-        if month:
-            write_month_controls(con, home.sorties, month)
-    return outcomes
 
 
 def _run_month(context) -> str | None:
@@ -317,7 +267,7 @@ def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResou
     outcomes = run_controls(home, warehouse, _run_month(context), _referential_checks)
     evaluated = {o.control for o in outcomes}
     for outcome in outcomes:
-        yield _result(outcome)
+        yield check_result(outcome)
     for name in REFERENTIAL_CHECKS:
         if name not in evaluated:
             yield dg.AssetCheckResult(
@@ -348,4 +298,4 @@ def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
         ]
 
     for outcome in run_controls(home, warehouse, month, controls):
-        yield _result(outcome)
+        yield check_result(outcome)

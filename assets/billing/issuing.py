@@ -1,0 +1,227 @@
+"""Issuing (DOMAIN.md B11, B12 and "Invoices"): compare what is due with what was issued, per payer,
+establishment, resident and month of service, and turn the differences into numbered documents.
+
+`plan_documents` and `allocate_numbers` are pure functions; `issue` runs them inside the caller's
+transaction, so that a number is given in the same transaction that records its document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+from assets.billing.labels import category_rank, label
+from assets.billing.valuation import open_months
+from assets.common.settings import Settings
+from assets.common.warehouse import insert_frame, run_sql, sql
+
+ZERO = Decimal("0.00")
+KEY = ["month", "payer_code", "payer_type", "establishment_code", "resident_id", "category", "unit_price"]
+
+
+class IssueDateError(ValueError):
+    """An issue date earlier than the last document of its series."""
+
+
+@dataclass(frozen=True)
+class Line:
+    resident_id: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass
+class PlannedDocument:
+    type: str  # facture, avoir
+    nature: str  # initiale, complementaire, avoir
+    service_month: str
+    payer_code: str
+    payer_type: str
+    establishment_code: str
+    original_number: str | None
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def series(self) -> str:
+        return "F" if self.type == "facture" else "A"
+
+
+def differences(due: pl.DataFrame, issued: pl.DataFrame) -> pl.DataFrame:
+    """Due minus issued on the full key; only the keys that differ."""
+    joined = due.join(issued, on=KEY, how="full", coalesce=True, suffix="_issued")
+    return (
+        joined.with_columns(
+            (pl.col("quantity").fill_null(0) - pl.col("quantity_issued").fill_null(0)).alias("quantity"),
+            (pl.col("amount").fill_null(ZERO) - pl.col("amount_issued").fill_null(ZERO))
+            .cast(pl.Decimal(18, 2))
+            .alias("amount"),
+        )
+        .select(KEY + ["quantity", "amount"])
+        .filter((pl.col("quantity") != 0) | (pl.col("amount") != 0))
+    )
+
+
+def plan_documents(
+    diff: pl.DataFrame, invoices: pl.DataFrame, issued_keys: set[tuple[str, str, str]]
+) -> list[PlannedDocument]:
+    """Documents for the differences: per payer, establishment and month of service, one invoice for the
+    residents owed more (the first billing, or a complementary invoice) and, for the residents owed
+    less, one credit note per invoice corrected (the latest invoice of that resident)."""
+    by_resident: dict[tuple, list[Line]] = defaultdict(list)
+    for month, payer, payer_type, etab, resident, category, price, qty, amount in diff.select(
+        KEY + ["quantity", "amount"]
+    ).iter_rows():
+        by_resident[(month, payer, payer_type, etab, resident)].append(Line(resident, category, qty, price, amount))
+    latest: dict[tuple, tuple] = {}  # (month, payer, etab, resident) -> (year, seq, number)
+    first: dict[tuple, tuple] = {}  # (month, payer, etab) -> (year, seq, number)
+    for month, payer, etab, resident, number, _, seq, year in invoices.iter_rows():
+        k = (month, payer, etab)
+        latest[(*k, resident)] = max(latest.get((*k, resident), (0, 0, "")), (year, seq, number))
+        first[k] = min(first.get(k, (9999, 10**9, "")), (year, seq, number))
+    invoices_out: dict[tuple, PlannedDocument] = {}
+    credits_out: dict[tuple, PlannedDocument] = {}
+    for (month, payer, payer_type, etab, resident), lines in sorted(by_resident.items()):
+        total = sum((line.amount for line in lines), ZERO)
+        if total == 0:
+            continue  # nothing owed either way: the lines only moved between categories
+        k = (month, payer, etab)
+        if total > 0:
+            doc = invoices_out.get(k)
+            if doc is None:
+                initial = k not in issued_keys
+                doc = invoices_out[k] = PlannedDocument(
+                    "facture", "initiale" if initial else "complementaire", month, payer, payer_type, etab,
+                    None if initial else first[k][2],
+                )
+        else:
+            corrected = latest[(*k, resident)][2]
+            doc = credits_out.get((*k, corrected))
+            if doc is None:
+                doc = credits_out[(*k, corrected)] = PlannedDocument(
+                    "avoir", "avoir", month, payer, payer_type, etab, corrected
+                )
+        doc.lines.extend(sorted(lines, key=lambda x: (category_rank(x.category), -x.unit_price)))
+    return list(invoices_out.values()) + list(credits_out.values())
+
+
+def allocate_numbers(
+    docs: list[PlannedDocument], issue_date: dt.date, last: dict[str, tuple[int, dt.date]]
+) -> list[tuple[PlannedDocument, str, int]]:
+    """Continuous numbers per series and calendar year: F2026-000001, A2026-000001.
+
+    `last` gives, per series of the issue date's year, the last sequence number and its issue date; a
+    number is never given with an issue date earlier than the last one of its series.
+    """
+    out = []
+    year = issue_date.year
+    for series in ("F", "A"):
+        seq, last_date = last.get(series, (0, None))
+        if last_date and issue_date < last_date:
+            raise IssueDateError(
+                f"date d'émission {issue_date:%d/%m/%Y} antérieure à celle du dernier document de la série "
+                f"{series}{year} ({last_date:%d/%m/%Y}) : la numérotation doit rester chronologique"
+            )
+        ordered = sorted(
+            (d for d in docs if d.series == series),
+            key=lambda d: (d.service_month, d.payer_code, d.establishment_code, d.original_number or ""),
+        )
+        for doc in ordered:
+            seq += 1
+            out.append((doc, f"{series}{year}-{seq:06d}", seq))
+    return out
+
+
+@dataclass
+class IssueSummary:
+    documents: int = 0
+    invoices: int = 0
+    credit_notes: int = 0
+    invoiced: Decimal = ZERO
+    credited: Decimal = ZERO
+    numbers: list[str] = field(default_factory=list)
+
+
+def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
+    """Issue the differences between due and issued for the open months of a close of `month`."""
+    first_month, last_month = open_months(month, settings)
+    params = {"first_month": first_month, "last_month": last_month}
+    due = con.sql(sql("billing/due_lines.sql"), params=params).pl()
+    issued = con.sql(sql("billing/issued_lines.sql"), params=params).pl()
+    invoices = con.sql(sql("billing/invoices_by_resident.sql"), params=params).pl()
+    issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
+    docs = plan_documents(differences(due, issued), invoices, issued_keys)
+    summary = IssueSummary()
+    if not docs:
+        return summary
+    last = {s: (seq, d) for s, seq, d in run_sql(con, "billing/last_numbers.sql", {"year": issue_date.year})}
+    numbered = allocate_numbers(docs, issue_date, last)
+    recipients = _recipients(con)
+    commitments = {(m, p, e): c for m, p, e, c in run_sql(con, "billing/commitments.sql", params)}
+    names = dict(run_sql(con, "billing/resident_names.sql"))
+    doc_rows, line_rows = [], []
+    for doc, number, seq in numbered:
+        who = recipients.get(doc.payer_code) or recipients["U" + doc.lines[0].resident_id]
+        delay = who["delay"] if who["delay"] is not None else settings.delai_paiement_jours
+        doc_rows.append({
+            "number": number, "series": doc.series, "year": issue_date.year, "seq": seq, "type": doc.type,
+            "nature": doc.nature, "issue_date": issue_date, "due_date": issue_date + dt.timedelta(days=delay),
+            "service_month": doc.service_month, "establishment_code": doc.establishment_code,
+            "payer_code": doc.payer_code, "payer_type": doc.payer_type, "amount": doc.amount,
+            "original_number": doc.original_number, "run_month": month, "payer_name": who["name"],
+            "payer_address": who["address"], "payer_siret": who["siret"], "payer_service_code": who["service_code"],
+            "payer_iban": who["iban"], "attention_of": who["attention_of"],
+            "commitment_number": commitments.get((doc.service_month, doc.payer_code, doc.establishment_code)),
+            "issued_at": now,
+        })
+        for i, line in enumerate(doc.lines, start=1):
+            line_rows.append({
+                "number": number, "line_no": i, "resident_id": line.resident_id,
+                "resident_name": names.get(line.resident_id, line.resident_id), "category": line.category,
+                "label": label(line.category, settings, doc.payer_type, doc.payer_code),
+                "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
+            })
+        summary.documents += 1
+        summary.numbers.append(number)
+        if doc.type == "facture":
+            summary.invoices += 1
+            summary.invoiced += doc.amount
+        else:
+            summary.credit_notes += 1
+            summary.credited += doc.amount
+    insert_frame(con, "documents", pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA))
+    insert_frame(con, "document_lines", pl.DataFrame(line_rows, schema=LINE_SCHEMA))
+    return summary
+
+
+def _recipients(con) -> dict[str, dict]:
+    """Who each payer code is: the institutional payers, and every resident as private payer."""
+    out = {}
+    for code, name, address, siret, service, iban, delay, attention in run_sql(con, "billing/recipients.sql"):
+        out[code] = {"name": name, "address": address, "siret": siret, "service_code": service, "iban": iban,
+                     "delay": delay, "attention_of": attention}
+    return out
+
+
+MONEY = pl.Decimal(18, 2)
+DOCUMENT_SCHEMA = {
+    "number": pl.String, "series": pl.String, "year": pl.Int32, "seq": pl.Int32, "type": pl.String,
+    "nature": pl.String, "issue_date": pl.Date, "due_date": pl.Date, "service_month": pl.String,
+    "establishment_code": pl.String, "payer_code": pl.String, "payer_type": pl.String, "amount": MONEY,
+    "original_number": pl.String, "run_month": pl.String, "payer_name": pl.String, "payer_address": pl.String,
+    "payer_siret": pl.String, "payer_service_code": pl.String, "payer_iban": pl.String,
+    "attention_of": pl.String, "commitment_number": pl.String, "issued_at": pl.Datetime("us"),
+}
+LINE_SCHEMA = {
+    "number": pl.String, "line_no": pl.Int32, "resident_id": pl.String, "resident_name": pl.String,
+    "category": pl.String, "label": pl.String, "quantity": pl.Int32, "unit_price": MONEY, "amount": MONEY,
+}

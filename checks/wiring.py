@@ -1,0 +1,59 @@
+"""What every stage's checks share: running controls inside one warehouse transaction, recording their
+outcomes, rewriting the month's controls file, and turning an outcome into a Dagster check result."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import dagster as dg
+import polars as pl
+
+from assets.common.warehouse import sql
+from checks.controls import ALL_MONTHS, ERROR, ControlOutcome, record, write_month_controls
+from pipelines.resources import HomeResource, WarehouseResource
+
+REFERENTIAL = "referentiel"
+
+
+def query_frame(con, name: str, params: dict | None = None) -> pl.DataFrame:
+    return con.sql(sql(name), params=params or {}).pl() if params else con.sql(sql(name)).pl()
+
+
+def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+        for row in frame.head(limit).to_dicts()
+    ]
+
+
+def check_result(outcome: ControlOutcome) -> dg.AssetCheckResult:
+    metadata: dict = {
+        "valeur": outcome.value if isinstance(outcome.value, int) else str(outcome.value),
+        "detail": outcome.detail,
+        "severite": outcome.severity,
+    }
+    if outcome.examples:
+        metadata["exemples"] = dg.MetadataValue.json(outcome.examples)
+    return dg.AssetCheckResult(
+        check_name=outcome.control,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
+        description=outcome.detail,
+        metadata=metadata,
+    )
+
+
+def run_controls(
+    home: HomeResource,
+    warehouse: WarehouseResource,
+    month: str | None,
+    controls: Callable[..., list[ControlOutcome]],
+) -> list[ControlOutcome]:
+    """Evaluate, record (under `month`, or '*' for the referential) and rewrite the month's file."""
+    with warehouse.transaction() as con:
+        outcomes = controls(con)
+        stamp = dt.datetime.now().replace(microsecond=0)
+        for outcome in outcomes:
+            record(con, ALL_MONTHS if outcome.stage == REFERENTIAL else month, outcome, stamp)
+        if month:
+            write_month_controls(con, home.sorties, month)
+    return outcomes

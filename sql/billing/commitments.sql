@@ -1,0 +1,8 @@
+-- The commitment number (numéro d'engagement) of a payer's documents for an establishment and month,
+-- when all the billed days of it share one.
+SELECT month, payer_code, establishment_code, any_value(commitment_number)
+FROM valued_days
+WHERE month BETWEEN $first_month AND $last_month AND state = 'facture' AND commitment_number IS NOT NULL
+  AND commitment_number <> ''
+GROUP BY ALL
+HAVING count(DISTINCT commitment_number) = 1;
