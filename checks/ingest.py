@@ -15,7 +15,7 @@ from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.expectations import Expectation, validate
 from checks.wiring import REFERENTIAL, check_result, examples, query_frame, run_controls
 from pipelines.partitions import month_of
-from pipelines.resources import HomeResource, WarehouseResource
+from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 INGEST = "ingest"
 
@@ -259,7 +259,7 @@ _BLOCKING = {
 
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(name, asset=referential, blocking=name in _BLOCKING) for name in REFERENTIAL_CHECKS],
-    pool="warehouse",
+    pool=POOL,
 )
 def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Controls of the referential: files readable and complete, rows set aside, unique identifiers,
@@ -280,7 +280,7 @@ def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResou
 
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(name, asset=activity_days, blocking=name in _BLOCKING) for name in ACTIVITY_CHECKS],
-    pool="warehouse",
+    pool=POOL,
 )
 def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Controls of the month's activity: extracts readable, rows set aside, duplicates (B1, blocking),

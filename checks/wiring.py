@@ -9,7 +9,7 @@ import polars as pl
 
 from assets.common.warehouse import sql
 from checks.controls import ALL_MONTHS, ERROR, ControlOutcome, record, write_month_controls
-from pipelines.resources import HomeResource, WarehouseResource
+from pipelines.resources import HomeResource, WarehouseResource, timestamp
 
 REFERENTIAL = "referentiel"
 
@@ -51,7 +51,7 @@ def run_controls(
     """Evaluate, record (under `month`, or '*' for the referential) and rewrite the month's file."""
     with warehouse.transaction() as con:
         outcomes = controls(con)
-        stamp = dt.datetime.now().replace(microsecond=0)
+        stamp = timestamp()
         for outcome in outcomes:
             record(con, ALL_MONTHS if outcome.stage == REFERENTIAL else month, outcome, stamp)
         if month:

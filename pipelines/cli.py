@@ -26,7 +26,6 @@ concurrency:
   pools:
     default_limit: 1   # the warehouse pool: one writer at a time, across runs and backfills
 """
-DATE_TAG = "recettes/date_emission"
 
 
 def _home(args) -> Path:
@@ -87,6 +86,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
     from pipelines.partitions import partition_of
+    from pipelines.resources import DATE_TAG
 
     started = time.monotonic()
     load_settings(home / "parametrage.yaml")  # a wrong settings file stops here, with its keys named
@@ -124,15 +124,26 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         rejected = con.execute(
             "SELECT count(*) FROM quarantine WHERE scope = 'activite' AND month = $m", {"m": month}
         ).fetchone()[0]
+        invoices, invoiced, credits, credited, complementary = run_sql(
+            con, "billing/month_summary.sql", {"month": month}
+        )[0]
         controls = month_controls(con, month)
         failed = failed_errors(con, month)
     warnings = [c for c, sev, status, _, _ in controls if status == "echec" and sev != "erreur"]
     summary = [
         f"activité : {files} fichier(s), {days} journée(s) dont {held} retenue(s), {rejected} ligne(s) écartée(s)",
+        f"facturation : {invoices} facture(s) pour {_euros(invoiced)} dont {complementary} complémentaire(s), "
+        f"{credits} avoir(s) pour {_euros(credited)}",
         f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
         f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
     ]
     return failed, summary
+
+
+def _euros(amount) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(amount, "EUR", locale="fr_FR")
 
 
 def _print_result(r: MonthResult) -> None:

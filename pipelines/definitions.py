@@ -2,7 +2,9 @@
 
 import dagster as dg
 
+from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
+from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
 from pipelines.jobs import close_month
 from pipelines.resources import resources
@@ -10,8 +12,14 @@ from pipelines.resources import resources
 
 def build(home: str | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[referential, activity_days],
-        asset_checks=[referential_controls, activity_controls],
+        assets=[referential, activity_days, valued_days, issued_documents, billing_files, invoice_documents],
+        asset_checks=[
+            referential_controls,
+            activity_controls,
+            valuation_controls,
+            document_controls,
+            facturx_control,
+        ],
         jobs=[close_month],
         resources=resources(home),
         executor=dg.in_process_executor,

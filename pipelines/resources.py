@@ -5,6 +5,7 @@ RECETTES_HOME (default ./var) is read when the definitions load; `recettes --hom
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -12,6 +13,14 @@ import dagster as dg
 
 from assets.common.settings import Settings, load_settings
 from assets.common.warehouse import Warehouse
+
+POOL = "warehouse"  # every asset and check that writes the warehouse: one at a time, across runs
+DATE_TAG = "recettes/date_emission"  # run tag: the issue date of the documents (AAAA-MM-JJ)
+
+
+def timestamp() -> dt.datetime:
+    """When a record is written, to the second."""
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def default_home() -> str:

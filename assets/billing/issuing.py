@@ -100,7 +100,12 @@ def plan_documents(
             if doc is None:
                 initial = k not in issued_keys
                 doc = invoices_out[k] = PlannedDocument(
-                    "facture", "initiale" if initial else "complementaire", month, payer, payer_type, etab,
+                    "facture",
+                    "initiale" if initial else "complementaire",
+                    month,
+                    payer,
+                    payer_type,
+                    etab,
                     None if initial else first[k][2],
                 )
         else:
@@ -155,7 +160,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     """Issue the differences between due and issued for the open months of a close of `month`."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
-    due = con.sql(sql("billing/due_lines.sql"), params=params).pl()
+    due = con.sql(sql("billing/stored_due_lines.sql"), params=params).pl()
     issued = con.sql(sql("billing/issued_lines.sql"), params=params).pl()
     invoices = con.sql(sql("billing/invoices_by_resident.sql"), params=params).pl()
     issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
@@ -172,24 +177,47 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     for doc, number, seq in numbered:
         who = recipients.get(doc.payer_code) or recipients["U" + doc.lines[0].resident_id]
         delay = who["delay"] if who["delay"] is not None else settings.delai_paiement_jours
-        doc_rows.append({
-            "number": number, "series": doc.series, "year": issue_date.year, "seq": seq, "type": doc.type,
-            "nature": doc.nature, "issue_date": issue_date, "due_date": issue_date + dt.timedelta(days=delay),
-            "service_month": doc.service_month, "establishment_code": doc.establishment_code,
-            "payer_code": doc.payer_code, "payer_type": doc.payer_type, "amount": doc.amount,
-            "original_number": doc.original_number, "run_month": month, "payer_name": who["name"],
-            "payer_address": who["address"], "payer_siret": who["siret"], "payer_service_code": who["service_code"],
-            "payer_iban": who["iban"], "attention_of": who["attention_of"],
-            "commitment_number": commitments.get((doc.service_month, doc.payer_code, doc.establishment_code)),
-            "issued_at": now,
-        })
+        doc_rows.append(
+            {
+                "number": number,
+                "series": doc.series,
+                "year": issue_date.year,
+                "seq": seq,
+                "type": doc.type,
+                "nature": doc.nature,
+                "issue_date": issue_date,
+                "due_date": issue_date + dt.timedelta(days=delay),
+                "service_month": doc.service_month,
+                "establishment_code": doc.establishment_code,
+                "payer_code": doc.payer_code,
+                "payer_type": doc.payer_type,
+                "amount": doc.amount,
+                "original_number": doc.original_number,
+                "run_month": month,
+                "payer_name": who["name"],
+                "payer_address": who["address"],
+                "payer_siret": who["siret"],
+                "payer_service_code": who["service_code"],
+                "payer_iban": who["iban"],
+                "attention_of": who["attention_of"],
+                "commitment_number": commitments.get((doc.service_month, doc.payer_code, doc.establishment_code)),
+                "issued_at": now,
+            }
+        )
         for i, line in enumerate(doc.lines, start=1):
-            line_rows.append({
-                "number": number, "line_no": i, "resident_id": line.resident_id,
-                "resident_name": names.get(line.resident_id, line.resident_id), "category": line.category,
-                "label": label(line.category, settings, doc.payer_type, doc.payer_code),
-                "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
-            })
+            line_rows.append(
+                {
+                    "number": number,
+                    "line_no": i,
+                    "resident_id": line.resident_id,
+                    "resident_name": names.get(line.resident_id, line.resident_id),
+                    "category": line.category,
+                    "label": label(line.category, settings, doc.payer_type, doc.payer_code),
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "amount": line.amount,
+                }
+            )
         summary.documents += 1
         summary.numbers.append(number)
         if doc.type == "facture":
@@ -207,21 +235,52 @@ def _recipients(con) -> dict[str, dict]:
     """Who each payer code is: the institutional payers, and every resident as private payer."""
     out = {}
     for code, name, address, siret, service, iban, delay, attention in run_sql(con, "billing/recipients.sql"):
-        out[code] = {"name": name, "address": address, "siret": siret, "service_code": service, "iban": iban,
-                     "delay": delay, "attention_of": attention}
+        out[code] = {
+            "name": name,
+            "address": address,
+            "siret": siret,
+            "service_code": service,
+            "iban": iban,
+            "delay": delay,
+            "attention_of": attention,
+        }
     return out
 
 
 MONEY = pl.Decimal(18, 2)
 DOCUMENT_SCHEMA = {
-    "number": pl.String, "series": pl.String, "year": pl.Int32, "seq": pl.Int32, "type": pl.String,
-    "nature": pl.String, "issue_date": pl.Date, "due_date": pl.Date, "service_month": pl.String,
-    "establishment_code": pl.String, "payer_code": pl.String, "payer_type": pl.String, "amount": MONEY,
-    "original_number": pl.String, "run_month": pl.String, "payer_name": pl.String, "payer_address": pl.String,
-    "payer_siret": pl.String, "payer_service_code": pl.String, "payer_iban": pl.String,
-    "attention_of": pl.String, "commitment_number": pl.String, "issued_at": pl.Datetime("us"),
+    "number": pl.String,
+    "series": pl.String,
+    "year": pl.Int32,
+    "seq": pl.Int32,
+    "type": pl.String,
+    "nature": pl.String,
+    "issue_date": pl.Date,
+    "due_date": pl.Date,
+    "service_month": pl.String,
+    "establishment_code": pl.String,
+    "payer_code": pl.String,
+    "payer_type": pl.String,
+    "amount": MONEY,
+    "original_number": pl.String,
+    "run_month": pl.String,
+    "payer_name": pl.String,
+    "payer_address": pl.String,
+    "payer_siret": pl.String,
+    "payer_service_code": pl.String,
+    "payer_iban": pl.String,
+    "attention_of": pl.String,
+    "commitment_number": pl.String,
+    "issued_at": pl.Datetime("us"),
 }
 LINE_SCHEMA = {
-    "number": pl.String, "line_no": pl.Int32, "resident_id": pl.String, "resident_name": pl.String,
-    "category": pl.String, "label": pl.String, "quantity": pl.Int32, "unit_price": MONEY, "amount": MONEY,
+    "number": pl.String,
+    "line_no": pl.Int32,
+    "resident_id": pl.String,
+    "resident_name": pl.String,
+    "category": pl.String,
+    "label": pl.String,
+    "quantity": pl.Int32,
+    "unit_price": MONEY,
+    "amount": MONEY,
 }

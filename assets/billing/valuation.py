@@ -24,8 +24,9 @@ def fjh_periods(settings: Settings) -> pl.DataFrame:
     for i, period in enumerate(settings.fjh):
         end = settings.fjh[i + 1].depuis - dt.timedelta(days=1) if i + 1 < len(settings.fjh) else FAR_FUTURE
         rows.append((period.depuis, end, period.montant))
-    return pl.DataFrame(rows, schema={"start_date": pl.Date, "end_date": pl.Date, "amount": pl.Decimal(18, 2)},
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema={"start_date": pl.Date, "end_date": pl.Date, "amount": pl.Decimal(18, 2)}, orient="row"
+    )
 
 
 def absence_tiers(settings: Settings) -> pl.DataFrame:
@@ -37,8 +38,17 @@ def absence_tiers(settings: Settings) -> pl.DataFrame:
             for tier in getattr(policy, kind):
                 rows.append((key, code, start, tier.jusqu_a, tier.base))
                 start = (tier.jusqu_a or 0) + 1
-    return pl.DataFrame(rows, schema={"policy_key": pl.String, "code": pl.String, "from_pos": pl.Int32,
-                                      "to_pos": pl.Int32, "base": pl.String}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "policy_key": pl.String,
+            "code": pl.String,
+            "from_pos": pl.Int32,
+            "to_pos": pl.Int32,
+            "base": pl.String,
+        },
+        orient="row",
+    )
 
 
 def add_months(month: str, n: int) -> str:
@@ -72,9 +82,12 @@ def value_days(con, settings: Settings, first_month: str, last_month: str) -> pl
 
 
 def store_valuation(con, settings: Settings, month: str) -> pl.DataFrame:
-    """Replace the valuation of the open months of a close of `month` (derived data, rebuilt whole)."""
+    """Replace the valuation and the due lines of the open months of a close of `month` (derived data,
+    rebuilt whole)."""
     first_month, last_month = open_months(month, settings)
     frame = value_days(con, settings, first_month, last_month)
-    run_sql(con, "billing/clear_valuation.sql", {"first_month": first_month, "last_month": last_month})
+    params = {"first_month": first_month, "last_month": last_month}
+    run_sql(con, "billing/clear_valuation.sql", params)
     insert_frame(con, "valued_days", frame)
+    insert_frame(con, "due_lines", con.sql(sql("billing/due_lines.sql"), params=params).pl())
     return frame

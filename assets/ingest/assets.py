@@ -1,18 +1,10 @@
 """Dagster assets of the ingest stage: the referential and each month's activity."""
 
-import datetime as dt
-
 import dagster as dg
 
 from assets.ingest.loading import load_activity, load_referential
 from pipelines.partitions import month_of, months
-from pipelines.resources import HomeResource, WarehouseResource
-
-POOL = "warehouse"  # every asset that writes the warehouse: one at a time, across runs
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(
@@ -29,7 +21,7 @@ def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.Material
     validated first: a wrong key stops the month with a message naming it."""
     home.settings()
     with warehouse.transaction() as con:
-        summary = load_referential(con, home.entrees, now())
+        summary = load_referential(con, home.entrees, timestamp())
     return dg.MaterializeResult(
         metadata={
             "modifie": summary.changed,
@@ -56,7 +48,7 @@ def activity_days(
     `quarantine`; an establishment with the same resident and day twice is held (DOMAIN.md B1)."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
-        summary = load_activity(con, home.entrees, month, now())
+        summary = load_activity(con, home.entrees, month, timestamp())
     return dg.MaterializeResult(
         metadata={
             "mois": month,

@@ -25,6 +25,20 @@ CREATE TABLE valued_days (
     resident_fjh       DECIMAL(18, 2)         -- MAS: the FJH the resident owes for a present day (B8)
 );
 
+-- What is due per payer, establishment, resident, month of service, category and unit price (B7-B9, B11),
+-- derived from valued_days with the same rebuild: the reference issuing compares the documents with.
+CREATE TABLE due_lines (
+    month              VARCHAR NOT NULL,
+    payer_code         VARCHAR NOT NULL,
+    payer_type         VARCHAR NOT NULL,
+    establishment_code VARCHAR NOT NULL,
+    resident_id        VARCHAR NOT NULL,
+    category           VARCHAR NOT NULL,
+    unit_price         DECIMAL(18, 2) NOT NULL,
+    quantity           INTEGER NOT NULL,
+    amount             DECIMAL(18, 2) NOT NULL
+);
+
 -- Issued documents. Never updated nor deleted: a correction is a new document (B12).
 CREATE TABLE documents (
     number             VARCHAR PRIMARY KEY,   -- F2026-000001, A2026-000001

@@ -1,0 +1,151 @@
+"""Factur-X (EN 16931 profile) for the invoices of public payers, which the public invoicing portal
+(Chorus Pro) accepts: the CII XML is built by the factur-x library from EN 16931 business terms, checked
+against its XSD, and embedded in the PDF/A-3 of the document.
+
+Mapping: BT-10 (buyer reference) = the payer's service code, BT-13 (purchase order) = the commitment
+number; VAT category E (exempt) with the settings' exemption mention; a credit note is type 381 with
+positive amounts and names the invoice it corrects (BG-3).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from decimal import Decimal
+
+PUBLIC_PAYER_TYPES = ("departement", "assurance_maladie", "autre")
+_POSTCODE = re.compile(r"^(.*?)(?:,\s*|\s+)(\d{5})\s+(.+)$")
+
+
+def is_public(payer_type: str, payer_siret: str | None) -> bool:
+    """Public payers (départements, the assurance maladie, other bodies with a SIRET) take Factur-X."""
+    return payer_type in PUBLIC_PAYER_TYPES and bool(payer_siret)
+
+
+def split_address(address: str | None) -> dict[str, str]:
+    """'12 rue X, 66000 Perpignan' -> street, postcode, city (French addresses)."""
+    text = (address or "").strip()
+    m = _POSTCODE.match(text)
+    if not m:
+        return {"addr_l1": text[:100] or "-", "country_code": "FR"}
+    return {
+        "addr_l1": m.group(1).strip(" ,")[:100],
+        "postcode": m.group(2),
+        "city": m.group(3).strip()[:100],
+        "country_code": "FR",
+    }
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def facturx_data(
+    doc: dict, lines: list[dict], association: dict, vat_mention: str, original_issue_date: dt.date | None = None
+) -> dict:
+    """EN 16931 business terms of one document (`doc` and `lines` as stored, amounts signed)."""
+    credit = doc["type"] == "avoir"
+    sign = Decimal(-1) if credit else Decimal(1)
+    year, month = int(doc["service_month"][:4]), int(doc["service_month"][5:7])
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    total = sign * doc["amount"]
+    data: dict = {
+        "BT-1": doc["number"],
+        "BT-2": doc["issue_date"].isoformat(),
+        "BT-3": "381" if credit else "380",
+        "BT-5": "EUR",
+        "BT-9": doc["due_date"].isoformat(),
+        "BT-20": f"Paiement à réception, au plus tard le {doc['due_date']:%d/%m/%Y}, par virement",
+        "BT-24": "urn:cen.eu:en16931:2017",
+        "BT-72": last.isoformat(),
+        "BT-73": first.isoformat(),
+        "BT-74": last.isoformat(),
+        "BT-81": "30",
+        "BT-83": doc["number"],
+        "BT-84": association["iban"],
+        "BT-86": association["bic"],
+        "BT-106": _money(total),
+        "BT-109": _money(total),
+        "BT-110": "0.00",
+        "BT-112": _money(total),
+        "BT-115": _money(total),
+        "BG-1": [{"BT-22": vat_mention}],
+        "BG-4": {
+            "name": association["nom"],
+            "identifiers": {"0009": association["siret"]},
+            "legal_identifier": association["siret"],
+            "legal_identifier_schemeid": "0009",
+            **split_address(association["adresse"]),
+        },
+        "BG-7": {
+            "name": doc["payer_name"],
+            **(
+                {
+                    "identifiers": {"0009": doc["payer_siret"]},
+                    "legal_identifier": doc["payer_siret"],
+                    "legal_identifier_schemeid": "0009",
+                }
+                if doc.get("payer_siret")
+                else {}
+            ),
+            **split_address(doc.get("payer_address")),
+        },
+        "BG-23": [
+            {
+                "BT-116": _money(total),
+                "BT-117": "0.00",
+                "BT-118": "E",
+                "BT-119": "0.00",
+                "BT-120": vat_mention,
+            }
+        ],
+        "BG-25": [],
+    }
+    if doc.get("payer_service_code"):
+        data["BT-10"] = doc["payer_service_code"]
+    if doc.get("commitment_number"):
+        data["BT-13"] = doc["commitment_number"]
+    if doc.get("original_number") and credit:
+        data["BG-3"] = [
+            {
+                "BT-25": doc["original_number"],
+                **({"BT-26": original_issue_date.isoformat()} if original_issue_date else {}),
+            }
+        ]
+    for i, line in enumerate(lines, start=1):
+        quantity = sign * line["quantity"]
+        price = line["unit_price"]
+        amount = sign * line["amount"]
+        if price < 0:  # a negative line (the resident's contribution): EN 16931 prices are never negative
+            price, quantity = -price, -quantity
+        data["BG-25"].append(
+            {
+                "BT-126": str(i),
+                "BT-129": f"{quantity:.4f}",
+                "BT-130": "DAY"
+                if line["category"] not in ("participation_usager", "participation_frais_hebergement")
+                else "C62",
+                "BT-131": _money(amount),
+                "BT-146": f"{price:.4f}",
+                "BT-151": "E",
+                "BT-152": "0.00",
+                "BT-153": f"{line['label']} – {line['resident_name']} ({line['resident_id']})"[:250],
+            }
+        )
+    return data
+
+
+def facturx_xml(data: dict) -> bytes:
+    """The CII XML of `data`, checked against the Factur-X EN 16931 XSD (raises on any error)."""
+    import facturx
+
+    return facturx.generate_xml(data, flavor="factur-x", level="en16931", check_xsd=True)
+
+
+def embedded_xml(pdf: bytes) -> tuple[str, bytes]:
+    """(file name, XML) embedded in a Factur-X PDF, checked against the XSD."""
+    import facturx
+
+    return facturx.get_xml_from_pdf(pdf, check_xsd=True)

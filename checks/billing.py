@@ -1,0 +1,198 @@
+"""Controls of the billing stage (DOMAIN.md "Controls"): days without a rate (B3), activity vs valuation,
+valuation vs documents ("réciprocité activité / facturation"), numbering, document totals.
+All error-level: the first two block issuing, the others block the month's files."""
+
+import dagster as dg
+
+from assets.billing.assets import invoice_documents, issued_documents, valued_days
+from assets.billing.valuation import open_months
+from assets.common.warehouse import sql
+from checks.controls import ERROR, ControlOutcome
+from checks.wiring import check_result, examples, query_frame, run_controls
+from pipelines.partitions import month_of
+from pipelines.resources import POOL, HomeResource, WarehouseResource
+
+BILLING = "facturation"
+
+
+def _outcome(name: str, frame, ok: str, failed: str, value=None) -> ControlOutcome:
+    count = frame.height if value is None else value
+    return ControlOutcome(
+        name, BILLING, ERROR, frame.is_empty(), count, failed.format(n=count) if count else ok, examples(frame)
+    )
+
+
+def control_days_without_rate(con, first_month: str, last_month: str) -> ControlOutcome:
+    frame = query_frame(
+        con, "checks/billing/days_without_rate.sql", {"first_month": first_month, "last_month": last_month}
+    )
+    return _outcome(
+        "jours_sans_tarif",
+        frame,
+        "chaque journée facturable a un tarif",
+        "{n} journée(s) facturable(s) sans tarif : l'émission est bloquée",
+    )
+
+
+def control_activity_vs_valuation(con, month: str) -> ControlOutcome:
+    frame = query_frame(con, "checks/billing/activity_vs_valuation.sql", {"month": month})
+    return _outcome(
+        "activite_valorisation",
+        frame,
+        "chaque journée d'activité est facturée, en attente ou non facturée avec un motif",
+        "{n} établissement(s) où activité et valorisation ne concordent pas",
+    )
+
+
+def control_valuation_vs_documents(con, month: str, first_month: str, last_month: str) -> ControlOutcome:
+    per_resident = query_frame(
+        con, "checks/billing/valuation_vs_documents.sql", {"first_month": first_month, "last_month": last_month}
+    )
+    per_etab = query_frame(con, "checks/billing/billed_days_vs_documents.sql", {"month": month})
+    count = per_resident.height + per_etab.height
+    outcome = ControlOutcome(
+        "valorisation_facturation",
+        BILLING,
+        ERROR,
+        count == 0,
+        count,
+        "dû et émis concordent (journées et montants, par financeur, établissement, usager et mois)"
+        if count == 0
+        else f"{per_resident.height} écart(s) dû/émis par usager, {per_etab.height} écart(s) de journées "
+        "facturées par établissement",
+        examples(per_resident) + examples(per_etab),
+    )
+    return outcome
+
+
+def control_numbering(con) -> ControlOutcome:
+    frame = query_frame(con, "checks/billing/numbering.sql")
+    return _outcome(
+        "numerotation_continue", frame, "numérotation continue et chronologique", "{n} rupture(s) de numérotation"
+    )
+
+
+def control_document_totals(con) -> ControlOutcome:
+    frame = query_frame(con, "checks/billing/document_totals.sql")
+    return _outcome(
+        "totaux_documents",
+        frame,
+        "chaque total de document est la somme de ses lignes",
+        "{n} document(s) au total incohérent",
+    )
+
+
+VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation")
+DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(name, asset=valued_days, blocking=True) for name in VALUATION_CHECKS],
+    pool=POOL,
+)
+def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Before issuing: every billable day has a rate (B3) and every activity day of the month is valued
+    once, billed, held or not billed with a reason."""
+    month = month_of(context.partition_key)
+    first_month, last_month = open_months(month, home.settings())
+    outcomes = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [
+            control_days_without_rate(con, first_month, last_month),
+            control_activity_vs_valuation(con, month),
+        ],
+    )
+    for outcome in outcomes:
+        yield check_result(outcome)
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(name, asset=issued_documents, blocking=True) for name in DOCUMENT_CHECKS],
+    pool=POOL,
+)
+def document_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """After issuing: what is due equals what was issued, numbers run without gap in date order, and each
+    document's total is the sum of its lines."""
+    month = month_of(context.partition_key)
+    first_month, last_month = open_months(month, home.settings())
+    outcomes = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [
+            control_valuation_vs_documents(con, month, first_month, last_month),
+            control_numbering(con),
+            control_document_totals(con),
+        ],
+    )
+    for outcome in outcomes:
+        yield check_result(outcome)
+
+
+def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> ControlOutcome:
+    """Every public payer's document of the month is a Factur-X PDF whose XML passes the XSD and states
+    the document's number, type and total."""
+    from lxml import etree
+
+    from assets.billing.facturx_xml import embedded_xml
+
+    problems = []
+    rows = con.execute(sql("checks/billing/facturx_files.sql"), {"month": month}).fetchall()
+    seen = set()
+    for number, doc_type, amount, path in rows:
+        seen.add(number)
+        try:
+            _, xml = embedded_xml((sorties / path).read_bytes())
+            root = etree.fromstring(xml)
+            ns = {
+                "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+                "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+            }
+            said = (
+                root.findtext("rsm:ExchangedDocument/ram:ID", namespaces=ns),
+                root.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=ns),
+                root.findtext(
+                    ".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:DuePayableAmount", namespaces=ns
+                ),
+            )
+            expected = (number, "381" if doc_type == "avoir" else "380", f"{abs(amount):.2f}")
+            if said != expected:
+                problems.append({"numero": number, "probleme": f"le XML dit {said}, attendu {expected}"})
+        except Exception as exc:  # any unreadable or invalid file is a failure of this control
+            problems.append({"numero": number, "probleme": str(exc)[:200]})
+    for number in sorted(public_numbers - seen):
+        problems.append({"numero": number, "probleme": "pas de fichier Factur-X"})
+    return ControlOutcome(
+        "facturx_valide",
+        BILLING,
+        ERROR,
+        not problems,
+        len(problems),
+        f"{len(rows)} fichier(s) Factur-X conformes au schéma EN 16931"
+        if not problems
+        else f"{len(problems)} document(s) de payeur public sans Factur-X valide",
+        problems[:5],
+    )
+
+
+@dg.asset_check(asset=invoice_documents, name="facturx_valide", blocking=True, pool=POOL)
+def facturx_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Every invoice and credit note to a public payer carries Factur-X XML valid against its schema."""
+    from assets.billing.facturx_xml import is_public
+
+    month = month_of(context.partition_key)
+
+    def controls(con):
+        public = {
+            n
+            for n, t, s in con.execute(
+                "SELECT number, payer_type, payer_siret FROM documents WHERE run_month = $m", {"m": month}
+            ).fetchall()
+            if is_public(t, s)
+        }
+        return [control_facturx(con, home.sorties, month, public)]
+
+    (outcome,) = run_controls(home, warehouse, month, controls)
+    return check_result(outcome)

@@ -1,0 +1,122 @@
+"""Rendering documents to PDF: Jinja2 templates (autoescaped), French formatting with Babel, WeasyPrint.
+
+`Renderer` holds the template environment, the stylesheet and the font configuration once, and renders
+one document to PDF bytes (PDF/A-3b when a Factur-X XML is to be embedded). `render_all` spreads the
+work over a pool of worker processes, each with its own Renderer, recycled every few hundred documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent
+TEMPLATES = ROOT / "templates"
+STYLESHEET = ROOT / "static" / "document.css"
+
+
+def euro(value) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(Decimal(value), "EUR", locale="fr_FR")
+
+
+def date_fr(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def month_fr(month: str) -> str:
+    """'2025-03' -> 'mars 2025'."""
+    from babel.dates import format_date
+
+    return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "LLLL y", locale="fr_FR")
+
+
+def quantity(value) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale="fr_FR")
+
+
+def siret(value: str) -> str:
+    v = value or ""
+    return f"{v[:3]} {v[3:6]} {v[6:9]} {v[9:]}" if len(v) == 14 else v
+
+
+def iban(value: str) -> str:
+    v = (value or "").replace(" ", "")
+    return " ".join(v[i : i + 4] for i in range(0, len(v), 4))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(euro=euro, date_fr=date_fr, month_fr=month_fr, quantity=quantity, siret=siret, iban=iban)
+    return env
+
+
+class Renderer:
+    """One process's WeasyPrint set-up: templates, stylesheet and fonts loaded once."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.env = environment()
+        self.fonts = FontConfiguration()
+        self.css = CSS(filename=str(STYLESHEET), font_config=self.fonts)
+
+    def html(self, template: str, context: dict) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def pdf(self, template: str, context: dict, pdfa: bool = False) -> bytes:
+        from weasyprint import HTML
+
+        document = HTML(string=self.html(template, context), base_url=str(ROOT / "templates"))
+        options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
+        return document.write_pdf(stylesheets=[self.css], font_config=self.fonts, **options)
+
+
+_renderer: Renderer | None = None
+
+
+def _worker_init() -> None:
+    global _renderer
+    _renderer = Renderer()
+
+
+def _in_worker(job: tuple[Callable, object]):
+    func, payload = job
+    global _renderer
+    if _renderer is None:
+        _renderer = Renderer()
+    return func(_renderer, payload)
+
+
+def render_all(func: Callable, payloads: Iterable, workers: int | None = None, recycle: int = 300) -> Iterator:
+    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process."""
+    payloads = list(payloads)
+    workers = workers or min(len(payloads) // 20, os.cpu_count() or 1)
+    if workers <= 1:
+        renderer = Renderer()
+        for payload in payloads:
+            yield func(renderer, payload)
+        return
+    import multiprocessing
+
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        max_tasks_per_child=recycle,
+    ) as pool:
+        yield from pool.map(_in_worker, [(func, p) for p in payloads], chunksize=8)

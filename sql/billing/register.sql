@@ -1,0 +1,6 @@
+-- factures/registre.csv: every document issued by the closes of a month (CONTRACT.md).
+SELECT number, type, issue_date, due_date, service_month, establishment_code, payer_code, amount,
+       original_number, nature
+FROM documents
+WHERE run_month = $month
+ORDER BY series DESC, year, seq;

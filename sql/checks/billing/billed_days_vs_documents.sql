@@ -1,0 +1,20 @@
+-- For the month, per establishment: billed days and their amount in the valuation equal the net day
+-- lines of the documents of that month of service (contribution and FJH lines apart).
+WITH valued AS (
+    SELECT establishment_code, count(*) AS days, sum(amount) AS amount
+    FROM valued_days WHERE month = $month AND state = 'facture' GROUP BY 1
+),
+issued AS (
+    SELECT d.establishment_code, sum(l.quantity) AS days, sum(l.amount) AS amount
+    FROM documents d JOIN document_lines l USING (number)
+    WHERE d.service_month = $month
+      AND l.category IN ('presence', 'hospitalisation', 'hospitalisation_au_dela', 'absence', 'absence_au_dela')
+    GROUP BY 1
+)
+SELECT coalesce(v.establishment_code, i.establishment_code) AS establishment_code,
+       coalesce(v.days, 0) AS valued_days, coalesce(i.days, 0) AS issued_days,
+       coalesce(v.amount, 0) AS valued_amount, coalesce(i.amount, 0) AS issued_amount
+FROM valued v
+FULL JOIN issued i USING (establishment_code)
+WHERE coalesce(v.days, 0) <> coalesce(i.days, 0) OR coalesce(v.amount, 0) <> coalesce(i.amount, 0)
+ORDER BY 1;
