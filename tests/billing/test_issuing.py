@@ -1,0 +1,170 @@
+"""DOMAIN.md B11, B12 and "Invoices": first billing, re-runs, adjustments, credit notes, numbering."""
+
+from decimal import Decimal
+
+import pytest
+
+from assets.billing.issuing import IssueDateError
+from tests.billing.case import Case, D, month_of_days
+
+M = Decimal
+
+
+def association(tmp_path, delay=None):
+    case = (
+        Case(tmp_path)
+        .establishment("FH01", "FH")
+        .payer("D66", "departement", delay=delay)
+        .rate("FH01", "internat", D(2025, 1, 1), D(2025, 12, 31), "150.00")
+    )
+    for rid in ("000001", "000002"):
+        case.resident(rid).stay(rid, "FH01", D(2024, 1, 1)).decision(rid, "D66", "FH01", D(2024, 1, 1))
+    case.contribution("000001", D(2025, 1, 1), None, "310.00")
+    for month_first, month_last in ((D(2025, 1, 1), D(2025, 1, 31)), (D(2025, 2, 1), D(2025, 2, 28))):
+        case.activity("FH01", "000001", month_of_days(month_first, month_last))
+        case.activity("FH01", "000002", month_of_days(month_first, month_first.replace(day=10)))
+    return case
+
+
+def test_first_billing_one_invoice_per_payer_and_per_resident_who_owes(tmp_path):
+    case = association(tmp_path, delay=45)
+    summary = case.issue("2025-01", D(2025, 2, 5))
+    assert (summary.invoices, summary.credit_notes, summary.invoiced) == (2, 0, M("6150.00"))
+    assert case.documents() == [
+        (
+            "F2025-000001",
+            "facture",
+            "initiale",
+            "2025-01",
+            "D66",
+            "FH01",
+            M("5840.00"),
+            None,
+            D(2025, 2, 5),
+            D(2025, 3, 22),
+        ),
+        (
+            "F2025-000002",
+            "facture",
+            "initiale",
+            "2025-01",
+            "U000001",
+            "FH01",
+            M("310.00"),
+            None,
+            D(2025, 2, 5),
+            D(2025, 3, 7),
+        ),
+    ]
+    assert case.lines("F2025-000001") == [
+        ("000001", "presence", 31, M("150.00"), M("4650.00")),
+        ("000001", "participation_usager", 1, M("-310.00"), M("-310.00")),
+        ("000002", "presence", 10, M("150.00"), M("1500.00")),
+    ]
+    assert case.lines("F2025-000002") == [("000001", "participation_frais_hebergement", 1, M("310.00"), M("310.00"))]
+
+
+def test_rerunning_with_unchanged_data_issues_nothing(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    again = case.issue("2025-01", D(2025, 2, 5))
+    assert again.documents == 0 and len(case.documents()) == 2
+    case.issue("2025-02", D(2025, 3, 5))
+    assert [d[0] for d in case.documents()] == ["F2025-000001", "F2025-000002", "F2025-000003", "F2025-000004"]
+    assert case.issue("2025-02", D(2025, 3, 5)).documents == 0
+
+
+def test_a_higher_definitive_rate_gives_complementary_invoices_for_past_months(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.issue("2025-02", D(2025, 3, 5))
+    case.execute("UPDATE rates SET daily_rate = 152.40")
+    case.activity("FH01", "000001", month_of_days(D(2025, 3, 1), D(2025, 3, 31)))
+    summary = case.issue("2025-03", D(2025, 4, 5))
+    docs = case.documents()[4:]
+    assert [(d[0], d[2], d[3], d[4], d[6], d[7]) for d in docs] == [
+        ("F2025-000005", "complementaire", "2025-01", "D66", M("98.40"), "F2025-000001"),  # 41 days x 2,40
+        ("F2025-000006", "complementaire", "2025-02", "D66", M("91.20"), "F2025-000003"),  # 38 days x 2,40
+        ("F2025-000007", "initiale", "2025-03", "D66", M("4414.40"), None),  # 31 x 152,40 - 310
+        ("F2025-000008", "initiale", "2025-03", "U000001", M("310.00"), None),
+    ]
+    assert case.lines("F2025-000005") == [
+        ("000001", "presence", 31, M("152.40"), M("4724.40")),
+        ("000001", "presence", -31, M("150.00"), M("-4650.00")),
+        ("000002", "presence", 10, M("152.40"), M("1524.00")),
+        ("000002", "presence", -10, M("150.00"), M("-1500.00")),
+    ]
+    assert summary.invoices == 4
+
+
+def test_a_lower_rate_gives_credit_notes_naming_the_invoice_they_correct(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.execute("UPDATE rates SET daily_rate = 149.00")
+    summary = case.issue("2025-01", D(2025, 2, 20))
+    assert (summary.invoices, summary.credit_notes, summary.credited) == (0, 1, M("-41.00"))
+    (credit,) = case.documents()[2:]
+    assert credit[:8] == ("A2025-000001", "avoir", "avoir", "2025-01", "D66", "FH01", M("-41.00"), "F2025-000001")
+    assert case.lines("A2025-000001") == [
+        ("000001", "presence", -31, M("150.00"), M("-4650.00")),
+        ("000001", "presence", 31, M("149.00"), M("4619.00")),
+        ("000002", "presence", -10, M("150.00"), M("-1500.00")),
+        ("000002", "presence", 10, M("149.00"), M("1490.00")),
+    ]
+
+
+def test_a_resident_leaving_a_month_already_billed_gets_a_credit_note(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.execute("UPDATE stays SET exit_date = DATE '2025-01-06' WHERE resident_id = '000002'")
+    case.issue("2025-01", D(2025, 2, 6))
+    (credit,) = case.documents()[2:]
+    assert (credit[0], credit[6], credit[7]) == ("A2025-000001", M("-750.00"), "F2025-000001")
+    assert case.lines("A2025-000001") == [("000002", "presence", -5, M("150.00"), M("-750.00"))]
+
+
+def test_a_pending_file_granted_months_later_bills_all_its_months_at_once(tmp_path):
+    case = association(tmp_path)
+    case.execute("UPDATE funding_decisions SET status = 'en_instruction' WHERE resident_id = '000002'")
+    case.issue("2025-01", D(2025, 2, 5))
+    case.issue("2025-02", D(2025, 3, 5))
+    assert {line[0] for d in case.documents() for line in case.lines(d[0])} == {"000001"}
+    case.execute("UPDATE funding_decisions SET status = 'accordee' WHERE resident_id = '000002'")
+    case.issue("2025-02", D(2025, 3, 20))
+    late = case.documents()[4:]
+    assert [(d[0], d[2], d[3], d[6], d[7]) for d in late] == [
+        ("F2025-000005", "complementaire", "2025-01", M("1500.00"), "F2025-000001"),
+        ("F2025-000006", "complementaire", "2025-02", M("1500.00"), "F2025-000003"),
+    ]
+
+
+def test_a_refused_file_bills_the_resident(tmp_path):
+    case = association(tmp_path)
+    case.execute("UPDATE funding_decisions SET status = 'refusee' WHERE resident_id = '000002'")
+    case.issue("2025-01", D(2025, 2, 5))
+    resident_invoices = [d for d in case.documents() if d[4] == "U000002"]
+    assert [(d[2], d[6]) for d in resident_invoices] == [("initiale", M("1500.00"))]
+
+
+def test_numbers_are_per_series_and_calendar_year_and_never_go_back_in_time(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 12, 30))
+    case.execute("UPDATE rates SET daily_rate = 140.00")
+    case.issue("2025-01", D(2026, 1, 2))
+    assert [d[0] for d in case.documents()] == ["F2025-000001", "F2025-000002", "A2026-000001"]
+    case.execute("UPDATE rates SET daily_rate = 139.00")
+    with pytest.raises(IssueDateError) as err:
+        case.issue("2025-01", D(2026, 1, 1))
+    assert str(err.value) == (
+        "date d'émission 01/01/2026 antérieure à celle du dernier document de la série A2026 "
+        "(02/01/2026) : la numérotation doit rester chronologique"
+    )
+    assert len(case.documents()) == 3  # nothing was issued
+
+
+def test_a_document_whose_total_is_zero_is_not_issued(tmp_path):
+    case = association(tmp_path)
+    case.execute("UPDATE activity_days SET code = 'F' WHERE resident_id = '000002'")
+    case.execute("DELETE FROM contributions")
+    case.issue("2025-01", D(2025, 2, 5))
+    assert [(d[4], d[6]) for d in case.documents()] == [("D66", M("4650.00"))]
