@@ -14,13 +14,14 @@ def foyer(
     rate="150.00",
     mode="internat",
     rate_mode="internat",
-    entry=D(2024, 1, 1),
+    entry=None,
     exit_=None,
     payer="D66",
     payer_type="departement",
     etab_type="FH",
     status="accordee",
 ):
+    entry = entry or D(2024, 1, 1)
     case = (
         Case(tmp_path)
         .establishment("E1", etab_type)

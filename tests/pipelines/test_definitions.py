@@ -8,7 +8,14 @@ from pipelines.partitions import month_of, months, partition_of
 def test_definitions_load_and_list_every_asset_check_and_partition():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
-    assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == ["activity_days", "referential"]
+    assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
+        "activity_days",
+        "billing_files",
+        "invoice_documents",
+        "issued_documents",
+        "referential",
+        "valued_days",
+    ]
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == {
         ("referential", "referentiel_fichiers_lisibles"),
@@ -23,6 +30,12 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("activity_days", "activite_hors_sejour"),
         ("activity_days", "jours_non_renseignes"),
         ("activity_days", "capacite_depassee"),
+        ("valued_days", "jours_sans_tarif"),
+        ("valued_days", "activite_valorisation"),
+        ("issued_documents", "valorisation_facturation"),
+        ("issued_documents", "numerotation_continue"),
+        ("issued_documents", "totaux_documents"),
+        ("invoice_documents", "facturx_valide"),
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
@@ -33,6 +46,12 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "activite_fichiers_lisibles",
         "activite_doublons",
         "activite_conforme",
+        "jours_sans_tarif",
+        "activite_valorisation",
+        "valorisation_facturation",
+        "numerotation_continue",
+        "totaux_documents",
+        "facturx_valide",
     }
 
 
@@ -52,4 +71,16 @@ def test_month_bound_assets_share_one_monthly_partitioning_and_the_warehouse_poo
 def test_close_month_job_runs_in_process():
     job = defs.resolve_job_def(CLOSE_MONTH)
     assert job.executor_def is dg.in_process_executor
-    assert {n.name for n in job.nodes} == {"referential", "activity_days", "referential_controls", "activity_controls"}
+    assert {n.name for n in job.nodes} == {
+        "referential",
+        "activity_days",
+        "valued_days",
+        "issued_documents",
+        "billing_files",
+        "invoice_documents",
+        "referential_controls",
+        "activity_controls",
+        "valuation_controls",
+        "document_controls",
+        "invoice_documents_facturx_valide",
+    }
