@@ -141,11 +141,26 @@ def facturx_xml(data: dict) -> bytes:
     """The CII XML of `data`, checked against the Factur-X EN 16931 XSD (raises on any error)."""
     import facturx
 
-    return facturx.generate_xml(data, flavor="factur-x", level="en16931", check_xsd=True)
+    # check_schematron=False: the library's schematron check posts to a Saxon server, which we never call
+    return facturx.generate_xml(data, flavor="factur-x", level="en16931", check_xsd=True, check_schematron=False)
 
 
 def embedded_xml(pdf: bytes) -> tuple[str, bytes]:
     """(file name, XML) embedded in a Factur-X PDF, checked against the XSD."""
     import facturx
 
-    return facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    if not xml:
+        raise ValueError("aucun XML Factur-X dans ce PDF")
+    return name, xml
+
+
+def read_facturx(data: bytes) -> dict:
+    """The business terms of a Factur-X PDF or CII XML, checked against the XSD of its level:
+    {'BT-1': number, 'BT-2': issue date, 'BT-3': type code, 'BT-115': amount due, ...}."""
+    import facturx
+    from facturx.parse_xml import parse_ubl_cii_xml
+
+    xml = embedded_xml(data)[1] if data.startswith(b"%PDF") else data
+    facturx.xml_check_xsd(xml)
+    return parse_ubl_cii_xml(xml)
