@@ -648,6 +648,22 @@ class _Builder:
                             known_from=dt.date(2026, 6, 10),
                         )
                     )
+                elif code == "IME01":
+                    # 2026: the 2025 rate goes on, then the definitive rate comes lower: credit notes
+                    lower = (r2025 * Decimal("0.985")).quantize(Decimal("0.01"))
+                    rows.append(
+                        Dated(
+                            (code, rate_mode, dt.date(2026, 1, 1), None, r2025, "reconduit"),
+                            known_from=dt.date(2025, 12, 15),
+                            known_until=dt.date(2026, 9, 15),
+                        )
+                    )
+                    rows.append(
+                        Dated(
+                            (code, rate_mode, dt.date(2026, 1, 1), None, lower, "definitif"),
+                            known_from=dt.date(2026, 9, 15),
+                        )
+                    )
                 else:
                     rows.append(
                         Dated(
@@ -657,7 +673,11 @@ class _Builder:
                     )
         self.story.append(
             "2025 : tarifs reconduits jusqu'à l'arrêté définitif (le 20/06/2025 pour FH01, "
-            "FV01 et FAM01, le 10/03/2025 pour les autres) ; FH01 change de tarif au 01/07/2026."
+            "FV01 et FAM01, le 10/03/2025 pour les autres) : factures complémentaires."
+        )
+        self.story.append(
+            "2026 : FH01 change de tarif au 01/07/2026 ; le tarif définitif de l'IME01, connu le "
+            "15/09/2026, est inférieur au tarif reconduit : avoirs de janvier à août."
         )
 
     # --- activity -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import dagster as dg
-import polars as pl
 
 from assets.billing.documents import render_month
 from assets.billing.issuing import issue
@@ -43,18 +42,17 @@ def valued_days(
     month = month_of(context.partition_key)
     settings = home.settings()
     with warehouse.transaction() as con:
-        frame = store_valuation(con, settings, month)
-    own = frame.filter(pl.col("month") == month)
-    by_state = {s: (n, str(a)) for s, n, a in own.group_by("state").agg(pl.len(), pl.col("amount").sum()).rows()}
+        by_state = store_valuation(con, settings, month)
+    zero = (0, 0)
     return dg.MaterializeResult(
         metadata={
             "mois": month,
-            "journees": own.height,
-            "facturees": by_state.get("facture", (0, "0"))[0],
-            "montant_facture": by_state.get("facture", (0, "0.00"))[1],
-            "en_attente": by_state.get("en_attente", (0, "0"))[0],
-            "non_facturees": by_state.get("non_facture", (0, "0"))[0],
-            "mois_recalcules": frame["month"].n_unique(),
+            "journees": sum(n for n, _ in by_state.values()),
+            "facturees": by_state.get("facture", zero)[0],
+            "montant_facture": str(by_state.get("facture", zero)[1]),
+            "en_attente": by_state.get("en_attente", zero)[0],
+            "montant_en_attente": str(by_state.get("en_attente", zero)[1]),
+            "non_facturees": by_state.get("non_facture", zero)[0],
         }
     )
 

@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 
 from assets.common.settings import Settings
-from assets.common.warehouse import insert_frame, run_sql, sql
+from assets.common.warehouse import run_sql, sql
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 DAY_CODES = {"hospitalisation": "H", "convenance": "C"}
@@ -69,25 +69,43 @@ def month_days(first_month: str, last_month: str) -> tuple[dt.date, dt.date]:
     return first, dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
-def value_days(con, settings: Settings, first_month: str, last_month: str) -> pl.DataFrame:
-    """The valuation of every stored activity day of the months first_month..last_month."""
-    first_day, last_day = month_days(first_month, last_month)
+def _with_settings_tables(con, settings: Settings):
     con.register("fjh_periods", fjh_periods(settings))
     con.register("absence_tiers", absence_tiers(settings))
+
+
+def _drop_settings_tables(con) -> None:
+    con.unregister("fjh_periods")
+    con.unregister("absence_tiers")
+
+
+def value_days(con, settings: Settings, first_month: str, last_month: str) -> pl.DataFrame:
+    """The valuation of every stored activity day of the months first_month..last_month, as a frame."""
+    first_day, last_day = month_days(first_month, last_month)
+    _with_settings_tables(con, settings)
     try:
         return con.sql(sql("billing/valuation.sql"), params={"first_day": first_day, "last_day": last_day}).pl()
     finally:
-        con.unregister("fjh_periods")
-        con.unregister("absence_tiers")
+        _drop_settings_tables(con)
 
 
-def store_valuation(con, settings: Settings, month: str) -> pl.DataFrame:
+def store_valuation(con, settings: Settings, month: str) -> dict[str, tuple[int, object]]:
     """Replace the valuation and the due lines of the open months of a close of `month` (derived data,
-    rebuilt whole)."""
+    rebuilt whole, inside the database: no row goes through Python). Returns, for `month` itself,
+    {state: (days, amount)}."""
     first_month, last_month = open_months(month, settings)
-    frame = value_days(con, settings, first_month, last_month)
+    first_day, last_day = month_days(first_month, last_month)
     params = {"first_month": first_month, "last_month": last_month}
     run_sql(con, "billing/clear_valuation.sql", params)
-    insert_frame(con, "valued_days", frame)
-    insert_frame(con, "due_lines", con.sql(sql("billing/due_lines.sql"), params=params).pl())
-    return frame
+    _with_settings_tables(con, settings)
+    try:
+        con.execute(
+            "INSERT INTO valued_days BY NAME\n" + sql("billing/valuation.sql"),
+            {"first_day": first_day, "last_day": last_day},
+        )
+    finally:
+        _drop_settings_tables(con)
+    con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"), params)
+    return {
+        state: (days, amount) for state, days, amount in run_sql(con, "billing/valuation_summary.sql", {"month": month})
+    }

@@ -29,43 +29,49 @@ days AS (
     SELECT a.month, a.establishment_code, a.resident_id, a.day, a.code, coalesce(h.position, c.position) AS position
     FROM act a
     LEFT JOIN h_pos h ON h.establishment_code = a.establishment_code AND h.resident_id = a.resident_id
-                     AND h.day = a.day AND a.code = 'H'
+                     AND h.day = a.day
     LEFT JOIN c_pos c ON c.establishment_code = a.establishment_code AND c.resident_id = a.resident_id
-                     AND c.day = a.day AND a.code = 'C'
+                     AND c.day = a.day
     WHERE a.day >= $first_day
 ),
--- B2: the stay covering the day (entry day billed, exit day not)
+-- B2: the stay covering the day (entry day billed, exit day not): the latest stay entered on or before
+-- the day, if it has not ended (overlapping stays are refused by the referential controls)
 with_stay AS (
-    SELECT d.*, s.mode AS stay_mode,
-           CASE WHEN s.mode IN ('internat', 'internat_semaine') THEN 'internat'
-                WHEN s.mode IN ('semi_internat', 'accueil_jour') THEN 'semi_internat' END AS rate_mode
+    SELECT d.*,
+           CASE WHEN d.day < coalesce(s.exit_date, DATE '9999-12-31') THEN s.mode END AS stay_mode
     FROM days d
-    LEFT JOIN stays s
-      ON s.resident_id = d.resident_id AND s.establishment_code = d.establishment_code
-     AND s.entry_date <= d.day AND (s.exit_date IS NULL OR d.day < s.exit_date)
-    QUALIFY row_number() OVER (PARTITION BY d.establishment_code, d.resident_id, d.day
-                               ORDER BY s.entry_date DESC NULLS LAST) = 1
+    ASOF LEFT JOIN stays s
+      ON s.resident_id = d.resident_id AND s.establishment_code = d.establishment_code AND d.day >= s.entry_date
+),
+with_mode AS (
+    SELECT *,
+           CASE WHEN stay_mode IN ('internat', 'internat_semaine') THEN 'internat'
+                WHEN stay_mode IN ('semi_internat', 'accueil_jour') THEN 'semi_internat' END AS rate_mode
+    FROM with_stay
 ),
 -- B3: the rate of the establishment and rate mode whose period covers the day
 with_rate AS (
-    SELECT w.*, r.daily_rate
-    FROM with_stay w
-    LEFT JOIN rates r
-      ON r.establishment_code = w.establishment_code AND r.rate_mode = w.rate_mode
-     AND r.start_date <= w.day AND (r.end_date IS NULL OR w.day <= r.end_date)
-    QUALIFY row_number() OVER (PARTITION BY w.establishment_code, w.resident_id, w.day
-                               ORDER BY r.start_date DESC NULLS LAST) = 1
+    SELECT w.*, CASE WHEN w.day <= coalesce(r.end_date, DATE '9999-12-31') THEN r.daily_rate END AS daily_rate
+    FROM with_mode w
+    ASOF LEFT JOIN rates r
+      ON r.establishment_code = w.establishment_code AND r.rate_mode = w.rate_mode AND w.day >= r.start_date
 ),
--- B4: the payer of the granted decision covering the day; a pending one holds the day; else the resident
+-- B4: the payer of the decision covering the day (the latest one started, refused ones aside): granted,
+-- it pays; pending, the day is held; none, the resident pays
 with_decision AS (
-    SELECT w.*, f.payer_code AS decided_payer, f.status AS decision_status, f.decision_ref,
-           f.commitment_number
-    FROM with_rate w
-    LEFT JOIN funding_decisions f
-      ON f.resident_id = w.resident_id AND f.establishment_code = w.establishment_code
-     AND f.status <> 'refusee' AND f.start_date <= w.day AND (f.end_date IS NULL OR w.day <= f.end_date)
-    QUALIFY row_number() OVER (PARTITION BY w.establishment_code, w.resident_id, w.day
-                               ORDER BY (f.status = 'accordee') DESC NULLS LAST, f.start_date DESC NULLS LAST) = 1
+    SELECT w.* EXCLUDE (f_payer, f_status, f_ref, f_commitment, covers),
+           CASE WHEN covers THEN f_payer END AS decided_payer,
+           CASE WHEN covers THEN f_status END AS decision_status,
+           CASE WHEN covers THEN f_ref END AS decision_ref,
+           CASE WHEN covers THEN f_commitment END AS commitment_number
+    FROM (
+        SELECT w.*, f.payer_code AS f_payer, f.status AS f_status, f.decision_ref AS f_ref,
+               f.commitment_number AS f_commitment,
+               f.start_date IS NOT NULL AND w.day <= coalesce(f.end_date, DATE '9999-12-31') AS covers
+        FROM with_rate w
+        ASOF LEFT JOIN (SELECT * FROM funding_decisions WHERE status <> 'refusee') f
+          ON f.resident_id = w.resident_id AND f.establishment_code = w.establishment_code AND w.day >= f.start_date
+    ) w
 ),
 with_payer AS (
     SELECT w.*,
@@ -79,13 +85,17 @@ with_payer AS (
     LEFT JOIN fjh_periods fj ON fj.start_date <= w.day AND w.day <= fj.end_date
 ),
 -- B5-B8: the tier of an H or C day under the payer's policy (its code's own, else its type's)
+with_policy AS (
+    SELECT w.*, CASE WHEN w.payer_code IN (SELECT policy_key FROM absence_tiers) THEN w.payer_code
+                     ELSE w.payer_type END AS policy_key
+    FROM with_payer w
+),
 with_tier AS (
     SELECT w.*, t.base
-    FROM with_payer w
+    FROM with_policy w
     LEFT JOIN absence_tiers t
-      ON t.policy_key = CASE WHEN w.payer_code IN (SELECT policy_key FROM absence_tiers) THEN w.payer_code
-                             ELSE w.payer_type END
-     AND t.code = w.code AND w.position BETWEEN t.from_pos AND coalesce(t.to_pos, 2147483647)
+      ON t.policy_key = w.policy_key AND t.code = w.code
+     AND w.position BETWEEN t.from_pos AND coalesce(t.to_pos, 2147483647)
 ),
 valued AS (
     SELECT w.*,
@@ -123,4 +133,3 @@ SELECT
     CASE WHEN v.reason IS NULL AND v.code = 'P' AND v.establishment_type = 'MAS'
               AND v.payer_type = 'assurance_maladie' THEN v.fjh END AS resident_fjh
 FROM valued v
-ORDER BY v.establishment_code, v.resident_id, v.day

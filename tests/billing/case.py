@@ -101,11 +101,11 @@ class Case:
             con.execute(query, params or [])
         return self
 
-    def value(self, month: str) -> dict[dt.date, dict]:
-        """The valued days of `month` (and the open months before it), keyed by day for one resident."""
+    def value(self, month: str):
+        """Value `month` and the open months before it; returns every valued day stored, as a frame."""
         with self.transaction() as con:
-            frame = store_valuation(con, self.settings, month)
-        return frame
+            store_valuation(con, self.settings, month)
+            return con.sql("SELECT * FROM valued_days ORDER BY establishment_code, resident_id, day").pl()
 
     def days(self, month: str, rid: str = "000001", etab: str | None = None) -> dict[dt.date, tuple]:
         frame = self.value(month)
