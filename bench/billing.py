@@ -36,37 +36,47 @@ def main() -> int:
     p.add_argument("--home", default="/tmp/recettes-bench-large")
     p.add_argument("--months", type=int, default=24)
     p.add_argument("--documents", type=int, default=300)
+    p.add_argument("--reuse", action="store_true", help="keep the ingested activity of a previous run")
+    p.add_argument("--render-only", action="store_true", help="render the documents a previous run issued")
     a = p.parse_args()
     home = Path(a.home)
     settings = load_settings(home / "parametrage.yaml")
     months = sorted(d.name for d in (home / "entrees" / "activite").iterdir())[: a.months]
     wh = Warehouse(home / "entrepot-bench.duckdb")
-    if (home / "entrepot-bench.duckdb").exists():
-        (home / "entrepot-bench.duckdb").unlink()
     now = dt.datetime.now()
-    t = time.perf_counter()
-    with wh.transaction() as con:
-        load_referential(con, home / "entrees", now)
-        for month in months:
-            load_activity(con, home / "entrees", month, now)
-        days = con.execute("SELECT count(*) FROM activity_days").fetchone()[0]
-    print(f"ingest {len(months)} months: {time.perf_counter() - t:.1f} s, {days} activity days")
+    if a.render_only:
+        pass
+    elif a.reuse and (home / "entrepot-bench.duckdb").exists():
+        with wh.transaction() as con:
+            for table in ("valued_days", "due_lines", "document_lines", "documents", "document_files"):
+                con.execute(f"DELETE FROM {table}")  # noqa: S608
+    else:
+        (home / "entrepot-bench.duckdb").unlink(missing_ok=True)
+        t = time.perf_counter()
+        with wh.transaction() as con:
+            load_referential(con, home / "entrees", now)
+            for month in months:
+                load_activity(con, home / "entrees", month, now)
+            days = con.execute("SELECT count(*) FROM activity_days").fetchone()[0]
+        print(f"ingest {len(months)} months: {time.perf_counter() - t:.1f} s, {days} activity days")
     rows = []
-    for month in months:
+    for month in [] if a.render_only else months:
         with wh.transaction() as con:
             t0 = time.perf_counter()
-            frame = store_valuation(con, settings, month)
+            store_valuation(con, settings, month)
+            valued = con.execute("SELECT count(*) FROM valued_days").fetchone()[0]
             t1 = time.perf_counter()
             summary = issue(con, settings, month, close_date(month), now)
             t2 = time.perf_counter()
-        rows.append((month, frame.height, t1 - t0, summary.documents, t2 - t1))
+        rows.append((month, valued, t1 - t0, summary.documents, t2 - t1))
         print(
-            f"{month}: valuation {t1 - t0:5.1f} s ({frame.height} days valued), "
+            f"{month}: valuation {t1 - t0:5.1f} s ({valued} days valued), "
             f"issuing {t2 - t1:5.1f} s ({summary.documents} documents), total {t2 - t0:5.1f} s"
         )
     with wh.connect() as con:
         docs, lines = _documents(con, months[-1])
-    docs = docs[: a.documents]
+    stride = max(1, len(docs) // a.documents)  # the month's real mix of payers and sizes
+    docs = docs[::stride][: a.documents]
     payloads = [
         {
             "doc": d,

@@ -89,6 +89,10 @@ def control_rates_overlap(con) -> ControlOutcome:
     return _overlap(con, "tarifs_chevauchement", "checks/rates_overlap.sql", "périodes de tarif")
 
 
+def control_stays_overlap(con) -> ControlOutcome:
+    return _overlap(con, "sejours_chevauchement", "checks/stays_overlap.sql", "séjours")
+
+
 def control_decisions_overlap(con) -> ControlOutcome:
     return _overlap(con, "prises_en_charge_chevauchement", "checks/decisions_overlap.sql", "prises en charge")
 
@@ -227,6 +231,7 @@ def _referential_checks(con) -> list[ControlOutcome]:
         control_referential_keys(con),
         control_rates_overlap(con),
         control_decisions_overlap(con),
+        control_stays_overlap(con),
     ]
 
 
@@ -236,6 +241,7 @@ REFERENTIAL_CHECKS = (
     "referentiel_identifiants_uniques",
     "tarifs_chevauchement",
     "prises_en_charge_chevauchement",
+    "sejours_chevauchement",
 )
 ACTIVITY_CHECKS = (
     "activite_fichiers_lisibles",
@@ -251,6 +257,7 @@ _BLOCKING = {
     "referentiel_identifiants_uniques",
     "tarifs_chevauchement",
     "prises_en_charge_chevauchement",
+    "sejours_chevauchement",
     "activite_fichiers_lisibles",
     "activite_doublons",
     "activite_conforme",

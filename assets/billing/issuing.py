@@ -56,21 +56,6 @@ class PlannedDocument:
         return "F" if self.type == "facture" else "A"
 
 
-def differences(due: pl.DataFrame, issued: pl.DataFrame) -> pl.DataFrame:
-    """Due minus issued on the full key; only the keys that differ."""
-    joined = due.join(issued, on=KEY, how="full", coalesce=True, suffix="_issued")
-    return (
-        joined.with_columns(
-            (pl.col("quantity").fill_null(0) - pl.col("quantity_issued").fill_null(0)).alias("quantity"),
-            (pl.col("amount").fill_null(ZERO) - pl.col("amount_issued").fill_null(ZERO))
-            .cast(pl.Decimal(18, 2))
-            .alias("amount"),
-        )
-        .select(KEY + ["quantity", "amount"])
-        .filter((pl.col("quantity") != 0) | (pl.col("amount") != 0))
-    )
-
-
 def plan_documents(
     diff: pl.DataFrame, invoices: pl.DataFrame, issued_keys: set[tuple[str, str, str]]
 ) -> list[PlannedDocument]:
@@ -160,11 +145,12 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     """Issue the differences between due and issued for the open months of a close of `month`."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
-    due = con.sql(sql("billing/stored_due_lines.sql"), params=params).pl()
-    issued = con.sql(sql("billing/issued_lines.sql"), params=params).pl()
+    diff = con.sql(sql("billing/differences.sql"), params=params).pl()
+    if diff.is_empty():
+        return IssueSummary()
     invoices = con.sql(sql("billing/invoices_by_resident.sql"), params=params).pl()
     issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
-    docs = plan_documents(differences(due, issued), invoices, issued_keys)
+    docs = plan_documents(diff, invoices, issued_keys)
     summary = IssueSummary()
     if not docs:
         return summary

@@ -11,6 +11,7 @@ from checks.ingest import (
     control_rates_overlap,
     control_referential_files,
     control_referential_keys,
+    control_stays_overlap,
 )
 from tests.conftest import NOW, REFERENTIAL, march_fh01, write_activity, write_home
 
@@ -56,10 +57,14 @@ def test_overlapping_rates_decisions_and_duplicate_ids_are_errors(home, warehous
             "prises_en_charge.csv": REFERENTIAL["prises_en_charge.csv"]
             + "000001;D66;FH01;01/02/2025;;refusee\n000001;CPAM66;FH01;01/03/2025;31/03/2025;accordee\n",
             "usagers.csv": REFERENTIAL["usagers.csv"] + "000002;MAS;Pere bis\n",
+            # 000002 leaves on 10/03/2025 and comes back that day (no overlap), then a stay overlapping the first
+            "sejours.csv": REFERENTIAL["sejours.csv"] + "000002;FH01;2025-03-10;;internat\n"
+            "000001;FH01;2025-06-01;;internat\n",
         },
     )
     with warehouse.connect() as con:
         rates, decisions = control_rates_overlap(con), control_decisions_overlap(con)
+        stays = control_stays_overlap(con)
         keys = control_referential_keys(con)
     assert (rates.passed, rates.value, rates.severity) == (False, 1, "erreur")
     assert rates.examples == [
@@ -79,6 +84,16 @@ def test_overlapping_rates_decisions_and_duplicate_ids_are_errors(home, warehous
             "line_a": 2,
             "line_b": 6,
             "first_common_day": "2025-03-01",
+        }
+    ]
+    assert (stays.passed, stays.value) == (False, 1)
+    assert stays.examples == [
+        {
+            "resident_id": "000001",
+            "establishment_code": "FH01",
+            "line_a": 2,
+            "line_b": 6,
+            "first_common_day": "2025-06-01",
         }
     ]
     assert (keys.passed, keys.value, keys.detail) == (False, 2, "2 ligne(s) partagent un identifiant")
