@@ -13,6 +13,7 @@ import polars as pl
 
 from assets.common.settings import Settings
 from assets.common.warehouse import run_sql, sql
+from assets.ingest.activity import month_bounds
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 DAY_CODES = {"hospitalisation": "H", "convenance": "C"}
@@ -62,11 +63,8 @@ def open_months(month: str, settings: Settings) -> tuple[str, str]:
 
 
 def month_days(first_month: str, last_month: str) -> tuple[dt.date, dt.date]:
-    import calendar
-
-    first = dt.date(int(first_month[:4]), int(first_month[5:7]), 1)
-    y, m = int(last_month[:4]), int(last_month[5:7])
-    return first, dt.date(y, m, calendar.monthrange(y, m)[1])
+    """First day of `first_month`, last day of `last_month`."""
+    return month_bounds(first_month)[0], month_bounds(last_month)[1]
 
 
 def _with_settings_tables(con, settings: Settings):
@@ -77,16 +75,6 @@ def _with_settings_tables(con, settings: Settings):
 def _drop_settings_tables(con) -> None:
     con.unregister("fjh_periods")
     con.unregister("absence_tiers")
-
-
-def value_days(con, settings: Settings, first_month: str, last_month: str) -> pl.DataFrame:
-    """The valuation of every stored activity day of the months first_month..last_month, as a frame."""
-    first_day, last_day = month_days(first_month, last_month)
-    _with_settings_tables(con, settings)
-    try:
-        return con.sql(sql("billing/valuation.sql"), params={"first_day": first_day, "last_day": last_day}).pl()
-    finally:
-        _drop_settings_tables(con)
 
 
 def store_valuation(con, settings: Settings, month: str) -> dict[str, tuple[int, object]]:
