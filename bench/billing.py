@@ -48,7 +48,14 @@ def main() -> int:
         pass
     elif a.reuse and (home / "entrepot-bench.duckdb").exists():
         with wh.transaction() as con:
-            for table in ("valued_days", "due_lines", "document_lines", "documents", "document_files"):
+            for table in (
+                "valued_days",
+                "due_lines",
+                "valuation_state",
+                "document_lines",
+                "documents",
+                "document_files",
+            ):
                 con.execute(f"DELETE FROM {table}")  # noqa: S608
     else:
         (home / "entrepot-bench.duckdb").unlink(missing_ok=True)

@@ -38,11 +38,13 @@ def valued_days(
     """Values every activity day of the month and of the open months before it (DOMAIN.md B2-B9, B12):
     stay, rate, payer, category, amount, and state (billed, held for a pending decision, or not billed
     with a reason); derives what is due per payer, establishment, resident and month (`due_lines`).
-    Reads activity_days and the referential; replaces valued_days and due_lines for those months."""
+    Reads activity_days, the referential and the settings; only the (establishment, month) pairs whose
+    inputs changed are valued again (valuation_state keeps each pair's fingerprint)."""
     month = month_of(context.partition_key)
     settings = home.settings()
     with warehouse.transaction() as con:
-        by_state = store_valuation(con, settings, month)
+        summary = store_valuation(con, settings, month)
+    by_state = summary.by_state
     zero = (0, 0)
     return dg.MaterializeResult(
         metadata={
@@ -53,6 +55,7 @@ def valued_days(
             "en_attente": by_state.get("en_attente", zero)[0],
             "montant_en_attente": str(by_state.get("en_attente", zero)[1]),
             "non_facturees": by_state.get("non_facture", zero)[0],
+            "couples_etablissement_mois_revalorises": summary.pairs,
         }
     )
 

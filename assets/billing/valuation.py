@@ -8,6 +8,10 @@ absence tiers per payer type or code) into the small tables the query joins, and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
@@ -67,33 +71,68 @@ def month_days(first_month: str, last_month: str) -> tuple[dt.date, dt.date]:
     return month_bounds(first_month)[0], month_bounds(last_month)[1]
 
 
-def _with_settings_tables(con, settings: Settings):
-    con.register("fjh_periods", fjh_periods(settings))
-    con.register("absence_tiers", absence_tiers(settings))
+def settings_hash(settings: Settings) -> int:
+    """A 64-bit digest of the settings the valuation reads (FJH and absence tiers)."""
+    text = json.dumps(
+        {
+            "fjh": [(str(p.depuis), str(p.montant)) for p in settings.fjh],
+            "absences": {k: v.model_dump() for k, v in sorted(settings.absences.items())},
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
-def _drop_settings_tables(con) -> None:
-    con.unregister("fjh_periods")
-    con.unregister("absence_tiers")
+@dataclass
+class ValuationSummary:
+    pairs: int  # (establishment, month) pairs valued again
+    by_state: dict[str, tuple[int, Decimal]]  # the close's own month: state -> (days, amount)
 
 
-def store_valuation(con, settings: Settings, month: str) -> dict[str, tuple[int, object]]:
-    """Replace the valuation and the due lines of the open months of a close of `month` (derived data,
-    rebuilt whole, inside the database: no row goes through Python). Returns, for `month` itself,
-    {state: (days, amount)}."""
+def store_valuation(con, settings: Settings, month: str, force: bool = False) -> ValuationSummary:
+    """Value the open months of a close of `month` (B12) inside the database: only the (establishment,
+    month) pairs whose inputs changed since they were last valued (all of them when `force`); their
+    valued days, due lines and fingerprints are replaced, the others kept as they are."""
     first_month, last_month = open_months(month, settings)
     first_day, last_day = month_days(first_month, last_month)
     params = {"first_month": first_month, "last_month": last_month}
-    run_sql(con, "billing/clear_valuation.sql", params)
-    _with_settings_tables(con, settings)
+    registered = {"fjh_periods": fjh_periods(settings), "absence_tiers": absence_tiers(settings)}
+    for name, frame in registered.items():
+        con.register(name, frame)
     try:
+        fingerprints = con.sql(
+            sql("billing/fingerprints.sql"), params={**params, "settings_hash": settings_hash(settings)}
+        ).pl()
+        con.register("fingerprints", fingerprints)
+        registered["fingerprints"] = fingerprints
+        if force:
+            stale = con.sql(
+                "SELECT month, establishment_code, fingerprint FROM fingerprints UNION ALL "
+                "SELECT month, establishment_code, NULL FROM valuation_state "
+                "WHERE month BETWEEN $first_month AND $last_month "
+                "AND (month, establishment_code) NOT IN (SELECT (month, establishment_code) "
+                "FROM fingerprints)",
+                params=params,
+            ).pl()
+        else:
+            stale = con.sql(sql("billing/stale_pairs.sql"), params=params).pl()
+        con.register("stale", stale)
+        registered["stale"] = stale
+        run_sql(con, "billing/clear_valuation.sql")
         con.execute(
             "INSERT INTO valued_days BY NAME\n" + sql("billing/valuation.sql"),
             {"first_day": first_day, "last_day": last_day},
         )
+        con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
+        con.execute(
+            "INSERT INTO valuation_state SELECT month, establishment_code, fingerprint, now()::TIMESTAMP "
+            "FROM stale WHERE fingerprint IS NOT NULL"
+        )
     finally:
-        _drop_settings_tables(con)
-    con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"), params)
-    return {
+        for name in registered:
+            con.unregister(name)
+    by_state = {
         state: (days, amount) for state, days, amount in run_sql(con, "billing/valuation_summary.sql", {"month": month})
     }
+    return ValuationSummary(stale.height, by_state)

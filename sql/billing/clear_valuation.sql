@@ -1,3 +1,4 @@
--- The valuation and what is due for the open months are rebuilt whole at each close.
-DELETE FROM valued_days WHERE month BETWEEN $first_month AND $last_month;
-DELETE FROM due_lines WHERE month BETWEEN $first_month AND $last_month;
+-- The pairs of `stale` are valued again: their valued days, due lines and fingerprints are replaced.
+DELETE FROM valued_days WHERE (month, establishment_code) IN (SELECT (month, establishment_code) FROM stale);
+DELETE FROM due_lines WHERE (month, establishment_code) IN (SELECT (month, establishment_code) FROM stale);
+DELETE FROM valuation_state WHERE (month, establishment_code) IN (SELECT (month, establishment_code) FROM stale);

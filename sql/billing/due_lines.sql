@@ -1,10 +1,11 @@
--- What is due for the months $first_month..$last_month, per payer, establishment, resident, category and
+-- What is due for the (month, establishment) pairs of `stale`, per payer, establishment, resident, category and
 -- unit price (DOMAIN.md B7-B9, B11): billed days grouped by price, the FJH a MAS resident owes for each
 -- present day, and the resident's contribution (paiement différentiel) — a negative line on the
 -- département's invoice and an invoice of the same amount to the resident.
 WITH billed AS (
-    SELECT * FROM valued_days
-    WHERE month BETWEEN $first_month AND $last_month AND state = 'facture'
+    SELECT v.* FROM valued_days v
+    JOIN stale USING (month, establishment_code)
+    WHERE v.state = 'facture'
 ),
 day_lines AS (
     SELECT month, payer_code, payer_type, establishment_code, resident_id, category,

@@ -1,7 +1,8 @@
 -- Valuation of every activity day from $first_day to $last_day (DOMAIN.md B2-B8).
--- Needs two small tables registered by the caller from the settings:
+-- Needs three small tables registered by the caller:
 --   fjh_periods(start_date, end_date, amount)                      the hospital daily charge in force
 --   absence_tiers(policy_key, code, from_pos, to_pos, base)        H and C tiers per payer type or code
+--   stale(month, establishment_code)                               the pairs to value (the others are kept)
 -- Counters cross month ends: a hospitalisation episode is a run of consecutive H days, a personal absence
 -- is counted from 1 January, both over all the stored activity up to $last_day.
 WITH act AS (
@@ -28,6 +29,7 @@ c_pos AS (
 days AS (
     SELECT a.month, a.establishment_code, a.resident_id, a.day, a.code, coalesce(h.position, c.position) AS position
     FROM act a
+    JOIN stale USING (month, establishment_code)
     LEFT JOIN h_pos h ON h.establishment_code = a.establishment_code AND h.resident_id = a.resident_id
                      AND h.day = a.day
     LEFT JOIN c_pos c ON c.establishment_code = a.establishment_code AND c.resident_id = a.resident_id

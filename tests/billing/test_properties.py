@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assets.billing.valuation import store_valuation
 from tests.billing.case import Case, D
 
 ZERO = Decimal("0.00")
@@ -145,4 +146,17 @@ def test_numbers_stay_continuous_and_net_issued_equals_due_after_any_changes(sam
             assert con.execute("SELECT count(*) FROM documents WHERE type = 'avoir' AND amount >= 0").fetchone()[0] == 0
         # and one more run of the last month with nothing changed issues nothing
         assert case.issue(month, D(2026, 4, next(issue_day))).documents == 0
+        # what was valued pair by pair, as inputs changed, is what a full valuation gives
+        kept = snapshot(case)
+        with case.transaction() as con:
+            store_valuation(con, case.settings, month, force=True)
+        assert snapshot(case) == kept
         case.close()
+
+
+def snapshot(case):
+    with case.transaction() as con:
+        return (
+            con.execute("SELECT * FROM valued_days ORDER BY ALL").fetchall(),
+            con.execute("SELECT * FROM due_lines ORDER BY ALL").fetchall(),
+        )

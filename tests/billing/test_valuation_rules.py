@@ -209,3 +209,30 @@ def test_dotation_establishments_report_activity_but_bill_nothing(tmp_path):
     case.stay("000001", "ESAT1", D(2024, 1, 1), None, "semi_internat")
     case.activity("ESAT1", "000001", {D(2025, 3, 3): "P"})
     assert case.days("2025-03")[D(2025, 3, 3)] == ("non_facture", "dotation", M("0.00"), "U000001")
+
+
+def test_only_the_pairs_whose_inputs_changed_are_valued_again(tmp_path):
+    from assets.billing.valuation import store_valuation
+
+    case = foyer(tmp_path)
+    case.establishment("E2", "FH").rate("E2", "internat", D(2020, 1, 1), None, "120.00")
+    case.resident("000002").stay("000002", "E2", D(2024, 1, 1)).decision("000002", "D66", "E2", D(2020, 1, 1))
+    for rid, etab in (("000001", "E1"), ("000002", "E2")):
+        case.activity(etab, rid, month_of_days(D(2025, 2, 1), D(2025, 3, 31)))
+
+    def revalued(month):
+        with case.transaction() as con:
+            return store_valuation(con, case.settings, month).pairs
+
+    assert revalued("2025-03") == 4  # 2 establishments x 2 months
+    assert revalued("2025-03") == 0  # nothing changed
+    case.execute("UPDATE rates SET daily_rate = 121.00 WHERE establishment_code = 'E2'")
+    assert revalued("2025-03") == 2  # E2's two months
+    case.activity("E1", "000001", {D(2025, 2, 28): "H"})  # a February change reaches March's counters too
+    case.execute("DELETE FROM activity_days WHERE day = DATE '2025-02-28' AND code = 'P' AND resident_id = '000001'")
+    assert revalued("2025-03") == 2  # E1's February and March
+    case.execute("DELETE FROM activity_days WHERE establishment_code = 'E2' AND month = '2025-03'")
+    assert revalued("2025-03") == 1  # E2's March has no activity any more: its valuation goes
+    days = case.days("2025-03", "000002")
+    assert [d for d in days if d.month == 3] == []
+    assert days[D(2025, 2, 1)][2] == M("121.00")
