@@ -75,7 +75,7 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
             xml,
             flavor="factur-x",
             level="en16931",
-            check_xsd=True,
+            check_xsd=False,  # facturx_xml checked it against the XSD already
             lang="fr-FR",
             pdf_metadata={
                 "author": payload["association"]["nom"],
