@@ -102,6 +102,28 @@ def _in_worker(job: tuple[Callable, object]):
     return func(_renderer, payload)
 
 
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def _shared_pool(workers: int, recycle: int) -> ProcessPoolExecutor:
+    """One pool of rendering workers per process, kept between months (starting a worker costs ~2 s)."""
+    global _pool, _pool_size
+    if _pool is None or _pool_size != workers:
+        import multiprocessing
+
+        if _pool is not None:
+            _pool.shutdown()
+        _pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            max_tasks_per_child=recycle,
+        )
+        _pool_size = workers
+    return _pool
+
+
 def render_all(func: Callable, payloads: Iterable, workers: int | None = None, recycle: int = 300) -> Iterator:
     """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process."""
     payloads = list(payloads)
@@ -111,12 +133,4 @@ def render_all(func: Callable, payloads: Iterable, workers: int | None = None, r
         for payload in payloads:
             yield func(renderer, payload)
         return
-    import multiprocessing
-
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        max_tasks_per_child=recycle,
-    ) as pool:
-        yield from pool.map(_in_worker, [(func, p) for p in payloads], chunksize=8)
+    yield from _shared_pool(workers, recycle).map(_in_worker, [(func, p) for p in payloads], chunksize=8)
