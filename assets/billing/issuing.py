@@ -161,7 +161,9 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     names = dict(run_sql(con, "billing/resident_names.sql"))
     doc_rows, line_rows = [], []
     for doc, number, seq in numbered:
-        who = recipients.get(doc.payer_code) or recipients["U" + doc.lines[0].resident_id]
+        who = recipients.get(doc.payer_code)
+        if who is None:  # valuation only names known payers: this would be a bug, never a wrong recipient
+            raise KeyError(f"payeur {doc.payer_code} introuvable pour le document du mois {doc.service_month}")
         delay = who["delay"] if who["delay"] is not None else settings.delai_paiement_jours
         doc_rows.append(
             {
