@@ -4,14 +4,9 @@ from decimal import Decimal
 import pytest
 
 from assets.common.settings import SettingsError, load_settings, parse_settings
+from tests.conftest import SETTINGS
 
-ASSOCIATION = """association:
-  nom: Association test
-  siret: "12345678901234"
-  adresse: 1 rue du Test, 66000 Perpignan
-  iban: FR7630006000011234567890189
-  bic: AGRIFRPP
-"""
+ASSOCIATION = SETTINGS  # the association block of a minimal settings file
 
 
 def test_defaults_of_the_contract():
