@@ -18,7 +18,7 @@ from pathlib import Path
 from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
-from assets.common.warehouse import insert_frame, run_sql
+from assets.common.warehouse import insert_frame, run_sql, sql
 
 ZIP_NAME = "chorus_pro.zip"
 
@@ -92,21 +92,10 @@ def render_bordereau(renderer, payload: dict) -> tuple[str, bytes]:
 
 
 def _documents(con, month: str) -> tuple[list[dict], dict[str, list[dict]]]:
-    docs = (
-        con.sql("SELECT * FROM documents WHERE run_month = $m ORDER BY series DESC, year, seq", params={"m": month})
-        .pl()
-        .to_dicts()
-    )
+    params = {"month": month}
+    docs = con.sql(sql("billing/month_documents.sql"), params=params).pl().to_dicts()
     lines: dict[str, list[dict]] = {}
-    for line in (
-        con.sql(
-            "SELECT l.* FROM document_lines l JOIN documents d USING (number) WHERE d.run_month = $m "
-            "ORDER BY l.number, l.line_no",
-            params={"m": month},
-        )
-        .pl()
-        .to_dicts()
-    ):
+    for line in con.sql(sql("billing/month_document_lines.sql"), params=params).pl().to_dicts():
         lines.setdefault(line["number"], []).append(line)
     return docs, lines
 
@@ -130,7 +119,7 @@ def render_month(
     establishments = {
         code: {"name": name, "finess": finess} for code, name, finess in run_sql(con, "billing/establishment_names.sql")
     }
-    issue_dates = dict(run_sql(con, "billing/issue_dates.sql"))
+    issue_dates = dict(run_sql(con, "billing/issue_dates.sql", {"month": month}))
     association = settings.association.model_dump()
     summary = RenderSummary()
     todo = []
