@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+from assets.payments.statements import BankLine, Statement
 
 _OVERPUNCH = {"{": ("+", "0"), "}": ("-", "0")}
 _OVERPUNCH.update({chr(ord("A") + i): ("+", str(i + 1)) for i in range(9)})
@@ -24,49 +25,6 @@ _OVERPUNCH.update({chr(ord("J") + i): ("-", str(i + 1)) for i in range(9)})
 
 class CfonbError(ValueError):
     """A CFONB 120 file that cannot be read: the message names the file, record and position."""
-
-
-@dataclass
-class BankLine:
-    line_id: str
-    account: str
-    currency: str
-    booking_date: dt.date
-    value_date: dt.date | None
-    amount: Decimal
-    label: str
-    reference: str
-    entry_number: str
-    interbank_code: str
-    reject_code: str
-    details: list[tuple[str, str]] = field(default_factory=list)
-    record: int = 0  # line of the 04 record in the file
-
-    @property
-    def text(self) -> str:
-        """Everything a person would read to recognise the payment."""
-        return " ".join([self.label, self.reference] + [t for _, t in self.details]).strip()
-
-
-@dataclass
-class Statement:
-    account: str
-    currency: str
-    opening_date: dt.date
-    opening_balance: Decimal
-    closing_date: dt.date | None = None
-    closing_balance: Decimal | None = None
-    lines: list[BankLine] = field(default_factory=list)
-    record: int = 0
-
-    @property
-    def movements(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0"))
-
-    @property
-    def balanced(self) -> bool:
-        """Opening balance + movements = closing balance (to the cent)."""
-        return self.closing_balance is not None and self.opening_balance + self.movements == self.closing_balance
 
 
 def _records(data: bytes, name: str) -> list[tuple[int, str]]:

@@ -1,0 +1,159 @@
+"""ISO 20022 bank-to-customer messages: camt.053 statements (.001.02, .001.04, .001.08), camt.054
+notifications and camt.052 reports, read into the same statements as CFONB 120.
+
+One bank line per transaction: an entry with several `TxDtls` (a batch) gives one line per transaction,
+each with its amount, debtor name and IBAN, end-to-end id and remittance text (unstructured and
+structured references). The XML parser never resolves entities nor reaches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from assets.payments.statements import BankLine, Statement
+
+_NS = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[234])\.001\.(\d\d)$")
+_CONTAINERS = {"camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+               "camt.052": ("BkToCstmrAcctRpt", "Rpt")}
+OPENING = ("OPBD", "PRCD", "ITBD")
+CLOSING = ("CLBD",)
+
+
+class CamtError(ValueError):
+    """A camt file that cannot be read: the message names the file and the element."""
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+class _Reader:
+    def __init__(self, ns: str):
+        self.ns = {"c": ns}
+
+    def all(self, node, path: str) -> list:
+        return node.xpath(path, namespaces=self.ns)
+
+    def text(self, node, *paths: str) -> str:
+        for path in paths:
+            found = node.xpath(path, namespaces=self.ns)
+            if found:
+                value = found[0] if isinstance(found[0], str) else found[0].text
+                if value and value.strip():
+                    return value.strip()
+        return ""
+
+
+def _amount(text: str, name: str, where: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise CamtError(f"{name} : montant illisible « {text} » ({where})") from None
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text[:10]) if text else None
+
+
+def parse_camt(data: bytes, name: str = "releve.xml") -> list[Statement]:
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise CamtError(f"{name}, ligne {exc.lineno} : XML illisible ({exc.msg})") from None
+    m = _NS.match(etree.QName(root).namespace or "")
+    if not m:
+        raise CamtError(f"{name} : ce n'est pas un message camt.052/053/054 (espace de noms "
+                        f"« {etree.QName(root).namespace} »)")
+    kind = m.group(1)
+    r = _Reader(etree.QName(root).namespace)
+    message, block = _CONTAINERS[kind]
+    containers = r.all(root, f"c:{message}")
+    if not containers:
+        raise CamtError(f"{name} : élément {message} absent")
+    blocks = r.all(containers[0], f"c:{block}")
+    if not blocks:
+        raise CamtError(f"{name} : aucun relevé ({block}) dans {message}")
+    return [_statement(r, b, name, kind) for b in blocks]
+
+
+def _statement(r: _Reader, node, name: str, kind: str) -> Statement:
+    account = r.text(node, "c:Acct/c:Id/c:IBAN", "c:Acct/c:Id/c:Othr/c:Id")
+    currency = r.text(node, "c:Acct/c:Ccy")
+    balances: dict[str, tuple[Decimal, dt.date | None]] = {}
+    for bal in r.all(node, "c:Bal"):
+        code = r.text(bal, "c:Tp/c:CdOrPrtry/c:Cd", "c:Tp/c:CdOrPrtry/c:Prtry")
+        amount = _amount(r.text(bal, "c:Amt"), name, f"solde {code}")
+        if r.text(bal, "c:CdtDbtInd") == "DBIT":
+            amount = -amount
+        currency = currency or r.text(bal, "c:Amt/@Ccy")
+        balances.setdefault(code, (amount, _date(r.text(bal, "c:Dt/c:Dt", "c:Dt/c:DtTm"))))
+    opening = next((balances[c] for c in OPENING if c in balances), (None, None))
+    closing = next((balances[c] for c in CLOSING if c in balances), (None, None))
+    statement = Statement(account, currency, opening[1], opening[0] if opening[0] is not None else Decimal("0"),
+                          closing[1], closing[0], record=0)
+    statement.has_balances = opening[0] is not None and closing[0] is not None
+    seen: dict[str, int] = {}
+    for rank, entry in enumerate(r.all(node, "c:Ntry"), start=1):
+        statement.lines.extend(_entry_lines(r, entry, rank, statement, name, seen))
+    return statement
+
+
+def _entry_lines(r: _Reader, entry, rank: int, statement: Statement, name: str, seen: dict) -> list[BankLine]:
+    entry_amount = _amount(r.text(entry, "c:Amt"), name, f"écriture {rank}")
+    sign = Decimal(-1) if r.text(entry, "c:CdtDbtInd") == "DBIT" else Decimal(1)
+    reversal = r.text(entry, "c:RvslInd").lower() == "true"
+    status = r.text(entry, "c:Sts/c:Cd", "c:Sts") or "BOOK"
+    booked = _date(r.text(entry, "c:BookgDt/c:Dt", "c:BookgDt/c:DtTm"))
+    valued = _date(r.text(entry, "c:ValDt/c:Dt", "c:ValDt/c:DtTm"))
+    entry_ref = r.text(entry, "c:AcctSvcrRef") or r.text(entry, "c:NtryRef")
+    info = r.text(entry, "c:AddtlNtryInf")
+    currency = r.text(entry, "c:Amt/@Ccy") or statement.currency
+    transactions = r.all(entry, "c:NtryDtls/c:TxDtls")
+    lines = []
+    for index, tx in enumerate(transactions or [None], start=1):
+        if tx is None:
+            amount, ref, e2e, debtor, iban, texts, reason = entry_amount, entry_ref, "", "", "", [], ""
+        else:
+            tx_amount = r.text(tx, "c:Amt", "c:AmtDtls/c:TxAmt/c:Amt", "c:AmtDtls/c:InstdAmt/c:Amt")
+            if not tx_amount and len(transactions) > 1:
+                raise CamtError(f"{name} : écriture {rank}, transaction {index} sans montant dans un lot")
+            amount = _amount(tx_amount, name, f"écriture {rank}") if tx_amount else entry_amount
+            ref = r.text(tx, "c:Refs/c:AcctSvcrRef")
+            e2e = r.text(tx, "c:Refs/c:EndToEndId")
+            debtor = r.text(tx, "c:RltdPties/c:Dbtr/c:Nm", "c:RltdPties/c:Dbtr/c:Pty/c:Nm")
+            iban = r.text(tx, "c:RltdPties/c:DbtrAcct/c:Id/c:IBAN")
+            texts = [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Ustrd") if t.text and t.text.strip()]
+            texts += [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref") if t.text]
+            reason = r.text(tx, "c:RtrInf/c:Rsn/c:Cd")
+        line = BankLine(
+            line_id="", account=statement.account, currency=currency, booking_date=booked, value_date=valued,
+            amount=sign * amount, label=info, reference=" ".join(texts), entry_number=entry_ref,
+            interbank_code=r.text(entry, "c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd"), reject_code=reason,
+            record=rank, debtor_name=debtor, debtor_iban=iban, end_to_end_id=e2e if e2e != "NOTPROVIDED" else "",
+            reversal=reversal, status=status,
+        )
+        line.line_id = _line_id(line, ref, entry_ref, index, len(transactions), seen)
+        lines.append(line)
+    return lines
+
+
+def _line_id(line: BankLine, tx_ref: str, entry_ref: str, index: int, count: int, seen: dict) -> str:
+    """The bank's reference (AcctSvcrRef, else NtryRef / EndToEndId), else a hash of the line; in a batch
+    the transaction's rank is added, since banks repeat one reference on all its transactions."""
+    rank = f"-{index}" if count > 1 else ""
+    if tx_ref:
+        return f"CAMT-{tx_ref}{rank}"
+    if entry_ref:
+        return f"CAMT-{entry_ref}{rank}"
+    if line.end_to_end_id:
+        return f"CAMT-E2E-{line.end_to_end_id}-{line.amount}"
+    key = "|".join([line.account, str(line.booking_date), str(line.value_date), str(line.amount), line.label,
+                    line.reference, line.debtor_name])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"CAMT-{digest}-{seen[digest]}"
