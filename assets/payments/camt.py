@@ -122,7 +122,8 @@ def _entry_lines(r: _Reader, entry, rank: int, statement: Statement, name: str, 
             tx_amount = r.text(tx, "c:Amt", "c:AmtDtls/c:TxAmt/c:Amt", "c:AmtDtls/c:InstdAmt/c:Amt")
             if not tx_amount and len(transactions) > 1:
                 raise CamtError(f"{name} : écriture {rank}, transaction {index} sans montant dans un lot")
-            amount = _amount(tx_amount, name, f"écriture {rank}") if tx_amount else entry_amount
+            # a single transaction takes the booked entry amount (its own may be in another currency)
+            amount = _amount(tx_amount, name, f"écriture {rank}") if len(transactions) > 1 else entry_amount
             ref = r.text(tx, "c:Refs/c:AcctSvcrRef")
             e2e = r.text(tx, "c:Refs/c:EndToEndId")
             debtor = r.text(tx, "c:RltdPties/c:Dbtr/c:Nm", "c:RltdPties/c:Dbtr/c:Pty/c:Nm")

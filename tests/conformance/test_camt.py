@@ -50,6 +50,11 @@ def test_a_batch_entry_gives_one_line_per_transaction_with_its_debtor_and_refere
     assert len({line.line_id for line in statement.lines}) == 2
 
 
+def test_a_single_transaction_takes_the_booked_entry_amount():
+    (statement,) = parse_camt(sample("genkgo_camt053.v8.xml"))
+    assert [str(line.amount) for line in statement.lines] == ["8.85"]  # its TxDtls says "0" SEK
+
+
 def test_camt054_notification_and_stable_ids():
     data = sample("oca_test-camt054.001.04.xml")
     (notification,) = parse_camt(data)
