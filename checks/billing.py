@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.billing.assets import invoice_documents, issued_documents, valued_days
 from assets.billing.valuation import open_months
-from assets.common.warehouse import sql
+from assets.common.warehouse import run_sql, sql
 from checks.controls import ERROR, ControlOutcome
 from checks.wiring import check_result, examples, query_frame, run_controls
 from pipelines.partitions import month_of
@@ -170,13 +170,7 @@ def facturx_control(context: dg.AssetCheckExecutionContext, home: HomeResource, 
     month = month_of(context.partition_key)
 
     def controls(con):
-        public = {
-            n
-            for n, t, s in con.execute(
-                "SELECT number, payer_type, payer_siret FROM documents WHERE run_month = $m", {"m": month}
-            ).fetchall()
-            if is_public(t, s)
-        }
+        public = {n for n, t, s in run_sql(con, "checks/billing/month_payers.sql", {"month": month}) if is_public(t, s)}
         return [control_facturx(con, home.sorties, month, public)]
 
     (outcome,) = run_controls(home, warehouse, month, controls)

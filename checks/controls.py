@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assets.common.outputs import write_csv
+from assets.common.warehouse import run_sql
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -34,9 +35,9 @@ class ControlOutcome:
 
 
 def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO control_results VALUES ($month, $control, $stage, $severity, $status, "
-        "$value, $detail, $now)",
+    run_sql(
+        con,
+        "checks/record_control.sql",
         {
             "month": month,
             "control": outcome.control,
@@ -55,13 +56,7 @@ CONTROLS_HEADER = ("controle", "severite", "statut", "valeur", "detail")
 
 def month_controls(con, month: str) -> list[tuple]:
     """The controls of a month: its own, and the referential's (which hold for every month)."""
-    return con.execute(
-        "SELECT control, severity, status, value, detail FROM control_results "
-        "WHERE month = $month OR (month = $all AND control NOT IN "
-        "  (SELECT control FROM control_results WHERE month = $month)) "
-        "ORDER BY CASE stage WHEN 'referentiel' THEN 0 WHEN 'ingest' THEN 1 ELSE 2 END, control",
-        {"month": month, "all": ALL_MONTHS},
-    ).fetchall()
+    return run_sql(con, "checks/month_controls.sql", {"month": month, "all": ALL_MONTHS})
 
 
 def write_month_controls(con, sorties: Path, month: str) -> Path:

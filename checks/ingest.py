@@ -24,11 +24,8 @@ INGEST = "ingest"
 
 
 def control_referential_files(con) -> ControlOutcome:
-    bad = con.execute(
-        "SELECT file, status, coalesce(error, file || ' : ' || status) FROM referential_files "
-        "WHERE status IN ('absent', 'illisible') ORDER BY file"
-    ).fetchall()
-    never_loaded = not con.execute("SELECT count(*) FROM referential_files").fetchone()[0]
+    bad = run_sql(con, "checks/referential_files_state.sql")
+    never_loaded = not run_sql(con, "checks/referential_loaded.sql")[0][0]
     if bad:
         detail = " ; ".join(msg for _, _, msg in bad) + " — le référentiel précédent reste en place"
     else:
@@ -101,11 +98,8 @@ def control_decisions_overlap(con) -> ControlOutcome:
 
 
 def control_activity_files(con, month: str) -> ControlOutcome:
-    bad = con.execute(
-        "SELECT path, error FROM activity_files WHERE month = $m AND status = 'illisible' ORDER BY path",
-        {"m": month},
-    ).fetchall()
-    files = con.execute("SELECT count(*) FROM activity_files WHERE month = $m", {"m": month}).fetchone()[0]
+    bad = run_sql(con, "checks/activity_files_state.sql", {"month": month})
+    files = run_sql(con, "ingest/month_summary.sql", {"month": month})[0][0]
     detail = " ; ".join(e for _, e in bad) if bad else f"{files} fichier(s) lu(s)"
     return ControlOutcome(
         "activite_fichiers_lisibles", INGEST, ERROR, not bad, len(bad), detail, [{"fichier": p} for p, _ in bad]
@@ -223,7 +217,7 @@ def _run_month(context) -> str | None:
 def _referential_checks(con) -> list[ControlOutcome]:
     files = control_referential_files(con)
     quarantine = control_quarantine(con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL)
-    if not files.passed and not con.execute("SELECT count(*) FROM residents").fetchone()[0]:
+    if not files.passed and not run_sql(con, "checks/referential_loaded.sql")[0][1]:
         return [files, quarantine]  # nothing loaded yet: the other controls would say nothing
     return [
         files,

@@ -121,9 +121,7 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
 
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         files, days, held = run_sql(con, "ingest/month_summary.sql", {"month": month})[0]
-        rejected = con.execute(
-            "SELECT count(*) FROM quarantine WHERE scope = 'activite' AND month = $m", {"m": month}
-        ).fetchone()[0]
+        rejected = run_sql(con, "ingest/month_quarantine_count.sql", {"month": month})[0][0]
         invoices, invoiced, credits, credited, complementary = run_sql(
             con, "billing/month_summary.sql", {"month": month}
         )[0]

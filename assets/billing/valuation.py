@@ -107,14 +107,7 @@ def store_valuation(con, settings: Settings, month: str, force: bool = False) ->
         con.register("fingerprints", fingerprints)
         registered["fingerprints"] = fingerprints
         if force:
-            stale = con.sql(
-                "SELECT month, establishment_code, fingerprint FROM fingerprints UNION ALL "
-                "SELECT month, establishment_code, NULL FROM valuation_state "
-                "WHERE month BETWEEN $first_month AND $last_month "
-                "AND (month, establishment_code) NOT IN (SELECT (month, establishment_code) "
-                "FROM fingerprints)",
-                params=params,
-            ).pl()
+            stale = con.sql(sql("billing/all_pairs.sql"), params=params).pl()
         else:
             stale = con.sql(sql("billing/stale_pairs.sql"), params=params).pl()
         con.register("stale", stale)
@@ -125,10 +118,7 @@ def store_valuation(con, settings: Settings, month: str, force: bool = False) ->
             {"first_day": first_day, "last_day": last_day},
         )
         con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
-        con.execute(
-            "INSERT INTO valuation_state SELECT month, establishment_code, fingerprint, now()::TIMESTAMP "
-            "FROM stale WHERE fingerprint IS NOT NULL"
-        )
+        run_sql(con, "billing/record_fingerprints.sql")
     finally:
         for name in registered:
             con.unregister(name)

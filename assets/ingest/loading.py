@@ -72,12 +72,12 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
     hashes = {f: sha256_of(b) for f, b in contents.items() if b is not None}
     previous = dict(run_sql(con, "ingest/referential_unchanged.sql"))
     if not errors and len(hashes) == len(SPECS) and previous == hashes:
-        con.execute("UPDATE referential_files SET status = 'inchange', loaded_at = $now", {"now": now})
+        run_sql(con, "ingest/referential_unchanged_mark.sql", {"now": now})
         return ReferentialSummary(changed=False)
 
     parsed = parse_referential(contents)
     parsed.unreadable.update(errors)
-    con.execute("DELETE FROM referential_files")
+    run_sql(con, "ingest/clear_referential_state.sql")
     for spec in SPECS:
         data = contents.get(spec.file)
         error = parsed.unreadable.get(spec.file)
@@ -106,8 +106,9 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
                     "now": now,
                 },
             )
-        con.execute(
-            "INSERT INTO referential_files VALUES ($file, $path, $sha, $status, $error, $read, $rejected, $now)",
+        run_sql(
+            con,
+            "ingest/referential_file_state.sql",
             {
                 "file": spec.file,
                 "path": f"referentiel/{spec.file}",
@@ -125,7 +126,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
     for spec in SPECS:
         con.execute(f"DELETE FROM {spec.table}")  # noqa: S608 - table names come from SPECS
         summary.rows[spec.table] = insert_frame(con, spec.table, parsed.frames[spec.table])
-    con.execute("DELETE FROM quarantine WHERE scope = 'referentiel'")
+    run_sql(con, "ingest/clear_referential_quarantine.sql")
     insert_frame(con, "quarantine", quarantine_frame(parsed.rejects, "referentiel", None, now))
     return summary
 
@@ -190,25 +191,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             summary.unreadable[name] = message
             rejects.append(Reject(name, None, None, None, message))
         run_sql(con, "ingest/register_file.sql", record)
-        con.execute(
-            "INSERT INTO activity_files VALUES ($month, $path, $sha256, $form, $encoding, $status, $same_as, "
-            "$error, $rows_read, $rows_rejected)",
-            {
-                k: record[k]
-                for k in (
-                    "month",
-                    "path",
-                    "sha256",
-                    "form",
-                    "encoding",
-                    "status",
-                    "same_as",
-                    "error",
-                    "rows_read",
-                    "rows_rejected",
-                )
-            },
-        )
+        run_sql(con, "ingest/activity_file_state.sql", record)  # takes the parameters it names
     rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
     establishments: set[str] = set()
     residents: dict[str, str] = {}
@@ -221,10 +204,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     rejects.extend(unknown)
     # a file's rejected count includes rows that name an unknown establishment or resident
     for path, count in _count_by_path(unknown).items():
-        con.execute(
-            "UPDATE activity_files SET rows_rejected = rows_rejected + $n WHERE month = $m AND path = $p",
-            {"n": count, "m": month, "p": path},
-        )
+        run_sql(con, "ingest/count_rejected_rows.sql", {"n": count, "month": month, "path": path})
     rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
     summary.days = insert_frame(con, "activity_days", rows)
     summary.held = int(rows["held"].sum()) if rows.height else 0

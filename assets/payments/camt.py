@@ -18,8 +18,11 @@ from lxml import etree
 from assets.payments.statements import BankLine, Statement
 
 _NS = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[234])\.001\.(\d\d)$")
-_CONTAINERS = {"camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
-               "camt.052": ("BkToCstmrAcctRpt", "Rpt")}
+_CONTAINERS = {
+    "camt.053": ("BkToCstmrStmt", "Stmt"),
+    "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+    "camt.052": ("BkToCstmrAcctRpt", "Rpt"),
+}
 OPENING = ("OPBD", "PRCD", "ITBD")
 CLOSING = ("CLBD",)
 
@@ -67,8 +70,9 @@ def parse_camt(data: bytes, name: str = "releve.xml") -> list[Statement]:
         raise CamtError(f"{name}, ligne {exc.lineno} : XML illisible ({exc.msg})") from None
     m = _NS.match(etree.QName(root).namespace or "")
     if not m:
-        raise CamtError(f"{name} : ce n'est pas un message camt.052/053/054 (espace de noms "
-                        f"« {etree.QName(root).namespace} »)")
+        raise CamtError(
+            f"{name} : ce n'est pas un message camt.052/053/054 (espace de noms « {etree.QName(root).namespace} »)"
+        )
     kind = m.group(1)
     r = _Reader(etree.QName(root).namespace)
     message, block = _CONTAINERS[kind]
@@ -94,8 +98,15 @@ def _statement(r: _Reader, node, name: str, kind: str) -> Statement:
         balances.setdefault(code, (amount, _date(r.text(bal, "c:Dt/c:Dt", "c:Dt/c:DtTm"))))
     opening = next((balances[c] for c in OPENING if c in balances), (None, None))
     closing = next((balances[c] for c in CLOSING if c in balances), (None, None))
-    statement = Statement(account, currency, opening[1], opening[0] if opening[0] is not None else Decimal("0"),
-                          closing[1], closing[0], record=0)
+    statement = Statement(
+        account,
+        currency,
+        opening[1],
+        opening[0] if opening[0] is not None else Decimal("0"),
+        closing[1],
+        closing[0],
+        record=0,
+    )
     statement.has_balances = opening[0] is not None and closing[0] is not None
     seen: dict[str, int] = {}
     for rank, entry in enumerate(r.all(node, "c:Ntry"), start=1):
@@ -132,11 +143,23 @@ def _entry_lines(r: _Reader, entry, rank: int, statement: Statement, name: str, 
             texts += [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref") if t.text]
             reason = r.text(tx, "c:RtrInf/c:Rsn/c:Cd")
         line = BankLine(
-            line_id="", account=statement.account, currency=currency, booking_date=booked, value_date=valued,
-            amount=sign * amount, label=info, reference=" ".join(texts), entry_number=entry_ref,
-            interbank_code=r.text(entry, "c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd"), reject_code=reason,
-            record=rank, debtor_name=debtor, debtor_iban=iban, end_to_end_id=e2e if e2e != "NOTPROVIDED" else "",
-            reversal=reversal, status=status,
+            line_id="",
+            account=statement.account,
+            currency=currency,
+            booking_date=booked,
+            value_date=valued,
+            amount=sign * amount,
+            label=info,
+            reference=" ".join(texts),
+            entry_number=entry_ref,
+            interbank_code=r.text(entry, "c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd"),
+            reject_code=reason,
+            record=rank,
+            debtor_name=debtor,
+            debtor_iban=iban,
+            end_to_end_id=e2e if e2e != "NOTPROVIDED" else "",
+            reversal=reversal,
+            status=status,
         )
         line.line_id = _line_id(line, ref, entry_ref, index, len(transactions), seen)
         lines.append(line)
@@ -153,8 +176,17 @@ def _line_id(line: BankLine, tx_ref: str, entry_ref: str, index: int, count: int
         return f"CAMT-{entry_ref}{rank}"
     if line.end_to_end_id:
         return f"CAMT-E2E-{line.end_to_end_id}-{line.amount}"
-    key = "|".join([line.account, str(line.booking_date), str(line.value_date), str(line.amount), line.label,
-                    line.reference, line.debtor_name])
+    key = "|".join(
+        [
+            line.account,
+            str(line.booking_date),
+            str(line.value_date),
+            str(line.amount),
+            line.label,
+            line.reference,
+            line.debtor_name,
+        ]
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     seen[digest] = seen.get(digest, 0) + 1
     return f"CAMT-{digest}-{seen[digest]}"

@@ -33,7 +33,9 @@ def _records(data: bytes, name: str) -> list[tuple[int, str]]:
     except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes any byte
         raise CfonbError(f"{name} : {exc}") from None
     text = text.lstrip("\ufeff")
-    lines = text.splitlines() if ("\n" in text or "\r" in text) else [text[i:i + 120] for i in range(0, len(text), 120)]
+    lines = (
+        text.splitlines() if ("\n" in text or "\r" in text) else [text[i : i + 120] for i in range(0, len(text), 120)]
+    )
     out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -52,8 +54,9 @@ def _date(text: str, name: str, number: int, position: int, optional: bool = Fal
     try:
         return dt.datetime.strptime(text, "%d%m%y").date()
     except ValueError:
-        raise CfonbError(f"{name}, enregistrement {number}, position {position} : date JJMMAA invalide "
-                         f"« {text} »") from None
+        raise CfonbError(
+            f"{name}, enregistrement {number}, position {position} : date JJMMAA invalide « {text} »"
+        ) from None
 
 
 def _amount(text: str, decimals: str, name: str, number: int) -> Decimal:
@@ -76,8 +79,17 @@ def _line_id(account: str, line: BankLine, seen: dict[str, int]) -> str:
     lines of the same statement, so that two identical fees of a day stay two lines)."""
     if line.entry_number.strip(" 0"):
         return f"CFONB-{account}-{line.booking_date:%Y%m%d}-{line.entry_number.strip()}-{line.reference.strip()}"
-    key = "|".join([account, str(line.booking_date), str(line.value_date), str(line.amount), line.label,
-                    line.reference, ";".join(f"{q}{t}" for q, t in line.details)])
+    key = "|".join(
+        [
+            account,
+            str(line.booking_date),
+            str(line.value_date),
+            str(line.amount),
+            line.label,
+            line.reference,
+            ";".join(f"{q}{t}" for q, t in line.details),
+        ]
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     seen[digest] = seen.get(digest, 0) + 1
     return f"CFONB-{digest}-{seen[digest]}"
@@ -93,21 +105,34 @@ def parse_cfonb120(data: bytes, name: str = "releve.cfo") -> list[Statement]:
         currency = line[16:19].strip()
         if kind == "01":
             if current is not None:
-                raise CfonbError(f"{name}, enregistrement {number} : nouveau relevé (01) alors que le précédent "
-                                 f"(enregistrement {current.record}) n'est pas clos par un 07")
-            current = Statement(_account(line), currency, _date(line[34:40], name, number, 35),
-                                _amount(line[90:104], decimals, name, number), record=number)
+                raise CfonbError(
+                    f"{name}, enregistrement {number} : nouveau relevé (01) alors que le précédent "
+                    f"(enregistrement {current.record}) n'est pas clos par un 07"
+                )
+            current = Statement(
+                _account(line),
+                currency,
+                _date(line[34:40], name, number, 35),
+                _amount(line[90:104], decimals, name, number),
+                record=number,
+            )
             last_line = None
         elif kind == "04":
             if current is None:
                 raise CfonbError(f"{name}, enregistrement {number} : mouvement (04) hors d'un relevé (pas de 01)")
             last_line = BankLine(
-                line_id="", account=current.account, currency=currency or current.currency,
+                line_id="",
+                account=current.account,
+                currency=currency or current.currency,
                 booking_date=_date(line[34:40], name, number, 35),
                 value_date=_date(line[42:48], name, number, 43, optional=True),
-                amount=_amount(line[90:104], decimals, name, number), label=line[48:79].strip(),
-                reference=line[104:120].strip(), entry_number=line[81:88].strip(), interbank_code=line[32:34],
-                reject_code=line[40:42].strip(), record=number,
+                amount=_amount(line[90:104], decimals, name, number),
+                label=line[48:79].strip(),
+                reference=line[104:120].strip(),
+                entry_number=line[81:88].strip(),
+                interbank_code=line[32:34],
+                reject_code=line[40:42].strip(),
+                record=number,
             )
             current.lines.append(last_line)
         elif kind == "05":
@@ -123,8 +148,10 @@ def parse_cfonb120(data: bytes, name: str = "releve.cfo") -> list[Statement]:
             statements.append(current)
             current, last_line = None, None
         else:
-            raise CfonbError(f"{name}, enregistrement {number}, position 1 : code d'enregistrement « {kind} » inconnu "
-                             "(attendu 01, 04, 05 ou 07)")
+            raise CfonbError(
+                f"{name}, enregistrement {number}, position 1 : code d'enregistrement « {kind} » inconnu "
+                "(attendu 01, 04, 05 ou 07)"
+            )
     if current is not None:
         raise CfonbError(f"{name} : le relevé ouvert à l'enregistrement {current.record} n'est pas clos par un 07")
     for statement in statements:

@@ -1,0 +1,2 @@
+-- Activity rows of a month set aside.
+SELECT count(*) FROM quarantine WHERE scope = 'activite' AND month = $month;
