@@ -100,19 +100,7 @@ def main() -> int:
         ]
 
     all_docs = docs
-    docs = all_docs[:: max(1, len(all_docs) // a.documents)][: a.documents]
-    payloads = [
-        {
-            "doc": d,
-            "lines": lines[d["number"]],
-            "association": settings.association.model_dump(),
-            "establishment": {"name": d["establishment_code"], "finess": None},
-            "vat_mention": settings.mention_tva,
-            "facturx": is_public(d["payer_type"], d["payer_siret"]),
-            "original_date": None,
-        }
-        for d in docs
-    ]
+    payloads = sample(a.documents)
     from weasyprint import HTML
 
     from reports.render import Renderer, render_all

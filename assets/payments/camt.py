@@ -9,13 +9,12 @@ structured references). The XML parser never resolves entities nor reaches the n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from assets.payments.statements import BankLine, Statement
+from assets.payments.statements import BankLine, Statement, hashed_id
 
 _NS = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[234])\.001\.(\d\d)$")
 _CONTAINERS = {
@@ -176,17 +175,8 @@ def _line_id(line: BankLine, tx_ref: str, entry_ref: str, index: int, count: int
         return f"CAMT-{entry_ref}{rank}"
     if line.end_to_end_id:
         return f"CAMT-E2E-{line.end_to_end_id}-{line.amount}"
-    key = "|".join(
-        [
-            line.account,
-            str(line.booking_date),
-            str(line.value_date),
-            str(line.amount),
-            line.label,
-            line.reference,
-            line.debtor_name,
-        ]
+    return hashed_id(
+        "CAMT",
+        [line.account, line.booking_date, line.value_date, line.amount, line.label, line.reference, line.debtor_name],
+        seen,
     )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    seen[digest] = seen.get(digest, 0) + 1
-    return f"CAMT-{digest}-{seen[digest]}"

@@ -13,10 +13,9 @@ statements and accounts, blank currencies on balances, and data in the reserved 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
-from assets.payments.statements import BankLine, Statement
+from assets.payments.statements import BankLine, Statement, hashed_id
 
 _OVERPUNCH = {"{": ("+", "0"), "}": ("-", "0")}
 _OVERPUNCH.update({chr(ord("A") + i): ("+", str(i + 1)) for i in range(9)})
@@ -79,20 +78,19 @@ def _line_id(account: str, line: BankLine, seen: dict[str, int]) -> str:
     lines of the same statement, so that two identical fees of a day stay two lines)."""
     if line.entry_number.strip(" 0"):
         return f"CFONB-{account}-{line.booking_date:%Y%m%d}-{line.entry_number.strip()}-{line.reference.strip()}"
-    key = "|".join(
+    return hashed_id(
+        "CFONB",
         [
             account,
-            str(line.booking_date),
-            str(line.value_date),
-            str(line.amount),
+            line.booking_date,
+            line.value_date,
+            line.amount,
             line.label,
             line.reference,
             ";".join(f"{q}{t}" for q, t in line.details),
-        ]
+        ],
+        seen,
     )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    seen[digest] = seen.get(digest, 0) + 1
-    return f"CFONB-{digest}-{seen[digest]}"
 
 
 def parse_cfonb120(data: bytes, name: str = "releve.cfo") -> list[Statement]:

@@ -7,11 +7,9 @@ there is one, else a hash of the row (with its rank among identical rows of the 
 
 from __future__ import annotations
 
-import hashlib
-
 from assets.common.csvfile import Reject, decode, parse_csv_text
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
-from assets.payments.statements import BankLine
+from assets.payments.statements import BankLine, hashed_id
 
 MODES = ("cheque", "especes", "virement", "prelevement")
 REQUIRED = {"date", "montant", "mode"}
@@ -46,10 +44,7 @@ def parse_manual_receipts(data: bytes, name: str) -> tuple[list[BankLine], list[
         if piece:
             line_id = f"MAN-{mode}-{piece}"
         else:
-            key = "|".join([str(day), str(amount), mode, payer, reference])
-            digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-            seen[digest] = seen.get(digest, 0) + 1
-            line_id = f"MAN-{digest}-{seen[digest]}"
+            line_id = hashed_id("MAN", [day, amount, mode, payer, reference], seen)
         lines.append(
             BankLine(
                 line_id=line_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -53,3 +54,11 @@ class Statement:
     def balanced(self) -> bool:
         """Opening balance + movements = closing balance (to the cent)."""
         return self.closing_balance is not None and self.opening_balance + self.movements == self.closing_balance
+
+
+def hashed_id(prefix: str, parts: list[object], seen: dict[str, int]) -> str:
+    """An id for a line the bank gives no reference for: a hash of what it says, plus its rank among
+    identical lines of the same file or statement (`seen`), so that two identical lines stay two."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{prefix}-{digest}-{seen[digest]}"
