@@ -4,21 +4,35 @@ import dagster as dg
 
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
+from assets.payments.assets import allocations, bank_lines, matching_files
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
+from checks.payments import bank_controls, matching_controls
 from pipelines.jobs import close_month
 from pipelines.resources import resources
 
 
 def build(home: str | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[referential, activity_days, valued_days, issued_documents, billing_files, invoice_documents],
+        assets=[
+            referential,
+            activity_days,
+            valued_days,
+            issued_documents,
+            billing_files,
+            invoice_documents,
+            bank_lines,
+            allocations,
+            matching_files,
+        ],
         asset_checks=[
             referential_controls,
             activity_controls,
             valuation_controls,
             document_controls,
             facturx_control,
+            bank_controls,
+            matching_controls,
         ],
         jobs=[close_month],
         resources=resources(home),

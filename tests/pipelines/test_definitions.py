@@ -10,9 +10,12 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     graph = defs.resolve_asset_graph()
     assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
         "activity_days",
+        "allocations",
+        "bank_lines",
         "billing_files",
         "invoice_documents",
         "issued_documents",
+        "matching_files",
         "referential",
         "valued_days",
     ]
@@ -37,6 +40,13 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("issued_documents", "numerotation_continue"),
         ("issued_documents", "totaux_documents"),
         ("invoice_documents", "facturx_valide"),
+        ("bank_lines", "banque_fichiers_lisibles"),
+        ("bank_lines", "releves_equilibres"),
+        ("bank_lines", "releves_enchaines"),
+        ("bank_lines", "banque_lignes_rejetees"),
+        ("allocations", "lettrage_coherent"),
+        ("allocations", "lignes_non_rapprochees"),
+        ("allocations", "lettrage_decisions_rejetees"),
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
@@ -54,6 +64,9 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "numerotation_continue",
         "totaux_documents",
         "facturx_valide",
+        "banque_fichiers_lisibles",
+        "releves_equilibres",
+        "lettrage_coherent",
     }
 
 
@@ -85,4 +98,9 @@ def test_close_month_job_runs_in_process():
         "valuation_controls",
         "document_controls",
         "invoice_documents_facturx_valide",
+        "bank_lines",
+        "allocations",
+        "matching_files",
+        "bank_controls",
+        "matching_controls",
     }

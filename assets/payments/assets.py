@@ -1,0 +1,97 @@
+"""Dagster assets of the payment stage: bank lines, their matching to invoices, the month's files."""
+
+import dagster as dg
+
+from assets.billing.assets import issued_documents
+from assets.payments.lettrage import run_matching, write_matching_files
+from assets.payments.loading import load_bank_inputs, load_decisions
+from pipelines.partitions import month_of, months
+from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
+
+
+@dg.asset(
+    group_name="payments",
+    kinds={"duckdb", "xml"},
+    pool=POOL,
+    partitions_def=months,
+    description="Lignes des relevés bancaires (camt.053/054, CFONB 120) et encaissements manuels, chacune une fois.",
+)
+def bank_lines(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Reads entrees/banque/ (camt .xml, CFONB 120 .txt .cfo .cfonb) and entrees/encaissements/*.csv. A
+    content already read is not read again; each line is stored once under its stable id, whatever the
+    files and overlapping statements it appears in. A malformed file is refused whole (record and
+    position in `quarantine`), the others still load; bad receipt rows are set aside with line and column."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        s = load_bank_inputs(con, home.entrees, month, timestamp())
+    return dg.MaterializeResult(
+        metadata={
+            "fichiers": s.files,
+            "fichiers_lus": s.read,
+            "fichiers_en_double": s.duplicates,
+            "fichiers_illisibles": dg.MetadataValue.json(s.unreadable),
+            "releves": s.statements,
+            "lignes_lues": s.lines_read,
+            "lignes_nouvelles": s.lines_new,
+            "lignes_deja_connues": s.lines_known,
+            "lignes_non_comptabilisees": s.not_booked,
+            "lignes_ecartees": s.rejected,
+        }
+    )
+
+
+@dg.asset(
+    group_name="payments",
+    kinds={"duckdb"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[bank_lines, issued_documents],
+    description="Lettrage : affectation des encaissements aux factures (référence, payeur et montant, décisions).",
+)
+def allocations(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Matches the bank lines dated up to the month's end with the open invoices (DOMAIN.md "Receipts and
+    matching"): manual decisions of relances/lettrage_manuel.csv first, returns, invoice references, then
+    payer + amount; the rest waits in the unmatched queue. Appends allocations and letter codes (never
+    changes a recorded one); a re-run with the same inputs appends nothing."""
+    month = month_of(context.partition_key)
+    now = timestamp()
+    with warehouse.transaction() as con:
+        decisions, bad_rows = load_decisions(con, home.entrees, month, now)
+        s = run_matching(con, month, decisions, now)
+    statuses = {status: n for status, (n, _) in s.by_status.items()}
+    return dg.MaterializeResult(
+        metadata={
+            "mois": month,
+            "lignes_examinees": s.lines,
+            "affectations_nouvelles": s.allocations,
+            "montant_affecte": str(s.allocated),
+            "factures_soldees": s.settled,
+            "factures_rouvertes": s.reopened,
+            "lignes_par_etat": dg.MetadataValue.json(statuses),
+            "non_rapprochees": statuses.get("non_rapproche", 0),
+            "decisions_ecartees": s.rejected_decisions + bad_rows,
+        }
+    )
+
+
+@dg.asset(
+    group_name="payments",
+    kinds={"csv"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[allocations],
+    description="Fichiers de lettrage du mois : rapprochements et lignes en attente de décision.",
+)
+def matching_files(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Writes sorties/AAAA-MM/lettrage/rapprochements.csv (allocations recorded by the month's closes) and
+    non_rapproches.csv (the bank lines up to the month's end waiting for a manual decision)."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        counts = write_matching_files(con, home.sorties, month)
+    return dg.MaterializeResult(metadata=counts)

@@ -1,0 +1,188 @@
+"""Running the matching engine on the warehouse, and writing the month's matching files.
+
+`run_matching` reads the invoices with their open amounts, the bank lines dated up to the month's end,
+every allocation and letter event recorded, the manual decisions and the payer directory; calls the pure
+`matching.match`; appends the new allocations and letter events (never changing a recorded one) and
+replaces the state of the lines it considered. A second run with the same inputs appends nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from assets.common.csvfile import Reject
+from assets.common.outputs import write_csv
+from assets.common.warehouse import insert_frame, run_sql
+from assets.ingest.loading import quarantine_frame
+from assets.payments.loading import DECISIONS
+from assets.payments.matching import (
+    Allocation,
+    Decision,
+    Directory,
+    Invoice,
+    Letter,
+    Line,
+    Rejected,
+    match,
+)
+
+
+def month_end(month: str) -> dt.date:
+    year, number = int(month[:4]), int(month[5:7])
+    return dt.date(year, number, calendar.monthrange(year, number)[1])
+
+
+@dataclass
+class MatchingSummary:
+    lines: int
+    allocations: int
+    allocated: Decimal
+    settled: int
+    reopened: int
+    by_status: dict[str, tuple[int, Decimal]]
+    rejected_decisions: int
+
+
+def directory_of(con) -> Directory:
+    directory = Directory()
+    for code, iban, name, guardian in run_sql(con, "payments/directory.sql"):
+        directory.add(code, iban, name, guardian)
+    return directory
+
+
+def run_matching(con, month: str, decisions: list[Decision], now: dt.datetime) -> MatchingSummary:
+    cutoff = month_end(month)
+    invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql")]
+    lines = [
+        Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
+        for line_id, day, amount, text, iban, name, e2e, reversal, hint, currency in run_sql(
+            con, "payments/lines_until.sql", {"cutoff": cutoff}
+        )
+    ]
+    past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
+    letters = [Letter(*row) for row in run_sql(con, "payments/past_letters.sql")]
+    result = match(invoices, lines, past, decisions, directory_of(con), letters)
+    seq, letter_seq = run_sql(con, "payments/next_seq.sql")[0]
+    insert_frame(
+        con,
+        "allocations",
+        pl.DataFrame(
+            [
+                (seq + i, a.line_id, a.number, a.amount, a.rule, a.date, month, now)
+                for i, a in enumerate(result.allocations, start=1)
+            ],
+            schema={
+                "seq": pl.Int64,
+                "line_id": pl.String,
+                "number": pl.String,
+                "amount": pl.Decimal(18, 2),
+                "rule": pl.String,
+                "allocated_on": pl.Date,
+                "run_month": pl.String,
+                "recorded_at": pl.Datetime("us"),
+            },
+            orient="row",
+        ),
+    )
+    insert_frame(
+        con,
+        "letters",
+        pl.DataFrame(
+            [
+                (x.payer_code, x.letter, x.number, x.date, x.event, month, letter_seq + i)
+                for i, x in enumerate(result.letters, start=1)
+            ],
+            schema={
+                "payer_code": pl.String,
+                "letter": pl.String,
+                "number": pl.String,
+                "event_date": pl.Date,
+                "event": pl.String,
+                "run_month": pl.String,
+                "seq": pl.Int64,
+            },
+            orient="row",
+        ),
+    )
+    run_sql(con, "payments/replace_states.sql", {"cutoff": cutoff})
+    insert_frame(
+        con,
+        "line_states",
+        pl.DataFrame(
+            [
+                (s.line_id, s.status, s.payer_code, s.rule, s.allocated, s.unallocated, s.reason, s.reverses, cutoff)
+                for s in result.states.values()
+            ],
+            schema={
+                "line_id": pl.String,
+                "status": pl.String,
+                "payer_code": pl.String,
+                "rule": pl.String,
+                "allocated": pl.Decimal(18, 2),
+                "unallocated": pl.Decimal(18, 2),
+                "reason": pl.String,
+                "reverses": pl.String,
+                "cutoff": pl.Date,
+            },
+            orient="row",
+        ),
+    )
+    rejects = [_reject(r) for r in result.rejected]
+    insert_frame(con, "quarantine", quarantine_frame(rejects, "lettrage", month, now))
+    by_status = {
+        status: (n, total) for status, n, total in run_sql(con, "payments/month_summary.sql", {"cutoff": cutoff})
+    }
+    return MatchingSummary(
+        lines=len(lines),
+        allocations=len(result.allocations),
+        allocated=sum((a.amount for a in result.allocations), Decimal("0.00")),
+        settled=sum(1 for x in result.letters if x.event == "lettre"),
+        reopened=sum(1 for x in result.letters if x.event == "delettre"),
+        by_status=by_status,
+        rejected_decisions=len(rejects),
+    )
+
+
+def _reject(r: Rejected) -> Reject:
+    return Reject(DECISIONS, r.source_line, r.column, r.value, r.reason)
+
+
+QUEUE_HEADER = [
+    "id_ligne_bancaire",
+    "date",
+    "montant",
+    "compte",
+    "libelle",
+    "nom_emetteur",
+    "iban_emetteur",
+    "payeur_probable",
+    "motif",
+]
+ALLOCATION_HEADER = [
+    "id_ligne_bancaire",
+    "date",
+    "montant",
+    "numero_facture",
+    "montant_affecte",
+    "regle",
+    "code_financeur",
+    "lettre",
+    "date_lettrage",
+]
+
+
+def write_matching_files(con, sorties: Path, month: str) -> dict[str, int]:
+    """sorties/AAAA-MM/lettrage/rapprochements.csv (the allocations recorded by the month's closes) and
+    non_rapproches.csv (the lines up to the month's end waiting for a decision)."""
+    folder = sorties / month / "lettrage"
+    allocations = run_sql(con, "payments/month_allocations.sql", {"month": month})
+    write_csv(folder / "rapprochements.csv", ALLOCATION_HEADER, allocations)
+    queue = run_sql(con, "payments/queue.sql", {"cutoff": month_end(month)})
+    write_csv(folder / "non_rapproches.csv", QUEUE_HEADER, queue)
+    return {"rapprochements": len(allocations), "non_rapproches": len(queue)}

@@ -1,0 +1,541 @@
+"""Matching receipts to invoices (lettrage), DOMAIN.md "Receipts and matching", as one pure function.
+
+`match` takes the invoices with what is still open on them, the bank lines up to the cut-off, the
+allocations already recorded and the manual decisions, and returns the allocations to *append* (never to
+change), the state of every line, and the letter codes that change. Order of the rules:
+
+0. manual decisions (`relances/lettrage_manuel.csv`) first, never overridden: a line with a decision gets
+   exactly the allocations decided (the difference with what it has is appended, rule `manuel`); a line
+   whose decision row is gone loses its manual allocations and goes back to automatic matching;
+1. returns: a returned direct debit or a reversal reverses what its original line had settled (rule
+   `rejet`), found by end-to-end id, else by payer and opposite amount;
+2. `reference`: invoice numbers in the remittance text, tolerant forms (F2026-000123, F2026000123,
+   F 2026 123, FACT 2026-123), settle those invoices oldest first; a surplus stays as the payer's credit;
+3. `payeur_montant`: the payer known by IBAN (referential, or learnt from earlier matches), else by name,
+   else by the payer column of a manual receipt; the amount equals one open invoice (the oldest of equal
+   ones: Code civil art. 1342-10), or the sum of a unique combination of its open invoices;
+4. otherwise the line waits in the unmatched queue, with the reason.
+
+Automatic matching is never unsure: references naming several payers, a reference to another payer than the
+account's, an account shared by several payers, or two combinations of the same amount go to the queue.
+An invoice is settled when its open amount is 0; the invoices a line settles get one letter code of their
+payer (`AA`, `AB`, … `ZZ`, `AAA`, …), dated on the line's date; a return reopens them (the code is not
+given again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal("0.00")
+
+# statuses of a bank line after matching
+MATCHED = "rapproche"  # fully allocated to invoices
+CREDIT = "credit"  # payer known, part or all of the amount not allocated: the payer's credit
+QUEUED = "non_rapproche"  # waits for a manual decision
+NOT_OURS = "hors_recettes"  # a manual decision says it is not a receipt of ours
+RETURN = "rejet"  # a return or reversal, applied to its original line
+RETURNED = "rejete"  # an original line cancelled by its return before it was matched
+DEBIT = "debit"  # money going out: not a receipt
+OTHER_CURRENCY = "devise"  # not in euros: not matched
+
+RULE_MANUAL, RULE_RETURN, RULE_REFERENCE, RULE_AMOUNT = "manuel", "rejet", "reference", "payeur_montant"
+
+SUBSET_STATES = 50_000  # beyond this many partial sums, a combination search gives up (to the queue)
+
+_REFERENCE = re.compile(
+    r"(?<![A-Z0-9])(?:FACTURES?|FACT|FAC|FA|F)\s*(?:N[O°º]?\s*)?[-./:]?\s*(20\d\d)\s*[-./]?\s*(\d{1,6})(?!\d)"
+)
+_CIVILITIES = {"M", "MR", "MME", "MLLE", "MM", "MADAME", "MONSIEUR", "MADEMOISELLE", "OU", "ET", "EPOUSE", "VEUVE"}
+
+
+@dataclass(frozen=True)
+class Invoice:
+    number: str
+    payer_code: str
+    issue_date: dt.date
+    open_amount: Decimal  # amount + its credit notes - every allocation recorded so far
+    settled_on: dt.date | None = None  # when its open amount is 0 without any allocation (credit notes)
+
+
+@dataclass(frozen=True)
+class Line:
+    line_id: str
+    date: dt.date
+    amount: Decimal
+    text: str = ""
+    iban: str = ""
+    name: str = ""
+    end_to_end_id: str = ""
+    reversal: bool = False  # a returned direct debit or a reversal
+    payer_hint: str = ""  # the payer column of a manual receipt: a payer code or a name
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    line_id: str
+    number: str
+    amount: Decimal  # negative: what a return or a changed decision takes back
+    rule: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Decision:
+    line_id: str
+    number: str  # empty: not a receipt of ours
+    amount: Decimal | None  # None: the whole line (or what remains of it)
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source_line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class LineState:
+    line_id: str
+    status: str
+    payer_code: str = ""
+    rule: str = ""
+    allocated: Decimal = ZERO
+    unallocated: Decimal = ZERO
+    reason: str = ""
+    reverses: str = ""
+
+
+@dataclass(frozen=True)
+class Letter:
+    payer_code: str
+    letter: str
+    number: str
+    date: dt.date
+    event: str  # lettre (settled) or delettre (reopened)
+
+
+@dataclass
+class Directory:
+    """Who pays from which account and under which name: referential IBANs and names, plus accounts
+    learnt from lines already matched to one payer."""
+
+    ibans: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    names: dict[frozenset, set[str]] = field(default_factory=lambda: defaultdict(set))
+    codes: set[str] = field(default_factory=set)
+
+    def add(self, code: str, iban: str = "", *names: str) -> None:
+        self.codes.add(code)
+        if normal_iban(iban):
+            self.ibans[normal_iban(iban)].add(code)
+        for name in names:
+            key = name_key(name)
+            if key:
+                self.names[key].add(code)
+
+
+@dataclass
+class MatchResult:
+    allocations: list[Allocation]
+    states: dict[str, LineState]
+    letters: list[Letter]
+    rejected: list[Rejected]
+
+
+def normal_iban(iban: str) -> str:
+    return re.sub(r"\s+", "", iban or "").upper()
+
+
+def name_key(name: str) -> frozenset:
+    """The words of a name, without accents, punctuation nor civilities, in any order."""
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().upper()
+    words = re.sub(r"[^A-Z0-9]+", " ", text).split()
+    return frozenset(w for w in words if w not in _CIVILITIES and len(w) > 1)
+
+
+def references(text: str) -> list[str]:
+    """Invoice numbers named in a text, in the canonical form F2026-000123, in order of appearance."""
+    found = []
+    for year, seq in _REFERENCE.findall((text or "").upper()):
+        number = f"F{year}-{int(seq):06d}"
+        if number not in found and int(seq) > 0:
+            found.append(number)
+    return found
+
+
+def letter_code(index: int) -> str:
+    """0 → AA, 1 → AB, … 675 → ZZ, 676 → AAA, …"""
+    length, base = 2, 26 * 26
+    while index >= base:
+        index -= base
+        length += 1
+        base *= 26
+    code = ""
+    for _ in range(length):
+        index, rest = divmod(index, 26)
+        code = chr(ord("A") + rest) + code
+    return code
+
+
+class _Book:
+    """Open amounts and allocations while matching runs."""
+
+    def __init__(self, invoices: list[Invoice], past: list[Allocation]):
+        self.invoices = {i.number: i for i in invoices}
+        self.open = {i.number: i.open_amount for i in invoices}
+        self.by_line: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        self.rules: dict[str, set[str]] = defaultdict(set)
+        for a in past:
+            self.by_line[a.line_id][a.number] += a.amount
+            self.rules[a.line_id].add(a.rule)
+        self.by_payer: dict[str, list[str]] = defaultdict(list)
+        for i in sorted(invoices, key=lambda i: (i.issue_date, i.number)):
+            self.by_payer[i.payer_code].append(i.number)
+        self.new: list[Allocation] = []
+        self.settled_by: dict[str, Line] = {}  # invoice -> the line that brought it to 0 in this run
+        self.reopened_by: dict[str, Line] = {}
+
+    def net(self, line_id: str) -> dict[str, Decimal]:
+        return {n: a for n, a in self.by_line.get(line_id, {}).items() if a}
+
+    def allocate(self, line: Line, number: str, amount: Decimal, rule: str) -> None:
+        if not amount:
+            return
+        before = self.open[number]
+        self.open[number] = before - amount
+        self.by_line[line.line_id][number] += amount
+        self.rules[line.line_id].add(rule)
+        self.new.append(Allocation(line.line_id, number, amount, rule, line.date))
+        if before != 0 and self.open[number] == 0:
+            self.settled_by[number] = line
+            self.reopened_by.pop(number, None)
+        elif before == 0 and self.open[number] != 0:
+            self.reopened_by[number] = line
+            self.settled_by.pop(number, None)
+
+    def open_invoices(self, payer: str) -> list[str]:
+        return [n for n in self.by_payer.get(payer, []) if self.open[n] > 0]
+
+
+def match(
+    invoices: list[Invoice],
+    lines: list[Line],
+    past: list[Allocation],
+    decisions: list[Decision],
+    directory: Directory,
+    letters: list[Letter],
+) -> MatchResult:
+    """Allocations to append, the state of every line, and letter events (see the module docstring).
+    `lines` are every bank line up to the cut-off; `past` every allocation recorded; `letters` every
+    letter event recorded. Running it again with its own result added to `past` and `letters` changes
+    nothing: references are tried once, then payer + amount is repeated until nothing moves."""
+    book = _Book(invoices, past)
+    states: dict[str, LineState] = {}
+    by_id = {line.line_id: line for line in lines}
+    ordered = sorted(lines, key=lambda x: (x.date, x.line_id))
+    rejected = _apply_decisions(book, by_id, decisions, states)
+    _apply_returns(book, ordered, states, directory)
+    pending = []
+    for line in ordered:
+        if line.line_id in states:
+            continue
+        if line.currency != "EUR":
+            states[line.line_id] = LineState(line.line_id, OTHER_CURRENCY, reason="devise autre que l'euro")
+        elif line.amount < 0:
+            states[line.line_id] = LineState(line.line_id, DEBIT)
+        elif book.net(line.line_id):
+            states[line.line_id] = _state_of(book, line)
+        else:
+            state = _by_reference(book, line, directory)
+            if state is None:
+                pending.append(line)
+            else:
+                states[line.line_id] = state
+    learned = _learn(book, directory, ordered)
+    moved = True
+    while moved:
+        moved = False
+        for line in pending:
+            if line.line_id in states and states[line.line_id].status != QUEUED:
+                continue
+            states[line.line_id] = _by_payer_amount(book, line, directory, learned)
+            moved = moved or states[line.line_id].status != QUEUED
+    return MatchResult(book.new, states, _letters(book, letters), rejected)
+
+
+def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decision], states) -> list[Rejected]:
+    rejected: list[Rejected] = []
+    wanted: dict[str, list[Decision]] = defaultdict(list)
+    for d in decisions:
+        if d.line_id not in lines:
+            rejected.append(Rejected(d.source_line, "id_ligne_bancaire", d.line_id, "ligne bancaire inconnue"))
+        elif d.number and d.number not in book.invoices:
+            rejected.append(Rejected(d.source_line, "numero_facture", d.number, "facture inconnue"))
+        else:
+            wanted[d.line_id].append(d)
+    # lines whose manual allocations are no longer decided go back to automatic matching
+    for line_id in sorted(lid for lid, rules in book.rules.items() if RULE_MANUAL in rules and lid not in wanted):
+        if line_id in lines:
+            for number, amount in sorted(book.net(line_id).items()):
+                book.allocate(lines[line_id], number, -amount, RULE_MANUAL)
+    for line_id in sorted(wanted):
+        line, rows = lines[line_id], wanted[line_id]
+        target: dict[str, Decimal] = defaultdict(Decimal)
+        problem = None
+        if any(not r.number for r in rows):
+            if len(rows) > 1:
+                problem = "une ligne « hors recettes » (facture vide) ne peut pas avoir d'autre décision"
+        else:
+            remaining = line.amount
+            for r in rows:
+                amount = remaining if r.amount is None else r.amount
+                target[r.number] += amount
+                remaining -= amount
+            current = book.net(line_id)
+            if line.amount > 0 and remaining < 0:
+                problem = f"les montants décidés dépassent le montant de la ligne ({line.amount})"
+            elif any(a <= 0 for a in target.values()) and line.amount > 0:
+                problem = "montant décidé nul ou négatif"
+            else:
+                for number, amount in target.items():
+                    available = book.open[number] + current.get(number, ZERO)
+                    if amount > 0 and amount > available:
+                        problem = f"{number} : montant décidé {amount} supérieur au reste dû {available}"
+        if problem:
+            for r in rows:
+                rejected.append(Rejected(r.source_line, "montant", str(r.amount or ""), problem))
+            continue
+        current = book.net(line_id)
+        for number in sorted(set(current) | set(target)):
+            delta = target.get(number, ZERO) - current.get(number, ZERO)
+            book.allocate(line, number, delta, RULE_MANUAL)
+        if not target:
+            states[line_id] = LineState(line_id, NOT_OURS, rule=RULE_MANUAL, reason="décision manuelle")
+        else:
+            state = _state_of(book, line)
+            state.rule = RULE_MANUAL
+            states[line_id] = state
+    return rejected
+
+
+def _learn(book: _Book, directory: Directory, lines: list[Line]) -> dict[str, str]:
+    """Accounts unknown to the referential that paid invoices of one payer only, by reference or by
+    decision: that payer's (a payer with two accounts). Used for payer + amount only."""
+    payers_of: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        iban = normal_iban(line.iban)
+        net = book.net(line.line_id)
+        if iban and iban not in directory.ibans and net and book.rules[line.line_id] & {RULE_MANUAL, RULE_REFERENCE}:
+            payers_of[iban] |= {book.invoices[n].payer_code for n in net}
+    return {iban: next(iter(p)) for iban, p in payers_of.items() if len(p) == 1}
+
+
+def _apply_returns(book: _Book, lines: list[Line], states, directory: Directory) -> None:
+    originals: dict[str, list[Line]] = defaultdict(list)
+    for line in lines:
+        if line.amount > 0 and line.end_to_end_id:
+            originals[line.end_to_end_id].append(line)
+        if line.amount > 0 and normal_iban(line.iban):
+            originals[f"{normal_iban(line.iban)}|{line.amount}"].append(line)
+    taken = {s.reverses for s in states.values() if s.reverses}
+    for line in lines:
+        if line.line_id in states or line.amount >= 0 or not line.reversal:
+            continue
+        candidates = originals.get(line.end_to_end_id, []) if line.end_to_end_id else []
+        if not candidates and normal_iban(line.iban):
+            candidates = originals.get(f"{normal_iban(line.iban)}|{-line.amount}", [])
+        candidates = [
+            c
+            for c in candidates
+            if c.date <= line.date
+            and c.amount == -line.amount
+            and c.line_id not in taken
+            and c.currency == line.currency
+        ]
+        if not candidates:
+            states[line.line_id] = LineState(
+                line.line_id, QUEUED, reason="rejet ou annulation dont l'opération d'origine est introuvable"
+            )
+            continue
+        original = candidates[-1]  # the latest one before the return
+        taken.add(original.line_id)
+        for number, amount in sorted(book.net(original.line_id).items()):
+            if not book.net(line.line_id).get(number):
+                book.allocate(line, number, -amount, RULE_RETURN)
+        payer = _payer_of(book, original, directory) or ""
+        states[line.line_id] = LineState(
+            line.line_id, RETURN, payer, RULE_RETURN, reverses=original.line_id, reason="opération rejetée"
+        )
+        states[original.line_id] = LineState(
+            original.line_id, RETURNED, payer, reason=f"rejetée par {line.line_id}", reverses=""
+        )
+
+
+def _payer_of(book: _Book, line: Line, directory: Directory) -> str | None:
+    net = book.net(line.line_id)
+    payers = {book.invoices[n].payer_code for n in net}
+    if len(payers) == 1:
+        return payers.pop()
+    found = _identify(line, directory)
+    return found if isinstance(found, str) else None
+
+
+def _state_of(book: _Book, line: Line) -> LineState:
+    net = book.net(line.line_id)
+    allocated = sum(net.values(), ZERO)
+    payers = sorted({book.invoices[n].payer_code for n in net})
+    rules = book.rules[line.line_id]
+    rule = next((r for r in (RULE_MANUAL, RULE_REFERENCE, RULE_AMOUNT) if r in rules), "")
+    rest = line.amount - allocated
+    return LineState(line.line_id, MATCHED if rest == 0 else CREDIT, ",".join(payers), rule, allocated, rest)
+
+
+def _identify(line: Line, directory: Directory) -> str | set[str] | None:
+    """The payer of a line: by IBAN, else by name, else by the manual payer column. A set: ambiguous."""
+    iban = normal_iban(line.iban)
+    if iban and iban in directory.ibans:
+        payers = directory.ibans[iban]
+        return next(iter(payers)) if len(payers) == 1 else set(payers)
+    for name in (line.name, line.payer_hint):
+        if name and name.strip().upper() in directory.codes:
+            return name.strip().upper()
+        key = name_key(name)
+        if key and key in directory.names:
+            payers = directory.names[key]
+            return next(iter(payers)) if len(payers) == 1 else set(payers)
+    return None
+
+
+def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | None:
+    """Rule 1, or None when the text names no invoice of ours issued by the line's date."""
+    refs = [
+        n
+        for n in references(f"{line.text} {line.end_to_end_id}")
+        if n in book.invoices and book.invoices[n].issue_date <= line.date
+    ]
+    if not refs:
+        return None
+    payer = _identify(line, directory)
+    ref_payers = {book.invoices[n].payer_code for n in refs}
+    if len(ref_payers) > 1:
+        return LineState(line.line_id, QUEUED, reason="références de factures de plusieurs payeurs")
+    ref_payer = ref_payers.pop()
+    if isinstance(payer, str) and payer != ref_payer:
+        return LineState(
+            line.line_id, QUEUED, payer, reason=f"référence d'une facture de {ref_payer}, compte de {payer}"
+        )
+    if isinstance(payer, set) and ref_payer not in payer:
+        return LineState(line.line_id, QUEUED, reason=f"référence d'une facture de {ref_payer}, compte partagé")
+    remaining = line.amount
+    for number in sorted(refs, key=lambda n: (book.invoices[n].issue_date, n)):
+        share = min(remaining, max(book.open[number], ZERO))
+        book.allocate(line, number, share, RULE_REFERENCE)
+        remaining -= share
+    state = _state_of(book, line)
+    state.payer_code, state.rule = ref_payer, RULE_REFERENCE
+    if state.status == CREDIT:
+        state.reason = "excédent laissé au crédit du payeur"
+    return state
+
+
+def _by_payer_amount(book: _Book, line: Line, directory: Directory, learned: dict[str, str]) -> LineState:
+    """Rule 2, else the queue with the reason."""
+    payer = _identify(line, directory) or learned.get(normal_iban(line.iban))
+    if payer is None:
+        return LineState(line.line_id, QUEUED, reason="payeur inconnu et aucune référence de facture")
+    if isinstance(payer, set):
+        return LineState(line.line_id, QUEUED, reason=f"compte ou nom commun à {len(payer)} payeurs")
+    candidates = [n for n in book.open_invoices(payer) if book.invoices[n].issue_date <= line.date]
+    same = [n for n in candidates if book.open[n] == line.amount]
+    chosen = same[:1] or _unique_combination(candidates, book.open, line.amount)
+    if chosen is None:
+        return LineState(line.line_id, QUEUED, payer, reason="plusieurs combinaisons de factures de ce montant")
+    if not chosen:
+        return LineState(line.line_id, QUEUED, payer, reason="aucune facture ni combinaison de factures de ce montant")
+    for number in chosen:
+        book.allocate(line, number, book.open[number], RULE_AMOUNT)
+    state = _state_of(book, line)
+    state.rule = RULE_AMOUNT
+    return state
+
+
+def _unique_combination(numbers: list[str], open_amounts: dict[str, Decimal], target: Decimal) -> list[str] | None:
+    """The invoices whose open amounts add up to `target`, when exactly one combination does (invoices of
+    equal amount are interchangeable: the oldest are taken). [] when none does, None when several do or
+    the search is too large to be sure."""
+    groups: dict[Decimal, list[str]] = defaultdict(list)
+    for n in numbers:  # numbers come oldest first
+        groups[open_amounts[n]].append(n)
+    goal = int(target * 100)
+    items = sorted(((int(a * 100), ns) for a, ns in groups.items()), reverse=True)
+    # partial sums -> (number of ways, capped at 2; one way as counts per group)
+    ways: dict[int, tuple[int, tuple[int, ...]]] = {0: (1, ())}
+    for cents, ns in items:
+        grown: dict[int, tuple[int, tuple[int, ...]]] = {}
+        for total, (count, how) in ways.items():
+            for k in range(len(ns) + 1):
+                s = total + k * cents
+                if s > goal:
+                    break
+                if s in grown:
+                    grown[s] = (min(2, grown[s][0] + count), grown[s][1])
+                else:
+                    grown[s] = (count, how + (k,))
+        ways = grown
+        if len(ways) > SUBSET_STATES:
+            return None
+    if goal not in ways:
+        return []
+    count, how = ways[goal]
+    if count > 1:
+        return None
+    chosen = []
+    for (_, ns), k in zip(items, how, strict=True):
+        chosen.extend(ns[:k])
+    return chosen
+
+
+def _letters(book: _Book, past: list[Letter]) -> list[Letter]:
+    active: dict[str, Letter] = {}
+    used: dict[str, set[str]] = defaultdict(set)  # letters ever given per payer: never given again
+    for event in past:
+        used[event.payer_code].add(event.letter)
+        if event.event == "lettre":
+            active[event.number] = event
+        else:
+            active.pop(event.number, None)
+    out: list[Letter] = []
+    for number in sorted(book.reopened_by):
+        if number in active and book.open[number] != 0:
+            old = active.pop(number)
+            out.append(Letter(old.payer_code, old.letter, number, book.reopened_by[number].date, "delettre"))
+    # invoices settled by the same line share a letter; then invoices settled by their credit notes alone
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    dates: dict[tuple[str, str], dt.date] = {}
+    for number, line in book.settled_by.items():
+        if book.open[number] == 0 and number not in active:
+            key = (book.invoices[number].payer_code, line.line_id)
+            groups[key].append(number)
+            dates[key] = line.date
+    for invoice in book.invoices.values():
+        number = invoice.number
+        if invoice.settled_on and book.open[number] == 0 and number not in active and number not in book.settled_by:
+            key = (invoice.payer_code, f"~{number}")
+            groups[key].append(number)
+            dates[key] = invoice.settled_on
+    count = {payer: len(letters) for payer, letters in used.items()}
+    for key in sorted(groups, key=lambda k: (dates[k], k)):
+        payer = key[0]
+        code = letter_code(count.get(payer, 0))
+        count[payer] = count.get(payer, 0) + 1
+        for number in sorted(groups[key]):
+            out.append(Letter(payer, code, number, dates[key], "lettre"))
+    return out

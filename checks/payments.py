@@ -1,0 +1,172 @@
+"""Controls of the payment stage (DOMAIN.md "Controls"): bank files readable, each statement balanced
+(opening balance + movements = closing balance), consecutive statements chained, rows set aside;
+allocations consistent with their lines and invoices, and the unmatched queue.
+
+Unreadable files, unbalanced statements and inconsistent allocations are errors: matching (and what comes
+after it: dunning, accounting) must not run on missing or wrong receipts. The rest are warnings.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import dagster as dg
+
+from assets.common.warehouse import run_sql
+from assets.payments.assets import allocations, bank_lines
+from assets.payments.checks import chain_breaks
+from assets.payments.lettrage import month_end
+from assets.payments.statements import Statement
+from checks.controls import ERROR, WARNING, ControlOutcome
+from checks.ingest import control_quarantine
+from checks.wiring import check_result, examples, query_frame, run_controls
+from pipelines.partitions import month_of
+from pipelines.resources import POOL, HomeResource, WarehouseResource
+
+PAYMENTS = "encaissements"
+
+
+def control_bank_files(con, month: str) -> ControlOutcome:
+    bad = run_sql(con, "checks/payments/unreadable_files.sql", {"month": month})
+    return ControlOutcome(
+        "banque_fichiers_lisibles",
+        PAYMENTS,
+        ERROR,
+        not bad,
+        len(bad),
+        " ; ".join(error for _, error in bad) if bad else "chaque relevé et fichier d'encaissements est lu",
+        [{"fichier": path} for path, _ in bad[:5]],
+    )
+
+
+def _statements(con, month: str) -> list[tuple[str, int, Statement, Decimal, bool]]:
+    """(file, rank, statement without its lines, movements, has balances) of the month's files."""
+    return [
+        (path, rank, Statement(account, currency, opened, opening, closed, closing), movements, has_balances)
+        for path, rank, account, currency, opened, opening, closed, closing, movements, has_balances in run_sql(
+            con, "checks/payments/month_statements.sql", {"month": month}
+        )
+    ]
+
+
+def control_statement_balances(con, month: str) -> ControlOutcome:
+    problems = []
+    for path, rank, s, movements, has_balances in _statements(con, month):
+        if has_balances and s.opening_balance + movements != s.closing_balance:
+            gap = s.closing_balance - s.opening_balance - movements
+            problems.append({"fichier": path, "releve": rank, "compte": s.account, "ecart": str(gap)})
+    return ControlOutcome(
+        "releves_equilibres",
+        PAYMENTS,
+        ERROR,
+        not problems,
+        len(problems),
+        f"{len(problems)} relevé(s) dont le solde initial + les mouvements ≠ le solde final"
+        if problems
+        else "chaque relevé : solde initial + mouvements = solde final",
+        problems[:5],
+    )
+
+
+def control_statement_chain(con, month: str) -> ControlOutcome:
+    """Breaks in the chain of an account's statements where the later statement covers the month."""
+    stored = [(path, s) for path, _, s, _, has_balances in _statements(con, month) if has_balances]
+    first, last = dt.date.fromisoformat(f"{month}-01"), month_end(month)
+    problems = []
+    for p in chain_breaks(stored):
+        s = stored[p.statement - 1][1]  # chain_breaks ranks the statements of its input from 1
+        if s.opening_date <= last and (s.closing_date or s.opening_date) >= first:
+            problems.append({"fichier": p.file, "compte": p.account, "probleme": p.problem})
+    return ControlOutcome(
+        "releves_enchaines",
+        PAYMENTS,
+        WARNING,
+        not problems,
+        len(problems),
+        f"{len(problems)} rupture(s) dans la suite des relevés d'un compte"
+        if problems
+        else "les relevés de chaque compte se suivent sans trou ni chevauchement",
+        problems[:5],
+    )
+
+
+def control_allocations(con) -> ControlOutcome:
+    frame = query_frame(con, "checks/payments/allocation_consistency.sql")
+    return ControlOutcome(
+        "lettrage_coherent",
+        PAYMENTS,
+        ERROR,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} ligne(s) ou facture(s) affectée(s) au-delà de leur montant"
+        if frame.height
+        else "aucune ligne ni facture affectée au-delà de son montant",
+        examples(frame),
+    )
+
+
+def control_queue(con, month: str) -> ControlOutcome:
+    frame = query_frame(con, "checks/payments/queue.sql", {"cutoff": month_end(month)})
+    total = sum(frame["montant"].to_list(), Decimal("0.00"))
+    return ControlOutcome(
+        "lignes_non_rapprochees",
+        PAYMENTS,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} ligne(s) bancaire(s) pour {_fr(total)} € attendent une décision (lettrage_manuel.csv)"
+        if frame.height
+        else "aucune ligne bancaire en attente de décision",
+        examples(frame),
+    )
+
+
+def _fr(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
+BANK_CHECKS = ("banque_fichiers_lisibles", "releves_equilibres", "releves_enchaines", "banque_lignes_rejetees")
+MATCHING_CHECKS = ("lettrage_coherent", "lignes_non_rapprochees", "lettrage_decisions_rejetees")
+_BLOCKING = {"banque_fichiers_lisibles", "releves_equilibres", "lettrage_coherent"}
+
+
+def _specs(asset, names):
+    return [dg.AssetCheckSpec(name, asset=asset, blocking=name in _BLOCKING) for name in names]
+
+
+@dg.multi_asset_check(specs=_specs(bank_lines, BANK_CHECKS), pool=POOL)
+def bank_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Bank files readable and statements balanced (errors: matching waits); statements of an account
+    chained and receipt rows set aside (warnings)."""
+    month = month_of(context.partition_key)
+    outcomes = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [
+            control_bank_files(con, month),
+            control_statement_balances(con, month),
+            control_statement_chain(con, month),
+            control_quarantine(con, "banque", month, "banque_lignes_rejetees", PAYMENTS),
+        ],
+    )
+    for outcome in outcomes:
+        yield check_result(outcome)
+
+
+@dg.multi_asset_check(specs=_specs(allocations, MATCHING_CHECKS), pool=POOL)
+def matching_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """No receipt nor invoice allocated beyond its amount (error); the lines waiting for a decision and
+    the decisions set aside (warnings)."""
+    month = month_of(context.partition_key)
+    outcomes = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [
+            control_allocations(con),
+            control_queue(con, month),
+            control_quarantine(con, "lettrage", month, "lettrage_decisions_rejetees", PAYMENTS),
+        ],
+    )
+    for outcome in outcomes:
+        yield check_result(outcome)

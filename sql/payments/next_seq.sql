@@ -1,0 +1,1 @@
+SELECT coalesce((SELECT max(seq) FROM allocations), 0), coalesce((SELECT max(seq) FROM letters), 0);

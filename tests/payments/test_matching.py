@@ -1,0 +1,345 @@
+"""The matching engine, rule by rule (DOMAIN.md "Receipts and matching"), and its invariants."""
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.payments.matching import (
+    CREDIT,
+    DEBIT,
+    MATCHED,
+    NOT_OURS,
+    QUEUED,
+    RETURN,
+    RETURNED,
+    Decision,
+    Directory,
+    Invoice,
+    Line,
+    letter_code,
+    match,
+    name_key,
+    references,
+)
+
+D = Decimal
+DAY = dt.date(2026, 3, 1)
+
+
+def inv(number, payer, amount, day=DAY):
+    return Invoice(number, payer, day, D(amount))
+
+
+def line(line_id, amount, text="", day=dt.date(2026, 4, 10), **kw):
+    return Line(line_id, day, D(amount), text, **kw)
+
+
+def directory():
+    d = Directory()
+    d.add("D66", "FR76 3000 1000 6600 0000 0000 066", "Département des Pyrénées-Orientales")
+    d.add("D11", "FR7630001000110000000000011", "Département de l'Aude")
+    d.add("U000123", "FR7610000000000000000000123", "DUPONT Marie")
+    d.add("U000124", "", "MARTIN Paul")
+    return d
+
+
+def allocations(result):
+    return sorted((a.line_id, a.number, a.amount, a.rule) for a in result.allocations)
+
+
+def test_tolerant_references_and_letter_codes():
+    assert references("VIR DEPT66 FACT 2026-123 F2026000124 F 2026 125 f2026-000126 F2026-000123") == [
+        "F2026-000123",
+        "F2026-000124",
+        "F2026-000125",
+        "F2026-000126",
+    ]
+    assert references("REF2026-12 CAF 2026 1 F20261234567 A2026-000001") == []
+    assert [letter_code(i) for i in (0, 1, 25, 26, 675, 676)] == ["AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert name_key("Mme DUPONT-Marie") == name_key("marie dupont") == frozenset({"DUPONT", "MARIE"})
+
+
+def test_reference_settles_named_invoices_oldest_first_and_keeps_the_surplus_as_credit():
+    invoices = [
+        inv("F2026-000010", "D66", "1000.00", dt.date(2026, 2, 5)),
+        inv("F2026-000005", "D66", "500.00", dt.date(2026, 1, 5)),
+    ]
+    r = match(invoices, [line("L1", "1600.00", "F 2026 10 FACT 2026-5")], [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000005", D("500.00"), "reference"),
+        ("L1", "F2026-000010", D("1000.00"), "reference"),
+    ]
+    state = r.states["L1"]
+    assert (state.status, state.payer_code, state.allocated, state.unallocated) == (CREDIT, "D66", D("1500"), D("100"))
+    # both invoices settled by the same line: one letter, dated on the line's day
+    assert [(x.payer_code, x.letter, x.number, x.date, x.event) for x in r.letters] == [
+        ("D66", "AA", "F2026-000005", dt.date(2026, 4, 10), "lettre"),
+        ("D66", "AA", "F2026-000010", dt.date(2026, 4, 10), "lettre"),
+    ]
+
+
+def test_a_partial_payment_by_reference_leaves_the_rest_open_and_unlettered():
+    r = match([inv("F2026-000001", "D66", "300.00")], [line("L1", "120.50", "F2026-000001")], [], [], directory(), [])
+    assert allocations(r) == [("L1", "F2026-000001", D("120.50"), "reference")]
+    assert r.states["L1"].status == MATCHED and r.letters == []
+
+
+def test_references_to_two_payers_or_to_another_payer_than_the_account_go_to_the_queue():
+    invoices = [inv("F2026-000001", "D66", "100.00"), inv("F2026-000002", "D11", "100.00")]
+    lines = [
+        line("L1", "200.00", "F2026-000001 F2026-000002"),
+        line("L2", "100.00", "F2026-000002", iban="FR7630001000660000000000066"),
+    ]
+    r = match(invoices, lines, [], [], directory(), [])
+    assert r.allocations == []
+    assert r.states["L1"].status == QUEUED and "plusieurs payeurs" in r.states["L1"].reason
+    assert r.states["L2"].status == QUEUED and r.states["L2"].payer_code == "D66"
+
+
+def test_an_invoice_issued_after_the_payment_is_not_what_it_paid():
+    invoices = [inv("F2026-000001", "D66", "100.00", dt.date(2026, 5, 5))]
+    lines = [line("L1", "100.00", "F2026-000001"), line("L2", "100.00", iban="FR7630001000660000000000066")]
+    r = match(invoices, lines, [], [], directory(), [])
+    assert r.allocations == [] and {s.status for s in r.states.values()} == {QUEUED}
+
+
+def test_payer_by_iban_and_amount_of_one_invoice_takes_the_oldest_of_equal_ones():
+    invoices = [
+        inv("F2026-000003", "U000123", "450.00", dt.date(2026, 3, 5)),
+        inv("F2026-000001", "U000123", "450.00", dt.date(2026, 2, 5)),
+        inv("F2026-000002", "U000124", "450.00", dt.date(2026, 2, 5)),
+    ]
+    r = match(
+        invoices, [line("L1", "450.00", "CHEQUE", iban="FR76 1000 0000 0000 0000 0000 123")], [], [], directory(), []
+    )
+    assert allocations(r) == [("L1", "F2026-000001", D("450.00"), "payeur_montant")]
+    assert r.states["L1"].payer_code == "U000123"
+
+
+def test_payer_by_name_then_a_unique_combination_of_open_invoices():
+    invoices = [
+        inv("F2026-000001", "U000124", "100.00", dt.date(2026, 1, 5)),
+        inv("F2026-000002", "U000124", "230.00", dt.date(2026, 2, 5)),
+        inv("F2026-000003", "U000124", "75.50", dt.date(2026, 3, 5)),
+    ]
+    r = match(invoices, [line("L1", "175.50", name="M. Paul MARTIN")], [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("100.00"), "payeur_montant"),
+        ("L1", "F2026-000003", D("75.50"), "payeur_montant"),
+    ]
+    assert r.states["L1"].status == MATCHED
+
+
+def test_two_combinations_of_the_same_amount_are_left_to_a_person():
+    invoices = [
+        inv("F2026-000001", "U000124", "100.00"),
+        inv("F2026-000002", "U000124", "50.00"),
+        inv("F2026-000003", "U000124", "70.00"),
+        inv("F2026-000004", "U000124", "80.00"),
+    ]
+    r = match(invoices, [line("L1", "150.00", name="MARTIN PAUL")], [], [], directory(), [])
+    assert r.allocations == []
+    assert r.states["L1"].reason == "plusieurs combinaisons de factures de ce montant"
+
+
+def test_equal_invoices_are_interchangeable_in_a_combination():
+    invoices = [inv(f"F2026-00000{i}", "U000124", "50.00", dt.date(2026, 1, i)) for i in range(1, 4)]
+    invoices.append(inv("F2026-000009", "U000124", "30.00"))
+    r = match(invoices, [line("L1", "130.00", name="MARTIN PAUL")], [], [], directory(), [])
+    assert [a.number for a in r.allocations] == ["F2026-000001", "F2026-000002", "F2026-000009"]
+
+
+def test_unknown_payer_shared_account_and_outgoing_money():
+    d = directory()
+    d.add("U000200", "FR7699999999999999999999999")
+    d.add("U000201", "FR7699999999999999999999999")
+    invoices = [inv("F2026-000001", "U000200", "10.00")]
+    lines = [
+        line("L1", "10.00", "VIREMENT", name="INCONNU SA"),
+        line("L2", "10.00", iban="FR7699999999999999999999999"),
+        line("L3", "-25.00", "FRAIS"),
+    ]
+    r = match(invoices, lines, [], [], d, [])
+    assert r.allocations == []
+    assert [r.states[k].status for k in ("L1", "L2", "L3")] == [QUEUED, QUEUED, DEBIT]
+    assert r.states["L2"].reason == "compte ou nom commun à 2 payeurs"
+
+
+def test_an_account_learnt_from_a_reference_pays_by_amount():
+    invoices = [inv("F2026-000001", "D66", "900.00"), inv("F2026-000002", "D66", "350.00")]
+    other = "FR7612345000000000000000999"  # the département's second account, not in the referential
+    lines = [
+        line("L2", "350.00", "VIREMENT", iban=other, day=dt.date(2026, 4, 1)),
+        line("L1", "900.00", "F2026-000001", iban=other, day=dt.date(2026, 4, 2)),
+    ]
+    r = match(invoices, lines, [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("900.00"), "reference"),
+        ("L2", "F2026-000002", D("350.00"), "payeur_montant"),
+    ]
+
+
+def test_a_returned_direct_debit_reopens_what_it_settled():
+    invoices = [inv("F2026-000001", "U000123", "450.00")]
+    debit = line("L1", "450.00", "PRLV F2026-000001", end_to_end_id="F2026-000001", day=dt.date(2026, 4, 5))
+    first = match(invoices, [debit], [], [], directory(), [])
+    assert first.letters[0].letter == "AA"
+    back = line("L2", "-450.00", "IMPAYE", end_to_end_id="F2026-000001", reversal=True, day=dt.date(2026, 4, 12))
+    reopened = [inv("F2026-000001", "U000123", "0.00")]
+    second = match(reopened, [debit, back], first.allocations, [], directory(), first.letters)
+    assert allocations(second) == [("L2", "F2026-000001", D("-450.00"), "rejet")]
+    assert second.states["L2"].status == RETURN and second.states["L2"].reverses == "L1"
+    assert second.states["L1"].status == RETURNED
+    assert [(x.letter, x.event, x.date) for x in second.letters] == [("AA", "delettre", dt.date(2026, 4, 12))]
+    # settled again by a new payment: a new letter, AA is never given twice
+    again = line("L3", "450.00", "F2026-000001", day=dt.date(2026, 4, 20))
+    third = match(
+        [inv("F2026-000001", "U000123", "450.00")],
+        [debit, back, again],
+        first.allocations + second.allocations,
+        [],
+        directory(),
+        first.letters + second.letters,
+    )
+    assert allocations(third) == [("L3", "F2026-000001", D("450.00"), "reference")]
+    assert [(x.letter, x.event) for x in third.letters] == [("AB", "lettre")]
+
+
+def test_a_return_without_its_original_waits_in_the_queue():
+    r = match([], [line("L9", "-80.00", "IMPAYE", reversal=True)], [], [], directory(), [])
+    assert r.states["L9"].status == QUEUED and "introuvable" in r.states["L9"].reason
+
+
+def test_manual_decisions_come_first_and_are_never_overridden():
+    invoices = [inv("F2026-000001", "D66", "100.00"), inv("F2026-000002", "D66", "60.00")]
+    lines = [line("L1", "160.00", "F2026-000001"), line("L2", "40.00", "?"), line("L3", "5.00", "INTERETS")]
+    decisions = [
+        Decision("L1", "F2026-000002", D("60.00"), 2),
+        Decision("L1", "F2026-000001", None, 3),  # the rest of the line
+        Decision("L3", "", None, 4),
+        Decision("L4", "F2026-000001", D("1.00"), 5),
+        Decision("L2", "F2026-000099", D("1.00"), 6),
+    ]
+    r = match(invoices, lines, [], decisions, directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("100.00"), "manuel"),
+        ("L1", "F2026-000002", D("60.00"), "manuel"),
+    ]
+    assert r.states["L1"].rule == "manuel" and r.states["L3"].status == NOT_OURS
+    assert [(x.source_line, x.column, x.reason) for x in r.rejected] == [
+        (5, "id_ligne_bancaire", "ligne bancaire inconnue"),
+        (6, "numero_facture", "facture inconnue"),
+    ]
+    # once recorded, a re-run with the same decisions appends nothing
+    settled = [inv("F2026-000001", "D66", "0.00"), inv("F2026-000002", "D66", "0.00")]
+    again = match(settled, lines, r.allocations, decisions, directory(), r.letters)
+    assert again.allocations == [] and again.letters == []
+
+
+def test_a_decision_overrides_an_automatic_match_and_its_removal_reopens_the_line():
+    invoices = [inv("F2026-000001", "D66", "100.00"), inv("F2026-000002", "D66", "100.00")]
+    lines = [line("L1", "100.00", "F2026-000001")]
+    auto = match(invoices, lines, [], [], directory(), [])
+    assert allocations(auto) == [("L1", "F2026-000001", D("100.00"), "reference")]
+    after = [inv("F2026-000001", "D66", "0.00"), inv("F2026-000002", "D66", "100.00")]
+    decided = match(
+        after, lines, auto.allocations, [Decision("L1", "F2026-000002", None, 2)], directory(), auto.letters
+    )
+    assert allocations(decided) == [
+        ("L1", "F2026-000001", D("-100.00"), "manuel"),
+        ("L1", "F2026-000002", D("100.00"), "manuel"),
+    ]
+    assert [(x.number, x.letter, x.event) for x in decided.letters] == [
+        ("F2026-000001", "AA", "delettre"),
+        ("F2026-000002", "AB", "lettre"),
+    ]
+
+
+def test_a_decision_beyond_the_line_or_the_invoice_is_refused_whole():
+    invoices = [inv("F2026-000001", "D66", "100.00")]
+    lines = [line("L1", "150.00"), line("L2", "300.00")]
+    decisions = [
+        Decision("L1", "F2026-000001", D("90.00"), 2),
+        Decision("L1", "F2026-000001", D("90.00"), 3),
+        Decision("L2", "F2026-000001", D("120.00"), 4),
+    ]
+    r = match(invoices, lines, [], decisions, directory(), [])
+    assert r.allocations == []
+    assert [x.source_line for x in r.rejected] == [2, 3, 4]
+    assert "dépassent le montant de la ligne" in r.rejected[0].reason
+    assert "supérieur au reste dû 100.00" in r.rejected[2].reason
+
+
+def test_an_invoice_settled_by_its_credit_note_alone_gets_a_letter():
+    settled = Invoice("F2026-000001", "D66", DAY, D("0.00"), settled_on=dt.date(2026, 3, 20))
+    r = match([settled], [], [], [], directory(), [])
+    assert [(x.letter, x.date) for x in r.letters] == [("AA", dt.date(2026, 3, 20))]
+    assert match([settled], [], [], [], directory(), r.letters).letters == []
+
+
+# --- invariants ---------------------------------------------------------------------------------
+
+amounts = st.integers(min_value=1, max_value=50_000).map(lambda c: D(c) / 100)
+payers = st.sampled_from(["D66", "D11", "U000123", "U000124"])
+
+
+@st.composite
+def scenario(draw):
+    n = draw(st.integers(1, 8))
+    invoices = [
+        inv(
+            f"F2026-{i:06d}",
+            draw(payers),
+            draw(amounts),
+            dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 60))),
+        )
+        for i in range(1, n + 1)
+    ]
+    ibans = {"D66": "FR7630001000660000000000066", "U000123": "FR7610000000000000000000123", "D11": "", "U000124": ""}
+    lines = []
+    for j in range(draw(st.integers(1, 8))):
+        target = draw(st.sampled_from(invoices))
+        amount = draw(st.one_of(st.just(target.open_amount), amounts))
+        text = draw(st.sampled_from(["", target.number, target.number.replace("-", " "), "VIR"]))
+        iban = draw(st.sampled_from([ibans[target.payer_code], ""]))
+        lines.append(line(f"L{j}", amount, text, day=dt.date(2026, 3, 15), iban=iban))
+    decisions = []
+    if draw(st.booleans()):
+        chosen = draw(st.sampled_from(lines))
+        decisions.append(Decision(chosen.line_id, draw(st.sampled_from(invoices)).number, D("0.01"), 2))
+    return invoices, lines, decisions
+
+
+def apply(invoices, allocs):
+    opened = {i.number: i.open_amount for i in invoices}
+    for a in allocs:
+        opened[a.number] -= a.amount
+    return [Invoice(i.number, i.payer_code, i.issue_date, opened[i.number]) for i in invoices]
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenario())
+def test_allocations_never_exceed_an_invoice_nor_a_receipt_and_a_rerun_changes_nothing(case):
+    invoices, lines, decisions = case
+    first = match(invoices, lines, [], decisions, directory(), [])
+    for i in apply(invoices, first.allocations):
+        assert i.open_amount >= 0
+    per_line = {}
+    for a in first.allocations:
+        assert a.amount > 0
+        per_line[a.line_id] = per_line.get(a.line_id, D(0)) + a.amount
+    for x in lines:
+        assert per_line.get(x.line_id, D(0)) <= x.amount
+    second = match(apply(invoices, first.allocations), lines, first.allocations, decisions, directory(), first.letters)
+    assert second.allocations == [] and second.letters == []
+    assert {k: (s.status, s.allocated) for k, s in second.states.items()} == {
+        k: (s.status, s.allocated) for k, s in first.states.items()
+    }
+    # a manual decision survives: its allocation is there after both runs
+    for d in decisions:
+        if not first.rejected:
+            assert any(
+                a.line_id == d.line_id and a.number == d.number and a.rule == "manuel" for a in first.allocations
+            )
