@@ -116,7 +116,7 @@ def _statement(r: _Reader, node, name: str, kind: str) -> Statement:
 def _entry_lines(r: _Reader, entry, rank: int, statement: Statement, name: str, seen: dict) -> list[BankLine]:
     entry_amount = _amount(r.text(entry, "c:Amt"), name, f"écriture {rank}")
     sign = Decimal(-1) if r.text(entry, "c:CdtDbtInd") == "DBIT" else Decimal(1)
-    reversal = r.text(entry, "c:RvslInd").lower() == "true"
+    reversal = r.text(entry, "c:RvslInd").lower() in ("true", "1")  # xs:boolean
     status = r.text(entry, "c:Sts/c:Cd", "c:Sts") or "BOOK"
     booked = _date(r.text(entry, "c:BookgDt/c:Dt", "c:BookgDt/c:DtTm"))
     valued = _date(r.text(entry, "c:ValDt/c:Dt", "c:ValDt/c:DtTm"))
@@ -134,6 +134,8 @@ def _entry_lines(r: _Reader, entry, rank: int, statement: Statement, name: str, 
                 raise CamtError(f"{name} : écriture {rank}, transaction {index} sans montant dans un lot")
             # a single transaction takes the booked entry amount (its own may be in another currency)
             amount = _amount(tx_amount, name, f"écriture {rank}") if len(transactions) > 1 else entry_amount
+            if len(transactions) > 1 and r.text(tx, "c:CdtDbtInd") in ("CRDT", "DBIT"):
+                amount = amount if (r.text(tx, "c:CdtDbtInd") == "DBIT") == (sign < 0) else -amount
             ref = r.text(tx, "c:Refs/c:AcctSvcrRef")
             e2e = r.text(tx, "c:Refs/c:EndToEndId")
             debtor = r.text(tx, "c:RltdPties/c:Dbtr/c:Nm", "c:RltdPties/c:Dbtr/c:Pty/c:Nm")
@@ -174,7 +176,7 @@ def _line_id(line: BankLine, tx_ref: str, entry_ref: str, index: int, count: int
     if entry_ref:
         return f"CAMT-{entry_ref}{rank}"
     if line.end_to_end_id:
-        return f"CAMT-E2E-{line.end_to_end_id}-{line.amount}"
+        return f"CAMT-E2E-{line.end_to_end_id}-{line.booking_date:%Y%m%d}-{line.amount}"
     return hashed_id(
         "CAMT",
         [line.account, line.booking_date, line.value_date, line.amount, line.label, line.reference, line.debtor_name],

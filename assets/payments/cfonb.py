@@ -13,6 +13,7 @@ statements and accounts, blank currencies on balances, and data in the reserved 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from assets.payments.statements import BankLine, Statement, hashed_id
@@ -20,6 +21,9 @@ from assets.payments.statements import BankLine, Statement, hashed_id
 _OVERPUNCH = {"{": ("+", "0"), "}": ("-", "0")}
 _OVERPUNCH.update({chr(ord("A") + i): ("+", str(i + 1)) for i in range(9)})
 _OVERPUNCH.update({chr(ord("J") + i): ("-", str(i + 1)) for i in range(9)})
+
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit accepts "²")
 
 
 class CfonbError(ValueError):
@@ -32,8 +36,11 @@ def _records(data: bytes, name: str) -> list[tuple[int, str]]:
     except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes any byte
         raise CfonbError(f"{name} : {exc}") from None
     text = text.lstrip("\ufeff")
+    # only CR and LF end a record (str.splitlines would also cut on \x85, the "…" of Windows-1252)
     lines = (
-        text.splitlines() if ("\n" in text or "\r" in text) else [text[i : i + 120] for i in range(0, len(text), 120)]
+        re.split(r"\r\n|\n|\r", text)
+        if ("\n" in text or "\r" in text)
+        else [text[i : i + 120] for i in range(0, len(text), 120)]
     )
     out = []
     for number, line in enumerate(lines, start=1):
@@ -61,10 +68,10 @@ def _date(text: str, name: str, number: int, position: int, optional: bool = Fal
 def _amount(text: str, decimals: str, name: str, number: int) -> Decimal:
     last = text[-1]
     digits = text[:-1]
-    if last not in _OVERPUNCH or not digits.isdigit():
+    if last not in _OVERPUNCH or not _DIGITS.fullmatch(digits):
         raise CfonbError(f"{name}, enregistrement {number}, position 91 : montant illisible « {text} »")
     sign, digit = _OVERPUNCH[last]
-    places = int(decimals) if decimals.strip().isdigit() else 2
+    places = int(decimals) if _DIGITS.fullmatch(decimals) else 2
     value = Decimal(f"{sign}{digits}{digit}").scaleb(-places)
     return value.quantize(Decimal("0.01")) if places <= 2 else value
 
@@ -156,5 +163,9 @@ def parse_cfonb120(data: bytes, name: str = "releve.cfo") -> list[Statement]:
         seen: dict[str, int] = {}
         for bank_line in statement.lines:
             bank_line.currency = bank_line.currency or statement.currency or "EUR"
+            # the payer's name (NPY) and the end-to-end reference (RCN) of SEPA operations, from the 05s
+            bank_line.debtor_name = next((t for q, t in bank_line.details if q == "NPY" and t), "")
+            bank_line.end_to_end_id = next((t for q, t in bank_line.details if q == "RCN" and t), "")
+            bank_line.reversal = bool(bank_line.reject_code)  # a reject code: a returned operation
             bank_line.line_id = _line_id(statement.account, bank_line, seen)
     return statements

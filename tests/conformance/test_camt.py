@@ -96,3 +96,26 @@ def test_every_valid_sample_parses_and_gives_each_line_its_own_id():
         for statement in parse_camt(sample(name), name):
             ids = [line.line_id for line in statement.lines]
             assert len(set(ids)) == len(ids), name
+
+
+def test_a_reversal_written_1_and_the_sign_of_each_transaction_of_a_batch():
+    entry = (
+        "<Ntry><Amt Ccy='EUR'>{amount}</Amt><CdtDbtInd>{side}</CdtDbtInd><RvslInd>{rvsl}</RvslInd>"
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>{ref}</AcctSvcrRef>"
+        "<NtryDtls>{txs}</NtryDtls></Ntry>"
+    )
+    tx = "<TxDtls><Amt Ccy='EUR'>{amount}</Amt><CdtDbtInd>{side}</CdtDbtInd></TxDtls>"
+    batch = tx.format(amount="100.00", side="CRDT") + tx.format(amount="10.00", side="DBIT")
+    data = (
+        "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt><Stmt>"
+        "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
+        + entry.format(amount="90.00", side="CRDT", rvsl="false", ref="B1", txs=batch)
+        + entry.format(amount="40.00", side="DBIT", rvsl="1", ref="R1", txs="")
+        + "</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+    (statement,) = parse_camt(data)
+    assert [(x.line_id, x.amount, x.reversal) for x in statement.lines] == [
+        ("CAMT-B1-1", Decimal("100.00"), False),
+        ("CAMT-B1-2", Decimal("-10.00"), False),
+        ("CAMT-R1", Decimal("-40.00"), True),
+    ]

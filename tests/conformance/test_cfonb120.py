@@ -120,3 +120,25 @@ def test_bad_date_and_amount_name_their_position():
         parse_cfonb120("\n".join([head, line[:34] + "321311" + line[40:]]).encode())
     with pytest.raises(CfonbError, match=r"enregistrement 2, position 91 : montant illisible « 00000000200X0} »"):
         parse_cfonb120("\n".join([head, line[:90] + "00000000200X0}" + line[104:]]).encode())
+
+
+def test_only_cr_and_lf_end_a_record_and_only_ascii_digits_are_digits():
+    line = "0430002013400447EUR2E0000888899H21210811  230911LCL20000000142                   0000000  0000000020000}"
+    line = line.ljust(120)
+    head = "01" + line[2:34] + "160911" + line[40:90] + "0000000000000H" + " " * 16
+    tail = "07" + line[2:34] + "230911" + line[40:90] + "0000000020000}" + " " * 16
+    labelled = line[:48] + "VIR SEPA RECU\x85".ljust(31) + line[79:]  # "…" in Windows-1252
+    (statement,) = parse_cfonb120("\r\n".join([head, labelled, tail]).encode("latin-1"))
+    assert statement.lines[0].label == "VIR SEPA RECU" and statement.balanced  # read, not cut in two
+    with pytest.raises(CfonbError, match=r"enregistrement 2, position 91 : montant illisible « 0000000002\xb2000} »"):
+        parse_cfonb120("\n".join([head, line[:90] + "0000000002\xb2000}" + line[104:], tail]).encode("latin-1"))
+
+
+def test_payer_name_end_to_end_reference_and_returns_come_from_the_05_records():
+    data = sample("pennylane_example.txt")
+    lines = [x for s in parse_cfonb120(data) for x in s.lines]
+    for x in lines:
+        assert x.debtor_name == next((t for q, t in x.details if q == "NPY" and t), "")
+        assert x.end_to_end_id == next((t for q, t in x.details if q == "RCN" and t), "")
+        assert x.reversal == bool(x.reject_code)
+    assert sum(1 for x in lines if x.debtor_name) >= 1

@@ -217,8 +217,8 @@ def test_camt_line_ids_are_the_bank_references_unique_and_stable():
         "CAMT-PRLV0305-1",  # a batch: the entry's reference and the rank of the transaction
         "CAMT-PRLV0305-2",
         "CAMT-PRLV0305-3",
-        "CAMT-E2E-CPAM66-VIR-889-3870.00",  # no bank reference: the end-to-end id and the amount
-        "CAMT-E2E-U1-2502--456.78",
+        "CAMT-E2E-CPAM66-VIR-889-20250310-3870.00",  # no bank reference: end-to-end id, date, amount
+        "CAMT-E2E-U1-2502-20250312--456.78",
         "CAMT-CHQ0320-1",
         "CAMT-CHQ0320-2",
         "CAMT-VIR0415",
