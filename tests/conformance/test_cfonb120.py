@@ -125,7 +125,7 @@ def test_bad_date_and_amount_name_their_position():
 def test_only_cr_and_lf_end_a_record_and_only_ascii_digits_are_digits():
     line = "0430002013400447EUR2E0000888899H21210811  230911LCL20000000142                   0000000  0000000020000}"
     line = line.ljust(120)
-    head = "01" + line[2:34] + "160911" + line[40:90] + "0000000000000H" + " " * 16
+    head = "01" + line[2:34] + "160911" + line[40:90] + "0000000000000{" + " " * 16
     tail = "07" + line[2:34] + "230911" + line[40:90] + "0000000020000}" + " " * 16
     labelled = line[:48] + "VIR SEPA RECU\x85".ljust(31) + line[79:]  # "…" in Windows-1252
     (statement,) = parse_cfonb120("\r\n".join([head, labelled, tail]).encode("latin-1"))
