@@ -3,6 +3,7 @@ outcomes, rewriting the month's controls file, and turning an outcome into a Dag
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import dagster as dg
 import polars as pl
@@ -19,8 +20,12 @@ def query_frame(con, name: str, params: dict | None = None) -> pl.DataFrame:
 
 
 def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
+    """A few rows as JSON-ready values (dates ISO, amounts as text, to the cent)."""
     return [
-        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+        {
+            k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+            for k, v in row.items()
+        }
         for row in frame.head(limit).to_dicts()
     ]
 

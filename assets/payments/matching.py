@@ -447,20 +447,34 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
 
 
 def _by_payer_amount(book: _Book, line: Line, directory: Directory, learned: dict[str, str]) -> LineState:
-    """Rule 2, else the queue with the reason."""
+    """Rule 2, else the queue with the reason. An account or a name shared by several payers (a guardian
+    paying for two residents, two residents of the same name) is settled only when the amount fits the
+    open invoices of exactly one of them."""
     payer = _identify(line, directory) or learned.get(normal_iban(line.iban))
     if payer is None:
         return LineState(line.line_id, QUEUED, reason="payeur inconnu et aucune référence de facture")
-    if isinstance(payer, set):
-        return LineState(line.line_id, QUEUED, reason=f"compte ou nom commun à {len(payer)} payeurs")
-    candidates = [n for n in book.open_invoices(payer) if book.invoices[n].issue_date <= line.date]
-    same = [n for n in candidates if book.open[n] == line.amount]
-    chosen = same[:1] or _unique_combination(candidates, book.open, line.amount)
-    if chosen is None:
-        return LineState(line.line_id, QUEUED, payer, reason="plusieurs combinaisons de factures de ce montant")
-    if not chosen:
-        return LineState(line.line_id, QUEUED, payer, reason="aucune facture ni combinaison de factures de ce montant")
-    for number in chosen:
+    candidates = sorted(payer) if isinstance(payer, set) else [payer]
+    fits: dict[str, list[str] | None] = {}
+    for code in candidates:
+        numbers = [n for n in book.open_invoices(code) if book.invoices[n].issue_date <= line.date]
+        same = [n for n in numbers if book.open[n] == line.amount]
+        fits[code] = same[:1] or _unique_combination(numbers, book.open, line.amount)
+    found = [code for code, chosen in fits.items() if chosen]
+    unsure = [code for code, chosen in fits.items() if chosen is None]
+    hint = payer if isinstance(payer, str) else ""
+    if len(found) > 1 or unsure:
+        reason = (
+            f"compte ou nom commun à {len(candidates)} payeurs dont plusieurs ont des factures de ce montant"
+            if len(found) > 1
+            else "plusieurs combinaisons de factures de ce montant"
+        )
+        return LineState(line.line_id, QUEUED, hint, reason=reason)
+    if not found:
+        reason = "aucune facture ni combinaison de factures de ce montant"
+        if len(candidates) > 1:
+            reason = f"compte ou nom commun à {len(candidates)} payeurs, aucun n'a de facture de ce montant"
+        return LineState(line.line_id, QUEUED, hint, reason=reason)
+    for number in fits[found[0]]:
         book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
     state.rule = RULE_AMOUNT

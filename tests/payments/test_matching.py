@@ -153,18 +153,30 @@ def test_equal_invoices_are_interchangeable_in_a_combination():
 
 def test_unknown_payer_shared_account_and_outgoing_money():
     d = directory()
-    d.add("U000200", "FR7699999999999999999999999")
+    d.add("U000200", "FR7699999999999999999999999")  # a guardian's account, for two residents
     d.add("U000201", "FR7699999999999999999999999")
-    invoices = [inv("F2026-000001", "U000200", "10.00")]
+    invoices = [inv("F2026-000001", "U000200", "10.00"), inv("F2026-000002", "U000201", "10.00")]
     lines = [
         line("L1", "10.00", "VIREMENT", name="INCONNU SA"),
         line("L2", "10.00", iban="FR7699999999999999999999999"),
         line("L3", "-25.00", "FRAIS"),
+        line("L4", "12.00", iban="FR7699999999999999999999999"),
     ]
     r = match(invoices, lines, [], [], d, [])
     assert r.allocations == []
-    assert [r.states[k].status for k in ("L1", "L2", "L3")] == [QUEUED, QUEUED, DEBIT]
-    assert r.states["L2"].reason == "compte ou nom commun à 2 payeurs"
+    assert [r.states[k].status for k in ("L1", "L2", "L3", "L4")] == [QUEUED, QUEUED, DEBIT, QUEUED]
+    assert r.states["L2"].reason == "compte ou nom commun à 2 payeurs dont plusieurs ont des factures de ce montant"
+    assert r.states["L4"].reason == "compte ou nom commun à 2 payeurs, aucun n'a de facture de ce montant"
+
+
+def test_a_shared_account_pays_the_one_payer_whose_open_invoices_fit_the_amount():
+    d = directory()
+    d.add("U000200", "FR7699999999999999999999999")
+    d.add("U000201", "FR7699999999999999999999999")
+    invoices = [inv("F2026-000001", "U000200", "10.00"), inv("F2026-000002", "U000201", "35.00")]
+    r = match(invoices, [line("L2", "35.00", iban="FR7699999999999999999999999")], [], [], d, [])
+    assert allocations(r) == [("L2", "F2026-000002", D("35.00"), "payeur_montant")]
+    assert r.states["L2"].payer_code == "U000201"
 
 
 def test_an_account_learnt_from_a_reference_pays_by_amount():

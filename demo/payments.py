@@ -1,0 +1,287 @@
+"""The demo's payers: who pays the invoices actually issued, how and when, written as the bank would.
+
+After each close, `PaymentSimulator.schedule` reads the month's register (sorties/AAAA-MM/factures/
+registre.csv, as any reader of our outputs would) and decides, with a seeded random generator, how each
+new invoice will be paid. Before each close, `write_month` writes what the bank saw during the month:
+
+- the main account (the association's IBAN) as a camt.053 statement: direct debits of the residents who
+  gave a mandate (one collection entry per day, a transaction per resident, end-to-end id = invoice
+  number), some returned a week later (AM04, MD06); cheques deposited in batches, under the resident's or
+  a guardian's name, some partial; transfers of the départements other than the Pyrénées-Orientales,
+  from their IBAN (the Aude sometimes from a second account of its paymaster); an anonymous gift now and
+  then; bank fees;
+- a second account as a CFONB 120 statement: grouped transfers of the Pyrénées-Orientales and of the
+  health insurance 35 to 60 days after issue, the invoice numbers in the text, sometimes in another form
+  (F2026000123, F 2026 123, FACT 2026-123), one month paid without any number, one paid short; the
+  deposits of cash collected in the establishments; bank fees;
+- the cash itself as manual receipts (encaissements/especes_AAAA-MM.csv);
+- and, as the billing cell would, relances/lettrage_manuel.csv: the lines it looked at in the queue
+  (cash deposits and gifts are not receipts of invoices: numero_facture left empty; a cheque paying half
+  of an invoice is allocated to it by hand). The June 2025 CFONB statement is dropped twice.
+
+A few invoices are never paid (the receivables stage chases them). Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from demo.bank_files import Movement, StatementData, camt053, cfonb120, french_iban
+
+SECOND_BANK = ("13506", "10000", "66012345678")  # the second account: bank, branch, account number
+GIFT = Decimal("150.00")
+
+
+@dataclass
+class _Plan:
+    camt: list[Movement] = field(default_factory=list)
+    cfonb: list[Movement] = field(default_factory=list)
+    cash: list[tuple[dt.date, Decimal, str]] = field(default_factory=list)  # date, amount, payer code
+
+
+def _amount(text: str) -> Decimal:
+    return Decimal(text.replace(",", "."))
+
+
+def _mangle(number: str, rng: random.Random) -> str:
+    """An invoice number as a paymaster types it."""
+    year, seq = number[1:5], int(number[6:])
+    return rng.choice(
+        [number, number, number, f"F{year}{seq:06d}", f"F {year} {seq}", f"FACT {year}-{seq}", number.lower()]
+    )
+
+
+class PaymentSimulator:
+    def __init__(self, seed: int, association_iban: str, referential: dict[str, bytes]):
+        self.rng = random.Random(f"{seed}-paiements")
+        self.iban = association_iban.replace(" ", "")
+        self.plan = _Plan()
+        self.seen: set[str] = set()
+        self.balances = {"camt": Decimal("184320.55"), "cfonb": Decimal("52710.18")}
+        self.numbers = {"camt": 0, "cfonb": 0}
+        self.decisions: list[tuple[str, str, str]] = []
+        self.seen_in_queue: list[tuple[str, str, str]] = []  # lines the cell will decide next month
+        self.refs = 0
+        self.update_referential(referential)
+        self.second_iban_d11 = french_iban("30001", "00064", "D1100000001")
+        self.late_groups = self.short_groups = self.unreferenced_groups = 0
+        self.partial: dict[tuple[str, Decimal], list[str]] = defaultdict(list)
+
+    def update_referential(self, referential: dict[str, bytes]) -> None:
+        def rows(name):
+            return list(csv.DictReader(io.StringIO(referential[name].decode("utf-8")), delimiter=";"))
+
+        self.payers = {r["code_financeur"]: (r["nom"], r["iban"].replace(" ", "")) for r in rows("financeurs.csv")}
+        self.residents = {
+            "U" + r["id_usager"]: (f"{r['nom']} {r['prenom']}", r["iban"].replace(" ", ""), r["representant"])
+            for r in rows("usagers.csv")
+        }
+
+    def _ref(self, prefix: str) -> str:
+        self.refs += 1
+        return f"{prefix}{self.refs:08d}"
+
+    # --- deciding how the new invoices will be paid ---------------------------------------------------
+
+    def schedule(self, register: Path) -> int:
+        """Plans the payment of the invoices of a register not seen yet; returns how many."""
+        if not register.exists():
+            return 0
+        with register.open(encoding="utf-8") as f:
+            invoices = [r for r in csv.DictReader(f, delimiter=";") if r["type"] == "facture"]
+        new = [r for r in invoices if r["numero"] not in self.seen]
+        self.seen.update(r["numero"] for r in new)
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for r in new:
+            if r["code_financeur"].startswith("U"):
+                self._resident(r)
+            else:
+                groups[(r["code_financeur"], r["date_emission"])].append(r)
+        for (payer, issued), rows in sorted(groups.items()):
+            self._institution(payer, dt.date.fromisoformat(issued), rows)
+        return len(new)
+
+    def _institution(self, payer: str, issued: dt.date, rows: list[dict]) -> None:
+        rng = self.rng
+        rows = sorted(rows, key=lambda r: r["numero"])
+        if payer == "D09" and len(rows) > 1 and rng.random() < 0.3:
+            rows = rows[:-1]  # one invoice the Ariège never pays
+        delay = rng.randint(35, 60)
+        if payer == "D34" and rng.random() < 0.15:
+            delay = rng.randint(100, 130)  # paid very late
+            self.late_groups += 1
+        day = issued + dt.timedelta(days=delay)
+        total = sum((_amount(r["montant"]) for r in rows), Decimal("0"))
+        numbers = " ".join(_mangle(r["numero"], rng) for r in rows)
+        name, iban = self.payers.get(payer, (payer, ""))
+        text = f"REGLEMENT FACTURES {numbers}"
+        if self.unreferenced_groups < 2 and payer in ("D66", "D31") and rng.random() < 0.08:
+            text = f"REGLEMENT AIDE SOCIALE {issued:%m/%Y}"  # no number: payer and amount must do
+            self.unreferenced_groups += 1
+        elif self.short_groups < 2 and payer == "CPAM66" and len(rows) > 1 and rng.random() < 0.1:
+            total -= Decimal("100.00")  # paid short: the last invoice keeps an open amount
+            self.short_groups += 1
+        if payer in ("D66", "CPAM66"):
+            self.plan.cfonb.append(
+                Movement(day, total, "VIR SEPA RECU", text, self._ref("V"), name, "", f"{payer}-{day:%y%m%d}")
+            )
+        else:
+            if payer == "D11" and rng.random() < 0.5:
+                iban = self.second_iban_d11  # the paymaster's other account, unknown to the referential
+            self.plan.camt.append(
+                Movement(day, total, "VIR SEPA RECU", text, self._ref("V"), name, iban, f"{payer}-{day:%y%m%d}")
+            )
+
+    def _resident(self, r: dict) -> None:
+        rng = self.rng
+        code, number, amount = r["code_financeur"], r["numero"], _amount(r["montant"])
+        issued, due = dt.date.fromisoformat(r["date_emission"]), dt.date.fromisoformat(r["date_echeance"])
+        name, iban, guardian = self.residents.get(code, (code, "", ""))
+        draw = rng.random()
+        if iban:
+            debit = Movement(due, amount, "PRLV SEPA", f"CONTRIBUTION {number}", "", name, iban, number)
+            self.plan.camt.append(debit)
+            if draw < 0.04:  # returned a week later; half of them pay by cheque afterwards
+                back = Movement(
+                    due + dt.timedelta(days=7),
+                    -amount,
+                    "IMPAYE PRLV",
+                    f"RETOUR {number}",
+                    self._ref("R"),
+                    name,
+                    iban,
+                    number,
+                    reversal=True,
+                    return_reason=rng.choice(["AM04", "MD06"]),
+                )
+                self.plan.camt.append(back)
+                if rng.random() < 0.5:
+                    self._cheque(due + dt.timedelta(days=rng.randint(20, 35)), amount, name, "")
+            return
+        payer_name = name
+        if guardian and not guardian.startswith(("UDAF", "ATP")) and rng.random() < 0.5:
+            payer_name = guardian.split(",")[0].split("(")[0].strip()
+        if draw < 0.70:
+            self._cheque(issued + dt.timedelta(days=rng.randint(10, 40)), amount, payer_name, number)
+        elif draw < 0.80:
+            self.plan.cash.append((issued + dt.timedelta(days=rng.randint(5, 25)), amount, code))
+        elif draw < 0.88:  # half paid: the cell allocates the cheque by hand once it sees it in the queue
+            half = (amount / 2).quantize(Decimal("0.01"))
+            self._cheque(issued + dt.timedelta(days=rng.randint(10, 40)), half, payer_name, "")
+            self.partial[(payer_name, half)].append(number)
+        # else: never paid
+
+    def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str) -> None:
+        text = f"CHQ {_mangle(number, self.rng)}" if number and self.rng.random() < 0.3 else ""
+        self.plan.camt.append(Movement(day, amount, "REMISE CHEQUES", text, "", name, "", ""))
+
+    # --- what the bank saw in a month -----------------------------------------------------------------
+
+    def write_month(self, home: Path, month: str) -> dict[str, int]:
+        """Writes the month's statements, cash receipts and the cell's decisions on last month's queue."""
+        first = dt.date.fromisoformat(f"{month}-01")
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        banque = home / "entrees" / "banque"
+        banque.mkdir(parents=True, exist_ok=True)
+        cheques = self._batches("REMISE CHEQUES", first, last, lambda d: d + dt.timedelta(days=(1 - d.weekday()) % 7))
+        debits = self._batches("PRLV SEPA", first, last, lambda d: d)
+        camt = self._take("camt", first, last) + cheques + debits
+        if self.rng.random() < 0.25:
+            day = first + dt.timedelta(days=14)
+            camt.append(Movement(day, GIFT, "VIR SEPA RECU", "DON", self._ref("G"), "M OU MME ANONYME"))
+        camt.append(Movement(last, Decimal("-18.40"), "FRAIS BANCAIRES", "", self._ref("F")))
+        cash = sorted(m for m in self.plan.cash if first <= m[0] <= last)
+        self.plan.cash = [m for m in self.plan.cash if m not in cash]
+        cfonb = self._take("cfonb", first, last)
+        if cash:
+            deposit = sum((a for _, a, _ in cash), Decimal("0"))
+            cfonb.append(Movement(last, deposit, "VERSEMENT ESPECES", f"DEPOT {month}", self._ref("E")))
+        cfonb.append(Movement(last, Decimal("-9.90"), "COTISATION CARTE", "", self._ref("C")))
+        main = self._statement("camt", first, last, camt)
+        second = self._statement("cfonb", first, last, cfonb)
+        created = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(6, 0))
+        main_file, second_file = camt053([main], created, f"RS-{month}"), cfonb120([second], *SECOND_BANK)
+        (banque / f"releve_principal_{month}.xml").write_bytes(main_file)
+        (banque / f"releve_secondaire_{month}.cfo").write_bytes(second_file)
+        if month == "2025-06":  # the same statement dropped twice: read once
+            (banque / f"releve_secondaire_{month} (copie).cfo").write_bytes(second_file)
+        if cash:
+            folder = home / "entrees" / "encaissements"
+            folder.mkdir(parents=True, exist_ok=True)
+            lines = ["date;montant;mode;payeur;reference;numero_piece"]
+            for i, (day, amount, code) in enumerate(cash, start=1):
+                lines.append(f"{day:%d/%m/%Y};{str(amount).replace('.', ',')};especes;{code};;ESP-{month}-{i:03d}")
+            (folder / f"especes_{month}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._decide(home, main_file, second_file)
+        return {"camt": len(camt), "cfonb": len(cfonb), "especes": len(cash)}
+
+    def _take(self, account: str, first: dt.date, last: dt.date) -> list[Movement]:
+        """The account's movements dated in the month (batched kinds are taken first)."""
+        moves = getattr(self.plan, account)
+        taken = [m for m in moves if first <= m.booking_date <= last]
+        setattr(self.plan, account, [m for m in moves if m not in taken])
+        return taken
+
+    def _batches(self, label: str, first: dt.date, last: dt.date, deposit_day) -> list[Movement]:
+        """Items of one kind gathered in one entry per day, one transaction per item (camt batches)."""
+        items = [m for m in self.plan.camt if m.label == label and first <= m.booking_date <= last]
+        self.plan.camt = [m for m in self.plan.camt if m not in items]
+        by_day: dict[dt.date, list[Movement]] = defaultdict(list)
+        for m in items:
+            by_day[min(deposit_day(m.booking_date), last)].append(m)
+        out = []
+        for day, group in sorted(by_day.items()):
+            group = [
+                Movement(day, m.amount, label, m.remittance, "", m.debtor_name, m.debtor_iban, m.end_to_end_id)
+                for m in group
+            ]
+            total = sum((m.amount for m in group), Decimal("0"))
+            out.append(Movement(day, total, label, "", self._ref("B"), batch=tuple(group)))
+        return out
+
+    def _statement(self, account: str, first: dt.date, last: dt.date, moves: list[Movement]) -> StatementData:
+        self.numbers[account] += 1
+        opening = self.balances[account]
+        moves = sorted(moves, key=lambda m: (m.booking_date, m.label, str(m.amount)))
+        statement = StatementData(
+            self.iban if account == "camt" else french_iban(*SECOND_BANK),
+            "CCBPFRPPPPG" if account == "camt" else "AGRIFRPP835",
+            "ASSOCIATION ROUSSILLON SOLIDARITE HANDICAP",
+            "EUR",
+            self.numbers[account],
+            first,
+            last,
+            opening,
+            tuple(moves),
+        )
+        self.balances[account] = statement.closing_balance
+        return statement
+
+    def _decide(self, home: Path, main_file: bytes, second_file: bytes) -> None:
+        """The cell's decisions, a month late, on the lines it cannot leave in the queue: a cash deposit
+        (the receipts were entered one by one as manual receipts) and a gift are not receipts of invoices;
+        a cheque paying half an invoice goes to that invoice."""
+        from assets.payments.camt import parse_camt
+        from assets.payments.cfonb import parse_cfonb120
+
+        lines = [x for s in parse_camt(main_file) for x in s.lines]
+        lines += [x for s in parse_cfonb120(second_file) for x in s.lines]
+        self.decisions += self.seen_in_queue  # decided a month after the line came in
+        self.seen_in_queue = []
+        for x in lines:
+            if x.label.startswith("VERSEMENT ESPECES") or (x.amount == GIFT and "DON" in x.text):
+                self.seen_in_queue.append((x.line_id, "", ""))
+            elif self.partial.get((x.debtor_name, x.amount)):
+                number = self.partial[(x.debtor_name, x.amount)].pop(0)
+                self.seen_in_queue.append((x.line_id, number, str(x.amount).replace(".", ",")))
+        folder = home / "entrees" / "relances"
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = ["id_ligne_bancaire;numero_facture;montant"] + [";".join(d) for d in self.decisions]
+        (folder / "lettrage_manuel.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
