@@ -187,6 +187,7 @@ class World:
     holders: dict[str, set[str]]  # IBAN -> payers
     names: dict[frozenset, set[str]]  # words of a name -> payers
     codes: set[str]
+    opening: dict[str, Decimal] = field(default_factory=dict)  # open amount of each invoice before the lines
 
 
 def add_months(day: dt.date, n: int) -> dt.date:
@@ -361,7 +362,7 @@ def build_invoices(rng: random.Random, establishments, residents: dict[str, Resi
                 monthly = revised[r.code] if start.year >= 2026 else base[r.code]
                 amount = (monthly * present / ndays).quantize(CENT) if present != ndays else monthly
             rows.append((r.code, r.establishment, r.code, amount))
-        for payer, etab, resident, amount in sorted(rows, key=lambda x: (x[0], x[1], x[2])):
+        for payer, etab, _resident, amount in sorted(rows, key=lambda x: (x[0], x[1], x[2])):
             seq[issue.year] += 1
             number = f"F{issue.year}-{seq[issue.year]:06d}"
             invoices[number] = Inv(number, payer, issue, amount, m, etab)
@@ -720,16 +721,28 @@ def generate(seed: int, target: int) -> tuple[World, list[Draft]]:
     payers = [r for r in w.residents.values() if r.pays]
     rng.shuffle(payers)
     invoices_of: dict[str, list[Inv]] = defaultdict(list)
-    for inv in sorted(w.invoices.values(), key=lambda i: i.number):
+    for inv in sorted(w.invoices.values(), key=lambda i: (i.issue, i.number)):
         invoices_of[inv.payer].append(inv)
-    for r in payers:  # as many residents as it takes: the others pay elsewhere (their invoices stay open)
+    active: set[str] = set()
+    for r in payers:  # as many residents as it takes
         if len(drafts) >= target:
             break
-        drafts.extend(
-            d
-            for d in resident_lines(rng, w, r, sorted(invoices_of[r.code], key=lambda i: (i.issue, i.number)))
-            if d.date <= HORIZON
-        )
+        active.add(r.code)
+        drafts.extend(d for d in resident_lines(rng, w, r, invoices_of[r.code]) if d.date <= HORIZON)
+    # The other residents paid through lines outside the benchmark: their invoices come in settled, but for
+    # a realistic backlog (the last month unpaid for some, an old arrear for a few), which is what makes a
+    # shared account or a shared name ambiguous.
+    last_issue = max(i.issue for i in w.invoices.values())
+    for code, invs in invoices_of.items():
+        if code in INSTITUTIONS or code in active:
+            w.opening.update((i.number, i.amount) for i in invs)
+            continue
+        w.opening.update((i.number, ZERO) for i in invs)
+        if invs[-1].issue == last_issue and rng.random() < 0.3:
+            w.opening[invs[-1].number] = invs[-1].amount
+        if rng.random() < 0.04:
+            arrear = rng.choice(invs)
+            w.opening[arrear.number] = arrear.amount
     drafts = [d for d in drafts if d.date <= HORIZON and (d.original is None or d.original.date <= HORIZON)]
     # the statement order: by date, a random order within a day; ids follow it
     order = sorted(range(len(drafts)), key=lambda k: (drafts[k].date, rng.random()))
@@ -742,9 +755,9 @@ def generate(seed: int, target: int) -> tuple[World, list[Draft]]:
 # --- the careful person ----------------------------------------------------------------------------------
 
 
-def unique_combination(numbers: list[str], book: dict[str, Decimal], amount: Decimal) -> list[str] | None:
-    """The one set of open invoices adding up to `amount` (equal amounts interchangeable, oldest first);
-    None when there is none, several, or too many to be sure."""
+def combination(numbers: list[str], book: dict[str, Decimal], amount: Decimal) -> tuple[str, list[str]]:
+    """How open invoices add up to `amount`, equal amounts being interchangeable (the oldest are taken):
+    ("one", the invoices), ("none", []) or ("several", []) -- also when there are too many to be sure."""
     groups: dict[Decimal, list[str]] = defaultdict(list)
     for n in numbers:
         groups[book[n]].append(n)
@@ -770,15 +783,17 @@ def unique_combination(numbers: list[str], book: dict[str, Decimal], amount: Dec
     try:
         search(0, amount, [])
     except OverflowError:
-        return None
-    if len(found) != 1:
-        return None
-    return [n for (_, ns), k in zip(items, found[0], strict=True) for n in ns[:k]]
+        return "several", []
+    if not found:
+        return "none", []
+    if len(found) > 1:
+        return "several", []
+    return "one", [n for (_, ns), k in zip(items, found[0], strict=True) for n in ns[:k]]
 
 
 def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
     """What a careful person allocates, line by line in statement order (see the module docstring)."""
-    book = {n: i.amount for n, i in w.invoices.items()}
+    book = dict(w.opening)
     # accounts unknown to the referential that paid, by reference, invoices of one payer only
     payers_of: dict[str, set[str]] = defaultdict(set)
     for d in drafts:
@@ -799,28 +814,28 @@ def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
                 return w.names[words(name)]
         return None
 
-    def payer_of(d: Draft) -> tuple[str | None, str]:
+    def who(d: Draft) -> tuple[set[str], str]:
+        """The payers the line can be from (one, or several the amount must choose between), else why not."""
         if d.iban in w.holders:
             holders = w.holders[d.iban]
-            if len(holders) == 1:
-                return next(iter(holders)), ""
-            if d.text_name:
-                hits = holders & w.names.get(words(d.text_name), set())
-                if len(hits) == 1:
-                    return next(iter(hits)), ""
-                return None, "name in the text borne by several payers of the shared account"
-            return None, "account shared by several payers, no name"
+            if len(holders) > 1 and d.text_name:  # a shared account: the name written in the text
+                named = holders & w.names.get(words(d.text_name), set())
+                return (named, "") if named else (set(), "the name in the text is none of the account's payers")
+            return holders, ""
         by_iban = learnt.get(d.iban) if d.iban else None
         named = account(d)
         if by_iban and named and by_iban not in named:
-            return None, "the account and the name point to different payers"
+            return set(), "the account and the name point to different payers"
         if by_iban:
-            return by_iban, ""
-        if named and len(named) == 1:
-            return next(iter(named)), ""
+            return {by_iban}, ""
         if named:
-            return None, f"name borne by {len(named)} payers"
-        return None, "unknown payer, no reference"
+            return named, ""
+        return set(), "unknown payer, no reference"
+
+    def fit(payer: str, d: Draft) -> tuple[str, list[str]]:
+        numbers = [n for n in w.by_payer.get(payer, []) if book[n] > 0 and w.invoices[n].issue <= d.date]
+        same = [n for n in numbers if book[n] == d.amount]
+        return ("one", same[:1]) if same else combination(numbers, book, d.amount)
 
     for d in drafts:
         if d.amount < 0 and not d.reversal:
@@ -854,16 +869,21 @@ def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
             settled[d.line_id] = alloc
             truths[d.line_id] = Truth(d.category, True, "reference", alloc, payer)
             continue
-        payer, why = payer_of(d)
-        if payer is None:
+        payers, why = who(d)
+        fits = {p: fit(p, d) for p in sorted(payers)}
+        ones = [p for p, (kind, _) in fits.items() if kind == "one"]
+        several = [p for p, (kind, _) in fits.items() if kind == "several"]
+        if len(ones) != 1 or several:
+            if payers:
+                many = f"{len(payers)} possible payers: " if len(payers) > 1 else ""
+                why = (
+                    f"{many}the amount fits several"
+                    if len(ones) + len(several) > 1 or several
+                    else f"{many}no invoice or unique combination of this amount"
+                )
             truths[d.line_id] = Truth(d.category, False, "none", why=why)
             continue
-        candidates = [n for n in w.by_payer.get(payer, []) if book[n] > 0 and w.invoices[n].issue <= d.date]
-        same = [n for n in candidates if book[n] == d.amount]
-        chosen = same[:1] or unique_combination(candidates, book, d.amount)
-        if not chosen:
-            truths[d.line_id] = Truth(d.category, False, "none", why="no invoice or unique combination of this amount")
-            continue
+        payer, chosen = ones[0], fits[ones[0]][1]
         alloc = {n: book[n] for n in chosen}
         for n in chosen:
             book[n] = ZERO
@@ -970,7 +990,7 @@ def main() -> int:
     w, drafts = generate(a.seed, a.lines)
     truths = truth_of(w, drafts)
     lines = [to_line(d) for d in drafts]
-    invoices = [Invoice(i.number, i.payer, i.issue, i.amount) for i in w.invoices.values()]
+    invoices = [Invoice(i.number, i.payer, i.issue, w.opening[i.number]) for i in w.invoices.values()]
     generation = time.perf_counter() - t0
     print(
         f"generated {len(lines):,} bank lines, {len(invoices):,} invoices, {len(w.residents):,} residents "
