@@ -400,6 +400,7 @@ class Truth:
     payer: str = ""  # whose credit a surplus is
     partner: str = ""  # return <-> returned debit
     why: str = ""  # why a person would not match it
+    also: dict[str, Decimal] | None = None  # another acceptable allocation (see "Truth")
 
 
 def ref_token(number: str, style: str, rng: random.Random) -> str:
@@ -693,7 +694,7 @@ def unknown_lines(rng: random.Random, w: World, count: int) -> list[Draft]:
         name = (
             who
             if " " in who
-            else f"{rng.choice(['M', 'MME', ''])} {who} {plain(rng.choice(['Gilles', 'Yvette', 'Arnaud', 'Odile', 'Serge']))}".strip()
+            else f"{rng.choice(['M', 'MME', ''])} {who} {rng.choice(['GILLES', 'YVETTE', 'ARNAUD', 'ODILE'])}".strip()
         )
         amount = rng.choice(amounts) if rng.random() < 0.5 else money(rng.uniform(15, 2500))
         text = rng.choice(["VIREMENT", "DON", "REMBOURSEMENT", "VIR SEPA", "COTISATION", ""])
@@ -801,7 +802,6 @@ def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
             payers_of[d.iban] |= {w.invoices[n].payer for n in d.refs}
     learnt = {iban: next(iter(p)) for iban, p in payers_of.items() if len(p) == 1}
     truths: dict[str, Truth] = {}
-    settled: dict[str, dict[str, Decimal]] = {}  # what the person allocated per line
 
     def account(d: Draft) -> set[str] | None:
         """Who the account or the name says pays: a set (several: ambiguous), None if nothing says."""
@@ -832,45 +832,53 @@ def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
             return named, ""
         return set(), "unknown payer, no reference"
 
-    def fit(payer: str, d: Draft) -> tuple[str, list[str]]:
-        numbers = [n for n in w.by_payer.get(payer, []) if book[n] > 0 and w.invoices[n].issue <= d.date]
-        same = [n for n in numbers if book[n] == d.amount]
-        return ("one", same[:1]) if same else combination(numbers, book, d.amount)
+    def fit(payer: str, day: dt.date, amount: Decimal) -> tuple[str, list[str]]:
+        numbers = [n for n in w.by_payer.get(payer, []) if book[n] > 0 and w.invoices[n].issue <= day]
+        same = [n for n in numbers if book[n] == amount]
+        return ("one", same[:1]) if same else combination(numbers, book, amount)
 
+    # 1. a debit and its return cancel each other: with the whole statement in view, nothing was paid
+    pending: list[Draft] = []
     for d in drafts:
         if d.amount < 0 and not d.reversal:
             truths[d.line_id] = Truth(d.category, False, "debit")
-            continue
-        if d.reversal:
+        elif d.reversal:
             o = d.original
-            for n, a in settled.get(o.line_id, {}).items():
-                book[n] += a
             truths[d.line_id] = Truth(d.category, True, "return", partner=o.line_id)
             truths[o.line_id] = Truth(f"{o.category}_returned", True, "returned", partner=d.line_id)
+    # 2. the debtor's own imputations: every line naming invoices, in statement order
+    for d in drafts:
+        if d.line_id in truths:
             continue
         refs = [n for n in d.refs if w.invoices[n].issue <= d.date]
-        if refs:
-            ref_payers = {w.invoices[n].payer for n in refs}
-            holders = account(d)
-            if len(ref_payers) > 1:
-                truths[d.line_id] = Truth(d.category, False, "none", why="references to invoices of several payers")
-                continue
-            payer = next(iter(ref_payers))
-            if holders is not None and payer not in holders:
-                truths[d.line_id] = Truth(d.category, False, "none", why="reference to another payer's invoice")
-                continue
-            rest, alloc = d.amount, {}
-            for n in sorted(refs, key=lambda n: (w.invoices[n].issue, n)):
-                share = min(rest, max(book[n], ZERO))
-                if share:
-                    alloc[n] = share
-                    book[n] -= share
-                    rest -= share
-            settled[d.line_id] = alloc
-            truths[d.line_id] = Truth(d.category, True, "reference", alloc, payer)
+        if not refs:
+            pending.append(d)
             continue
+        ref_payers = {w.invoices[n].payer for n in refs}
+        holders = account(d)
+        if len(ref_payers) > 1:
+            truths[d.line_id] = Truth(d.category, False, "none", why="references to invoices of several payers")
+            continue
+        payer = next(iter(ref_payers))
+        if holders is not None and payer not in holders:
+            truths[d.line_id] = Truth(d.category, False, "none", why="reference to another payer's invoice")
+            continue
+        rest, alloc = d.amount, {}
+        for n in sorted(refs, key=lambda n: (w.invoices[n].issue, n)):
+            share = min(rest, max(book[n], ZERO))
+            if share:
+                alloc[n] = share
+                book[n] -= share
+                rest -= share
+        also = None
+        if rest > 0:  # the surplus is also accepted on the one combination of other open invoices it equals
+            kind, numbers = fit(payer, d.date, rest)
+            also = {**alloc, **{n: book[n] for n in numbers}} if kind == "one" else None
+        truths[d.line_id] = Truth(d.category, True, "reference", alloc, payer, also=also)
+    # 3. then the payments without indication, in statement order, on what the references left open
+    for d in pending:
         payers, why = who(d)
-        fits = {p: fit(p, d) for p in sorted(payers)}
+        fits = {p: fit(p, d.date, d.amount) for p in sorted(payers)}
         ones = [p for p, (kind, _) in fits.items() if kind == "one"]
         several = [p for p, (kind, _) in fits.items() if kind == "several"]
         if len(ones) != 1 or several:
@@ -887,7 +895,6 @@ def truth_of(w: World, drafts: list[Draft]) -> dict[str, Truth]:
         alloc = {n: book[n] for n in chosen}
         for n in chosen:
             book[n] = ZERO
-        settled[d.line_id] = alloc
         truths[d.line_id] = Truth(d.category, True, "amount", alloc, payer)
     return truths
 
@@ -918,10 +925,10 @@ def agrees(d: Draft, t: Truth, result: MatchResult, net) -> bool:
         return state.status == RETURN and state.reverses == t.partner and not any(both.values())
     if t.kind == "returned":
         return state.status == RETURNED and result.states[t.partner].reverses == d.line_id
-    if state.status in (RETURN, RETURNED) or net.get(d.line_id, {}) != t.expected:
+    got = net.get(d.line_id, {})
+    if state.status in (RETURN, RETURNED) or got not in (t.expected, t.also):
         return False
-    surplus = d.amount - sum(t.expected.values(), ZERO)
-    return surplus == 0 or state.payer_code == t.payer
+    return sum(got.values(), ZERO) == d.amount or state.payer_code == t.payer
 
 
 def score(drafts: list[Draft], truths: dict[str, Truth], result: MatchResult):

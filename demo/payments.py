@@ -6,7 +6,7 @@ new invoice will be paid. Before each close, `write_month` writes what the bank 
 
 - the main account (the association's IBAN) as a camt.053 statement: direct debits of the residents who
   gave a mandate (one collection entry per day, a transaction per resident, end-to-end id = invoice
-  number), some returned a week later (AM04, MD06); cheques deposited in batches, under the resident's or
+  number), some returned one to four weeks later (AM04, MD06); cheques deposited in batches, under the resident's or
   a guardian's name, some partial; transfers of the départements other than the Pyrénées-Orientales,
   from their IBAN (the Aude sometimes from a second account of its paymaster); an anonymous gift now and
   then; bank fees;
@@ -67,12 +67,14 @@ class PaymentSimulator:
         self.balances = {"camt": Decimal("184320.55"), "cfonb": Decimal("52710.18")}
         self.numbers = {"camt": 0, "cfonb": 0}
         self.decisions: list[tuple[str, str, str]] = []
-        self.seen_in_queue: list[tuple[str, str, str]] = []  # lines the cell will decide next month
         self.refs = 0
         self.update_referential(referential)
         self.second_iban_d11 = french_iban("30001", "00064", "D1100000001")
         self.late_groups = self.short_groups = self.unreferenced_groups = 0
-        self.partial: dict[tuple[str, Decimal], list[str]] = defaultdict(list)
+        self.partial: dict[tuple[str, Decimal], list[str]] = defaultdict(list)  # (name, amount) -> payer codes
+        self.invoices_of: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)  # payer -> (number, amount)
+        self.decided: set[str] = set()
+        self.credited: dict[str, dict] = {}  # credit notes by number
 
     def update_referential(self, referential: dict[str, bytes]) -> None:
         def rows(name):
@@ -95,8 +97,12 @@ class PaymentSimulator:
         if not register.exists():
             return 0
         with register.open(encoding="utf-8") as f:
-            invoices = [r for r in csv.DictReader(f, delimiter=";") if r["type"] == "facture"]
+            documents = list(csv.DictReader(f, delimiter=";"))
+        invoices = [r for r in documents if r["type"] == "facture"]
+        self.credited.update({r["numero"]: r for r in documents if r["type"] == "avoir"})
         new = [r for r in invoices if r["numero"] not in self.seen]
+        for r in new:
+            self.invoices_of[r["code_financeur"]].append((r["numero"], _amount(r["montant"])))
         self.seen.update(r["numero"] for r in new)
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in new:
@@ -148,9 +154,9 @@ class PaymentSimulator:
         if iban:
             debit = Movement(due, amount, "PRLV SEPA", f"CONTRIBUTION {number}", "", name, iban, number)
             self.plan.camt.append(debit)
-            if draw < 0.04:  # returned a week later; half of them pay by cheque afterwards
+            if draw < 0.04:  # returned one to four weeks later; half of them pay by cheque afterwards
                 back = Movement(
-                    due + dt.timedelta(days=7),
+                    due + dt.timedelta(days=rng.randint(5, 30)),
                     -amount,
                     "IMPAYE PRLV",
                     f"RETOUR {number}",
@@ -175,7 +181,7 @@ class PaymentSimulator:
         elif draw < 0.88:  # half paid: the cell allocates the cheque by hand once it sees it in the queue
             half = (amount / 2).quantize(Decimal("0.01"))
             self._cheque(issued + dt.timedelta(days=rng.randint(10, 40)), half, payer_name, "")
-            self.partial[(payer_name, half)].append(number)
+            self.partial[(payer_name, half)].append(code)
         # else: never paid
 
     def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str) -> None:
@@ -219,7 +225,6 @@ class PaymentSimulator:
             for i, (day, amount, code) in enumerate(cash, start=1):
                 lines.append(f"{day:%d/%m/%Y};{str(amount).replace('.', ',')};especes;{code};;ESP-{month}-{i:03d}")
             (folder / f"especes_{month}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self._decide(home, main_file, second_file)
         return {"camt": len(camt), "cfonb": len(cfonb), "especes": len(cash)}
 
     def _take(self, account: str, first: dt.date, last: dt.date) -> list[Movement]:
@@ -264,24 +269,48 @@ class PaymentSimulator:
         self.balances[account] = statement.closing_balance
         return statement
 
-    def _decide(self, home: Path, main_file: bytes, second_file: bytes) -> None:
-        """The cell's decisions, a month late, on the lines it cannot leave in the queue: a cash deposit
-        (the receipts were entered one by one as manual receipts) and a gift are not receipts of invoices;
-        a cheque paying half an invoice goes to that invoice."""
-        from assets.payments.camt import parse_camt
-        from assets.payments.cfonb import parse_cfonb120
+    def after_close(self, home: Path, month: str) -> None:
+        """After the month's close: plan the payment of the invoices it issued, and review its queue."""
+        self.schedule(home / "sorties" / month / "factures" / "registre.csv")
+        self.review(home, month)
 
-        lines = [x for s in parse_camt(main_file) for x in s.lines]
-        lines += [x for s in parse_cfonb120(second_file) for x in s.lines]
-        self.decisions += self.seen_in_queue  # decided a month after the line came in
-        self.seen_in_queue = []
-        for x in lines:
-            if x.label.startswith("VERSEMENT ESPECES") or (x.amount == GIFT and "DON" in x.text):
-                self.seen_in_queue.append((x.line_id, "", ""))
-            elif self.partial.get((x.debtor_name, x.amount)):
-                number = self.partial[(x.debtor_name, x.amount)].pop(0)
-                self.seen_in_queue.append((x.line_id, number, str(x.amount).replace(".", ",")))
+    def review(self, home: Path, month: str) -> int:
+        """What the cell decides, reading the month's queue (lettrage/non_rapproches.csv), for the next
+        close: a cash deposit (its receipts were entered one by one as manual receipts) and a gift are not
+        receipts of invoices; a cheque paying half an invoice goes to the payer's oldest invoice still
+        open for that much (open amounts as the month's files show them). Returns the decisions added."""
+        queue = home / "sorties" / month / "lettrage" / "non_rapproches.csv"
+        if not queue.exists():
+            return 0
+        paid: dict[str, Decimal] = defaultdict(Decimal)
+        for path in sorted((home / "sorties").glob("*/lettrage/rapprochements.csv")):
+            with path.open(encoding="utf-8") as f:
+                for r in csv.DictReader(f, delimiter=";"):
+                    paid[r["numero_facture"]] += _amount(r["montant_affecte"])
+        for credit in self.credited.values():
+            paid[credit["numero_facture_origine"]] -= _amount(credit["montant"])  # negative: lowers what is due
+        added = 0
+        with queue.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter=";"):
+                line_id, amount, text = r["id_ligne_bancaire"], _amount(r["montant"]), r["libelle"]
+                if line_id in self.decided:
+                    continue
+                decision = None
+                if text.startswith("VERSEMENT ESPECES") or (amount == GIFT and "DON" in text):
+                    decision = (line_id, "", "")
+                elif self.partial.get((r["nom_emetteur"], amount)):
+                    payer = self.partial[(r["nom_emetteur"], amount)].pop(0)
+                    for number, due in self.invoices_of[payer]:
+                        if due - paid[number] >= amount:
+                            decision = (line_id, number, str(amount).replace(".", ","))
+                            paid[number] += amount
+                            break
+                if decision:
+                    self.decisions.append(decision)
+                    self.decided.add(line_id)
+                    added += 1
         folder = home / "entrees" / "relances"
         folder.mkdir(parents=True, exist_ok=True)
         rows = ["id_ligne_bancaire;numero_facture;montant"] + [";".join(d) for d in self.decisions]
         (folder / "lettrage_manuel.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return added

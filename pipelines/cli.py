@@ -217,7 +217,7 @@ def cmd_demo(args) -> int:
                 _print_result(result)
             if result.exit_code:
                 blocked.append(month)
-            payers.schedule(home / "sorties" / month / "factures" / "registre.csv")
+            payers.after_close(home, month)
     print(f"Sorties : {home / 'sorties'}")
     if blocked:
         print(f"Mois non clôturés : {', '.join(blocked)}")

@@ -10,7 +10,9 @@ change), the state of every line, and the letter codes that change. Order of the
 1. returns: a returned direct debit or a reversal reverses what its original line had settled (rule
    `rejet`), found by end-to-end id, else by payer and opposite amount;
 2. `reference`: invoice numbers in the remittance text, tolerant forms (F2026-000123, F2026000123,
-   F 2026 123, FACT 2026-123), settle those invoices oldest first; a surplus stays as the payer's credit;
+   F 2026 123, FACT 2026-123), settle those invoices oldest first; a surplus settles the payer's other
+   open invoices if it is the amount of exactly one combination of them (rule 3 on the rest: a text cut
+   by the bank loses numbers), else it stays as the payer's credit;
 3. `payeur_montant`: the payer known by IBAN (referential, or learnt from earlier matches), else by name,
    else by the payer column of a manual receipt; the amount equals one open invoice (the oldest of equal
    ones: Code civil art. 1342-10), or the sum of a unique combination of its open invoices;
@@ -424,6 +426,10 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
     if not refs:
         return None
     payer = _identify(line, directory)
+    if isinstance(payer, str) and any(book.invoices[n].payer_code == payer for n in refs):
+        # the account's payer is known: a number of another payer's invoice among its own is noise (a
+        # number cut at the end of the text, a typing slip), left out
+        refs = [n for n in refs if book.invoices[n].payer_code == payer]
     ref_payers = {book.invoices[n].payer_code for n in refs}
     if len(ref_payers) > 1:
         return LineState(line.line_id, QUEUED, reason="références de factures de plusieurs payeurs")
@@ -439,6 +445,13 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
         share = min(remaining, max(book.open[number], ZERO))
         book.allocate(line, number, share, RULE_REFERENCE)
         remaining -= share
+    if remaining > 0:
+        # a text cut by the bank (140 characters) loses numbers: the rest settles the payer's other open
+        # invoices when it is the amount of exactly one combination of them, else it stays as credit
+        others = [n for n in book.open_invoices(ref_payer) if book.invoices[n].issue_date <= line.date]
+        same = [n for n in others if book.open[n] == remaining]
+        for number in same[:1] or _unique_combination(others, book.open, remaining) or []:
+            book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
     state.payer_code, state.rule = ref_payer, RULE_REFERENCE
     if state.status == CREDIT:

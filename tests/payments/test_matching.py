@@ -355,3 +355,42 @@ def test_allocations_never_exceed_an_invoice_nor_a_receipt_and_a_rerun_changes_n
             assert any(
                 a.line_id == d.line_id and a.number == d.number and a.rule == "manuel" for a in first.allocations
             )
+
+
+def test_the_rest_of_a_payment_whose_text_was_cut_settles_the_one_combination_that_fits():
+    invoices = [
+        inv("F2026-000001", "D66", "1000.00"),
+        inv("F2026-000002", "D66", "250.00"),
+        inv("F2026-000003", "D66", "400.00"),
+        inv("F2026-000004", "D66", "700.00"),
+    ]
+    cut = line("L1", "1650.00", "REGLEMENT FACTURES F2026-000001 F2026-0")  # 000002 and 000003 were cut off
+    r = match(invoices, [cut], [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("1000.00"), "reference"),
+        ("L1", "F2026-000002", D("250.00"), "payeur_montant"),
+        ("L1", "F2026-000003", D("400.00"), "payeur_montant"),
+    ]
+    assert (r.states["L1"].status, r.states["L1"].rule) == (MATCHED, "reference")
+    # when two combinations fit the rest, it stays as the payer's credit
+    ambiguous = invoices + [inv("F2026-000005", "D66", "300.00"), inv("F2026-000006", "D66", "350.00")]
+    r = match(ambiguous, [cut], [], [], directory(), [])
+    assert allocations(r) == [("L1", "F2026-000001", D("1000.00"), "reference")]
+    assert (r.states["L1"].status, r.states["L1"].unallocated) == (CREDIT, D("650.00"))
+
+
+def test_a_foreign_number_among_the_known_payers_own_is_left_out():
+    invoices = [
+        inv("F2026-000001", "D11", "80.00"),  # what "F2026-0" cut at the end of the text reads as
+        inv("F2026-000010", "D66", "500.00"),
+        inv("F2026-000011", "D66", "700.00"),
+    ]
+    paid = line("L1", "1200.00", "F2026-000010 F2026-000011 F2026-0001", iban="FR7630001000660000000000066")
+    r = match(invoices, [paid], [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000010", D("500.00"), "reference"),
+        ("L1", "F2026-000011", D("700.00"), "reference"),
+    ]
+    # without a known account, numbers of two payers stay unsure
+    r = match(invoices, [line("L1", "1200.00", "F2026-000010 F2026-000011 F2026-0001")], [], [], directory(), [])
+    assert r.allocations == [] and r.states["L1"].reason == "références de factures de plusieurs payeurs"

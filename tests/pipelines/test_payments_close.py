@@ -32,7 +32,7 @@ def closed(tmp_path_factory):
             payers.update_referential(data.referential_as_of(close_date(month)))
             payers.write_month(home, month)
             results.append(close_month(home, month, close_date(month), instance=instance))
-            payers.schedule(home / "sorties" / month / "factures" / "registre.csv")
+            payers.after_close(home, month)
         before = (home / "sorties" / MONTHS[-1] / "lettrage" / "rapprochements.csv").read_bytes()
         with Warehouse(home / "entrepot.duckdb").connect() as con:
             count = rows(con, "SELECT count(*) FROM allocations")[0][0]
