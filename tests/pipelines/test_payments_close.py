@@ -33,16 +33,18 @@ def closed(tmp_path_factory):
             payers.write_month(home, month)
             results.append(close_month(home, month, close_date(month), instance=instance))
             payers.after_close(home, month)
+        # the cell's decisions on the last queue are applied by the next close of the month, then nothing
+        decided = close_month(home, MONTHS[-1], close_date(MONTHS[-1]), instance=instance)
         before = (home / "sorties" / MONTHS[-1] / "lettrage" / "rapprochements.csv").read_bytes()
         with Warehouse(home / "entrepot.duckdb").connect() as con:
             count = rows(con, "SELECT count(*) FROM allocations")[0][0]
         again = close_month(home, MONTHS[-1], close_date(MONTHS[-1]), instance=instance)
-    return home, results, before, count, again
+    return home, results + [decided], before, count, again
 
 
 def test_every_month_closes_and_the_bank_controls_pass(closed):
     home, results, *_ = closed
-    assert [(r.exit_code, r.failed_controls, r.errors) for r in results] == [(0, [], [])] * len(MONTHS)
+    assert [(r.exit_code, r.failed_controls, r.errors) for r in results] == [(0, [], [])] * (len(MONTHS) + 1)
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         controls = rows(
             con,
@@ -54,12 +56,22 @@ def test_every_month_closes_and_the_bank_controls_pass(closed):
             ("banque_lignes_rejetees", "ok"),
             ("lettrage_coherent", "ok"),
             ("lettrage_decisions_rejetees", "ok"),
-            ("lignes_non_rapprochees", "echec"),  # this month's deposits and partial cheques wait for the cell
+            ("lignes_non_rapprochees", "ok"),  # the cell decided on the deposits and partial cheques
             ("releves_enchaines", "ok"),
             ("releves_equilibres", "ok"),
         ]
         # two statements a month (camt.053 main account, CFONB 120 second account), each balanced
         assert rows(con, "SELECT count(*), count(DISTINCT account) FROM bank_statements") == [(6, 2)]
+        # every decision of the cell was applied: a deposit or a gift is not ours, a partial cheque is
+        decisions = (home / "entrees" / "relances" / "lettrage_manuel.csv").read_text(encoding="utf-8").splitlines()
+        assert decisions[0] == "id_ligne_bancaire;numero_facture;montant" and len(decisions) > 2
+        applied = rows(
+            con,
+            "SELECT line_id, coalesce(number, ''), status FROM manual_decisions JOIN line_states USING (line_id) "
+            "ORDER BY source_line",
+        )
+        assert [(x[0], x[1]) for x in applied] == [tuple(d.split(";")[:2]) for d in decisions[1:]]
+        assert {x[2] for x in applied} <= {"rapproche", "hors_recettes"}
 
 
 def test_automatic_matches_are_the_payers_own_and_direct_debits_settle_their_invoice(closed):
