@@ -18,8 +18,12 @@ change), the state of every line, and the letter codes that change. Order of the
    ones: Code civil art. 1342-10), or the sum of a unique combination of its open invoices;
 4. otherwise the line waits in the unmatched queue, with the reason.
 
-Automatic matching is never unsure: references naming several payers, a reference to another payer than the
-account's, an account shared by several payers, or two combinations of the same amount go to the queue.
+Automatic matching is never unsure. References naming several payers, or only another payer than the
+account's, go to the queue (a stray number among the account payer's own is left out, as is a number cut
+at the end of a 140-character remittance). An account or a name shared by several payers settles only
+the payer whose name the text gives, else the one whose open invoices fit the amount when only one's do;
+an account learnt from a reference decides between payers of the same name. Two combinations of the same
+amount go to the queue.
 An invoice is settled when its open amount is 0; the invoices a line settles get one letter code of their
 payer (`AA`, `AB`, … `ZZ`, `AAA`, …), dated on the line's date; a return reopens them (the code is not
 given again).
@@ -49,6 +53,7 @@ OTHER_CURRENCY = "devise"  # not in euros: not matched
 RULE_MANUAL, RULE_RETURN, RULE_REFERENCE, RULE_AMOUNT = "manuel", "rejet", "reference", "payeur_montant"
 
 SUBSET_STATES = 50_000  # beyond this many partial sums, a combination search gives up (to the queue)
+SURPLUS_INVOICES = 25  # the rest of a cut remittance is matched among at most this many open invoices
 
 _REFERENCE = re.compile(
     r"(?<![A-Z0-9])(?:FACTURES?|FACT|FAC|FA|F)\s*(?:N[O°º]?\s*)?[-./:]?\s*(20\d\d)\s*[-./]?\s*(\d{1,6})(?!\d)"
@@ -133,8 +138,18 @@ class Directory:
     ibans: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     names: dict[frozenset, set[str]] = field(default_factory=lambda: defaultdict(set))
     codes: set[str] = field(default_factory=set)
+    _by_code: dict[str, set[frozenset]] | None = None
+
+    def names_of(self, code: str) -> set[frozenset]:
+        if self._by_code is None:
+            self._by_code = defaultdict(set)
+            for key, codes in self.names.items():
+                for c in codes:
+                    self._by_code[c].add(key)
+        return self._by_code.get(code, set())
 
     def add(self, code: str, iban: str = "", *names: str) -> None:
+        self._by_code = None
         self.codes.add(code)
         if normal_iban(iban):
             self.ibans[normal_iban(iban)].add(code)
@@ -405,6 +420,14 @@ def _identify(line: Line, directory: Directory) -> str | set[str] | None:
     iban = normal_iban(line.iban)
     if iban and iban in directory.ibans:
         payers = directory.ibans[iban]
+        if len(payers) > 1 and line.text:
+            # a guardian's account: the resident whose name the text gives (the most complete name found,
+            # not a name every holder of the account shares)
+            words = name_key(line.text)
+            keys = {k for c in payers for k in directory.names_of(c) if k <= words and not payers <= directory.names[k]}
+            keys = {k for k in keys if not any(k < other for other in keys)}
+            named = {c for k in keys for c in directory.names[k] & payers}
+            payers = named or payers
         return next(iter(payers)) if len(payers) == 1 else set(payers)
     for name in (line.name, line.payer_hint):
         if name and name.strip().upper() in directory.codes:
@@ -418,11 +441,7 @@ def _identify(line: Line, directory: Directory) -> str | set[str] | None:
 
 def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | None:
     """Rule 1, or None when the text names no invoice of ours issued by the line's date."""
-    refs = [
-        n
-        for n in references(f"{line.text} {line.end_to_end_id}")
-        if n in book.invoices and book.invoices[n].issue_date <= line.date
-    ]
+    refs = [n for n in _complete_references(line) if n in book.invoices and book.invoices[n].issue_date <= line.date]
     if not refs:
         return None
     payer = _identify(line, directory)
@@ -450,7 +469,8 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
         # invoices when it is the amount of exactly one combination of them, else it stays as credit
         others = [n for n in book.open_invoices(ref_payer) if book.invoices[n].issue_date <= line.date]
         same = [n for n in others if book.open[n] == remaining]
-        for number in same[:1] or _unique_combination(others, book.open, remaining) or []:
+        small = len(others) <= SURPLUS_INVOICES  # beyond, the search mostly gives up, slowly
+        for number in same[:1] or (small and _unique_combination(others, book.open, remaining)) or []:
             book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
     state.payer_code, state.rule = ref_payer, RULE_REFERENCE
@@ -463,7 +483,11 @@ def _by_payer_amount(book: _Book, line: Line, directory: Directory, learned: dic
     """Rule 2, else the queue with the reason. An account or a name shared by several payers (a guardian
     paying for two residents, two residents of the same name) is settled only when the amount fits the
     open invoices of exactly one of them."""
-    payer = _identify(line, directory) or learned.get(normal_iban(line.iban))
+    payer = _identify(line, directory)
+    learnt = learned.get(normal_iban(line.iban))
+    if isinstance(payer, set) and learnt in payer:
+        payer = learnt  # a name shared by several payers, and an account that paid one of them
+    payer = payer or learnt
     if payer is None:
         return LineState(line.line_id, QUEUED, reason="payeur inconnu et aucune référence de facture")
     candidates = sorted(payer) if isinstance(payer, set) else [payer]
@@ -566,3 +590,20 @@ def _letters(book: _Book, past: list[Letter]) -> list[Letter]:
         for number in sorted(groups[key]):
             out.append(Letter(payer, code, number, dates[key], "lettre"))
     return out
+
+
+def _complete_references(line: Line) -> list[str]:
+    """The invoice numbers of the text and end-to-end id, without a number cut by the bank: a text of
+    140 characters or more (a SEPA remittance is cut at 140) ending with a short number that comes
+    before the previous one ("… F2026-023706 F2026-02")."""
+    text = (line.text or "").upper().rstrip()
+    found = references(f"{line.text} {line.end_to_end_id}")
+    if len(text) >= 140:
+        matches = list(_REFERENCE.finditer(text))
+        last = matches[-1] if matches else None
+        if last and last.end() == len(text) and len(last.group(2)) < 6:
+            before = references(text[: last.start()])
+            cut = f"F{last.group(1)}-{int(last.group(2)):06d}"
+            if before and cut < before[-1] and cut not in before and cut not in references(line.end_to_end_id):
+                found = [n for n in found if n != cut]
+    return found

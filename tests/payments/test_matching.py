@@ -394,3 +394,58 @@ def test_a_foreign_number_among_the_known_payers_own_is_left_out():
     # without a known account, numbers of two payers stay unsure
     r = match(invoices, [line("L1", "1200.00", "F2026-000010 F2026-000011 F2026-0001")], [], [], directory(), [])
     assert r.allocations == [] and r.states["L1"].reason == "références de factures de plusieurs payeurs"
+
+
+def test_a_guardian_account_pays_the_resident_whose_name_the_text_gives():
+    d = Directory()
+    udaf = "FR7611006000000000000000999"
+    d.add("U000200", udaf, "DUPONT Marie", "UDAF 66 – Service mandataire judiciaire")
+    d.add("U000201", udaf, "VIDAL Jordi", "UDAF 66 – Service mandataire judiciaire")
+    text = "VIR UDAF 66 MJPM DUPONT MARIE PARTICIPATION FEV 2026"
+    both = [inv("F2026-000010", "U000200", "600.00"), inv("F2026-000011", "U000201", "600.00")]
+    r = match(both, [line("L1", "600.00", text, iban=udaf, name="UDAF 66 MJPM")], [], [], d, [])
+    assert allocations(r) == [("L1", "F2026-000010", D("600.00"), "payeur_montant")]
+    # the text names DUPONT Marie, whose invoice is not of this amount: not VIDAL Jordi's either
+    other = [inv("F2026-000010", "U000200", "487.35"), inv("F2026-000011", "U000201", "600.00")]
+    r = match(other, [line("L1", "600.00", text, iban=udaf, name="UDAF 66 MJPM")], [], [], d, [])
+    assert r.allocations == [] and r.states["L1"].payer_code == "U000200"
+
+
+def test_an_account_learnt_from_a_reference_decides_between_namesakes():
+    d = Directory()
+    d.add("U000300", "", "BOYER Núria")
+    d.add("U000301", "FR7630003000000000000000301", "BOYER Núria")
+    x = "FR7616607000000000000000777"  # U000300's account, unknown to the referential
+    invoices = [
+        inv("F2026-000001", "U000300", "600.00", dt.date(2026, 1, 5)),
+        inv("F2026-000002", "U000300", "620.00", dt.date(2026, 2, 5)),
+        inv("F2026-000003", "U000301", "620.00", dt.date(2026, 2, 5)),
+        inv("F2026-000004", "U000300", "620.00", dt.date(2026, 3, 5)),
+    ]
+    lines = [
+        line("L1", "600.00", "VIREMENT F2026-000001", dt.date(2026, 1, 20), iban=x, name="M OU MME BOYER NURIA"),
+        line("L2", "620.00", "VIREMENT", dt.date(2026, 2, 20), iban=x, name="M OU MME BOYER NURIA"),
+        line("L4", "620.00", "LOYER", dt.date(2026, 2, 25), iban="FR7630003000000000000000301", name="BOYER NURIA"),
+        line("L3", "620.00", "VIREMENT", dt.date(2026, 3, 20), iban=x, name="M OU MME BOYER NURIA"),
+    ]
+    r = match(invoices, lines, [], [], d, [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("600.00"), "reference"),
+        ("L2", "F2026-000002", D("620.00"), "payeur_montant"),
+        ("L3", "F2026-000004", D("620.00"), "payeur_montant"),
+        ("L4", "F2026-000003", D("620.00"), "payeur_montant"),
+    ]
+
+
+def test_a_number_cut_at_the_end_of_a_140_character_remittance_is_not_a_reference():
+    d = Directory()
+    d.add("CPAM66", "FR7630001000660000000000666", "CPAM des Pyrenees-Orientales")
+    invoices = [inv(f"F2026-02370{k}", "CPAM66", "10000.00", dt.date(2026, 4, 5)) for k in range(1, 8)]
+    invoices.append(inv("F2026-000002", "CPAM66", "3000.00", dt.date(2026, 1, 5)))  # January, still open
+    text = "VIR CPAM PYRENEES ORIENTALES MANDAT 2026 012 FACTURES " + " ".join(f"F2026-02370{k}" for k in range(1, 8))
+    text = text[:140]
+    assert text.endswith(" F2026-02")
+    paid = line("L1", "70000.00", text, dt.date(2026, 5, 6), iban="FR7630001000660000000000666")
+    r = match(invoices, [paid], [], [], d, [])
+    assert sorted(a.number for a in r.allocations) == [f"F2026-02370{k}" for k in range(1, 8)]
+    assert r.states["L1"].status == MATCHED
