@@ -183,3 +183,59 @@ def test_a_decision_file_with_bad_rows_keeps_the_good_ones(tmp_path):
     close(case, home, "2025-03")
     assert rows(case, "SELECT status FROM line_states WHERE line_id = ?", cash_id) == [("hors_recettes",)]
     assert dt.date(2025, 3, 31) == rows(case, "SELECT max(cutoff) FROM line_states")[0][0]
+
+
+def test_overlapping_statements_record_each_line_once_and_a_malformed_file_is_refused_whole(tmp_path):
+    import datetime as dt
+
+    from checks.payments import control_bank_files, control_statement_balances, control_statement_chain
+    from demo.bank_files import Movement, StatementData, camt053, cfonb120
+
+    case, home = billed(tmp_path), tmp_path / "home"
+    iban = "FR7630006000011234567890189"
+    moves = [
+        Movement(dt.date(2025, 3, day), M("100.00") + day, "VIR SEPA RECU", f"F2025-00000{1 + day % 2}", f"R{day}")
+        for day in (3, 12, 20)
+    ]
+
+    def statement(first, last, number, opening, kept):
+        return StatementData(iban, "AGRIFRPP", "ASSOCIATION", "EUR", number, first, last, M(opening), tuple(kept))
+
+    first_half = statement(dt.date(2025, 3, 1), dt.date(2025, 3, 15), 1, "1000.00", moves[:2])
+    second_half = statement(dt.date(2025, 3, 10), dt.date(2025, 3, 31), 2, "1103.00", moves[1:])
+    created = dt.datetime(2025, 4, 1, 6, 0)
+    drop_bytes = {
+        "banque/mars_1.xml": camt053([first_half], created, "A"),
+        "banque/mars_2.xml": camt053([second_half], created, "B"),
+        "banque/tronque.cfo": cfonb120([first_half], "30006", "00001", "12345678901")[:-30],
+    }
+    for name, data in drop_bytes.items():
+        path = home / "entrees" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    loaded, *_ = close(case, home, "2025-03")
+    assert (loaded.files, loaded.read, loaded.statements, loaded.lines_read, loaded.lines_new, loaded.lines_known) == (
+        3,
+        3,  # the truncated file was read too, and refused
+        2,
+        4,
+        3,
+        1,
+    )
+    assert rows(case, "SELECT line_id, amount FROM bank_lines ORDER BY booking_date") == [
+        ("CAMT-R3", M("103.00")),
+        ("CAMT-R12", M("112.00")),
+        ("CAMT-R20", M("120.00")),
+    ]
+    assert loaded.unreadable == {
+        "banque/tronque.cfo": "banque/tronque.cfo, enregistrement 6 : 92 caractères au lieu de 120"
+    }
+    with case.transaction() as con:
+        unreadable = control_bank_files(con, "2025-03")
+        assert (unreadable.passed, unreadable.severity, unreadable.value) == (False, "erreur", 1)
+        assert control_statement_balances(con, "2025-03").passed
+        chain = control_statement_chain(con, "2025-03")
+        assert (chain.passed, chain.severity) == (False, "avertissement")
+        assert chain.examples[0]["probleme"] == (
+            "solde initial 1103,00 du 10/03/2025 ≠ solde final 1215,00 du relevé précédent (15/03/2025)"
+        )
