@@ -65,6 +65,8 @@ def run_matching(con, month: str, decisions: list[Decision], now: dt.datetime) -
             con, "payments/lines_until.sql", {"cutoff": cutoff}
         )
     ]
+    later = {line_id for (line_id,) in run_sql(con, "payments/lines_after.sql", {"cutoff": cutoff})}
+    decisions = [d for d in decisions if d.line_id not in later]  # applied by the close of their month
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
     letters = [Letter(*row) for row in run_sql(con, "payments/past_letters.sql")]
     result = match(invoices, lines, past, decisions, directory_of(con), letters)

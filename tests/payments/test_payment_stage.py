@@ -116,11 +116,28 @@ def test_receipts_are_matched_recorded_and_written(tmp_path):
     assert rows(case, "SELECT number, amount, rule FROM allocations WHERE line_id = ?", cash_id) == [
         ("F2025-000004", M("77.00"), "manuel")
     ]
+    # a decision about a line of a later month waits for that month's close, it is not "unknown"
+    drop(
+        home,
+        "encaissements/avril.csv",
+        "date;montant;mode;payeur;reference;numero_piece\n2025-04-02;5,00;especes;;;E1\n",
+    )
+    drop(
+        home,
+        "relances/lettrage_manuel.csv",
+        f"id_ligne_bancaire;numero_facture;montant\n{cash_id};F2025-000004;77,00\nMAN-especes-E1;;\n",
+    )
+    _, matched, _, bad = close(case, home, "2025-03")
+    assert (matched.allocations, matched.rejected_decisions, bad) == (0, 0, 0)
+    assert rows(case, "SELECT status FROM line_states WHERE line_id = 'MAN-especes-E1'") == []
     # it survives any re-run, and a later month's close
     for month in ("2025-03", "2025-04"):
         _, matched, _, _ = close(case, home, month)
         assert matched.allocations == 0
     assert rows(case, "SELECT status, rule FROM line_states WHERE line_id = ?", cash_id) == [("rapproche", "manuel")]
+    assert rows(case, "SELECT status, rule FROM line_states WHERE line_id = 'MAN-especes-E1'") == [
+        ("hors_recettes", "manuel")
+    ]
 
 
 def test_the_same_file_under_two_names_is_read_once_and_a_changed_file_adds_only_its_new_rows(tmp_path):
