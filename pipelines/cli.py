@@ -119,6 +119,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
 
 def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
     from assets.common.warehouse import Warehouse, run_sql
+    from assets.payments.lettrage import month_end
     from checks.controls import failed_errors, month_controls
 
     with Warehouse(home / "entrepot.duckdb").connect() as con:
@@ -127,6 +128,9 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         invoices, invoiced, credits, credited, complementary = run_sql(
             con, "billing/month_summary.sql", {"month": month}
         )[0]
+        allocated, allocated_amount, settled, queued, queued_amount = run_sql(
+            con, "payments/close_summary.sql", {"month": month, "cutoff": month_end(month)}
+        )[0]
         controls = month_controls(con, month)
         failed = failed_errors(con, month)
     warnings = [c for c, sev, status, _, _ in controls if status == "echec" and sev != "erreur"]
@@ -134,6 +138,8 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         f"activité : {files} fichier(s), {days} journée(s) dont {held} retenue(s), {rejected} ligne(s) écartée(s)",
         f"facturation : {invoices} facture(s) pour {_euros(invoiced)} dont {complementary} complémentaire(s), "
         f"{credits} avoir(s) pour {_euros(credited)}",
+        f"encaissements : {allocated} affectation(s) pour {_euros(allocated_amount)}, {settled} facture(s) soldée(s), "
+        f"{queued} ligne(s) bancaire(s) pour {_euros(queued_amount)} en attente de décision",
         f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
         f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
     ]

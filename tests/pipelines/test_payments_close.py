@@ -60,6 +60,17 @@ def test_every_month_closes_and_the_bank_controls_pass(closed):
             ("releves_enchaines", "ok"),
             ("releves_equilibres", "ok"),
         ]
+        # the printed summary of the decisions' close says what it allocated and what waits
+        n, amount, settled = rows(
+            con,
+            "SELECT count(*), sum(amount), (SELECT count(*) FROM letters WHERE run_month = '2025-01' "
+            "AND event = 'lettre') FROM allocations WHERE run_month = '2025-01'",
+        )[0]
+        euros = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+        assert (
+            f"encaissements : {n} affectation(s) pour {euros}\xa0€, {settled} facture(s) soldée(s), "
+            "0 ligne(s) bancaire(s) pour 0,00\xa0€ en attente de décision"
+        ) in results[-1].summary
         # two statements a month (camt.053 main account, CFONB 120 second account), each balanced
         assert rows(con, "SELECT count(*), count(DISTINCT account) FROM bank_statements") == [(6, 2)]
         # every decision of the cell was applied: a deposit or a gift is not ours, a partial cheque is
