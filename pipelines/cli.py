@@ -240,6 +240,45 @@ def cmd_ui(args) -> int:
     return 0  # pragma: no cover
 
 
+def cmd_fec_check(args) -> int:
+    """Check any FEC file against the format, accounting and date rules; exit 0 when it passes."""
+    from assets.accounting.fec import FecError, read_fec, validate
+
+    path = Path(args.file)
+    try:
+        fec = read_fec(path.read_bytes(), path.name)
+    except (OSError, FecError) as exc:
+        print(f"{path.name} : illisible — {exc}", file=sys.stderr)
+        return 2
+    problems = validate(fec)
+    print(
+        f"{path.name} : {len(fec.lines)} ligne(s), {len({x.entry for x in fec.lines})} écriture(s), "
+        f"débit {_euros(fec.total_debit)}, crédit {_euros(fec.total_credit)}"
+    )
+    for problem in problems:
+        print(f"  {problem.code} ({problem.severity}) : {problem.message}")
+    errors = [p for p in problems if p.severity == "erreur"]
+    print("conforme" if not problems else f"{len(errors)} erreur(s), {len(problems) - len(errors)} avertissement(s)")
+    return 1 if errors else 0
+
+
+def cmd_unlock(args) -> int:
+    """Unlock an exported month for the accountant, with the reason recorded."""
+    from assets.accounting.ledger import LockError, unlock
+    from assets.common.warehouse import Warehouse
+    from pipelines.resources import timestamp
+
+    home = _home(args)
+    try:
+        with Warehouse(home / "entrepot.duckdb").transaction() as con:
+            unlock(con, args.month, args.motif, timestamp())
+    except LockError as exc:
+        print(f"refusé : {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.month} déverrouillé (motif : {args.motif.strip()}) ; sa prochaine clôture refait ses écritures.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recettes", description="Facturation et recouvrement des ESSMS.")
     p.add_argument("--home", help="dossier de données (défaut : $RECETTES_HOME ou ./var)")
@@ -260,6 +299,15 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--month", required=True, type=_month)
     run.add_argument("--date-emission", type=_date, default=None, help="date d'émission (défaut : aujourd'hui)")
     run.set_defaults(func=cmd_run)
+
+    fec = sub.add_parser("fec-check", help="vérifie un fichier des écritures comptables (FEC)")
+    fec.add_argument("file")
+    fec.set_defaults(func=cmd_fec_check)
+
+    unlock = sub.add_parser("unlock", help="déverrouille un mois exporté en comptabilité (motif obligatoire)")
+    unlock.add_argument("--month", required=True, type=_month)
+    unlock.add_argument("--motif", required=True, help="pourquoi le mois est rouvert")
+    unlock.set_defaults(func=cmd_unlock)
 
     ui = sub.add_parser("ui", help="ouvre l'interface Dagster sur ce dossier de données")
     ui.add_argument("--port", type=int, default=3000)

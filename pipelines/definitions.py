@@ -2,9 +2,11 @@
 
 import dagster as dg
 
+from assets.accounting.assets import accounting_entries, entry_file
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
+from checks.accounting import entry_controls, fec_control
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
@@ -24,6 +26,8 @@ def build(home: str | None = None) -> dg.Definitions:
             bank_lines,
             allocations,
             matching_files,
+            accounting_entries,
+            entry_file,
         ],
         asset_checks=[
             referential_controls,
@@ -33,6 +37,8 @@ def build(home: str | None = None) -> dg.Definitions:
             facturx_control,
             bank_controls,
             matching_controls,
+            entry_controls,
+            fec_control,
         ],
         jobs=[close_month],
         resources=resources(home),

@@ -120,6 +120,7 @@ class Accounts(_Model):
 
     clients: str = "411"
     banque: str = "512"
+    caisse: str = "530"  # cash received in the establishments (manual receipts, mode especes)
     attente: str = "4711"
     # revenue account per payer type, optionally refined per establishment type ("departement.FH")
     produits: dict[str, str] = Field(

@@ -63,3 +63,32 @@ def test_bad_arguments_and_bad_settings_are_explained(tmp_path):
     bad_settings = run("run", "--month", "2024-11", home=tmp_path)
     assert bad_settings.returncode == 2
     assert "clé « association.siret » : clé obligatoire absente" in bad_settings.stdout + bad_settings.stderr
+
+
+@pytest.mark.e2e
+def test_fec_check_and_unlock_speak_plainly(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    from assets.accounting.fec import FecLine, write_fec
+
+    day = dt.date(2026, 3, 5)
+    lines = [
+        FecLine("VT", "Ventes", "VT-2026-000001", day, "411", "Clients", "D66", "Département 66", "F2026-000001",
+                day, "Facture F2026-000001", Decimal("10.00"), Decimal("0"), valid_date=day),
+        FecLine("VT", "Ventes", "VT-2026-000001", day, "7342", "Produits", "", "", "F2026-000001",
+                day, "Facture F2026-000001", Decimal("0"), Decimal("10.00"), valid_date=day),
+    ]  # fmt: skip
+    good = tmp_path / "ok.txt"
+    good.write_bytes(write_fec(lines))
+    done = run("fec-check", str(good), home=tmp_path)
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "conforme")
+    assert "ok.txt : 2 ligne(s), 1 écriture(s), débit 10,00\xa0€, crédit 10,00\xa0€" in done.stdout
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(good.read_bytes().replace(b"|0,00|10,00|", b"|0,00|12,00|"))
+    failed = run("fec-check", str(bad), home=tmp_path)
+    assert (
+        failed.returncode == 1 and "  B01 (erreur) : bad.txt, lignes 2, 3 : écriture VT VT-2026-000001" in failed.stdout
+    )
+    refused = run("unlock", "--month", "2026-03", "--motif", "test", home=tmp_path)
+    assert refused.returncode == 1 and refused.stderr.strip() == "refusé : 2026-03 n'est pas verrouillé"

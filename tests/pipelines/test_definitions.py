@@ -9,10 +9,12 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
+        "accounting_entries",
         "activity_days",
         "allocations",
         "bank_lines",
         "billing_files",
+        "entry_file",
         "invoice_documents",
         "issued_documents",
         "matching_files",
@@ -47,6 +49,10 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("allocations", "lettrage_coherent"),
         ("allocations", "lignes_non_rapprochees"),
         ("allocations", "lettrage_decisions_rejetees"),
+        ("accounting_entries", "ecritures_equilibrees"),
+        ("accounting_entries", "journal_ventes_documents"),
+        ("accounting_entries", "ecritures_numerotation"),
+        ("entry_file", "fec_conforme"),
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
@@ -67,6 +73,10 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "banque_fichiers_lisibles",
         "releves_equilibres",
         "lettrage_coherent",
+        "ecritures_equilibrees",
+        "journal_ventes_documents",
+        "ecritures_numerotation",
+        "fec_conforme",
     }
 
 
@@ -103,4 +113,8 @@ def test_close_month_job_runs_in_process():
         "matching_files",
         "bank_controls",
         "matching_controls",
+        "accounting_entries",
+        "entry_file",
+        "entry_controls",
+        "entry_file_fec_conforme",
     }

@@ -1,0 +1,58 @@
+"""Dagster assets of the accounting stage: the month's entries and their file in the FEC layout."""
+
+import dagster as dg
+
+from assets.accounting.ledger import build_entries, export_month
+from assets.billing.assets import issue_date, issued_documents
+from assets.payments.assets import allocations
+from pipelines.partitions import month_of, months
+from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
+
+
+@dg.asset(
+    group_name="accounting",
+    kinds={"duckdb"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[issued_documents, allocations],
+    description="Écritures du mois : journal des ventes (VT) et de banque (BQ), numérotées par journal.",
+)
+def accounting_entries(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Builds the entries of every document and receipt dated up to the month's end that no file carries
+    yet (DOMAIN.md "Accounting entries"): VT per invoice and credit note, BQ per receipt and return, 4711
+    for a receipt nobody is known for and its move to the payer once matched. A locked (exported) month is
+    left as it is."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        s = build_entries(con, home.settings(), month, issue_date(context))
+    return dg.MaterializeResult(
+        metadata={
+            "mois": month,
+            "verrouille": s.locked,
+            "documents": s.documents,
+            "encaissements": s.receipts,
+            "affectations_depuis_4711": s.transfers,
+            "lignes": s.lines,
+        }
+    )
+
+
+@dg.asset(
+    group_name="accounting",
+    kinds={"csv"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[accounting_entries],
+    description="Fichier des écritures du mois (format FEC), validé avant d'être écrit ; verrouille le mois.",
+)
+def entry_file(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Writes sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (18 FEC columns, separator and encoding of
+    the settings) after checking it with the FEC validator, then locks the month."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        path, lines, written = export_month(con, home.settings(), home.sorties, month, timestamp())
+    return dg.MaterializeResult(metadata={"fichier": str(path.name), "lignes": lines, "ecrit": written})

@@ -1,0 +1,193 @@
+"""A month's entry file: building its entries from the warehouse, exporting it in the FEC layout, and the
+period lock (DOMAIN.md "Accounting entries").
+
+The file of month m carries every item dated up to the end of m that no file carries yet: the documents
+issued and the receipts booked in m, and late items of locked months (dated on the first day of m, their
+piece date keeping their own date). Entry numbers run per journal and year, continuous and chronological
+from one file to the next. Exporting a month locks it: its entries and its file never change again, and a
+re-run of the month changes nothing, until the accountant unlocks it (`recettes unlock`, with a reason;
+only the last exported month can be unlocked, since the numbers of the files after it follow its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from assets.accounting.entries import (
+    ZERO,
+    Document,
+    Entry,
+    Receipt,
+    Share,
+    bank_entry,
+    number_entries,
+    sales_entry,
+    transfer_entry,
+)
+from assets.accounting.fec import FecLine, write_fec
+from assets.common.outputs import write_bytes
+from assets.common.warehouse import insert_frame, run_sql
+from assets.payments.lettrage import month_end
+
+ENTRY_SCHEMA = {
+    "export_month": pl.String,
+    "journal": pl.String,
+    "journal_label": pl.String,
+    "entry_num": pl.String,
+    "line_no": pl.Int32,
+    "entry_date": pl.Date,
+    "account": pl.String,
+    "account_label": pl.String,
+    "aux": pl.String,
+    "aux_label": pl.String,
+    "piece_ref": pl.String,
+    "piece_date": pl.Date,
+    "label": pl.String,
+    "debit": pl.Decimal(18, 2),
+    "credit": pl.Decimal(18, 2),
+    "letter": pl.String,
+    "letter_date": pl.Date,
+    "valid_date": pl.Date,
+    "kind": pl.String,
+    "source": pl.String,
+}
+
+
+class LockError(ValueError):
+    """An unlock that would break the files after it."""
+
+
+@dataclass
+class EntriesSummary:
+    locked: bool
+    documents: int = 0
+    receipts: int = 0
+    transfers: int = 0
+    lines: int = 0
+
+
+def file_name(month: str) -> str:
+    return f"comptabilite/ecritures_{month}.txt"
+
+
+def is_locked(con, month: str) -> bool:
+    return bool(run_sql(con, "accounting/month_locked.sql", {"month": month})[0][0])
+
+
+def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSummary:
+    """Rebuild the entries of an open month (a locked one is left as it is)."""
+    if is_locked(con, month):
+        return EntriesSummary(locked=True)
+    run_sql(con, "accounting/clear_month.sql", {"month": month})
+    start, end = dt.date.fromisoformat(f"{month}-01"), month_end(month)
+    entries: list[Entry] = []
+    summary = EntriesSummary(locked=False)
+    for row in run_sql(con, "accounting/documents_to_enter.sql", {"end": end}):
+        doc = Document(*row)
+        entries.append(sales_entry(doc, settings, max(doc.issue_date, start)))
+        summary.documents += 1
+    shares: dict[str, list[Share]] = {}
+    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql"):
+        shares.setdefault(line_id, []).append(Share(payer, name, aux, amount, letter or "", settled))
+    names = {code: (name, aux) for code, name, aux in run_sql(con, "accounting/payer_names.sql")}
+    for line_id, day, amount, mode, payer in run_sql(con, "accounting/receipts_to_enter.sql", {"end": end}):
+        own = sorted(shares.get(line_id, []), key=lambda s: s.payer_code)
+        rest = amount - sum((s.amount for s in own), ZERO)
+        if rest and payer in names:  # the payer it is known to come from keeps the rest as credit
+            own.append(Share(payer, names[payer][0], names[payer][1], rest))
+        entries.append(bank_entry(Receipt(line_id, day, amount, mode, tuple(own)), settings, max(day, start)))
+        summary.receipts += 1
+    waiting = settings.comptes.attente
+    for line_id, day, _, moved in run_sql(con, "accounting/waiting_lines.sql", {"waiting": waiting}):
+        if not moved and shares.get(line_id):
+            entries.append(transfer_entry(line_id, day, shares[line_id], settings, max(start, min(end, valid_date))))
+            summary.transfers += 1
+    last = {(j, y): n for j, y, n in run_sql(con, "accounting/last_numbers.sql", {"month": month})}
+    rows = []
+    for line_no, (entry, x) in enumerate(number_entries(entries, last, valid_date), start=1):
+        kind, source = entry.kind, entry.source
+        rows.append(
+            {
+                "export_month": month,
+                "journal": x.journal_code,
+                "journal_label": x.journal_lib,
+                "entry_num": x.ecriture_num,
+                "line_no": line_no,
+                "entry_date": x.ecriture_date,
+                "account": x.compte_num,
+                "account_label": x.compte_lib,
+                "aux": x.comp_aux_num,
+                "aux_label": x.comp_aux_lib,
+                "piece_ref": x.piece_ref,
+                "piece_date": x.piece_date,
+                "label": x.ecriture_lib,
+                "debit": x.debit,
+                "credit": x.credit,
+                "letter": x.ecriture_let,
+                "letter_date": x.date_let,
+                "valid_date": x.valid_date,
+                "kind": kind,
+                "source": source,
+            }
+        )
+    summary.lines = insert_frame(con, "entries", pl.DataFrame(rows, schema=ENTRY_SCHEMA, orient="row"))
+    return summary
+
+
+def month_lines(con, month: str) -> list[FecLine]:
+    names = (
+        "journal_code journal_lib ecriture_num ecriture_date compte_num compte_lib comp_aux_num comp_aux_lib "
+        "piece_ref piece_date ecriture_lib debit credit ecriture_let date_let valid_date"
+    ).split()
+    return [
+        FecLine(**dict(zip(names, row, strict=True)))
+        for row in run_sql(con, "accounting/month_entries.sql", {"month": month})
+    ]
+
+
+def export_month(con, settings, sorties: Path, month: str, now: dt.datetime) -> tuple[Path, int, bool]:
+    """Write sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (FEC layout, validated before it is
+    written) and lock the month. A locked month's file is written again only if it went missing, from its
+    stored entries: the same bytes. Returns (path, lines, written now)."""
+    path = sorties / month / file_name(month)
+    locked = is_locked(con, month)
+    if locked and path.exists():
+        return path, 0, False
+    lines = month_lines(con, month)
+    data = write_fec(lines, settings.fec.separateur, settings.fec.encodage, name=path.name)
+    write_bytes(path, data)
+    entries = len({x.ecriture_num for x in lines})
+    run_sql(
+        con,
+        "accounting/record_export.sql",
+        {
+            "month": month,
+            "path": str(Path(month) / file_name(month)),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "entries": entries,
+            "lines": len(lines),
+            "now": now,
+        },
+    )
+    return path, len(lines), True
+
+
+def unlock(con, month: str, reason: str, now: dt.datetime) -> None:
+    """Unlock an exported month for the accountant, recording why; its entries are rebuilt and its file
+    written again at its next close."""
+    if not reason.strip():
+        raise LockError("un motif est obligatoire pour déverrouiller un mois")
+    if not is_locked(con, month):
+        raise LockError(f"{month} n'est pas verrouillé")
+    later = [m for (m,) in run_sql(con, "accounting/later_exports.sql", {"month": month})]
+    if later:
+        raise LockError(
+            f"{month} ne peut être déverrouillé : {', '.join(later)} exporté(s) après lui (leurs numéros d'écriture "
+            f"suivent les siens) ; déverrouiller d'abord {later[-1]}"
+        )
+    run_sql(con, "accounting/unlock.sql", {"month": month, "reason": reason.strip(), "now": now})

@@ -1,0 +1,98 @@
+"""Controls of the accounting stage (DOMAIN.md "Controls"): every entry balanced, the sales journal equal
+to the month's documents, entry numbers continuous and chronological per journal, and the file passing
+the FEC rules. All errors: a month whose entries are wrong is not exported (the checks on the entries
+block the file)."""
+
+import dagster as dg
+
+from assets.accounting.assets import accounting_entries, entry_file
+from assets.accounting.fec import read_fec, validate
+from assets.accounting.ledger import file_name
+from assets.payments.lettrage import month_end
+from checks.controls import ERROR, ControlOutcome
+from checks.wiring import check_result, examples, query_frame, run_controls
+from pipelines.partitions import month_of
+from pipelines.resources import POOL, HomeResource, WarehouseResource
+
+ACCOUNTING = "comptabilite"
+
+
+def _outcome(name: str, frame, ok: str, failed: str) -> ControlOutcome:
+    n = frame.height
+    return ControlOutcome(name, ACCOUNTING, ERROR, n == 0, n, failed.format(n=n) if n else ok, examples(frame))
+
+
+def control_balanced(con, month: str) -> ControlOutcome:
+    return _outcome(
+        "ecritures_equilibrees",
+        query_frame(con, "checks/accounting/unbalanced.sql", {"month": month}),
+        "chaque écriture est équilibrée",
+        "{n} écriture(s) déséquilibrée(s)",
+    )
+
+
+def control_sales_journal(con, settings, month: str) -> ControlOutcome:
+    frame = query_frame(
+        con,
+        "checks/accounting/sales_vs_documents.sql",
+        {"month": month, "clients": settings.comptes.clients, "end": month_end(month)},
+    )
+    return _outcome(
+        "journal_ventes_documents",
+        frame,
+        "le journal des ventes reprend chaque facture et avoir, au centime",
+        "{n} document(s) absent(s) du journal des ventes ou pour un autre montant",
+    )
+
+
+def control_numbering(con) -> ControlOutcome:
+    return _outcome(
+        "ecritures_numerotation",
+        query_frame(con, "checks/accounting/numbering.sql"),
+        "numéros d'écriture continus et chronologiques par journal",
+        "{n} numéro(s) d'écriture hors séquence",
+    )
+
+
+def control_fec_file(sorties, month: str) -> ControlOutcome:
+    path = sorties / month / file_name(month)
+    if not path.exists():
+        return ControlOutcome("fec_conforme", ACCOUNTING, ERROR, False, 1, f"{path.name} absent")
+    problems = validate(read_fec(path.read_bytes(), path.name))
+    return ControlOutcome(
+        "fec_conforme",
+        ACCOUNTING,
+        ERROR,
+        not problems,
+        len(problems),
+        f"{path.name} conforme aux règles du FEC" if not problems else f"{len(problems)} écart(s) aux règles du FEC",
+        [{"regle": p.code, "lignes": list(p.lines[:5]), "champ": p.field} for p in problems[:5]],
+    )
+
+
+ENTRY_CHECKS = ("ecritures_equilibrees", "journal_ventes_documents", "ecritures_numerotation")
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(name, asset=accounting_entries, blocking=True) for name in ENTRY_CHECKS], pool=POOL
+)
+def entry_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Before the file is written: entries balanced, sales journal = documents, numbers in sequence."""
+    month = month_of(context.partition_key)
+    settings = home.settings()
+    outcomes = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [control_balanced(con, month), control_sales_journal(con, settings, month), control_numbering(con)],
+    )
+    for outcome in outcomes:
+        yield check_result(outcome)
+
+
+@dg.asset_check(asset=entry_file, name="fec_conforme", blocking=True, pool=POOL)
+def fec_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """The month's file, read back, passes every FEC rule."""
+    month = month_of(context.partition_key)
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_fec_file(home.sorties, month)])
+    return check_result(outcome)

@@ -1,0 +1,2 @@
+-- An open month's entries are rebuilt at each close.
+DELETE FROM entries WHERE export_month = $month;

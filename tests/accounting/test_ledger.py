@@ -1,0 +1,118 @@
+"""A month's entry file on a warehouse: built from the documents and receipts, exported in the FEC layout,
+locked; a late receipt goes to the first open month; unlocking is for the last exported month only."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from assets.accounting.fec import read_fec, validate
+from assets.accounting.ledger import LockError, build_entries, export_month, unlock
+from tests.billing.case import NOW
+from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
+
+M = Decimal
+
+
+def account(case, month):
+    return rows(
+        case,
+        "SELECT journal, account, coalesce(aux, ''), sum(debit), sum(credit) FROM entries WHERE export_month = ? "
+        "GROUP BY ALL ORDER BY ALL",
+        month,
+    )
+
+
+def ledger(case, home, month, valid):
+    with case.transaction() as con:
+        built = build_entries(con, case.settings, month, valid)
+        path, lines, written = export_month(con, case.settings, home / "sorties", month, NOW)
+    return built, path, lines, written
+
+
+def test_entries_exported_locked_late_receipts_in_the_first_open_month_and_unlock(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"  # F2025-000001..4 issued 2025-02-05 and 2025-03-05
+    drop(home, "encaissements/2025.csv", RECEIPTS)
+    close(case, home, "2025-03")
+
+    built, path, lines, written = ledger(case, home, "2025-02", dt.date(2025, 3, 5))
+    assert (built.documents, built.receipts, built.locked, written) == (2, 0, False, True)
+    assert account(case, "2025-02") == [
+        ("VT", "411", "D66", M("5840.00"), M("0.00")),
+        ("VT", "411", "U000001", M("310.00"), M("0.00")),
+        ("VT", "7342", "", M("0.00"), M("5840.00")),
+        ("VT", "7352", "", M("0.00"), M("310.00")),
+    ]
+    fec = read_fec(path.read_bytes(), path.name)
+    assert validate(fec) == [] and path.name == "ecritures_2025-02.txt" and lines == 4
+    assert [(x.ecriture_num, x.ecriture_date, x.piece_ref) for x in fec.lines][::2] == [
+        ("VT-2025-000001", dt.date(2025, 2, 5), "F2025-000001"),
+        ("VT-2025-000002", dt.date(2025, 2, 5), "F2025-000002"),
+    ]
+    assert path.read_bytes().startswith(b"JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|")
+
+    # March: its documents, the cheque and the transfer by reference on 411, the unknown cash on 4711
+    built, path, _, _ = ledger(case, home, "2025-03", dt.date(2025, 4, 5))
+    assert (built.documents, built.receipts) == (2, 3)
+    assert account(case, "2025-03") == [
+        ("BQ", "411", "D66", M("0.00"), M("1000.00")),
+        ("BQ", "411", "U000001", M("0.00"), M("310.00")),
+        ("BQ", "4711", "", M("0.00"), M("77.00")),
+        ("BQ", "512", "", M("1310.00"), M("0.00")),
+        ("BQ", "530", "", M("77.00"), M("0.00")),
+        ("VT", "411", "D66", M("5390.00"), M("0.00")),
+        ("VT", "411", "U000001", M("310.00"), M("0.00")),
+        ("VT", "7342", "", M("0.00"), M("5390.00")),
+        ("VT", "7352", "", M("0.00"), M("310.00")),
+    ]
+    assert validate(read_fec(path.read_bytes(), path.name)) == []
+    numbers = rows(case, "SELECT DISTINCT entry_num FROM entries WHERE journal = 'VT' ORDER BY 1")
+    assert [n for (n,) in numbers] == [f"VT-2025-00000{i}" for i in range(1, 5)]  # continuous across files
+
+    # a locked month does not change: a re-run builds nothing and keeps its file
+    before = path.read_bytes()
+    built, path, _, written = ledger(case, home, "2025-03", dt.date(2025, 4, 5))
+    assert (built.locked, written, path.read_bytes()) == (True, False, before)
+
+    # a receipt dated in locked March, read late, and the cell's decision on the cash: entered in April
+    drop(
+        home,
+        "encaissements/retard.csv",
+        "date;montant;mode;payeur;reference;numero_piece\n2025-03-28;310,00;cheque;U000001;;CHQ-9\n",
+    )
+    cash_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 77")[0][0]
+    drop(
+        home,
+        "relances/lettrage_manuel.csv",
+        f"id_ligne_bancaire;numero_facture;montant\n{cash_id};F2025-000004;77,00\n",
+    )
+    close(case, home, "2025-04")
+    built, path, _, _ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+    assert (built.documents, built.receipts, built.transfers) == (0, 1, 1)
+    assert rows(
+        case,
+        "SELECT kind, entry_date, piece_date, account, coalesce(aux, ''), debit, credit FROM entries "
+        "WHERE export_month = '2025-04' ORDER BY line_no",
+    ) == [
+        ("encaissement", dt.date(2025, 4, 1), dt.date(2025, 3, 28), "512", "", M("310.00"), M("0.00")),
+        ("encaissement", dt.date(2025, 4, 1), dt.date(2025, 3, 28), "411", "U000001", M("0.00"), M("310.00")),
+        ("affectation", dt.date(2025, 4, 30), dt.date(2025, 3, 20), "4711", "", M("77.00"), M("0.00")),
+        ("affectation", dt.date(2025, 4, 30), dt.date(2025, 3, 20), "411", "U000001", M("0.00"), M("77.00")),
+    ]
+    assert validate(read_fec(path.read_bytes(), path.name)) == []
+
+    # unlocking: a reason is required, only the last exported month, and it is recorded
+    with case.transaction() as con:
+        with pytest.raises(LockError, match="un motif est obligatoire"):
+            unlock(con, "2025-04", " ", NOW)
+        with pytest.raises(LockError, match="2025-03 ne peut être déverrouillé : 2025-04 exporté"):
+            unlock(con, "2025-03", "correction", NOW)
+        unlock(con, "2025-04", "écriture de caisse à revoir", NOW)
+        with pytest.raises(LockError, match="2025-04 n'est pas verrouillé"):
+            unlock(con, "2025-04", "encore", NOW)
+    assert rows(case, "SELECT month, reason FROM accounting_unlocks") == [("2025-04", "écriture de caisse à revoir")]
+    built, path, _, written = ledger(case, home, "2025-04", dt.date(2025, 5, 6))
+    assert (built.locked, built.receipts, built.transfers, written) == (False, 1, 1, True)
+    assert rows(case, "SELECT DISTINCT valid_date FROM entries WHERE export_month = '2025-04'") == [
+        (dt.date(2025, 5, 6),)
+    ]
