@@ -5,11 +5,12 @@ block the file)."""
 
 import dagster as dg
 
-from assets.accounting.assets import accounting_entries, entry_file
+from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.accounting.fec import read_fec, validate
 from assets.accounting.ledger import file_name
+from assets.common.warehouse import run_sql
 from assets.payments.lettrage import month_end
-from checks.controls import ERROR, ControlOutcome
+from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.wiring import check_result, examples, query_frame, run_controls
 from pipelines.partitions import month_of
 from pipelines.resources import POOL, HomeResource, WarehouseResource
@@ -95,4 +96,30 @@ def fec_control(context: dg.AssetCheckExecutionContext, home: HomeResource, ware
     """The month's file, read back, passes every FEC rule."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_fec_file(home.sorties, month)])
+    return check_result(outcome)
+
+
+def control_reciprocity(con, month: str) -> ControlOutcome:
+    rows = run_sql(con, "accounting/month_reciprocity.sql", {"month": month})
+    read = run_sql(con, "checks/accounting/ledger_read.sql", {"month": month})[0][0]
+    if rows:
+        detail = f"{len(rows)} payeur(s) dont le solde 411 au grand livre diffère de Recettes (reciprocite.csv)"
+    else:
+        detail = "chaque solde 411 du grand livre relu est égal à Recettes" if read else "aucun grand livre relu"
+    return ControlOutcome(
+        "reciprocite_comptable",
+        ACCOUNTING,
+        WARNING,
+        not rows,
+        len(rows),
+        detail,
+        [{"compte_auxiliaire": aux, "ecart": str(gap)} for aux, _, _, _, gap, *_ in rows[:5]],
+    )
+
+
+@dg.asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", pool=POOL)
+def reciprocity_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Each payer's 411 balance in the general ledger read back equals its balance in Recettes (warning)."""
+    month = month_of(context.partition_key)
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_reciprocity(con, month)])
     return check_result(outcome)

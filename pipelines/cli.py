@@ -190,6 +190,7 @@ def cmd_demo(args) -> int:
     import dagster as dg
     import yaml
 
+    from demo.accounting import AccountingDepartment, previous_month
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator
 
@@ -206,6 +207,7 @@ def cmd_demo(args) -> int:
     prepare_instance(home)
     iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
     payers = PaymentSimulator(args.seed, iban, data.referential_as_of(close_date(months[0])))
+    accounting = AccountingDepartment()
     blocked = []
     with dg.DagsterInstance.get() as instance:
         for month in months:
@@ -214,6 +216,7 @@ def cmd_demo(args) -> int:
             write_activity(home, month, data.activity[month])
             payers.update_referential(data.referential_as_of(close_date(month)))
             payers.write_month(home, month)  # what the bank saw during the month
+            accounting.export(home, previous_month(month))  # the ledger, our files imported up to last month
             result = close_month(home, month, close_date(month), instance=instance)
             _print_result(result)
             if result.exit_code == 1 and month in data.corrections:

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from assets.accounting.assets import accounting_entries, entry_file
+from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
-from checks.accounting import entry_controls, fec_control
+from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
@@ -28,6 +28,7 @@ def build(home: str | None = None) -> dg.Definitions:
             matching_files,
             accounting_entries,
             entry_file,
+            ledger_reciprocity,
         ],
         asset_checks=[
             referential_controls,
@@ -39,6 +40,7 @@ def build(home: str | None = None) -> dg.Definitions:
             matching_controls,
             entry_controls,
             fec_control,
+            reciprocity_control,
         ],
         jobs=[close_month],
         resources=resources(home),

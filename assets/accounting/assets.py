@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.accounting.ledger import build_entries, export_month
+from assets.accounting.ledger import build_entries, check_reciprocity, export_month
 from assets.billing.assets import issue_date, issued_documents
 from assets.payments.assets import allocations
 from pipelines.partitions import month_of, months
@@ -56,3 +56,31 @@ def entry_file(
     with warehouse.transaction() as con:
         path, lines, written = export_month(con, home.settings(), home.sorties, month, timestamp())
     return dg.MaterializeResult(metadata={"fichier": str(path.name), "lignes": lines, "ecrit": written})
+
+
+@dg.asset(
+    group_name="accounting",
+    kinds={"duckdb", "csv"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[entry_file],
+    description="Réciprocité comptable : solde 411 de chaque payeur au grand livre relu contre Recettes.",
+)
+def ledger_reciprocity(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Reads back the general ledger the accounting software exported (entrees/comptabilite/*.txt, FEC
+    layout, the latest by its last date) and compares each payer's 411 balance with Recettes' on that date;
+    writes sorties/AAAA-MM/comptabilite/reciprocite.csv with the entries that explain each gap."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        s = check_reciprocity(con, home.settings(), home.entrees, home.sorties, month, timestamp())
+    return dg.MaterializeResult(
+        metadata={
+            "grand_livre": s.ledger or "aucun",
+            "date": s.on.isoformat() if s.on else "",
+            "payeurs_compares": s.payers,
+            "ecarts": s.differences,
+            "fichiers_illisibles": dg.MetadataValue.json(s.unreadable or {}),
+        }
+    )

@@ -191,3 +191,85 @@ def unlock(con, month: str, reason: str, now: dt.datetime) -> None:
             f"suivent les siens) ; déverrouiller d'abord {later[-1]}"
         )
     run_sql(con, "accounting/unlock.sql", {"month": month, "reason": reason.strip(), "now": now})
+
+
+@dataclass
+class ReciprocitySummary:
+    ledger: str  # the file read back ("" when there is none)
+    on: dt.date | None
+    payers: int = 0  # payers compared
+    differences: int = 0
+    unreadable: dict[str, str] | None = None
+
+
+def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, now: dt.datetime) -> ReciprocitySummary:
+    """Read back the general ledgers of entrees/comptabilite/*.txt (the latest by its last date), compare each
+    payer's 411 balance with ours on that date (not after the month's end), record and write
+    sorties/AAAA-MM/comptabilite/reciprocite.csv."""
+    from assets.accounting.fec import FecError, read_fec
+    from assets.accounting.reciprocity import OurLine, last_date, reciprocity
+    from assets.common.csvfile import Reject
+    from assets.common.outputs import write_csv
+    from assets.ingest.loading import quarantine_frame
+
+    run_sql(con, "accounting/clear_reciprocity.sql", {"month": month})
+    folder = entrees / "comptabilite"
+    ledgers, unreadable = [], {}
+    for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+        name = f"comptabilite/{path.name}"
+        record = {"path": name, "kind": "comptabilite", "month": month, "sha256": "-", "size_bytes": 0, "now": now}
+        record.update(status="lu", same_as=None, encoding=None, rows_read=None, rows_rejected=None, error=None)
+        try:
+            data = path.read_bytes()
+            record.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
+            fec = read_fec(data, name)
+            record.update(encoding=fec.encoding, rows_read=len(fec.lines), rows_rejected=0)
+            if last_date(fec):
+                ledgers.append((last_date(fec), name, fec))
+        except (OSError, FecError) as exc:
+            unreadable[name] = str(exc)
+            record.update(status="illisible", error=str(exc))
+        run_sql(con, "ingest/register_file.sql", record)
+    rejects = [Reject(name, None, None, None, message) for name, message in unreadable.items()]
+    insert_frame(con, "quarantine", quarantine_frame(rejects, "comptabilite", month, now))
+    header = [
+        "code_auxiliaire",
+        "nom",
+        "solde_comptabilite",
+        "solde_recettes",
+        "ecart",
+        "explication",
+        "date",
+        "fichier",
+    ]
+    target = sorties / month / "comptabilite" / "reciprocite.csv"
+    if not ledgers:
+        write_csv(target, header, [])
+        return ReciprocitySummary("", None, unreadable=unreadable)
+    latest, name, fec = max(ledgers, key=lambda x: (x[0], x[1]))
+    on = min(latest, month_end(month))
+    ours = [
+        OurLine(*row) for row in run_sql(con, "accounting/our_clients_lines.sql", {"clients": settings.comptes.clients})
+    ]
+    differences = reciprocity(fec, ours, settings.comptes.clients, on)
+    frame = pl.DataFrame(
+        [
+            (month, name, on, d.aux, d.name, d.ledger, d.ours, " ; ".join(d.explanations) or "inexpliqué")
+            for d in differences
+        ],
+        schema={
+            "month": pl.String,
+            "ledger_path": pl.String,
+            "on_date": pl.Date,
+            "aux": pl.String,
+            "name": pl.String,
+            "ledger": pl.Decimal(18, 2),
+            "ours": pl.Decimal(18, 2),
+            "explanations": pl.String,
+        },
+        orient="row",
+    )
+    insert_frame(con, "reciprocity", frame)
+    write_csv(target, header, run_sql(con, "accounting/month_reciprocity.sql", {"month": month}))
+    payers = {x.comp_aux_num for x in fec.lines if x.compte_num.startswith(settings.comptes.clients)}
+    return ReciprocitySummary(name, on, len(payers | {x.aux for x in ours}), len(differences), unreadable)

@@ -42,3 +42,16 @@ CREATE TABLE accounting_unlocks (
     reason      VARCHAR NOT NULL,
     unlocked_at TIMESTAMP NOT NULL
 );
+
+-- The réciprocité comptable of each month's close: per payer, its 411 balance in the general ledger read
+-- back and in Recettes on the ledger's last date, and what explains the gap.
+CREATE TABLE reciprocity (
+    month        VARCHAR NOT NULL,
+    ledger_path  VARCHAR NOT NULL,
+    on_date      DATE NOT NULL,
+    aux          VARCHAR NOT NULL,
+    name         VARCHAR,
+    ledger       DECIMAL(18, 2) NOT NULL,
+    ours         DECIMAL(18, 2) NOT NULL,
+    explanations VARCHAR NOT NULL
+);

@@ -17,6 +17,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "entry_file",
         "invoice_documents",
         "issued_documents",
+        "ledger_reciprocity",
         "matching_files",
         "referential",
         "valued_days",
@@ -53,6 +54,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("accounting_entries", "journal_ventes_documents"),
         ("accounting_entries", "ecritures_numerotation"),
         ("entry_file", "fec_conforme"),
+        ("ledger_reciprocity", "reciprocite_comptable"),
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
@@ -117,4 +119,6 @@ def test_close_month_job_runs_in_process():
         "entry_file",
         "entry_controls",
         "entry_file_fec_conforme",
+        "ledger_reciprocity",
+        "ledger_reciprocity_reciprocite_comptable",
     }

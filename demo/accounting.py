@@ -1,0 +1,116 @@
+"""The demo's accounting department: it imports Recettes' entry files into its software and, before each
+close, exports its general ledger (FEC layout, tab-separated, Latin-1, its own entry numbers) into
+entrees/comptabilite/grand_livre.txt, as real software does.
+
+The ledger holds our entries as imported, the association's other activity (salaries, purchases, their
+payments), and two deliberate discrepancies for the réciprocité comptable to find: one of our bank entries
+imported twice (`duplicate_month`), and a receivable written off by hand in accounting (`manual_month`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+from assets.accounting.fec import FecLine, read_fec, write_fec
+
+
+def previous_month(month: str) -> str:
+    first = dt.date.fromisoformat(f"{month}-01")
+    return f"{first - dt.timedelta(days=1):%Y-%m}"
+
+
+class AccountingDepartment:
+    def __init__(self, duplicate_month: str = "2025-06", manual_month: str = "2025-10"):
+        self.duplicate_month, self.manual_month = duplicate_month, manual_month
+        self.imported: list[str] = []  # months whose file was imported
+
+    def export(self, home: Path, up_to: str) -> int:
+        """Write the ledger of every month up to `up_to` whose entry file exists; returns its line count."""
+        files = sorted((home / "sorties").glob("*/comptabilite/ecritures_*.txt"))
+        months = [p.parent.parent.name for p in files if p.parent.parent.name <= up_to]
+        if not months:
+            return 0
+        lines: list[FecLine] = []
+        numbers: dict[str, int] = {}
+
+        def add(entry: list[FecLine]) -> None:
+            numbers[entry[0].journal_code] = numbers.get(entry[0].journal_code, 0) + 1
+            number = f"{entry[0].journal_code}{numbers[entry[0].journal_code]:06d}"
+            lines.extend(replace(x, ecriture_num=number) for x in entry)
+
+        for month in months:
+            path = home / "sorties" / month / "comptabilite" / f"ecritures_{month}.txt"
+            ours = read_fec(path.read_bytes(), path.name).lines
+            by_entry: dict[tuple[str, str], list[FecLine]] = {}
+            for x in ours:
+                by_entry.setdefault(x.entry, []).append(replace(x, number=0, raw={}, field_count=0, line_end=""))
+            entries = list(by_entry.values())
+            if month == self.duplicate_month:
+                bank = [e for e in entries if e[0].journal_code == "BQ" and any(x.comp_aux_num for x in e)]
+                entries += bank[:1]  # imported twice
+            if month == self.manual_month:
+                resident = [e for e in entries if e[0].journal_code == "VT" and e[0].comp_aux_num[:1] == "U"]
+                entries += [_write_off(e[0]) for e in resident[:1]]
+            entries += _other_activity(month)
+            for entry in sorted(entries, key=lambda e: (e[0].journal_code, e[0].ecriture_date)):
+                add(entry)  # the software numbers each journal in date order
+        lines.sort(key=lambda x: (x.journal_code, x.ecriture_num))
+        folder = home / "entrees" / "comptabilite"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "grand_livre.txt").write_bytes(write_fec(lines, separator="\t", encoding="iso-8859-15"))
+        return len(lines)
+
+
+def _write_off(invoice: FecLine) -> list[FecLine]:
+    """A small rest of a resident's invoice written off by hand (654 against the resident's 411)."""
+    day = invoice.ecriture_date
+    amount = Decimal("12.50")
+    base = replace(invoice, journal_code="OD", journal_lib="Opérations diverses", piece_ref="OD-PERTE", piece_date=day)
+    return [
+        replace(base, compte_num="654", compte_lib="Pertes sur créances", comp_aux_num="", comp_aux_lib="",
+                ecriture_lib="Perte sur créance irrécouvrable", debit=amount, credit=Decimal("0"),
+                ecriture_let="", date_let=None),
+        replace(base, ecriture_lib="Perte sur créance irrécouvrable", debit=Decimal("0"), credit=amount,
+                ecriture_let="", date_let=None),
+    ]  # fmt: skip
+
+
+def _other_activity(month: str) -> list[list[FecLine]]:
+    """Salaries and a purchase of the month, paid from the bank: accounts Recettes never touches."""
+    last = (dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    mid = last.replace(day=15)
+
+    def line(journal, label, account, account_label, piece, day, text, debit, credit, aux="", aux_label=""):
+        return FecLine(journal, label, "", day, account, account_label, aux, aux_label, piece, day, text,
+                       Decimal(debit), Decimal(credit), valid_date=last)  # fmt: skip
+
+    pay, buy = f"PAIE-{month}", f"ACH-{month}"
+    return [
+        [
+            line("PA", "Paie", "641", "Rémunérations du personnel", pay, last, "Salaires", "412380.00", "0"),
+            line("PA", "Paie", "421", "Personnel - rémunérations dues", pay, last, "Salaires", "0", "412380.00"),
+        ],
+        [
+            line("AC", "Achats", "6063", "Fournitures d'entretien", buy, mid, "Fournitures", "3187.40", "0"),
+            line("AC", "Achats", "401", "Fournisseurs", buy, mid, "Fournitures", "0", "3187.40", "F0042", "HYGIENE 66"),
+        ],
+        [
+            line(
+                "BQ",
+                "Banque",
+                "401",
+                "Fournisseurs",
+                buy,
+                last,
+                "Règlement fournisseur",
+                "3187.40",
+                "0",
+                "F0042",
+                "HYGIENE 66",
+            ),
+            line("BQ", "Banque", "512", "Banque", buy, last, "Règlement fournisseur", "0", "3187.40"),
+        ],  # fmt: skip
+    ]

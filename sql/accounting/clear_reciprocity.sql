@@ -1,0 +1,2 @@
+DELETE FROM reciprocity WHERE month = $month;
+DELETE FROM quarantine WHERE scope = 'comptabilite' AND month = $month;

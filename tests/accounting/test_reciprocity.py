@@ -1,0 +1,76 @@
+"""Réciprocité comptable: each payer's 411 balance in the ledger read back against Recettes, explained."""
+
+import datetime as dt
+from decimal import Decimal
+
+from assets.accounting.fec import FecLine, read_fec, write_fec
+from assets.accounting.reciprocity import OurLine, last_date, reciprocity
+
+D = Decimal
+DAY = dt.date(2026, 3, 5)
+
+
+def fec_line(journal, num, account, aux, aux_label, piece, debit, credit, day=DAY, label="x"):
+    return FecLine(
+        journal, journal, num, day, account, account, aux, aux_label, piece, day, label, D(debit), D(credit),
+        valid_date=day,
+    )  # fmt: skip
+
+
+def ours():
+    return [
+        OurLine("D66", "Département 66", "F2026-000001", "VT-2026-000001", DAY, D("1000.00")),
+        OurLine("D66", "Département 66", "CAMT-1", "BQ-2026-000001", DAY, D("-400.00")),
+        OurLine("U000001", "DURAND Léa", "F2026-000002", "VT-2026-000002", DAY, D("310.00")),
+        OurLine("U000001", "DURAND Léa", "CAMT-2", "BQ-2026-000002", DAY, D("-310.00")),
+        OurLine("D11", "Département 11", "F2026-000003", "VT-2026-000003", DAY, D("500.00")),
+        OurLine("D11", "Département 11", "F2026-000009", "VT-2026-000009", dt.date(2026, 3, 31), D("80.00")),
+    ]
+
+
+def ledger(*extra):
+    lines = [
+        # our entries as the accounting software imported them, under its own numbers
+        fec_line("VT", "1", "411", "D66", "Département 66", "F2026-000001", "1000.00", "0"),
+        fec_line("VT", "1", "7342", "", "", "F2026-000001", "0", "1000.00"),
+        fec_line("BQ", "2", "512", "", "", "CAMT-1", "400.00", "0"),
+        fec_line("BQ", "2", "411", "D66", "Département 66", "CAMT-1", "0", "400.00"),
+        fec_line("VT", "3", "411", "U000001", "DURAND Léa", "F2026-000002", "310.00", "0"),
+        fec_line("VT", "3", "7352", "", "", "F2026-000002", "0", "310.00"),
+        fec_line("BQ", "4", "512", "", "", "CAMT-2", "310.00", "0"),
+        fec_line("BQ", "4", "411", "U000001", "DURAND Léa", "CAMT-2", "0", "310.00"),
+        fec_line("VT", "5", "411", "D11", "Département 11", "F2026-000003", "500.00", "0"),
+        fec_line("VT", "5", "7342", "", "", "F2026-000003", "0", "500.00"),
+        # other activity of the association: no 411
+        fec_line("PA", "6", "641", "", "", "PAIE03", "9000.00", "0"),
+        fec_line("PA", "6", "421", "", "", "PAIE03", "0", "9000.00"),
+        *extra,
+    ]
+    return read_fec(write_fec(lines), "grand_livre.txt")
+
+
+def test_balances_equal_when_the_ledger_has_exactly_our_entries():
+    fec = ledger()
+    assert last_date(fec) == DAY
+    assert reciprocity(fec, ours(), "411", DAY) == []  # F2026-000009 is dated after the ledger's last day
+
+
+def test_an_entry_imported_twice_a_manual_entry_and_one_not_imported_are_found_and_explained():
+    fec = ledger(
+        fec_line("BQ", "7", "512", "", "", "CAMT-1", "400.00", "0"),  # CAMT-1 imported a second time
+        fec_line("BQ", "7", "411", "D66", "Département 66", "CAMT-1", "0", "400.00", label="Encaissement CAMT-1"),
+        fec_line("OD", "8", "654", "", "", "OD-12", "310.00", "0"),  # written off by hand in accounting
+        fec_line("OD", "8", "411", "U000001", "DURAND Léa", "OD-12", "0", "310.00", label="Perte sur créance"),
+    )
+    on = dt.date(2026, 3, 31)
+    found = reciprocity(fec, ours(), "411", on)
+    assert [(d.aux, d.ledger, d.ours, d.gap) for d in found] == [
+        ("D11", D("500.00"), D("580.00"), D("-80.00")),
+        ("D66", D("200.00"), D("600.00"), D("-400.00")),
+        ("U000001", D("-310.00"), D("0.00"), D("-310.00")),
+    ]
+    assert [d.explanations for d in found] == [
+        ["non importée en comptabilité : VT-2026-000009 pièce F2026-000009 (80,00)"],
+        ["importée deux fois : pièce CAMT-1, BQ 7 du 05/03/2026 « Encaissement CAMT-1 » (-400,00)"],
+        ["saisie en comptabilité, absente de Recettes : OD 8 du 05/03/2026 « Perte sur créance » (-310,00)"],
+    ]
