@@ -53,7 +53,7 @@ class AccountingDepartment:
                 entries += bank[:1]  # imported twice
             if month == self.manual_month:
                 resident = [e for e in entries if e[0].journal_code == "VT" and e[0].comp_aux_num[:1] == "U"]
-                entries += [_write_off(e[0]) for e in resident[:1]]
+                entries += [_write_off(e[0]) for e in resident[-1:]]
             entries += _other_activity(month)
             for entry in sorted(entries, key=lambda e: (e[0].journal_code, e[0].ecriture_date)):
                 add(entry)  # the software numbers each journal in date order
