@@ -1,0 +1,196 @@
+"""The dunning engine (DOMAIN.md "Receivables and dunning"): which reminders to send, which calls to make,
+what to hold, and what goes to the director as "contentieux" — a pure function of the open invoices, the
+policy of the settings (`relances`), the phone log, the reminders already sent and the payers with a
+receipt waiting in the unmatched queue.
+
+- Levels per payer type, each reached when the invoice is that many days past due, and only after the level
+  before it was sent, at least the interval between the two levels earlier (a 50-day-late invoice never
+  reminded gets the first reminder, the second 15 days later, …).
+- Public payers (départements, health insurance, others) get a statement of all their open invoices and a
+  phone call, never a formal notice (the settings refuse one).
+- Nobody is reminded for an invoice under dispute (the last call on it or its payer says `litige`), under
+  a promise not yet due, or whose payer has a receipt waiting in the unmatched queue; an "already paid"
+  answer holds the invoice when such a receipt is waiting, and is otherwise listed for a check.
+- A broken promise (its date passed, the invoice still open, no call since) puts the payer on the call list.
+- Past the last level and `contentieux_jours` after the due date, the invoice goes to the director, once.
+Reminders are append-only: `issued` holds every level already sent, so re-running sends none twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal("0.00")
+PUBLIC = ("departement", "assurance_maladie", "autre")
+CONTENTIEUX = "contentieux"
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    number: str
+    payer_code: str
+    payer_type: str
+    issue_date: dt.date
+    due_date: dt.date
+    open_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Call:
+    day: dt.date
+    target: str  # an invoice number or a payer code
+    result: str  # promesse, litige, injoignable, deja_paye, autre
+    promise_date: dt.date | None = None
+    promised_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Issued:
+    number: str
+    level: str  # relance1, relance2, mise_en_demeure, contentieux
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class Reminder:
+    payer_code: str
+    level: str
+    day: dt.date
+    channels: tuple[str, ...]
+    numbers: tuple[str, ...]  # the invoices reaching this level now
+    amount: Decimal  # their open amount
+    statement: tuple[str, ...] = ()  # a public payer's letter lists all its open invoices
+
+
+@dataclass(frozen=True)
+class CallTask:
+    payer_code: str
+    numbers: tuple[str, ...]
+    amount: Decimal
+    oldest_due: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    number: str
+    payer_code: str
+    reason: str  # litige, promesse, encaissement_en_attente, deja_paye
+
+
+@dataclass
+class Plan:
+    day: dt.date
+    reminders: list[Reminder] = field(default_factory=list)
+    calls: list[CallTask] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+    contentieux: list[OpenInvoice] = field(default_factory=list)
+
+    def issued(self) -> list[Issued]:
+        """What this plan sends, to append to the history."""
+        out = [Issued(n, r.level, r.day) for r in self.reminders for n in r.numbers]
+        return out + [Issued(i.number, CONTENTIEUX, self.day) for i in self.contentieux]
+
+
+def _last_call(calls: list[Call], number: str, payer: str, on: dt.date) -> Call | None:
+    relevant = [c for c in calls if c.target in (number, payer) and c.day <= on]
+    return max(relevant, key=lambda c: c.day) if relevant else None
+
+
+def plan_dunning(
+    invoices: list[OpenInvoice],
+    policy,
+    calls: list[Call],
+    issued: list[Issued],
+    queued_payers: set[str],
+    on: dt.date,
+) -> Plan:
+    """The plan of the day `on` (see the module docstring). `policy` is the settings' `relances`."""
+    done: dict[str, set[str]] = defaultdict(set)
+    sent_on: dict[tuple[str, str], dt.date] = {}
+    for x in issued:
+        done[x.number].add(x.level)
+        sent_on[(x.number, x.level)] = x.day
+    plan = Plan(on)
+    reaching: dict[tuple[str, str], list[OpenInvoice]] = defaultdict(list)
+    channels: dict[str, tuple[str, ...]] = {}
+    open_by_payer: dict[str, list[OpenInvoice]] = defaultdict(list)
+    broken: dict[str, list[OpenInvoice]] = defaultdict(list)
+    to_check: dict[str, list[OpenInvoice]] = defaultdict(list)
+    for inv in sorted(invoices, key=lambda i: (i.payer_code, i.due_date, i.number)):
+        if inv.open_amount <= 0:
+            continue
+        open_by_payer[inv.payer_code].append(inv)
+        late = (on - inv.due_date).days
+        if late <= 0:
+            continue
+        last = _last_call(calls, inv.number, inv.payer_code, on)
+        if last and last.result == "litige":
+            plan.holds.append(Hold(inv.number, inv.payer_code, "litige"))
+            continue
+        if last and last.result == "promesse" and last.promise_date and last.promise_date >= on:
+            plan.holds.append(Hold(inv.number, inv.payer_code, "promesse"))
+            continue
+        if inv.payer_code in queued_payers:
+            reason = "deja_paye" if last and last.result == "deja_paye" else "encaissement_en_attente"
+            plan.holds.append(Hold(inv.number, inv.payer_code, reason))
+            continue
+        if last and last.result == "promesse" and last.promise_date and last.promise_date < on:
+            broken[inv.payer_code].append(inv)
+        if last and last.result == "deja_paye":
+            to_check[inv.payer_code].append(inv)
+        levels = sorted(getattr(policy, inv.payer_type).niveaux, key=lambda lv: lv.delai_jours)
+        rank = next((k for k, lv in enumerate(levels) if lv.code not in done[inv.number]), None)
+        following = levels[rank] if rank is not None else None
+        if following is not None:
+            # the level before it was sent, and at least the interval between the two levels ago
+            before = levels[rank - 1] if rank else None
+            spaced = before is None or (on - sent_on[(inv.number, before.code)]).days >= (
+                following.delai_jours - before.delai_jours
+            )
+            if late >= following.delai_jours and spaced:
+                reaching[(inv.payer_code, following.code)].append(inv)
+                channels[following.code + inv.payer_type] = tuple(following.canaux)
+        else:
+            limit = getattr(policy, inv.payer_type).contentieux_jours
+            last_level = levels[-1] if levels else None
+            spaced = last_level is None or (on - sent_on[(inv.number, last_level.code)]).days >= (
+                limit - last_level.delai_jours
+            )
+            if late > limit and spaced and CONTENTIEUX not in done[inv.number]:
+                plan.contentieux.append(inv)
+    for (payer, level), items in sorted(reaching.items()):
+        payer_type = items[0].payer_type
+        chan = channels[level + payer_type]
+        statement = tuple(i.number for i in open_by_payer[payer]) if payer_type in PUBLIC else ()
+        amount = sum((i.open_amount for i in items), ZERO)
+        plan.reminders.append(Reminder(payer, level, on, chan, tuple(i.number for i in items), amount, statement))
+        if "telephone" in chan:
+            plan.calls.append(
+                CallTask(
+                    payer, tuple(i.number for i in items), amount, min(i.due_date for i in items), f"{level} : appel"
+                )
+            )
+    for payer, items in sorted(broken.items()):
+        amount = sum((i.open_amount for i in items), ZERO)
+        plan.calls.append(
+            CallTask(
+                payer, tuple(i.number for i in items), amount, min(i.due_date for i in items), "promesse non tenue"
+            )
+        )
+    for payer, items in sorted(to_check.items()):
+        amount = sum((i.open_amount for i in items), ZERO)
+        plan.calls.append(
+            CallTask(
+                payer,
+                tuple(i.number for i in items),
+                amount,
+                min(i.due_date for i in items),
+                "déjà payé selon l'appel, aucun encaissement en attente : à vérifier",
+            )
+        )
+    plan.calls.sort(key=lambda c: (-c.amount, c.oldest_due, c.payer_code))
+    return plan

@@ -1,0 +1,169 @@
+"""Each dunning rule of DOMAIN.md in a table of cases, and its invariants."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.common.settings import parse_settings
+from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
+from tests.conftest import SETTINGS
+
+D = Decimal
+ON = dt.date(2026, 6, 5)
+POLICY = parse_settings(SETTINGS).relances
+
+
+def invoice(number="F2026-000001", payer="U000001", payer_type="usager", late=20, amount="310.00"):
+    due = ON - dt.timedelta(days=late)
+    return OpenInvoice(number, payer, payer_type, due - dt.timedelta(days=30), due, D(amount))
+
+
+def levels(plan):
+    return [(r.payer_code, r.level, r.numbers, r.channels) for r in plan.reminders]
+
+
+@pytest.mark.parametrize(
+    ("late", "sent", "expected"),
+    [
+        (14, [], []),  # not yet 15 days past due
+        (15, [], [("relance1", ("courrier",))]),
+        (29, ["relance1"], []),
+        (30, ["relance1"], [("relance2", ("courrier", "telephone"))]),
+        (50, [], [("relance1", ("courrier",))]),  # a level only after the one before it
+        (45, ["relance1", "relance2"], [("mise_en_demeure", ("recommande",))]),
+        (45, ["relance1"], [("relance2", ("courrier", "telephone"))]),
+        (55, ["relance1", "relance2", "mise_en_demeure"], []),  # last level sent, not yet contentieux
+    ],
+)
+def test_levels_of_a_private_payer(late, sent, expected):
+    history = [Issued("F2026-000001", level, ON - dt.timedelta(days=15)) for level in sent]
+    plan = plan_dunning([invoice(late=late)], POLICY, [], history, set(), ON)
+    assert [(r.level, r.channels) for r in plan.reminders] == expected
+    assert plan.contentieux == []
+
+
+def test_the_next_level_waits_the_interval_between_levels_after_the_one_before():
+    history = [Issued("F2026-000001", "relance1", ON - dt.timedelta(days=14))]
+    assert plan_dunning([invoice(late=50)], POLICY, [], history, set(), ON).reminders == []
+    history = [Issued("F2026-000001", "relance1", ON - dt.timedelta(days=15))]
+    assert [r.level for r in plan_dunning([invoice(late=50)], POLICY, [], history, set(), ON).reminders] == ["relance2"]
+
+
+def test_contentieux_past_the_last_level_once():
+    history = [
+        Issued("F2026-000001", lv, ON - dt.timedelta(days=14)) for lv in ("relance1", "relance2", "mise_en_demeure")
+    ]
+    assert plan_dunning([invoice(late=61)], POLICY, [], history, set(), ON).contentieux == []  # too soon after
+    history = [
+        Issued("F2026-000001", lv, ON - dt.timedelta(days=15)) for lv in ("relance1", "relance2", "mise_en_demeure")
+    ]
+    plan = plan_dunning([invoice(late=61)], POLICY, [], history, set(), ON)
+    assert [i.number for i in plan.contentieux] == ["F2026-000001"] and plan.reminders == []
+    again = plan_dunning([invoice(late=62)], POLICY, [], history + plan.issued(), set(), ON)
+    assert again.contentieux == []
+
+
+def test_a_public_payer_gets_a_statement_of_all_its_open_invoices_and_a_call_never_a_formal_notice():
+    invoices = [
+        invoice("F2026-000001", "D66", "departement", late=31, amount="5000.00"),
+        invoice("F2026-000002", "D66", "departement", late=5, amount="4000.00"),
+    ]
+    history = [Issued("F2026-000001", "relance1", ON - dt.timedelta(days=15))]
+    plan = plan_dunning(invoices, POLICY, [], history, set(), ON)
+    assert levels(plan) == [("D66", "relance2", ("F2026-000001",), ("releve", "telephone"))]
+    assert plan.reminders[0].statement == ("F2026-000001", "F2026-000002")
+    assert [(c.payer_code, c.amount, c.reason) for c in plan.calls] == [("D66", D("5000.00"), "relance2 : appel")]
+    history += [Issued("F2026-000001", "relance2", ON)]
+    later = plan_dunning(invoices, POLICY, [], history, set(), ON + dt.timedelta(days=40))
+    assert later.reminders[0].level == "relance1"  # only the second invoice, at its first level
+    assert [i.number for i in later.contentieux] == ["F2026-000001"]
+
+
+@pytest.mark.parametrize(
+    ("call", "queued", "hold"),
+    [
+        (Call(ON - dt.timedelta(days=3), "F2026-000001", "litige"), set(), "litige"),
+        (Call(ON - dt.timedelta(days=3), "U000001", "litige"), set(), "litige"),  # on the payer
+        (
+            Call(ON - dt.timedelta(days=3), "U000001", "promesse", ON + dt.timedelta(days=5), D("310")),
+            set(),
+            "promesse",
+        ),
+        (Call(ON - dt.timedelta(days=3), "U000001", "promesse", ON, D("310")), set(), "promesse"),
+        (None, {"U000001"}, "encaissement_en_attente"),
+        (Call(ON - dt.timedelta(days=3), "U000001", "deja_paye"), {"U000001"}, "deja_paye"),
+    ],
+)
+def test_nobody_is_chased_for_a_dispute_a_promise_or_a_receipt_waiting(call, queued, hold):
+    plan = plan_dunning([invoice(late=20)], POLICY, [call] if call else [], [], queued, ON)
+    assert plan.reminders == [] and [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", hold)]
+
+
+def test_a_broken_promise_and_an_unverified_already_paid_go_to_the_call_list():
+    broken = Call(ON - dt.timedelta(days=20), "U000001", "promesse", ON - dt.timedelta(days=1), D("310"))
+    plan = plan_dunning([invoice(late=20)], POLICY, [broken], [], set(), ON)
+    assert [r.level for r in plan.reminders] == ["relance1"]
+    assert [(c.payer_code, c.reason) for c in plan.calls] == [("U000001", "promesse non tenue")]
+    paid = Call(ON - dt.timedelta(days=2), "F2026-000002", "deja_paye")
+    plan = plan_dunning([invoice("F2026-000002", "U000002", late=16)], POLICY, [paid], [], set(), ON)
+    assert [c.reason for c in plan.calls] == ["déjà payé selon l'appel, aucun encaissement en attente : à vérifier"]
+    # a call after the dispute's date does not count if it is in the future
+    future = Call(ON + dt.timedelta(days=1), "U000001", "litige")
+    assert [r.level for r in plan_dunning([invoice(late=20)], POLICY, [future], [], set(), ON).reminders] == [
+        "relance1"
+    ]
+
+
+def test_calls_are_ordered_by_amount_then_age():
+    invoices = [
+        invoice("F2026-000001", "U000001", late=31, amount="100.00"),
+        invoice("F2026-000002", "U000002", late=35, amount="900.00"),
+        invoice("F2026-000003", "U000003", late=40, amount="100.00"),
+    ]
+    history = [Issued(i.number, "relance1", ON - dt.timedelta(days=15)) for i in invoices]
+    plan = plan_dunning(invoices, POLICY, [], history, set(), ON)
+    assert [c.payer_code for c in plan.calls] == ["U000002", "U000003", "U000001"]
+
+
+@st.composite
+def cases(draw):
+    invoices = [
+        invoice(
+            f"F2026-{i:06d}",
+            draw(st.sampled_from(["U000001", "U000002", "D66"])),
+            "usager",
+            draw(st.integers(-10, 120)),
+            draw(st.sampled_from(["0.00", "-5.00", "10.00", "310.00"])),
+        )
+        for i in range(1, draw(st.integers(1, 6)) + 1)
+    ]
+    invoices = [
+        i
+        if i.payer_code != "D66"
+        else OpenInvoice(i.number, "D66", "departement", i.issue_date, i.due_date, i.open_amount)
+        for i in invoices
+    ]
+    return invoices, draw(st.integers(1, 4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(cases())
+def test_no_reminder_ever_targets_a_settled_invoice_and_rerunning_sends_nothing_twice(case):
+    invoices, runs = case
+    history: list[Issued] = []
+    sent: list[tuple[str, str]] = []
+    for run in range(runs):
+        day = ON + dt.timedelta(days=15 * run)
+        plan = plan_dunning(invoices, POLICY, [], history, set(), day)
+        for r in plan.reminders:
+            for n in r.numbers:
+                assert next(i for i in invoices if i.number == n).open_amount > 0
+                assert r.level != "mise_en_demeure" or not r.payer_code.startswith("D")
+        again = plan_dunning(invoices, POLICY, [], history + plan.issued(), set(), day)
+        assert again.reminders == [] and again.contentieux == []
+        history += plan.issued()
+        sent += [(x.number, x.level) for x in plan.issued()]
+    assert len(sent) == len(set(sent))
