@@ -6,10 +6,12 @@ from assets.accounting.assets import accounting_entries, entry_file, ledger_reci
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
+from assets.receivables.assets import aged_balance, reminders
 from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
+from checks.receivables import call_log_control, pending_files_control
 from pipelines.jobs import close_month
 from pipelines.resources import resources
 
@@ -29,6 +31,8 @@ def build(home: str | None = None) -> dg.Definitions:
             accounting_entries,
             entry_file,
             ledger_reciprocity,
+            aged_balance,
+            reminders,
         ],
         asset_checks=[
             referential_controls,
@@ -41,6 +45,8 @@ def build(home: str | None = None) -> dg.Definitions:
             entry_controls,
             fec_control,
             reciprocity_control,
+            pending_files_control,
+            call_log_control,
         ],
         jobs=[close_month],
         resources=resources(home),

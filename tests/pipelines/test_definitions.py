@@ -11,6 +11,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
         "accounting_entries",
         "activity_days",
+        "aged_balance",
         "allocations",
         "bank_lines",
         "billing_files",
@@ -20,6 +21,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "ledger_reciprocity",
         "matching_files",
         "referential",
+        "reminders",
         "valued_days",
     ]
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
@@ -55,6 +57,8 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("accounting_entries", "ecritures_numerotation"),
         ("entry_file", "fec_conforme"),
         ("ledger_reciprocity", "reciprocite_comptable"),
+        ("aged_balance", "dossiers_en_instruction_anciens"),
+        ("reminders", "appels_lignes_rejetees"),
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
@@ -121,4 +125,8 @@ def test_close_month_job_runs_in_process():
         "entry_file_fec_conforme",
         "ledger_reciprocity",
         "ledger_reciprocity_reciprocite_comptable",
+        "aged_balance",
+        "reminders",
+        "aged_balance_dossiers_en_instruction_anciens",
+        "reminders_appels_lignes_rejetees",
     }

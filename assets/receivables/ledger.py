@@ -1,0 +1,272 @@
+"""Receivables on the warehouse: the month's aged balance and DSO, the phone log, and the dunning of the
+close (reminders appended, calls and holds of the month), with their files under sorties/AAAA-MM/recouvrement/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, sha256_of
+from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
+from assets.common.outputs import write_csv
+from assets.common.warehouse import insert_frame, run_sql
+from assets.ingest.loading import quarantine_frame
+from assets.payments.lettrage import month_end
+from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
+from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
+
+CALLS = "relances/appels.csv"
+RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
+AGED_HEADER = ["code_financeur", "nom", *BUCKETS, "total"]
+
+
+@dataclass
+class AgingSummary:
+    payers: int
+    total: Decimal
+    dso: Decimal | None
+
+
+def age_month(con, sorties: Path, month: str) -> AgingSummary:
+    """The aged balance at the month's end per payer and per establishment, and the DSO overall and per
+    payer type; replaces the month's rows and writes balance_agee.csv, balance_agee_etablissements.csv
+    and dso.csv."""
+    end = month_end(month)
+    run_sql(con, "receivables/clear_month.sql", {"month": month})
+    rows = run_sql(con, "receivables/open_at.sql", {"end": end, "month": month})
+    by_payer = aged_balance([OpenItem(p, n, due, amount) for p, _, n, due, amount in rows], end)
+    by_etab = aged_balance([OpenItem(e or "(crédits)", n, due, amount) for _, e, n, due, amount in rows], end)
+    records = []
+    for scope, aged in (("payeur", by_payer), ("etablissement", by_etab)):
+        for row in [*aged, total_row(aged)]:
+            records.append((month, scope, row.payer_code, *row.buckets.values(), row.total))
+    insert_frame(
+        con,
+        "aged_balance",
+        pl.DataFrame(
+            records,
+            schema={"month": pl.String, "scope": pl.String, "code": pl.String}
+            | {b: pl.Decimal(18, 2) for b in (*BUCKETS, "total")},
+            orient="row",
+        ),
+    )
+    types = dict(run_sql(con, "receivables/payer_types.sql"))
+    billed_rows = run_sql(con, "receivables/billed_by_month.sql", {"end": end})
+    dso_rows = []
+    for scope in ["total", *sorted({t for _, t, _ in billed_rows})]:
+        billed: dict[str, Decimal] = {}
+        for m, payer_type, amount in billed_rows:
+            if scope in ("total", payer_type):
+                billed[m] = billed.get(m, Decimal("0")) + amount
+        owed = sum((r.total for r in by_payer if scope == "total" or types.get(r.payer_code) == scope), Decimal("0.00"))
+        dso_rows.append((month, scope, owed, dso_countback(owed, sorted(billed.items(), reverse=True))))
+    insert_frame(
+        con,
+        "dso",
+        pl.DataFrame(
+            dso_rows,
+            schema={"month": pl.String, "scope": pl.String, "receivables": pl.Decimal(18, 2), "days": pl.Decimal(8, 1)},
+            orient="row",
+        ),
+    )
+    folder = sorties / month / "recouvrement"
+    write_csv(
+        folder / "balance_agee.csv",
+        AGED_HEADER,
+        run_sql(con, "receivables/aged_rows.sql", {"month": month, "scope": "payeur"}),
+    )
+    write_csv(
+        folder / "balance_agee_etablissements.csv",
+        ["code_etablissement", "nom", *BUCKETS, "total"],
+        run_sql(con, "receivables/aged_rows.sql", {"month": month, "scope": "etablissement"}),
+    )
+    write_csv(
+        folder / "dso.csv",
+        ["mois", "perimetre", "creances", "dso_jours"],
+        run_sql(con, "receivables/dso_rows.sql", {"month": month}),
+    )
+    return AgingSummary(len(by_payer), total_row(by_payer).total, dso_rows[0][3])
+
+
+def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
+    """relances/appels.csv as it is now; bad rows set aside with line and column (scope `relances`)."""
+    path = entrees / CALLS
+    calls: list[Call] = []
+    rejects: list[Reject] = []
+    rows = []
+    if path.is_file():
+        data = path.read_bytes()
+        record = {"path": CALLS, "kind": "relances", "month": month, "sha256": sha256_of(data), "now": now}
+        record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
+        try:
+            text, encoding = decode(data, CALLS)
+            table = parse_csv_text(text, CALLS, {"date", "cible", "resultat"}, encoding)
+            rejects.extend(table.rejects)
+            for line_no, cells in table.rows:
+                fields = (
+                    ("date", parse_date, True),
+                    ("resultat", lambda v: parse_choice(v, RESULTS), True),
+                    ("date_promesse", parse_date, False),
+                    ("montant_promis", parse_amount, False),
+                )
+                values, problem = {}, None
+                for column, parse, required in fields:
+                    text = cells.get(column, "")
+                    try:
+                        values[column] = parse(text) if (text or required) else None
+                    except BadValue as exc:
+                        problem = Reject(CALLS, line_no, column, text, str(exc))
+                        break
+                if problem is None and not cells["cible"].strip():
+                    problem = Reject(CALLS, line_no, "cible", "", "cible vide (un numéro de facture ou un code payeur)")
+                if problem:
+                    rejects.append(problem)
+                    continue
+                target = cells["cible"].strip().upper()
+                calls.append(
+                    Call(values["date"], target, values["resultat"], values["date_promesse"], values["montant_promis"])
+                )
+                speaker, comment = cells.get("interlocuteur", ""), cells.get("commentaire", "")
+                promise, promised = values["date_promesse"], values["montant_promis"]
+                rows.append((values["date"], target, speaker, values["resultat"], promise, promised, comment, line_no))
+            record.update(encoding=encoding, rows_read=len(calls), rows_rejected=len(rejects))
+        except UnreadableFile as exc:
+            record.update(status="illisible", error=str(exc), rows_read=0, rows_rejected=1)
+            rejects = [Reject(CALLS, None, None, None, str(exc))]
+        run_sql(con, "ingest/register_file.sql", record)
+    insert_frame(
+        con,
+        "call_log",
+        pl.DataFrame(
+            rows,
+            schema={
+                "day": pl.Date,
+                "target": pl.String,
+                "speaker": pl.String,
+                "result": pl.String,
+                "promise_date": pl.Date,
+                "promised": pl.Decimal(18, 2),
+                "comment": pl.String,
+                "source_line": pl.Int32,
+            },
+            orient="row",
+        ),
+    )
+    insert_frame(con, "quarantine", quarantine_frame(rejects, "relances", month, now))
+    return calls, len(rejects)
+
+
+@dataclass
+class DunningSummary:
+    reminders: int
+    invoices: int
+    calls: int
+    holds: int
+    contentieux: int
+    rejected_calls: int
+
+
+def run_dunning(
+    con, settings, entrees: Path, sorties: Path, month: str, on: dt.date, now: dt.datetime
+) -> DunningSummary:
+    """Plan the day's dunning after matching, append the reminders (none twice), record the month's calls
+    and holds, and write relances.csv, appels_a_passer.csv and contentieux.csv."""
+    run_sql(con, "receivables/clear_plan.sql", {"month": month})
+    calls, rejected = load_calls(con, entrees, month, now)
+    invoices = [OpenInvoice(*row) for row in run_sql(con, "receivables/open_invoices.sql", {"on": on})]
+    issued = [Issued(*row) for row in run_sql(con, "receivables/issued.sql")]
+    queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
+    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on)
+    seq = run_sql(con, "receivables/next_seq.sql")[0][0]
+    amounts = {i.number: (i.payer_code, i.open_amount) for i in invoices}
+    channels = {(n, r.level): " ".join(r.channels) for r in plan.reminders for n in r.numbers}
+    new = [
+        (seq + k, amounts[x.number][0], x.number, x.level, x.day, channels.get((x.number, x.level), ""),
+         amounts[x.number][1], month)
+        for k, x in enumerate(plan.issued(), start=1)
+    ]  # fmt: skip
+    insert_frame(
+        con,
+        "reminders",
+        pl.DataFrame(
+            new,
+            schema={
+                "seq": pl.Int64,
+                "payer_code": pl.String,
+                "number": pl.String,
+                "level": pl.String,
+                "day": pl.Date,
+                "channels": pl.String,
+                "amount": pl.Decimal(18, 2),
+                "run_month": pl.String,
+            },
+            orient="row",
+        ),
+    )
+    insert_frame(
+        con,
+        "call_tasks",
+        pl.DataFrame(
+            [
+                (month, k, c.payer_code, " ".join(c.numbers), c.amount, c.oldest_due, c.reason)
+                for k, c in enumerate(plan.calls, start=1)
+            ],
+            schema={
+                "month": pl.String,
+                "rank": pl.Int32,
+                "payer_code": pl.String,
+                "numbers": pl.String,
+                "amount": pl.Decimal(18, 2),
+                "oldest_due": pl.Date,
+                "reason": pl.String,
+            },
+            orient="row",
+        ),
+    )
+    insert_frame(
+        con,
+        "dunning_holds",
+        pl.DataFrame(
+            [(month, h.number, h.payer_code, h.reason) for h in plan.holds],
+            schema={"month": pl.String, "number": pl.String, "payer_code": pl.String, "reason": pl.String},
+            orient="row",
+        ),
+    )
+    folder = sorties / month / "recouvrement"
+    write_csv(
+        folder / "relances.csv",
+        ["date", "code_financeur", "niveau", "canaux", "factures", "montant"],
+        run_sql(con, "receivables/month_reminders.sql", {"month": month}),
+    )
+    write_csv(
+        folder / "appels_a_passer.csv",
+        [
+            "rang",
+            "code_financeur",
+            "nom",
+            "montant",
+            "echeance_la_plus_ancienne",
+            "factures",
+            "motif",
+            "appels_precedents",
+        ],
+        run_sql(con, "receivables/call_list.sql", {"month": month}),
+    )
+    write_csv(
+        folder / "contentieux.csv",
+        ["numero", "code_financeur", "montant_du", "jours_de_retard", "motif"],
+        run_sql(con, "receivables/director_list.sql", {"month": month, "on": on}),
+    )
+    return DunningSummary(
+        len({(r.payer_code, r.level) for r in plan.reminders}),
+        sum(len(r.numbers) for r in plan.reminders),
+        len(plan.calls),
+        len(plan.holds),
+        len(plan.contentieux),
+        rejected,
+    )

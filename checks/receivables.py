@@ -1,0 +1,51 @@
+"""Controls of the receivables stage (DOMAIN.md "Controls"): pending funding files older than 90 days, and
+the phone log's rows set aside. Warnings: the month goes on, the director is told."""
+
+import dagster as dg
+
+from assets.payments.lettrage import month_end
+from assets.receivables.assets import aged_balance, reminders
+from checks.controls import WARNING, ControlOutcome
+from checks.ingest import control_quarantine
+from checks.wiring import check_result, examples, query_frame, run_controls
+from pipelines.partitions import month_of
+from pipelines.resources import POOL, HomeResource, WarehouseResource
+
+RECEIVABLES = "recouvrement"
+
+
+def control_old_pending_files(con, month: str) -> ControlOutcome:
+    frame = query_frame(con, "checks/receivables/old_pending_files.sql", {"end": month_end(month)})
+    total = sum(frame["montant_retenu"].to_list()) if frame.height else 0
+    return ControlOutcome(
+        "dossiers_en_instruction_anciens",
+        RECEIVABLES,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} dossier(s) d'aide en instruction depuis plus de 90 jours, {total} € retenus"
+        if frame.height
+        else "aucun dossier en instruction depuis plus de 90 jours",
+        examples(frame),
+    )
+
+
+@dg.asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", pool=POOL)
+def pending_files_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Pending funding files that hold billed days, older than 90 days at the month's end (warning)."""
+    month = month_of(context.partition_key)
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_old_pending_files(con, month)])
+    return check_result(outcome)
+
+
+@dg.asset_check(asset=reminders, name="appels_lignes_rejetees", pool=POOL)
+def call_log_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Rows of relances/appels.csv set aside (warning): a call that is not read is not acted on."""
+    month = month_of(context.partition_key)
+    (outcome,) = run_controls(
+        home,
+        warehouse,
+        month,
+        lambda con: [control_quarantine(con, "relances", month, "appels_lignes_rejetees", RECEIVABLES)],
+    )
+    return check_result(outcome)

@@ -1,0 +1,2 @@
+DELETE FROM aged_balance WHERE month = $month;
+DELETE FROM dso WHERE month = $month;

@@ -1,0 +1,1 @@
+SELECT number, level, day FROM reminders ORDER BY seq;

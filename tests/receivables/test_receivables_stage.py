@@ -1,0 +1,75 @@
+"""The receivables stage on a warehouse: aged balance and DSO at a month's end, dunning of a close with the
+phone log, re-runs."""
+
+import datetime as dt
+from decimal import Decimal
+
+from assets.receivables.ledger import age_month, run_dunning
+from tests.billing.case import NOW
+from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
+
+M = Decimal
+
+
+def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"  # F2025-000001/2 due 2025-03-07, F2025-000003/4 due 04-04
+    drop(home, "encaissements/2025.csv", RECEIPTS)  # pays F2025-000002 and 1000.00 of F2025-000001
+    close(case, home, "2025-03")
+    with case.transaction() as con:
+        summary = age_month(con, home / "sorties", "2025-03")
+    folder = home / "sorties" / "2025-03" / "recouvrement"
+    assert (folder / "balance_agee.csv").read_text(encoding="utf-8").splitlines() == [
+        "code_financeur;nom;non_echu;j1_30;j31_60;j61_90;plus_90;total",
+        "D66;Payeur D66;5390,00;4840,00;0,00;0,00;0,00;10230,00",
+        "U000001;DURAND Usager000001;310,00;0,00;0,00;0,00;0,00;310,00",
+        "TOTAL;Total;5700,00;4840,00;0,00;0,00;0,00;10540,00",
+    ]
+    # receivables 10,540.00 at 31/03; March billed 5,700.00 (31 days), February 6,150.00: 31 + 4,840/6,150 x 28
+    assert summary.dso == M("53.0")
+    assert rows(case, "SELECT scope, receivables, days FROM dso WHERE month = '2025-03' ORDER BY scope") == [
+        ("departement", M("10230.00"), M("54.2")),  # 31 + 4,840 / 5,840 x 28
+        ("total", M("10540.00"), M("53.0")),
+        ("usager", M("310.00"), M("31.0")),
+    ]
+
+    # 5 May: F2025-000001 (4,840.00 open) is 59 days late, F2025-000003 31, F2025-000004 31
+    drop(
+        home,
+        "relances/appels.csv",
+        "date;cible;interlocuteur;resultat;date_promesse;montant_promis;commentaire\n"
+        "2025-04-20;U000001;la tutrice;promesse;2025-05-15;310,00;paiera à la mi-mai\n"
+        "2025-04-21;F2025-000099;x;peut-etre;;;\n",
+    )
+    with case.transaction() as con:
+        first = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW)
+    assert (first.reminders, first.invoices, first.holds, first.rejected_calls) == (1, 2, 1, 1)
+    assert rows(case, "SELECT payer_code, number, level, channels, amount FROM reminders ORDER BY seq") == [
+        ("D66", "F2025-000001", "relance1", "releve", M("4840.00")),
+        ("D66", "F2025-000003", "relance1", "releve", M("5390.00")),
+    ]
+    assert rows(case, "SELECT number, reason FROM dunning_holds") == [("F2025-000004", "promesse")]
+    assert rows(case, "SELECT line, column_name, value FROM quarantine WHERE scope = 'relances'") == [
+        (3, "resultat", "peut-etre")
+    ]
+    relances = (home / "sorties" / "2025-04" / "recouvrement" / "relances.csv").read_text(encoding="utf-8")
+    assert relances.splitlines() == [
+        "date;code_financeur;niveau;canaux;factures;montant",
+        "2025-05-05;D66;relance1;releve;F2025-000001 F2025-000003;10230,00",
+    ]
+    # the same day again: nothing sent twice
+    with case.transaction() as con:
+        again = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW)
+    assert (again.reminders, again.invoices) == (0, 0)
+    # 20 May: the promise is broken, the département is due its second reminder and a call
+    with case.transaction() as con:
+        later = run_dunning(
+            con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW
+        )
+    assert (later.reminders, later.calls) == (2, 2)
+    calls = (home / "sorties" / "2025-05" / "recouvrement" / "appels_a_passer.csv").read_text(encoding="utf-8")
+    assert calls.splitlines() == [
+        "rang;code_financeur;nom;montant;echeance_la_plus_ancienne;factures;motif;appels_precedents",
+        "1;D66;Payeur D66;10230,00;2025-03-07;F2025-000001 F2025-000003;relance2 : appel;",
+        "2;U000001;DURAND Usager000001;310,00;2025-04-04;F2025-000004;promesse non tenue;"
+        "20/04/2025 promesse (promesse au 15/05/2025)",
+    ]
