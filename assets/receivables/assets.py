@@ -45,8 +45,8 @@ def reminders(
 ) -> dg.MaterializeResult:
     """Runs the dunning policy of the settings on the day of the close, after matching: reminders appended
     (none twice), the call list from the policy and relances/appels.csv, holds for disputes, promises and
-    receipts waiting, contentieux for the director. Writes recouvrement/relances.csv,
-    appels_a_passer.csv and contentieux.csv."""
+    receipts waiting, contentieux for the director. Writes recouvrement/relances.csv, the letters
+    recouvrement/relances/*.pdf, appels_a_passer.csv and contentieux.csv."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         s = run_dunning(con, home.settings(), home.entrees, home.sorties, month, issue_date(context), timestamp())
@@ -58,5 +58,6 @@ def reminders(
             "factures_suspendues": s.holds,
             "contentieux": s.contentieux,
             "lignes_appels_ecartees": s.rejected_calls,
+            "courriers": s.letters,
         }
     )

@@ -19,6 +19,7 @@ from assets.ingest.loading import quarantine_frame
 from assets.payments.lettrage import month_end
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
+from assets.receivables.letters import write_letters
 
 CALLS = "relances/appels.csv"
 RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
@@ -169,6 +170,7 @@ class DunningSummary:
     holds: int
     contentieux: int
     rejected_calls: int
+    letters: int = 0
 
 
 def run_dunning(
@@ -237,6 +239,7 @@ def run_dunning(
             orient="row",
         ),
     )
+    letters = write_letters(con, settings, sorties, month, on)
     folder = sorties / month / "recouvrement"
     write_csv(
         folder / "relances.csv",
@@ -269,4 +272,5 @@ def run_dunning(
         len(plan.holds),
         len(plan.contentieux),
         rejected,
+        letters,
     )

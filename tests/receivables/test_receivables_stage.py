@@ -73,3 +73,39 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
         "2;U000001;DURAND Usager000001;310,00;2025-04-04;F2025-000004;promesse non tenue;"
         "20/04/2025 promesse (promesse au 15/05/2025)",
     ]
+
+
+def test_a_letter_per_payer_and_level_addressed_to_the_guardian(tmp_path):
+    from pypdf import PdfReader
+
+    case, home = billed(tmp_path), tmp_path / "home"
+    case.execute("UPDATE residents SET guardian = 'Jeanne DURAND (tutrice), 4 rue des Lilas, 66000 Perpignan'")
+    close(case, home, "2025-03")
+    with case.transaction() as con:
+        summary = run_dunning(
+            con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 4, 25), NOW
+        )
+    folder = home / "sorties" / "2025-04" / "recouvrement" / "relances"
+    assert summary.letters == 2
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2025-04-25_D66_relance1.pdf",
+        "2025-04-25_U000001_relance1.pdf",
+    ]
+    text = " ".join(PdfReader(folder / "2025-04-25_U000001_relance1.pdf").pages[0].extract_text().split())
+    for expected in (
+        "RELANCE",
+        "Jeanne DURAND (tutrice)",
+        "pour le compte de DURAND Usager000001",
+        "4 rue des Lilas, 66000 Perpignan",
+        "F2025-000002",
+        "F2025-000004",  # 21 days late: its first reminder too, in the same letter
+        "Total restant dû 620,00 €",
+        "FR76 3000 6000 0112 3456 7890 189",
+        "Rappel de factures impayées",
+        "les factures ci-dessous, arrivées à échéance, restent impayées",
+        "Perpignan, le 25/04/2025",
+    ):
+        assert expected in text, expected
+    statement = " ".join(PdfReader(folder / "2025-04-25_D66_relance1.pdf").pages[0].extract_text().split())
+    for expected in ("RELEVÉ DE FACTURES", "F2025-000001", "F2025-000003", "11 230,00 €"):
+        assert expected in statement, expected  # a public payer's statement lists all its open invoices
