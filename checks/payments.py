@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import dagster as dg
 
+from assets.common.outputs import french_amount
 from assets.common.warehouse import run_sql
 from assets.payments.assets import allocations, bank_lines
 from assets.payments.checks import chain_breaks
@@ -113,15 +114,12 @@ def control_queue(con, month: str) -> ControlOutcome:
         WARNING,
         frame.is_empty(),
         frame.height,
-        f"{frame.height} ligne(s) bancaire(s) pour {_fr(total)} € attendent une décision (lettrage_manuel.csv)"
+        f"{frame.height} ligne(s) bancaire(s) pour {french_amount(total)} € attendent une décision "
+        "(lettrage_manuel.csv)"
         if frame.height
         else "aucune ligne bancaire en attente de décision",
         examples(frame),
     )
-
-
-def _fr(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
 
 
 BANK_CHECKS = ("banque_fichiers_lisibles", "releves_equilibres", "releves_enchaines", "banque_lignes_rejetees")

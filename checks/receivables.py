@@ -1,8 +1,11 @@
 """Controls of the receivables stage (DOMAIN.md "Controls"): pending funding files older than 90 days, and
 the phone log's rows set aside. Warnings: the month goes on, the director is told."""
 
+from decimal import Decimal
+
 import dagster as dg
 
+from assets.common.outputs import french_amount
 from assets.payments.lettrage import month_end
 from assets.receivables.assets import aged_balance, reminders
 from checks.controls import WARNING, ControlOutcome
@@ -16,14 +19,14 @@ RECEIVABLES = "recouvrement"
 
 def control_old_pending_files(con, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/receivables/old_pending_files.sql", {"end": month_end(month)})
-    total = sum(frame["montant_retenu"].to_list()) if frame.height else 0
+    total = sum(frame["montant_retenu"].to_list(), Decimal("0.00"))
     return ControlOutcome(
         "dossiers_en_instruction_anciens",
         RECEIVABLES,
         WARNING,
         frame.is_empty(),
         frame.height,
-        f"{frame.height} dossier(s) d'aide en instruction depuis plus de 90 jours, {total} € retenus"
+        f"{frame.height} dossier(s) d'aide en instruction depuis plus de 90 jours, {french_amount(total)} € retenus"
         if frame.height
         else "aucun dossier en instruction depuis plus de 90 jours",
         examples(frame),

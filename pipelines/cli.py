@@ -191,6 +191,7 @@ def cmd_demo(args) -> int:
     import yaml
 
     from demo.accounting import AccountingDepartment, previous_month
+    from demo.calls import CallCentre
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator
 
@@ -208,6 +209,7 @@ def cmd_demo(args) -> int:
     iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
     payers = PaymentSimulator(args.seed, iban, data.referential_as_of(close_date(months[0])))
     accounting = AccountingDepartment()
+    calls = CallCentre(args.seed)
     blocked = []
     with dg.DagsterInstance.get() as instance:
         for month in months:
@@ -227,6 +229,7 @@ def cmd_demo(args) -> int:
             if result.exit_code:
                 blocked.append(month)
             payers.after_close(home, month)
+            calls.after_close(home, month, close_date(month))  # the call list worked in the next days
     print(f"Sorties : {home / 'sorties'}")
     if blocked:
         print(f"Mois non clôturés : {', '.join(blocked)}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assets.accounting.fec import FecFile
+from assets.common.outputs import french_amount
 
 ZERO = Decimal("0.00")
 
@@ -75,7 +76,7 @@ def reciprocity(ledger: FecFile, ours: list[OurLine], clients: str, on: dt.date)
         for x in mine.get(aux, []):
             if have[(x.piece_ref, x.amount)] < want[(x.piece_ref, x.amount)]:
                 difference.explanations.append(
-                    f"non importée en comptabilité : {x.entry_num} pièce {x.piece_ref} ({_fr(x.amount)})"
+                    f"non importée en comptabilité : {x.entry_num} pièce {x.piece_ref} ({french_amount(x.amount)})"
                 )
                 want[(x.piece_ref, x.amount)] -= 1
         seen: Counter = Counter()
@@ -84,13 +85,11 @@ def reciprocity(ledger: FecFile, ours: list[OurLine], clients: str, on: dt.date)
             expected = Counter((x.piece_ref, x.amount) for x in mine.get(aux, []))[(piece, amount)]
             if not expected:
                 difference.explanations.append(
-                    f"saisie en comptabilité, absente de Recettes : {description} ({_fr(amount)})"
+                    f"saisie en comptabilité, absente de Recettes : {description} ({french_amount(amount)})"
                 )
             elif seen[(piece, amount)] > expected:
-                difference.explanations.append(f"importée deux fois : pièce {piece}, {description} ({_fr(amount)})")
+                difference.explanations.append(
+                    f"importée deux fois : pièce {piece}, {description} ({french_amount(amount)})"
+                )
         out.append(difference)
     return out
-
-
-def _fr(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")

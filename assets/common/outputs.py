@@ -67,3 +67,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def write_csv(target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A `;`-separated UTF-8 CSV written atomically."""
     write_bytes(target, csv_text(header, rows).encode("utf-8"))
+
+
+def french_amount(amount) -> str:
+    """An amount as a French reader writes it in a sentence: 1\u202f234,56 (thin space, decimal comma)."""
+    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")

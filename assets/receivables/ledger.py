@@ -35,8 +35,8 @@ class AgingSummary:
 
 def age_month(con, sorties: Path, month: str) -> AgingSummary:
     """The aged balance at the month's end per payer and per establishment, and the DSO overall and per
-    payer type; replaces the month's rows and writes balance_agee.csv, balance_agee_etablissements.csv
-    and dso.csv."""
+    payer type; replaces the month's rows and writes balance_agee.csv, balance_agee_etablissements.csv,
+    dso.csv and dossiers_en_instruction.csv (the pending funding files holding billed days, by age)."""
     end = month_end(month)
     run_sql(con, "receivables/clear_month.sql", {"month": month})
     rows = run_sql(con, "receivables/open_at.sql", {"end": end, "month": month})
@@ -85,6 +85,13 @@ def age_month(con, sorties: Path, month: str) -> AgingSummary:
         folder / "balance_agee_etablissements.csv",
         ["code_etablissement", "nom", *BUCKETS, "total"],
         run_sql(con, "receivables/aged_rows.sql", {"month": month, "scope": "etablissement"}),
+    )
+    pending = run_sql(con, "receivables/pending_files.sql", {"end": end})
+    write_csv(
+        folder / "dossiers_en_instruction.csv",
+        ["code_financeur", "code_etablissement", "id_usager", "depuis", "age_jours", "mois", "journees"]
+        + ["montant_retenu", "alerte_90_jours"],
+        [(*row[:-1], "oui" if row[-1] else "non") for row in pending],
     )
     write_csv(
         folder / "dso.csv",

@@ -109,3 +109,26 @@ def test_a_letter_per_payer_and_level_addressed_to_the_guardian(tmp_path):
     statement = " ".join(PdfReader(folder / "2025-04-25_D66_relance1.pdf").pages[0].extract_text().split())
     for expected in ("RELEVÉ DE FACTURES", "F2025-000001", "F2025-000003", "11 230,00 €"):
         assert expected in statement, expected  # a public payer's statement lists all its open invoices
+
+
+def test_pending_funding_files_with_their_held_amount_age_and_alert(tmp_path):
+    from tests.billing.case import D
+    from tests.billing.test_issuing import association
+
+    case = association(tmp_path).execute(
+        "UPDATE funding_decisions SET status = 'en_instruction' WHERE resident_id = '000002'"
+    )
+    case.issue("2025-01", D(2025, 2, 5))
+    with case.transaction() as con:
+        age_month(con, tmp_path / "sorties", "2025-01")
+    lines = (tmp_path / "sorties" / "2025-01" / "recouvrement" / "dossiers_en_instruction.csv").read_text().splitlines()
+    assert lines == [
+        "code_financeur;code_etablissement;id_usager;depuis;age_jours;mois;journees;montant_retenu;alerte_90_jours",
+        "D66;FH01;000002;2024-01-01;396;1;10;1500,00;oui",
+    ]
+    from checks.receivables import control_old_pending_files
+
+    with case.transaction() as con:
+        outcome = control_old_pending_files(con, "2025-01")
+    assert (outcome.passed, outcome.value, outcome.severity) == (False, 1, "avertissement")
+    assert outcome.detail == "1 dossier(s) d'aide en instruction depuis plus de 90 jours, 1\u202f500,00 € retenus"

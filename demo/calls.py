@@ -1,0 +1,57 @@
+"""The demo's phone calls: after each close, the billing cell works through the month's call list
+(recouvrement/appels_a_passer.csv) in the following days and logs each call in entrees/relances/appels.csv,
+as CONTRACT.md describes it: some promise to pay by a date (some keep it, the payers' side decides), some
+cannot be reached, a few dispute the invoice or say they already paid. No names in the log: the person
+reached is described by their role. Deterministic for a given seed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+HEADER = "date;cible;interlocuteur;resultat;date_promesse;montant_promis;commentaire"
+OUTCOMES = [
+    ("promesse", 0.40, "s'engage à régler"),
+    ("injoignable", 0.30, "message laissé"),
+    ("autre", 0.17, "rappeler la semaine prochaine"),
+    ("litige", 0.07, "conteste le nombre de journées facturées"),
+    ("deja_paye", 0.06, "dit avoir réglé par virement"),
+]
+
+
+class CallCentre:
+    def __init__(self, seed: int):
+        self.rng = random.Random(f"{seed}-appels")
+        self.rows: list[str] = []
+
+    def after_close(self, home: Path, month: str, close_day: dt.date) -> int:
+        """Log the calls of the month's list; returns how many."""
+        tasks = home / "sorties" / month / "recouvrement" / "appels_a_passer.csv"
+        if not tasks.exists():
+            return 0
+        with tasks.open(encoding="utf-8") as f:
+            todo = list(csv.DictReader(f, delimiter=";"))
+        for task in todo:
+            day = close_day + dt.timedelta(days=self.rng.randint(1, 4))
+            draw, result, comment = self.rng.random(), "autre", ""
+            for name, weight, text in OUTCOMES:
+                if draw < weight:
+                    result, comment = name, text
+                    break
+                draw -= weight
+            public = not task["code_financeur"].startswith("U")
+            if result == "litige" and public:
+                result, comment = "autre", "dossier en cours de mandatement"
+            who = "service payeur" if public else self.rng.choice(["famille", "tuteur", "usager"])
+            target = task["factures"].split()[0] if result == "litige" else task["code_financeur"]
+            promise = amount = ""
+            if result == "promesse":
+                promise = f"{day + dt.timedelta(days=self.rng.randint(10, 20)):%d/%m/%Y}"
+                amount = task["montant"]
+            self.rows.append(f"{day:%d/%m/%Y};{target};{who};{result};{promise};{amount};{comment}")
+        folder = home / "entrees" / "relances"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "appels.csv").write_text("\n".join([HEADER, *self.rows]) + "\n", encoding="utf-8")
+        return len(todo)
