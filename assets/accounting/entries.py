@@ -101,6 +101,15 @@ def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decima
     )
 
 
+def _client_credit(entry: Entry, account: str, share: Share, lettered: bool) -> FecLine:
+    """What a receipt brings to one payer's 411 (with the letter its invoices share, when it has one)."""
+    letter = {"ecriture_let": share.letter, "date_let": share.settled_on} if lettered and share.letter else {}
+    return _line(
+        entry, account, "Clients", ZERO, share.amount, comp_aux_num=share.aux_account, comp_aux_lib=share.payer_name,
+        **letter,
+    )  # fmt: skip
+
+
 def revenue_account(settings, payer_type: str, establishment_type: str) -> str:
     produits = settings.comptes.produits
     return produits.get(f"{payer_type}.{establishment_type}") or produits[payer_type]
@@ -148,20 +157,7 @@ def bank_entry(receipt: Receipt, settings, entry_date: dt.date) -> Entry:
     unknown = receipt.amount - sum((s.amount for s in receipt.shares), ZERO)
     if unknown:
         entry.lines.append(_line(entry, accounts.attente, "Encaissements à identifier", ZERO, unknown))
-    for share in receipt.shares:
-        letter = {"ecriture_let": share.letter, "date_let": share.settled_on} if share.letter else {}
-        entry.lines.append(
-            _line(
-                entry,
-                accounts.clients,
-                "Clients",
-                ZERO,
-                share.amount,
-                comp_aux_num=share.aux_account,
-                comp_aux_lib=share.payer_name,
-                **letter,
-            )
-        )
+    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=True) for share in receipt.shares]
     return entry
 
 
@@ -179,18 +175,7 @@ def transfer_entry(line_id: str, line_date: dt.date, shares: list[Share], settin
     )
     total = sum((s.amount for s in shares), ZERO)
     entry.lines = [_line(entry, accounts.attente, "Encaissements à identifier", total, ZERO)]
-    for share in shares:
-        entry.lines.append(
-            _line(
-                entry,
-                accounts.clients,
-                "Clients",
-                ZERO,
-                share.amount,
-                comp_aux_num=share.aux_account,
-                comp_aux_lib=share.payer_name,
-            )
-        )
+    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=False) for share in shares]
     return entry
 
 
