@@ -59,5 +59,6 @@ def reminders(
             "contentieux": s.contentieux,
             "lignes_appels_ecartees": s.rejected_calls,
             "courriers": s.letters,
+            "relances_faites_par": s.skipped_for or month,
         }
     )

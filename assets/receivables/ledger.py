@@ -178,13 +178,19 @@ class DunningSummary:
     contentieux: int
     rejected_calls: int
     letters: int = 0
+    skipped_for: str = ""  # a later month was closed: this month's dunning is left as it was
 
 
 def run_dunning(
     con, settings, entrees: Path, sorties: Path, month: str, on: dt.date, now: dt.datetime
 ) -> DunningSummary:
     """Plan the day's dunning after matching, append the reminders (none twice), record the month's calls
-    and holds, and write relances.csv, appels_a_passer.csv and contentieux.csv."""
+    and holds, and write relances.csv, appels_a_passer.csv and contentieux.csv. A month closed again after
+    a later one sends nothing: its reminders, calls and files stay as its own close left them."""
+    later = run_sql(con, "receivables/later_closes.sql", {"month": month})[0][0]
+    if later:
+        # re-running an old month must not send today's reminders in its name: dunning is the latest close's
+        return DunningSummary(0, 0, 0, 0, 0, 0, skipped_for=later)
     run_sql(con, "receivables/clear_plan.sql", {"month": month})
     calls, rejected = load_calls(con, entrees, month, now)
     invoices = [OpenInvoice(*row) for row in run_sql(con, "receivables/open_invoices.sql", {"on": on})]

@@ -66,6 +66,13 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
             con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW
         )
     assert (later.reminders, later.calls) == (2, 2)
+    # April closed again afterwards: nothing sent in its name, its files left as they were
+    before = (home / "sorties" / "2025-04" / "recouvrement" / "relances.csv").read_bytes()
+    with case.transaction() as con:
+        old = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 6, 1), NOW)
+    assert (old.reminders, old.skipped_for) == (0, "2025-05")
+    assert (home / "sorties" / "2025-04" / "recouvrement" / "relances.csv").read_bytes() == before
+    assert rows(case, "SELECT count(*) FROM reminders WHERE day = '2025-06-01'") == [(0,)]
     calls = (home / "sorties" / "2025-05" / "recouvrement" / "appels_a_passer.csv").read_text(encoding="utf-8")
     assert calls.splitlines() == [
         "rang;code_financeur;nom;montant;echeance_la_plus_ancienne;factures;motif;appels_precedents",
