@@ -8,6 +8,7 @@ A control's function returns a `ControlOutcome`; the Dagster check that runs it 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
             "value": str(outcome.value),
             "detail": outcome.detail,
             "now": now,
+            "examples": json.dumps(outcome.examples, ensure_ascii=False, default=str),
         },
     )
 
@@ -60,8 +62,14 @@ def month_controls(con, month: str) -> list[tuple]:
 
 
 def write_month_controls(con, sorties: Path, month: str) -> Path:
+    """Rewrite the month's controles.csv, its control report and the index of months: every check that
+    records an outcome calls this, so the files always show the latest state of every control."""
+    from assets.reporting.controls_report import write_controls_report, write_index
+
     target = sorties / month / "controles" / "controles.csv"
     write_csv(target, CONTROLS_HEADER, month_controls(con, month))
+    write_controls_report(con, sorties, month)
+    write_index(sorties)
     return target
 
 

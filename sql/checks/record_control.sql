@@ -1,2 +1,3 @@
--- The latest outcome of a control for a month.
-INSERT OR REPLACE INTO control_results VALUES ($month, $control, $stage, $severity, $status, $value, $detail, $now);
+-- The latest outcome of a control for a month, with the rows that explain a failure (JSON).
+INSERT OR REPLACE INTO control_results (month, control, stage, severity, status, value, detail, evaluated_at, examples)
+VALUES ($month, $control, $stage, $severity, $status, $value, $detail, $now, $examples);
