@@ -50,6 +50,14 @@ def _amount(text: str) -> Decimal:
     return Decimal(text.replace(",", "."))
 
 
+def _split(items: list, taken) -> tuple[list, list]:
+    """(the items `taken` accepts, the others), in one pass and in order."""
+    yes, no = [], []
+    for item in items:
+        (yes if taken(item) else no).append(item)
+    return yes, no
+
+
 def _mangle(number: str, rng: random.Random) -> str:
     """An invoice number as a paymaster types it."""
     year, seq = number[1:5], int(number[6:])
@@ -203,8 +211,8 @@ class PaymentSimulator:
             day = first + dt.timedelta(days=14)
             camt.append(Movement(day, GIFT, "VIR SEPA RECU", "DON", self._ref("G"), "M OU MME ANONYME"))
         camt.append(Movement(last, Decimal("-18.40"), "FRAIS BANCAIRES", "", self._ref("F")))
-        cash = sorted(m for m in self.plan.cash if first <= m[0] <= last)
-        self.plan.cash = [m for m in self.plan.cash if m not in cash]
+        cash, self.plan.cash = _split(self.plan.cash, lambda m: first <= m[0] <= last)
+        cash.sort()
         cfonb = self._take("cfonb", first, last)
         if cash:
             deposit = sum((a for _, a, _ in cash), Decimal("0"))
@@ -229,15 +237,13 @@ class PaymentSimulator:
 
     def _take(self, account: str, first: dt.date, last: dt.date) -> list[Movement]:
         """The account's movements dated in the month (batched kinds are taken first)."""
-        moves = getattr(self.plan, account)
-        taken = [m for m in moves if first <= m.booking_date <= last]
-        setattr(self.plan, account, [m for m in moves if m not in taken])
+        taken, kept = _split(getattr(self.plan, account), lambda m: first <= m.booking_date <= last)
+        setattr(self.plan, account, kept)
         return taken
 
     def _batches(self, label: str, first: dt.date, last: dt.date, deposit_day) -> list[Movement]:
         """Items of one kind gathered in one entry per day, one transaction per item (camt batches)."""
-        items = [m for m in self.plan.camt if m.label == label and first <= m.booking_date <= last]
-        self.plan.camt = [m for m in self.plan.camt if m not in items]
+        items, self.plan.camt = _split(self.plan.camt, lambda m: m.label == label and first <= m.booking_date <= last)
         by_day: dict[dt.date, list[Movement]] = defaultdict(list)
         for m in items:
             by_day[min(deposit_day(m.booking_date), last)].append(m)
