@@ -186,7 +186,6 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                 else:
                     receipts, file_rejects = parse_manual_receipts(data, name)
                     lines = [_row(x, source, name, month, now, mode=x.label) for x in receipts]
-                record.update(rows_read=len(lines), rows_rejected=len(file_rejects))
                 summary.lines_read += len(lines)
                 for row in lines:
                     if row["line_id"] in stored:
@@ -206,6 +205,7 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                         continue
                     stored[row["line_id"]] = (row["amount"], row["booking_date"])
                     rows.append(row)
+                record.update(rows_read=len(lines), rows_rejected=len(file_rejects))
         except (OSError, UnreadableFile, CamtError, CfonbError) as exc:
             message = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc})"
             record.update(status="illisible", month_status="illisible", error=message)
