@@ -168,6 +168,9 @@ def test_the_same_file_under_two_names_is_read_once_and_a_changed_file_adds_only
             "(une correction se saisit en ligne de contre-passation)",
         ),
     ]
+    assert rows(
+        case, "SELECT path, rows_read, rows_rejected FROM bank_files WHERE month = '2025-04' AND status = 'lu'"
+    ) == [("encaissements/mars.csv", 5, 2)]
     # the new cheque pays the oldest open 310.00 invoice of the resident
     assert rows(case, "SELECT number, rule FROM allocations WHERE line_id = 'MAN-cheque-CHQ-0003'") == [
         ("F2025-000004", "payeur_montant")
