@@ -67,9 +67,10 @@ class MonthResult:
         errors: list[str],
         summary: list[str],
         seconds: float,
+        run_id: str = "",
     ):
         self.month, self.success, self.failed_controls = month, success, failed_controls
-        self.errors, self.summary, self.seconds = errors, summary, seconds
+        self.errors, self.summary, self.seconds, self.run_id = errors, summary, seconds, run_id
 
     @property
     def exit_code(self) -> int:
@@ -114,7 +115,19 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
             if "blocking asset check" not in message:  # a blocking control is reported by its name below
                 errors.append(f"{event.step_key} : {message}")
     failed, summary = _month_report(home, month)
-    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started)
+    _alert(home, month, result.run_id, errors)
+    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
+
+
+def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
+    """What the sensors do for a run launched from the UI: alertes.log and the alert e-mail."""
+    from assets.common.settings import load_settings
+    from assets.common.warehouse import Warehouse
+    from assets.reporting.alerts import alert_run
+    from pipelines.resources import timestamp
+
+    with Warehouse(home / "entrepot.duckdb").transaction() as con:
+        alert_run(con, load_settings(home / "parametrage.yaml"), home / "sorties", month, run_id, errors, timestamp())
 
 
 def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:

@@ -14,6 +14,7 @@ from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
 from pipelines.jobs import close_month
 from pipelines.resources import resources
+from pipelines.sensors import alert_after_close, alert_after_failed_close
 
 
 def build(home: str | None = None) -> dg.Definitions:
@@ -49,6 +50,7 @@ def build(home: str | None = None) -> dg.Definitions:
             call_log_control,
         ],
         jobs=[close_month],
+        sensors=[alert_after_close, alert_after_failed_close],
         resources=resources(home),
         executor=dg.in_process_executor,
     )

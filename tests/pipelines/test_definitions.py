@@ -7,6 +7,10 @@ from pipelines.partitions import month_of, months, partition_of
 
 def test_definitions_load_and_list_every_asset_check_and_partition():
     dg.Definitions.validate_loadable(defs)
+    assert sorted((s.name, s.default_status.value) for s in defs.sensors) == [
+        ("alert_after_close", "RUNNING"),
+        ("alert_after_failed_close", "RUNNING"),
+    ]
     graph = defs.resolve_asset_graph()
     assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
         "accounting_entries",

@@ -11,6 +11,8 @@ from assets.ingest.activity import CODES
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from pipelines.cli import close_month
 from pipelines.definitions import defs
+from pipelines.resources import resources
+from pipelines.sensors import alert_after_failed_close
 
 CONTROLS = len(defs.resolve_asset_graph().asset_check_keys)  # every check records one control
 
@@ -128,6 +130,19 @@ def test_a_duplicate_day_blocks_the_month_until_the_corrected_extract_arrives(tm
         assert blocked.failed_controls[0][1].startswith(
             "2 ligne(s) pour un même usager, établissement et jour ; activité retenue pour FAM01"
         )
+        # the blocked run is alerted once: by the command, and the sensor (the UI's way) finds it done
+        alerts = (home / "sorties" / month / "alertes.log").read_text(encoding="utf-8").splitlines()
+        assert alerts[0].endswith(f"clôture de {month} · run {blocked.run_id} · {len(alerts) - 2} alerte(s)")
+        assert alerts[1].startswith("ERREUR activite_doublons : 2 ligne(s) pour un même usager")
+        failure = instance.all_logs(blocked.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0].dagster_event
+        context = dg.build_run_status_sensor_context(
+            sensor_name="alert_after_failed_close",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(blocked.run_id),
+            resources=resources(str(home)),
+        )
+        assert alert_after_failed_close(context).skip_message == "déjà signalé"
         write_activity(home, month, demo.corrections[month])
         fixed = close_month(home, month, close_date(month), instance=instance)
         assert (fixed.exit_code, fixed.failed_controls) == (0, [])

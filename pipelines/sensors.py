@@ -1,0 +1,64 @@
+"""Sensors: alerts when a month's close finishes with failed steps or failed controls (issue of the run
+through the UI, where the Dagster daemon runs them). They write sorties/AAAA-MM/alertes.log and send the
+e-mail of `alertes.smtp` through `assets.reporting.alerts`; the `recettes` command calls the same function."""
+
+import dagster as dg
+
+from assets.reporting.alerts import alert_run
+from pipelines.jobs import close_month
+from pipelines.partitions import month_of
+from pipelines.resources import HomeResource, WarehouseResource, timestamp
+
+PARTITION_TAG = "dagster/partition"
+
+
+def step_errors(instance, run_id: str) -> list[str]:
+    """The failed steps of a run, with their message (a blocked check is named by the controls)."""
+    out = []
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = record.dagster_event
+        error = event.event_specific_data.error if event and event.event_specific_data else None
+        message = error.message.strip() if error else "échec"
+        if "blocking asset check" not in message:
+            out.append(f"{event.step_key} : {message.splitlines()[0][:300]}")
+    return out
+
+
+def _alert(context, home: HomeResource, warehouse: WarehouseResource):
+    run = context.dagster_run
+    partition = run.tags.get(PARTITION_TAG)
+    if not partition:
+        return dg.SkipReason("run sans mois (partition)")
+    month = month_of(partition)
+    with warehouse.transaction() as con:
+        summary = alert_run(
+            con,
+            home.settings(),
+            home.sorties,
+            month,
+            run.run_id,
+            step_errors(context.instance, run.run_id),
+            timestamp(),
+        )
+    if not summary.logged:
+        return dg.SkipReason("rien à signaler" if not summary.lines else "déjà signalé")
+    return None
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[close_month],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Après une clôture réussie : avertissements et contrôles en échec du mois → alertes.log, e-mail.",
+)
+def alert_after_close(context: dg.RunStatusSensorContext, home: HomeResource, warehouse: WarehouseResource):
+    return _alert(context, home, warehouse)
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[close_month],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Après une clôture en échec : étapes et contrôles en échec du mois → alertes.log, e-mail.",
+)
+def alert_after_failed_close(context: dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource):
+    return _alert(context, home, warehouse)
