@@ -7,6 +7,7 @@ from assets.billing.assets import billing_files, invoice_documents, issued_docum
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
 from assets.receivables.assets import aged_balance, reminders
+from assets.reporting.assets import director_report
 from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
@@ -34,6 +35,7 @@ def build(home: str | None = None) -> dg.Definitions:
             ledger_reciprocity,
             aged_balance,
             reminders,
+            director_report,
         ],
         asset_checks=[
             referential_controls,

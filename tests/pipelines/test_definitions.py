@@ -19,6 +19,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "allocations",
         "bank_lines",
         "billing_files",
+        "director_report",
         "entry_file",
         "invoice_documents",
         "issued_documents",
@@ -132,5 +133,6 @@ def test_close_month_job_runs_in_process():
         "aged_balance",
         "reminders",
         "aged_balance_dossiers_en_instruction_anciens",
+        "director_report",
         "reminders_appels_lignes_rejetees",
     }

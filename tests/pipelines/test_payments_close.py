@@ -200,3 +200,49 @@ def test_entry_files_add_up_and_the_ledger_read_back_shows_only_the_two_delibera
         == "code_auxiliaire;nom;solde_comptabilite;solde_recettes;ecart;explication;date;fichier"
     )
     assert len(csv_lines.splitlines()) == 3
+
+
+def test_the_directors_report_ties_to_the_months_files(closed):
+    import csv
+    import re
+
+    home, *_ = closed
+    folder = home / "sorties" / MONTHS[-1]
+    html = (folder / "rapports" / "direction.html").read_text(encoding="utf-8")
+    figures = dict(re.findall(r'data-figure="([a-z_0-9A-Z]+)">([^<]*)<', html))
+
+    def amount(text):
+        return Decimal(text.replace("\u202f", "").replace(" €", "").replace(",", "."))
+
+    def rows(relative):
+        with (folder / relative).open(encoding="utf-8") as f:
+            return list(csv.DictReader(f, delimiter=";"))
+
+    def money(text):
+        return Decimal(text.replace(",", "."))
+
+    billed = sum((money(r["montant"]) for r in rows("factures/registre.csv")), Decimal("0"))
+    assert amount(figures["facture"]) == amount(figures["facture_total"]) == billed
+    received = sum((money(r["montant_affecte"]) for r in rows("lettrage/rapprochements.csv")), Decimal("0"))
+    assert amount(figures["encaisse"]) == received
+    total = next(r for r in rows("recouvrement/balance_agee.csv") if r["code_financeur"] == "TOTAL")
+    assert amount(figures["creances"]) == money(total["total"])
+    assert amount(figures["en_retard"]) == money(total["total"]) - money(total["non_echu"])
+    assert amount(figures["plus_90"]) == money(total["plus_90"])
+    dso = next(r for r in rows("recouvrement/dso.csv") if r["mois"] == MONTHS[-1] and r["perimetre"] == "total")
+    assert figures["dso"] == f"{dso['dso_jours'].replace(',', '.')} j"
+    letters = rows("recouvrement/relances.csv")
+    assert [int(figures[f"relances_{k}"]) for k in (1, 2, 3)] == [
+        sum(1 for r in letters if r["niveau"] == level) for level in ("relance1", "relance2", "mise_en_demeure")
+    ]
+    late = {k[len("retard_") :]: amount(v) for k, v in figures.items() if k.startswith("retard_")}
+    aged = {
+        r["code_financeur"]: money(r["total"]) - money(r["non_echu"]) for r in rows("recouvrement/balance_agee.csv")
+    }
+    assert late and all(aged[code] == value for code, value in late.items())
+    assert sorted(late.values(), reverse=True) == list(late.values())  # the largest first
+    occupancy = rows("rapports/occupation.csv")
+    assert {r["code_etablissement"] for r in occupancy} == {"FH01", "FV01", "FAM01", "MAS01", "IME01", "ESAT01"}
+    assert html.count("<script") == 1 + 4  # Plotly's library once, one call per chart
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S)
+    assert not re.search(r'(src|href)="(https?:)?//', markup)  # nothing the page loads from elsewhere

@@ -1,0 +1,32 @@
+"""Dagster asset of the reporting stage: the finance director's monthly report."""
+
+import dagster as dg
+
+from assets.accounting.assets import ledger_reciprocity
+from assets.billing.assets import billing_files
+from assets.payments.assets import matching_files
+from assets.receivables.assets import reminders
+from assets.reporting.director import write_director_report
+from pipelines.partitions import month_of, months
+from pipelines.resources import POOL, HomeResource, WarehouseResource
+
+
+@dg.asset(
+    group_name="reporting",
+    kinds={"html"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[billing_files, matching_files, ledger_reciprocity, reminders],
+    description="Rapport mensuel de la direction financière (HTML autonome, graphiques Plotly).",
+)
+def director_report(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Writes rapports/occupation.csv and rapports/direction.html from the month's files: headline figures
+    against last month and last year, billing by establishment and payer type, occupancy over 12 months,
+    receivables and DSO trends, the largest late payers, the dunning of the close, pending files,
+    adjustments and the state of the controls."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        path, size = write_director_report(con, home.sorties, month)
+    return dg.MaterializeResult(metadata={"fichier": path.name, "octets": size})

@@ -1,0 +1,211 @@
+"""The finance director's monthly report (`rapports/direction.html`): one self-contained page (Plotly's
+JavaScript embedded once, no external request) built from the CSV files of the month and of the months
+before it, so that every figure ties to a file the cell can open. The occupancy it shows is written first
+as `rapports/occupation.csv` from the month's valuation.
+
+Residents are named only in the list of the largest late payers, where the director needs to know who.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from assets.common.outputs import french_amount, write_bytes, write_csv
+from assets.common.warehouse import run_sql
+from reports.render import environment, month_fr
+
+ZERO = Decimal("0.00")
+LEVELS = {"relance1": "1re relance", "relance2": "2e relance", "mise_en_demeure": "Mise en demeure"}
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter=";"))
+
+
+def _money(text: str) -> Decimal:
+    return Decimal(text.replace(",", ".")) if text else ZERO
+
+
+def _shift(month: str, n: int) -> str:
+    year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + n, 12)
+    return f"{year:04d}-{number + 1:02d}"
+
+
+def write_occupancy(con, sorties: Path, month: str) -> Path:
+    """rapports/occupation.csv: per establishment, places, billed days, occupancy (billed days ÷ (places ×
+    days in the month)) and presence rate (days present ÷ days of activity)."""
+    target = sorties / month / "rapports" / "occupation.csv"
+    write_csv(
+        target,
+        ["code_etablissement", "nom", "places", "jours_factures", "taux_occupation", "jours_presents", "jours_activite",
+         "taux_presence"],
+        run_sql(con, "reporting/occupancy.sql", {"month": month}),
+    )  # fmt: skip
+    return target
+
+
+def headline(sorties: Path, month: str) -> dict[str, Decimal | None]:
+    """The month's headline figures, each read from its file (None when the file is not there)."""
+    folder = sorties / month
+    registre = folder / "factures" / "registre.csv"
+    aged = [r for r in _rows(folder / "recouvrement" / "balance_agee.csv") if r["code_financeur"] == "TOTAL"]
+    dso = [r for r in _rows(folder / "recouvrement" / "dso.csv") if r["mois"] == month and r["perimetre"] == "total"]
+    return {
+        "facture": sum((_money(r["montant"]) for r in _rows(registre)), ZERO) if registre.exists() else None,
+        "encaisse": sum((_money(r["montant_affecte"]) for r in _rows(folder / "lettrage" / "rapprochements.csv")), ZERO)
+        if (folder / "lettrage" / "rapprochements.csv").exists()
+        else None,
+        "creances": _money(aged[0]["total"]) if aged else None,
+        "en_retard": _money(aged[0]["total"]) - _money(aged[0]["non_echu"]) if aged else None,
+        "dso": _money(dso[0]["dso_jours"]) if dso and dso[0]["dso_jours"] else None,
+    }
+
+
+def _figure(fig) -> str:
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=320, legend={"orientation": "h"})
+    fig.update_layout(font={"family": "Liberation Sans, Arial"})
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "staticPlot": False})
+
+
+def director_context(con, sorties: Path, month: str) -> dict:
+    import plotly.graph_objects as go
+
+    folder = sorties / month
+    months = [_shift(month, -k) for k in range(11, -1, -1)]
+    now, before, last_year = (
+        headline(sorties, month),
+        headline(sorties, _shift(month, -1)),
+        headline(sorties, _shift(month, -12)),
+    )
+    cards = []
+    for key, label, unit in (
+        ("facture", "Facturé à la clôture", "€"),
+        ("encaisse", "Encaissements affectés", "€"),
+        ("creances", "Créances à la fin du mois", "€"),
+        ("en_retard", "dont échues", "€"),
+        ("dso", "DSO (jours)", "j"),
+    ):
+        cards.append(
+            {"key": key, "label": label, "unit": unit, "value": now[key], "month": before[key], "year": last_year[key]}
+        )
+    types = dict(run_sql(con, "reporting/payer_types.sql"))
+    registre = _rows(folder / "factures" / "registre.csv")
+    by_etab: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for r in registre:
+        by_etab[r["code_etablissement"]][types.get(r["code_financeur"], "autre")] += _money(r["montant"])
+    payer_types = sorted({t for v in by_etab.values() for t in v})
+    billed = go.Figure(
+        [go.Bar(name=t, x=sorted(by_etab), y=[float(by_etab[e][t]) for e in sorted(by_etab)]) for t in payer_types]
+    )
+    billed.update_layout(barmode="stack", title="Facturé par établissement et type de financeur (€)")
+    occupancy = {m: _rows(sorties / m / "rapports" / "occupation.csv") for m in months}
+    etabs = sorted({r["code_etablissement"] for rows in occupancy.values() for r in rows})
+
+    def rate(m: str, etab: str) -> float | None:
+        row = next((r for r in occupancy[m] if r["code_etablissement"] == etab and r["taux_occupation"]), None)
+        return float(_money(row["taux_occupation"])) if row else None
+
+    labels = [month_fr(m) for m in months]
+    occ = go.Figure([go.Scatter(name=e, x=labels, y=[rate(m, e) for m in months], mode="lines+markers") for e in etabs])
+    occ.update_layout(
+        title="Taux d'occupation sur 12 mois (journées facturées ÷ places × jours)", yaxis={"tickformat": ".0%"}
+    )
+    trend = [headline(sorties, m) for m in months]
+    receivables = go.Figure(
+        [
+            go.Bar(name="Créances", x=[month_fr(m) for m in months], y=[float(h["creances"] or 0) for h in trend]),
+            go.Bar(name="dont échues", x=[month_fr(m) for m in months], y=[float(h["en_retard"] or 0) for h in trend]),
+        ]
+    )
+    receivables.update_layout(title="Créances et créances échues à la fin de chaque mois (€)")
+    dso = go.Figure(
+        [
+            go.Scatter(
+                name="DSO",
+                x=[month_fr(m) for m in months],
+                y=[float(h["dso"]) if h["dso"] else None for h in trend],
+                mode="lines+markers",
+            )
+        ]
+    )
+    dso.update_layout(title="DSO, méthode countback (jours)")
+    aged = _rows(folder / "recouvrement" / "balance_agee.csv")
+    total = next((r for r in aged if r["code_financeur"] == "TOTAL"), None)
+    late = sorted(
+        (r for r in aged if r["code_financeur"] != "TOTAL"),
+        key=lambda r: _money(r["total"]) - _money(r["non_echu"]),
+        reverse=True,
+    )
+    top = [
+        {"code": r["code_financeur"], "name": r["nom"], "over90": _money(r["plus_90"]),
+         "late": _money(r["total"]) - _money(r["non_echu"])}
+        for r in late[:10]
+        if _money(r["total"]) - _money(r["non_echu"]) > 0
+    ]  # fmt: skip
+    reminders = _rows(folder / "recouvrement" / "relances.csv")
+    pipeline = [
+        {"level": label, "count": sum(1 for r in reminders if r["niveau"] == code),
+         "amount": sum((_money(r["montant"]) for r in reminders if r["niveau"] == code), ZERO)}
+        for code, label in LEVELS.items()
+    ]  # fmt: skip
+    contentieux = _rows(folder / "recouvrement" / "contentieux.csv")
+    pending = _rows(folder / "recouvrement" / "dossiers_en_instruction.csv")
+    adjustments = [r for r in registre if r["nature"] in ("complementaire", "avoir")]
+    controls = _rows(folder / "controles" / "controles.csv")
+    return {
+        "month": month,
+        "cards": cards,
+        "charts": [_figure(f) for f in (billed, occ, receivables, dso)],
+        "by_etab": [(e, dict(by_etab[e]), sum(by_etab[e].values(), ZERO)) for e in sorted(by_etab)],
+        "payer_types": payer_types,
+        "billed_total": sum((_money(r["montant"]) for r in registre), ZERO),
+        "aged_total": {k: _money(v) for k, v in total.items() if k not in ("code_financeur", "nom")} if total else None,
+        "top": top,
+        "pipeline": pipeline,
+        "calls": len(_rows(folder / "recouvrement" / "appels_a_passer.csv")),
+        "contentieux": [r for r in contentieux if r["motif"] == "contentieux"],
+        "disputes": [r for r in contentieux if r["motif"] == "litige"],
+        "contentieux_amount": sum((_money(r["montant_du"]) for r in contentieux if r["motif"] == "contentieux"), ZERO),
+        "pending_count": len(pending),
+        "pending_amount": sum((_money(r["montant_retenu"]) for r in pending), ZERO),
+        "pending_old": sum(1 for r in pending if r["alerte_90_jours"] == "oui"),
+        "adjustments": {
+            "complementaire": (
+                sum(1 for r in adjustments if r["nature"] == "complementaire"),
+                sum((_money(r["montant"]) for r in adjustments if r["nature"] == "complementaire"), ZERO),
+            ),
+            "avoir": (
+                sum(1 for r in adjustments if r["nature"] == "avoir"),
+                sum((_money(r["montant"]) for r in adjustments if r["nature"] == "avoir"), ZERO),
+            ),
+        },  # fmt: skip
+        "controls": {
+            "errors": sum(1 for r in controls if r["statut"] == "echec" and r["severite"] == "erreur"),
+            "warnings": [r["controle"] for r in controls if r["statut"] == "echec" and r["severite"] != "erreur"],
+            "total": len(controls),
+        },
+        "generated": dt.date.today(),
+    }
+
+
+def write_director_report(con, sorties: Path, month: str) -> tuple[Path, int]:
+    """Write rapports/occupation.csv then rapports/direction.html; returns the page and its size."""
+    import plotly.offline
+
+    write_occupancy(con, sorties, month)
+    env = environment()
+    env.filters["fr"] = french_amount
+    html = env.get_template("direction.html").render(
+        **director_context(con, sorties, month), plotlyjs=plotly.offline.get_plotlyjs()
+    )
+    target = sorties / month / "rapports" / "direction.html"
+    data = html.encode("utf-8")
+    write_bytes(target, data)
+    return target, len(data)

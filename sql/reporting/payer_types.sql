@@ -1,0 +1,1 @@
+SELECT DISTINCT payer_code, payer_type FROM documents;
