@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from assets.common.outputs import french_amount, write_bytes, write_csv
@@ -31,6 +31,14 @@ def _rows(path: Path) -> list[dict]:
 
 def _money(text: str) -> Decimal:
     return Decimal(text.replace(",", ".")) if text else ZERO
+
+
+def _percent(rate: str) -> str:
+    """'0,9545' -> '95,5 %' (half up); '' -> '–'."""
+    if not rate:
+        return "–"
+    value = (_money(rate) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value} %".replace(".", ",")
 
 
 def _shift(month: str, n: int) -> str:
@@ -163,6 +171,17 @@ def director_context(con, sorties: Path, month: str) -> dict:
         "month": month,
         "cards": cards,
         "charts": [_figure(f) for f in (billed, occ, receivables, dso)],
+        "occupancy": [
+            {
+                "code": r["code_etablissement"],
+                "name": r["nom"],
+                "places": r["places"],
+                "billed": r["jours_factures"],
+                "occupancy": _percent(r["taux_occupation"]),
+                "presence": _percent(r["taux_presence"]),
+            }
+            for r in occupancy[month]
+        ],  # fmt: skip
         "by_etab": [(e, dict(by_etab[e]), sum(by_etab[e].values(), ZERO)) for e in sorted(by_etab)],
         "payer_types": payer_types,
         "billed_total": sum((_money(r["montant"]) for r in registre), ZERO),

@@ -243,6 +243,46 @@ def test_the_directors_report_ties_to_the_months_files(closed):
     assert sorted(late.values(), reverse=True) == list(late.values())  # the largest first
     occupancy = rows("rapports/occupation.csv")
     assert {r["code_etablissement"] for r in occupancy} == {"FH01", "FV01", "FAM01", "MAS01", "IME01", "ESAT01"}
+    for r in occupancy:
+        shown = figures[f"occupation_{r['code_etablissement']}"]
+        percent = (money(r["taux_occupation"] or "0") * 100).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+        expected = f"{percent} %".replace(".", ",") if r["taux_occupation"] else "–"
+        assert shown == expected
     assert html.count("<script") == 1 + 4  # Plotly's library once, one call per chart
     markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S)
     assert not re.search(r'(src|href)="(https?:)?//', markup)  # nothing the page loads from elsewhere
+
+
+def test_the_reports_render_in_a_browser_without_error_nor_request(closed, tmp_path):
+    import os
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it (make system)")
+        pytest.skip("chromium is not installed on this machine")
+    from playwright.sync_api import sync_playwright
+
+    home, *_ = closed
+    folder = home / "sorties" / MONTHS[-1] / "rapports"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        for name, charts in (("direction.html", 4), ("controles.html", 0)):
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            errors, requests = [], []
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.on("request", lambda r, requests=requests: requests.append(r.url))
+            page.goto((folder / name).as_uri())
+            if charts:
+                page.wait_for_function(
+                    f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=20000
+                )
+            rendered = page.evaluate("document.querySelectorAll('.js-plotly-plot .plot-container').length")
+            page.screenshot(path=str(tmp_path / name.replace(".html", ".png")), full_page=True)
+            assert (name, rendered, errors) == (name, charts, [])
+            assert [u for u in requests if not u.startswith(("file://", "data:", "blob:"))] == []
+            page.close()
+        browser.close()
+    assert (tmp_path / "direction.png").stat().st_size > 50_000
