@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assets.common.outputs import write_csv
 from assets.common.warehouse import run_sql
+from assets.reporting.controls_report import write_controls_report, write_index
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -64,8 +65,6 @@ def month_controls(con, month: str) -> list[tuple]:
 def write_month_controls(con, sorties: Path, month: str) -> Path:
     """Rewrite the month's controles.csv, its control report and the index of months: every check that
     records an outcome calls this, so the files always show the latest state of every control."""
-    from assets.reporting.controls_report import write_controls_report, write_index
-
     target = sorties / month / "controles" / "controles.csv"
     write_csv(target, CONTROLS_HEADER, month_controls(con, month))
     write_controls_report(con, sorties, month)

@@ -29,9 +29,12 @@ from assets.accounting.entries import (
     sales_entry,
     transfer_entry,
 )
-from assets.accounting.fec import FecLine, write_fec
-from assets.common.outputs import write_bytes
+from assets.accounting.fec import FecError, FecLine, read_fec, write_fec
+from assets.accounting.reciprocity import OurLine, last_date, reciprocity
+from assets.common.csvfile import Reject
+from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
+from assets.ingest.loading import quarantine_frame
 from assets.payments.lettrage import month_end
 
 ENTRY_SCHEMA = {
@@ -206,11 +209,6 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
     """Read back the general ledgers of entrees/comptabilite/*.txt (the latest by its last date), compare each
     payer's 411 balance with ours on that date (not after the month's end), record and write
     sorties/AAAA-MM/comptabilite/reciprocite.csv."""
-    from assets.accounting.fec import FecError, read_fec
-    from assets.accounting.reciprocity import OurLine, last_date, reciprocity
-    from assets.common.csvfile import Reject
-    from assets.common.outputs import write_csv
-    from assets.ingest.loading import quarantine_frame
 
     run_sql(con, "accounting/clear_reciprocity.sql", {"month": month})
     folder = entrees / "comptabilite"

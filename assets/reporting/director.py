@@ -103,7 +103,7 @@ def director_context(con, sorties: Path, month: str) -> dict:
         cards.append(
             {"key": key, "label": label, "unit": unit, "value": now[key], "month": before[key], "year": last_year[key]}
         )
-    types = dict(run_sql(con, "reporting/payer_types.sql"))
+    types = dict(run_sql(con, "receivables/payer_types.sql"))
     registre = _rows(folder / "factures" / "registre.csv")
     by_etab: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for r in registre:

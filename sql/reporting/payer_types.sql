@@ -1,1 +1,0 @@
-SELECT DISTINCT payer_code, payer_type FROM documents;
