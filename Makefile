@@ -5,7 +5,8 @@
 
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium \
+                   postgresql
 export RECETTES_HOME ?= $(CURDIR)/var
 
 .PHONY: demo test ui install system uv lint bench
@@ -28,8 +29,9 @@ install: system uv
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 
-# System libraries for the documents (Pango/HarfBuzz for WeasyPrint) and poppler for the PDF tests;
-# installed only when missing (as root, or through sudo).
+# System libraries for the documents (Pango/HarfBuzz for WeasyPrint), poppler for the PDF tests, Chromium for
+# the report tests and PostgreSQL for the test of the Dagster instance on a server; installed only when missing
+# (as root, or through sudo).
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
