@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.accounting.ledger import build_entries, check_reciprocity, export_month
 from assets.billing.assets import issue_date, issued_documents
+from assets.common.audit import seal, write_anchor
 from assets.payments.assets import allocations
 from pipelines.partitions import month_of, months
 from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
@@ -53,8 +54,11 @@ def entry_file(
     """Writes sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (18 FEC columns, separator and encoding of
     the settings) after checking it with the FEC validator, then locks the month."""
     month = month_of(context.partition_key)
+    now = timestamp()
     with warehouse.transaction() as con:
-        path, lines, written = export_month(con, home.settings(), home.sorties, month, timestamp())
+        path, lines, written = export_month(con, home.settings(), home.sorties, month, now)
+        chain = seal(con, now)  # the exported entry lines sealed in the transaction that locks the month
+    write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata={"fichier": str(path.name), "lignes": lines, "ecrit": written})
 
 

@@ -8,6 +8,7 @@ from assets.billing.documents import render_month
 from assets.billing.issuing import issue
 from assets.billing.outputs import write_billing_files
 from assets.billing.valuation import store_valuation
+from assets.common.audit import seal, write_anchor
 from assets.ingest.assets import activity_days
 from pipelines.partitions import month_of, months
 from pipelines.resources import DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
@@ -78,8 +79,11 @@ def issued_documents(
     month = month_of(context.partition_key)
     settings = home.settings()
     when = issue_date(context)
+    now = timestamp()
     with warehouse.transaction() as con:
-        summary = issue(con, settings, month, when, timestamp())
+        summary = issue(con, settings, month, when, now)
+        chain = seal(con, now)  # each document sealed in the transaction that issues it
+    write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(
         metadata={
             "mois": month,

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.billing.assets import issued_documents
+from assets.common.audit import seal, write_anchor
 from assets.payments.lettrage import run_matching, write_matching_files
 from assets.payments.loading import load_bank_inputs, load_decisions
 from pipelines.partitions import month_of, months
@@ -62,6 +63,8 @@ def allocations(
     with warehouse.transaction() as con:
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
         s = run_matching(con, month, decisions, now)
+        chain = seal(con, now)  # each allocation sealed in the transaction that records it
+    write_anchor(home.sorties, month, chain)
     statuses = {status: n for status, (n, _) in s.by_status.items()}
     return dg.MaterializeResult(
         metadata={
