@@ -1,10 +1,15 @@
 -- The content hash of each document with its lines, in the order of issue; $all = false: those not sealed yet.
 -- Every column that the document says is hashed, in this order (a column added later is not); the clock
 -- column issued_at is not, so that a close interrupted and run again seals the same content.
-WITH lines AS (
+WITH todo AS (
+    SELECT number FROM documents
+    WHERE $all OR number NOT IN (SELECT item FROM audit_chain WHERE kind = 'document')
+),
+lines AS (
     SELECT number, string_agg(to_json([line_no::VARCHAR, resident_id, resident_name, category, label,
                                        quantity::VARCHAR, unit_price::VARCHAR, amount::VARCHAR]), ',' ORDER BY line_no) AS body
     FROM document_lines
+    WHERE number IN (SELECT number FROM todo)
     GROUP BY number
 )
 SELECT d.number AS item,
@@ -15,5 +20,5 @@ SELECT d.number AS item,
               || '[' || coalesce(l.body, '') || ']') AS content_hash
 FROM documents d
 LEFT JOIN lines l USING (number)
-WHERE $all OR d.number NOT IN (SELECT item FROM audit_chain WHERE kind = 'document')
+WHERE d.number IN (SELECT number FROM todo)
 ORDER BY d.issued_at, d.series, d.year, d.seq;
