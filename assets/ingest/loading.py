@@ -207,6 +207,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
         run_sql(con, "ingest/count_rejected_rows.sql", {"n": count, "month": month, "path": path})
     rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
     summary.days = insert_frame(con, "activity_days", rows)
+    run_sql(con, "ingest/activity_hashes.sql", {"month": month})
     summary.held = int(rows["held"].sum()) if rows.height else 0
     summary.rejected = len(rejects)
     insert_frame(con, "quarantine", quarantine_frame(rejects, "activite", month, now))

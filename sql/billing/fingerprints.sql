@@ -3,7 +3,8 @@
 --   the settings' FJH and absence tiers ($settings_hash), the payers' types (all establishments),
 --   the establishment's own row, its stays, rates and funding decisions, the contributions of the residents
 --   who stay there, and its activity of that month and of every month before (the hospitalisation and
---   personal-absence counters look back). Order-independent (bit_xor of row hashes), so cheap to compute.
+--   personal-absence counters look back). Order-independent (bit_xor of row hashes), so cheap to compute;
+--   the activity's part is read from activity_hashes, one row per month and establishment.
 WITH payers_hash AS (
     SELECT coalesce(bit_xor(hash(code, type)), 0) AS h FROM payers
 ),
@@ -24,11 +25,10 @@ referential AS (
            ) AS h
     FROM (SELECT DISTINCT code FROM establishments) e
 ),
-activity_per_month AS (
-    SELECT establishment_code, month, bit_xor(hash(resident_id, day, code, held)) AS h
-    FROM activity_days
+activity_per_month AS (  -- kept per month and establishment when the activity is loaded (schema 9)
+    SELECT establishment_code, month, h
+    FROM activity_hashes
     WHERE month <= $last_month
-    GROUP BY ALL
 ),
 activity_cumulated AS (
     SELECT establishment_code, month,

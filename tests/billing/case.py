@@ -10,7 +10,7 @@ from pathlib import Path
 from assets.billing.issuing import issue
 from assets.billing.valuation import store_valuation
 from assets.common.settings import parse_settings
-from assets.common.warehouse import Warehouse
+from assets.common.warehouse import Warehouse, run_sql
 from tests.conftest import SETTINGS
 
 D = dt.date
@@ -89,7 +89,18 @@ class Case:
                     "INSERT INTO activity_days VALUES (?, ?, ?, ?, ?, 'test.csv', 1, 'date', false)",
                     [f"{day:%Y-%m}", etab, rid, day, code],
                 )
+            for month in sorted({f"{day:%Y-%m}" for day in codes}):  # as the loading of a month does
+                con.execute("DELETE FROM activity_hashes WHERE month = ?", [month])
+                run_sql(con, "ingest/activity_hashes.sql", {"month": month})
         return self
+
+    @staticmethod
+    def _rehash(con) -> None:
+        """The activity hashes of every month again, after a test changed activity_days by hand."""
+        months = [m for (m,) in con.execute("SELECT DISTINCT month FROM activity_days").fetchall()]
+        con.execute("DELETE FROM activity_hashes")
+        for month in months:
+            run_sql(con, "ingest/activity_hashes.sql", {"month": month})
 
     def clear_rates(self):
         with self.transaction() as con:
@@ -99,6 +110,8 @@ class Case:
     def execute(self, query: str, params: list | None = None):
         with self.transaction() as con:
             con.execute(query, params or [])
+            if "activity_days" in query:
+                self._rehash(con)
         return self
 
     def value(self, month: str):

@@ -161,3 +161,23 @@ def test_a_duplicate_day_holds_the_establishment_until_the_extract_is_corrected(
         assert (
             con.execute("SELECT count(*) FROM input_files WHERE path = 'activite/2025-03/fh01.csv'").fetchone()[0] == 2
         )  # both versions registered
+
+
+def test_the_activity_hash_of_each_establishment_follows_its_days_through_a_reload(home, warehouse):
+    path = write_activity(home, "2025-03", "fh01.csv", march_fh01() + "FH01;000001;2025-03-05;H\n")
+    write_activity(home, "2025-03", "ime01.csv", IME)
+    recomputed = (
+        "SELECT month, establishment_code, bit_xor(hash(resident_id, day, code, held)) FROM activity_days "
+        "GROUP BY ALL ORDER BY ALL"
+    )
+    with warehouse.transaction() as con:
+        load_referential(con, home / "entrees", NOW)
+        load_activity(con, home / "entrees", "2025-03", NOW)
+        first = con.execute("SELECT * FROM activity_hashes ORDER BY ALL").fetchall()
+        assert first == con.execute(recomputed).fetchall() and len(first) == 2
+    path.write_text(march_fh01())  # the corrected extract: FH01's days change, IME01's do not
+    with warehouse.transaction() as con:
+        load_activity(con, home / "entrees", "2025-03", NOW)
+        second = con.execute("SELECT * FROM activity_hashes ORDER BY ALL").fetchall()
+        assert second == con.execute(recomputed).fetchall()
+    assert [row[1] for row in second if row not in first] == ["FH01"]
