@@ -104,28 +104,38 @@ def _in_worker(job: tuple[Callable, object]):
 
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
+_pool_tasks = 0  # documents rendered by the current pool's workers
 
 
-def _shared_pool(workers: int, recycle: int) -> ProcessPoolExecutor:
+def _shared_pool(workers: int) -> ProcessPoolExecutor:
     """One pool of rendering workers per process, kept between months (starting a worker costs ~2 s)."""
-    global _pool, _pool_size
+    global _pool, _pool_size, _pool_tasks
     if _pool is None or _pool_size != workers:
         import multiprocessing
 
-        if _pool is not None:
-            _pool.shutdown()
+        _retire_pool()
         _pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            max_tasks_per_child=recycle,
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
         )
-        _pool_size = workers
+        _pool_size, _pool_tasks = workers, 0
     return _pool
 
 
+def _retire_pool() -> None:
+    global _pool, _pool_size
+    if _pool is not None:
+        _pool.shutdown()
+    _pool, _pool_size = None, 0
+
+
 def render_all(func: Callable, payloads: Iterable, workers: int | None = None, recycle: int = 300) -> Iterator:
-    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process."""
+    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process.
+
+    Workers are replaced after about `recycle` documents each (WeasyPrint's memory grows with use), by
+    starting a new pool between batches: ProcessPoolExecutor's own `max_tasks_per_child` deadlocks on
+    Python 3.11 once every worker has reached it with work still queued (CPython issue 115634, fixed in 3.13),
+    which stopped a month of more than 4,800 documents for good."""
+    global _pool_tasks
     payloads = list(payloads)
     workers = workers or min(len(payloads) // 20, os.cpu_count() or 1)
     if workers <= 1:
@@ -133,4 +143,14 @@ def render_all(func: Callable, payloads: Iterable, workers: int | None = None, r
         for payload in payloads:
             yield func(renderer, payload)
         return
-    yield from _shared_pool(workers, recycle).map(_in_worker, [(func, p) for p in payloads], chunksize=8)
+    jobs = [(func, p) for p in payloads]
+    batch = recycle * workers
+    start = 0
+    while start < len(jobs):
+        pool = _shared_pool(workers)
+        part = jobs[start : start + batch - _pool_tasks]
+        yield from pool.map(_in_worker, part, chunksize=8)
+        start += len(part)
+        _pool_tasks += len(part)
+        if _pool_tasks >= batch:
+            _retire_pool()
