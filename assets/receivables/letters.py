@@ -99,17 +99,16 @@ def write_letters(con, settings, sorties: Path, month: str, day: dt.date) -> int
     if not sent:
         return 0
     association = settings.association.model_dump()
+    open_invoices: dict[str, list[dict]] = {}
+    columns = ("number", "service_month", "issue_date", "due_date", "amount", "open_amount")
+    for payer, *row in run_sql(
+        con, "receivables/letter_invoices.sql", {"payers": sorted({s[0] for s in sent}), "day": day}
+    ):
+        open_invoices.setdefault(payer, []).append(dict(zip(columns, row, strict=True)))
     payloads = []
     for payer, level, payer_type, name, address, guardian, numbers in sent:
         public = payer_type in PUBLIC
-        invoices = [
-            dict(zip(("number", "service_month", "issue_date", "due_date", "amount", "open_amount"), row, strict=True))
-            for row in run_sql(
-                con,
-                "receivables/letter_invoices.sql",
-                {"payer": payer, "numbers": list(numbers), "public": public, "day": day},
-            )
-        ]
+        invoices = [dict(i) for i in open_invoices.get(payer, []) if public or i["number"] in numbers]
         for invoice in invoices:
             invoice["reminded"] = invoice["number"] in numbers
         title, subject, paragraphs = _texts("releve" if public else level, len(numbers))
@@ -132,7 +131,7 @@ def write_letters(con, settings, sorties: Path, month: str, day: dt.date) -> int
             }
         )  # fmt: skip
     count = 0
-    for file, pdf in render_all(render_letter, payloads, workers=1):
+    for file, pdf in render_all(render_letter, payloads):  # the rendering pool past a few dozen letters
         write_bytes(sorties / month / "recouvrement" / "relances" / file, pdf)
         count += 1
     return count

@@ -1,6 +1,6 @@
--- The invoices a letter lists: those reminded, or for a public payer all its open invoices.
-SELECT b.number, b.service_month, b.issue_date, b.due_date, b.amount, b.open_amount
+-- The open invoices of the payers written to on $day, once for all their letters: a letter lists those it
+-- reminds, or for a public payer all of them (assets/receivables/letters.py picks).
+SELECT b.payer_code, b.number, b.service_month, b.issue_date, b.due_date, b.amount, b.open_amount
 FROM invoice_balances b
-WHERE b.payer_code = $payer AND b.open_amount > 0 AND b.issue_date <= $day
-  AND ($public OR list_contains($numbers, b.number))
-ORDER BY b.due_date, b.number;
+WHERE list_contains($payers, b.payer_code) AND b.open_amount > 0 AND b.issue_date <= $day
+ORDER BY b.payer_code, b.due_date, b.number;
