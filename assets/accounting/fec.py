@@ -31,6 +31,9 @@ a `FecError` naming the file and the line only when the file cannot be read at a
 
 (A01, an encoding outside ASCII / ISO-8859-15 / UTF-8, is a file that cannot be read: a `FecError`.)
 
+Hostile files: a file over `MAX_BYTES` is refused (`read_fec_file` refuses it before reading it); the reader
+does no backtracking on line ends (a run of CRs is read in one pass) and compares entry numbers of any length.
+
 `write_fec` writes lines in the layout, and refuses (`FecError`) to return bytes that `validate` would find any
 problem in, or that would not read back to the same values.
 """
@@ -42,6 +45,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from assets.common.csvfile import printable, read_limited
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -102,7 +108,11 @@ _DATE_RULES = {"EcritureDate": "C01", "PieceDate": "C02", "ValidDate": "C03", "D
 
 _AMOUNT = re.compile(r"(?P<lead>[+-]?)(?P<int>[0-9]+)(?:(?P<point>[.,])(?P<dec>[0-9]*))?(?P<trail>[+-]?)")
 _DATE = re.compile(r"[0-9]{8}")
-_LINE_END = re.compile(r"\r*\n|\r")  # CR CR LF (seen in real exports) is one line end, not an empty line
+# a run of CRs, then maybe a LF: CR CR LF (seen in real exports) is one line end, not an empty line; CRs
+# without a LF end a line each. One pass, no backtracking (`\r*\n|\r` is quadratic on a run of CRs).
+_LINE_END = re.compile(r"\r+\n?|\n")
+# a general ledger of a large association is about 100 MB; the reader keeps about 16 times the file in memory
+MAX_BYTES = 256 * 1024 * 1024
 _PAD = " \t\x00"
 
 
@@ -219,12 +229,17 @@ def _split_records(text: str) -> list[tuple[int, str, str]]:
     position = 0
     number = 0
     for match in _LINE_END.finditer(text):
+        end = match.group()
         number += 1
-        out.append((number, text[position : match.start()], match.group()))
+        line = text[position : match.start()]
+        if line.strip(_PAD):
+            out.append((number, line, end if end.endswith("\n") else "\r"))
+        if not end.endswith("\n"):
+            number += len(end) - 1  # CRs alone: the blank lines between them
         position = match.end()
-    if position < len(text):
+    if position < len(text) and text[position:].strip(_PAD):
         out.append((number + 1, text[position:], ""))
-    return [record for record in out if record[1].strip(_PAD)]
+    return out
 
 
 def _fields(line: str, separator: str, trailing: bool, width: int) -> list[str]:
@@ -258,7 +273,15 @@ def _amount(text: str) -> Decimal | None:
     return -value if "-" in (match["lead"], match["trail"]) else value
 
 
+def read_fec_file(path: Path, name: str | None = None) -> FecFile:
+    """`read_fec` of a file on disk; one over `MAX_BYTES` is refused before it is read."""
+    name = name or path.name
+    return read_fec(read_limited(path, name, MAX_BYTES, FecError), name)
+
+
 def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
+    if len(data) > MAX_BYTES:
+        raise FecError(f"{name} : fichier de {len(data)} octets, au-delà de la limite de {MAX_BYTES} octets")
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"<?xml", b"<comptabilite")):
         raise FecError(f"{name}, ligne 1 : FEC au format XML, non pris en charge (fichier à plat attendu)")
@@ -283,7 +306,7 @@ def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
     if not any(columns):
         raise FecError(
             f"{name}, ligne {header_number} : la première ligne n'est pas un en-tête FEC "
-            f"(aucun des noms de colonnes de l'arrêté, « {header[0][:40]} » en tête)"
+            f"(aucun des noms de colonnes de l'arrêté, « {printable(header[0], 40)} » en tête)"
         )
     index: dict[str, int] = {}
     for position, column in enumerate(columns):
@@ -391,7 +414,7 @@ def _header_problems(fec: FecFile) -> list[FecProblem]:
         details.append("manquante(s) : " + ", ".join(missing))
     unexpected = [raw for column, raw in zip(header, fec.header, strict=True) if column not in expected]
     if unexpected:
-        details.append("inattendue(s) : " + ", ".join(unexpected))
+        details.append("inattendue(s) : " + printable(", ".join(unexpected), 200))
     duplicated = sorted({column for column in header if header.count(column) > 1})
     if duplicated:
         details.append("en double : " + ", ".join(duplicated))
@@ -407,7 +430,7 @@ def _header_problems(fec: FecFile) -> list[FecProblem]:
         ]
     if header != expected:
         moved = [
-            f"position {i + 1} : « {raw} » au lieu de « {want} »"
+            f"position {i + 1} : « {printable(raw, 40)} » au lieu de « {want} »"
             for i, (got, raw, want) in enumerate(zip(header, fec.header, expected, strict=True))
             if got != want
         ]
@@ -422,10 +445,18 @@ def _header_problems(fec: FecFile) -> list[FecProblem]:
     return []
 
 
+def _entry(journal: str, number: str) -> str:
+    """A journal code and entry number as a message shows them (short, without control characters)."""
+    return f"{printable(journal, 40)} {printable(number, 40)}"
+
+
 def _natural(number: str) -> tuple:
     """EcritureNum "ANO000000012" or "12": compared part by part, digits as numbers (so that 9 < 10)."""
     parts = re.findall(r"[0-9]+|[^0-9]+", number)  # ASCII digits only ("²" is a digit for str.isdigit)
-    return tuple((0, int(part), "") if part[0] in "0123456789" else (1, 0, part) for part in parts)
+    # a number compared by its length without leading zeros, then its digits: int() refuses over 4300 digits
+    return tuple(
+        (0, len(part.lstrip("0")), part.lstrip("0")) if part[0] in "0123456789" else (1, 0, part) for part in parts
+    )
 
 
 def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> list[FecProblem]:
@@ -472,9 +503,13 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                 continue
             match = _AMOUNT.fullmatch(text)
             if _amount(text) is None:
-                add("B03", column, f"montant illisible « {text} » (chiffres, virgule décimale, sans espace)")
+                add(
+                    "B03",
+                    column,
+                    f"montant illisible « {printable(text, 40)} » (chiffres, virgule décimale, sans espace)",
+                )
             elif match["dec"] is not None and len(match["dec"]) > 4:
-                add("B03", column, f"montant « {text} » à plus de 4 décimales")
+                add("B03", column, f"montant « {printable(text, 40)} » à plus de 4 décimales")
             elif match["point"] and column != "Montantdevise":
                 if decimal_point is None:
                     decimal_point = (match["point"], n)
@@ -486,28 +521,36 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                         f"« {decimal_point[0]} » (ligne {decimal_point[1]})",
                     )
         if fec.montant_sens and raw["Sens"].upper() not in ("D", "C", "+1", "-1"):
-            add("B03", "Sens", f"sens « {raw['Sens']} » illisible (D, C, +1 ou -1 attendu)")
+            add("B03", "Sens", f"sens « {printable(raw['Sens'], 40)} » illisible (D, C, +1 ou -1 attendu)")
         readable = line.debit is not None and line.credit is not None
         if readable and not line.debit and not line.credit:
             add("A07", "Debit", "ni débit ni crédit : un montant non nul est attendu")
         if readable and line.debit and line.credit:
-            add("B04", "Credit", f"débit {line.debit} et crédit {line.credit} sur la même ligne")
+            add(
+                "B04",
+                "Credit",
+                f"débit {printable(str(line.debit), 40)} et crédit {printable(str(line.credit), 40)} sur la même ligne",
+            )
         if bool(line.comp_aux_num) != bool(line.comp_aux_lib):
             filled, empty = ("CompAuxNum", "CompAuxLib") if line.comp_aux_num else ("CompAuxLib", "CompAuxNum")
-            add("B05", empty, f"vide alors que {filled} est rempli (« {raw[filled]} ») ; les deux vont ensemble")
+            add(
+                "B05",
+                empty,
+                f"vide alors que {filled} est rempli (« {printable(raw[filled], 40)} ») ; les deux vont ensemble",
+            )
         if line.comp_aux_num and line.compte_num and not line.compte_num.startswith("4"):
             add(
                 "B06",
                 "CompAuxNum",
-                f"compte auxiliaire « {line.comp_aux_num} » sur le compte {line.compte_num}, qui n'est pas un "
-                "compte de tiers (classe 4)",
+                f"compte auxiliaire « {printable(line.comp_aux_num, 40)} » sur le compte "
+                f"{printable(line.compte_num, 40)}, qui n'est pas un compte de tiers (classe 4)",
             )
         for column, code in _DATE_RULES.items():
             text = raw[column]
             if not text or (column != "EcritureDate" and _is_empty_date(text)):
                 continue
             if _date(text) is None:
-                add(code, column, f"date « {text} » invalide (AAAAMMJJ attendu)")
+                add(code, column, f"date « {printable(text, 40)} » invalide (AAAAMMJJ attendu)")
         if line.ecriture_date and line.valid_date and line.valid_date < line.ecriture_date:
             add(
                 "C06",
@@ -517,9 +560,13 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
         has_let, has_date_let = bool(line.ecriture_let), not _is_empty_date(raw["DateLet"])
         if has_let != has_date_let:
             if has_let:
-                add("L01", "DateLet", f"vide alors que l'écriture est lettrée (EcritureLet « {line.ecriture_let} »)")
+                add(
+                    "L01",
+                    "DateLet",
+                    f"vide alors que l'écriture est lettrée (EcritureLet « {printable(line.ecriture_let, 40)} »)",
+                )
             else:
-                add("L01", "EcritureLet", f"vide alors que DateLet est rempli (« {raw['DateLet']} »)")
+                add("L01", "EcritureLet", f"vide alors que DateLet est rempli (« {printable(raw['DateLet'], 40)} »)")
         if period and line.ecriture_date and not period[0] <= line.ecriture_date <= period[1]:
             add(
                 "C05",
@@ -541,7 +588,7 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                     "B01",
                     tuple(numbers),
                     None,
-                    f"{_where(name, numbers)} : écriture {journal} {number} déséquilibrée — débit {debit}, "
+                    f"{_where(name, numbers)} : écriture {_entry(journal, number)} déséquilibrée — débit {debit}, "
                     f"crédit {credit}, écart {debit - credit}",
                 )
             )
@@ -575,14 +622,14 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                         "C07",
                         tuple(numbers),
                         "EcritureNum",
-                        f"{_where(name, numbers, 'EcritureNum')} : journal {journal}, l'écriture {number} du "
-                        f"{date:%d/%m/%Y} suit l'écriture {before} du {before_date:%d/%m/%Y} ; les numéros "
-                        "doivent suivre l'ordre des dates",
+                        f"{_where(name, numbers, 'EcritureNum')} : journal {printable(journal, 40)}, l'écriture "
+                        f"{printable(number, 40)} du {date:%d/%m/%Y} suit l'écriture {printable(before, 40)} du "
+                        f"{before_date:%d/%m/%Y} ; les numéros doivent suivre l'ordre des dates",
                     )
                 )
     if unvalidated:
         numbers = [group[0].number for _, _, group in unvalidated]
-        sample = ", ".join(f"{journal} {number}" for journal, number, _ in unvalidated[:10])
+        sample = ", ".join(_entry(journal, number) for journal, number, _ in unvalidated[:10])
         problems.append(
             FecProblem(
                 "C08",
@@ -599,7 +646,9 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
             ends[end] = ends.get(end, 0) + 1
     if len(ends) > 1:
         shown = {"\r\n": "CRLF", "\n": "LF", "\r": "CR", "\r\r\n": "CR CR LF"}
-        counts = ", ".join(f"{shown.get(end, repr(end))} × {count}" for end, count in ends.items())
+        kinds = list(ends.items())
+        counts = ", ".join(f"{shown.get(end, f'{len(end) - 1} CR + LF')} × {count}" for end, count in kinds[:6])
+        counts += ", …" if len(kinds) > 6 else ""
         problems.append(FecProblem("A06", (), None, f"{name} : fins de ligne mélangées ({counts})"))
     return problems
 

@@ -3,18 +3,27 @@
 `read_csv_file` either returns the rows with their line numbers, or raises `UnreadableFile` with a
 message naming the file and what is wrong (binary, unknown encoding, wrong separator, no header,
 missing columns, truncated). Rows with a wrong number of fields are returned as rejects.
+
+Hostile files: a file over `MAX_BYTES` is refused before it is read (`read_limited`) or decoded; rows are
+read one at a time; a file with more than `MAX_REJECTS` rows set aside is refused whole (the first reason
+named) rather than filling memory and the quarantine with them.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_BYTES = 256 * 1024 * 1024  # a larger "CSV" is refused rather than loaded whole by surprise
+# a larger "CSV" is refused rather than loaded whole by surprise: the largest real input, the activity of a
+# month of a large association in one file, is about 10 MB; the rows read take about 30 times the file
+MAX_BYTES = 256 * 1024 * 1024
+MAX_REJECTS = 100_000  # rows set aside in one file beyond which the file is not what it should be
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # where str.splitlines cuts
 _SIGNATURES = {
     b"PK\x03\x04": "un classeur Excel ou une archive ZIP",
     b"%PDF": "un PDF",
@@ -26,7 +35,7 @@ class UnreadableFile(ValueError):
     """The whole file cannot be read; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reject:
     """One input row (or cell) set aside: file, line, column, value and reason."""
 
@@ -47,13 +56,21 @@ class CsvTable:
     rejects: list[Reject] = field(default_factory=list)
 
 
+def printable(text: str, limit: int = 160) -> str:
+    """Input text as a message may show it: controls and line breaks as "?", at most `limit` characters."""
+    shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """Text and encoding of a file's bytes: UTF-8 (with or without BOM), else Windows-1252."""
-    if not data.strip():
+    if len(data) > MAX_BYTES:
+        raise UnreadableFile(too_large(name, len(data), MAX_BYTES))
+    if not data or data.isspace():
         raise UnreadableFile(f"{name} : fichier vide")
     for signature, what in _SIGNATURES.items():
         if data.startswith(signature):
@@ -93,10 +110,10 @@ def _looks_like_data(cells: list[str]) -> bool:
 
 def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "utf-8") -> CsvTable:
     """Split `text` into rows keyed by normalised column name; checks header and field counts."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    line_break = _LINE_BREAK.search(text)
+    first = text[: line_break.start()] if line_break else text
+    if not first.strip():
         raise UnreadableFile(f"{name} : la première ligne est vide, l'en-tête est absent")
-    first = lines[0]
     if ";" not in first:
         for sep, label in (("\t", "tabulation"), (",", "virgule"), ("|", "barre verticale")):
             if sep in first:
@@ -125,48 +142,95 @@ def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "ut
     if missing:
         raise UnreadableFile(
             f"{name}, ligne 1 : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)} "
-            f"(en-tête lu : {'; '.join(h.strip() for h in header)})"
+            f"(en-tête lu : {printable('; '.join(h.strip() for h in header))})"
         )
     table = CsvTable(path=name, encoding=encoding, columns=columns)
-    width = len(columns)
-    records: list[tuple[int, list[str]]] = []
+    truncated_tail = not text.endswith(("\n", "\r"))
     previous_end = reader.line_num
+    pending: tuple[int, list[str]] | None = None  # the record read last: only the last one can be truncated
     try:
         for cells in reader:
-            start = previous_end + 1
+            if not cells:  # a blank line (never the last record of a file that does not end with a line end)
+                previous_end = reader.line_num
+                continue
+            if pending is not None:
+                _add_record(table, *pending, last=False)
+            pending = (previous_end + 1, cells)
             previous_end = reader.line_num
-            records.append((start, cells))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile(
+                f"{name}, ligne {previous_end + 1} : champ de plus de {csv.field_size_limit()} caractères "
+                "(guillemet non fermé ?)"
+            ) from None
         raise UnreadableFile(
             f"{name}, ligne {previous_end + 1} : fichier tronqué ou guillemet non fermé ({exc})"
         ) from None
-    truncated_tail = not text.endswith(("\n", "\r"))
-    for index, (line, cells) in enumerate(records):
-        if not any(c.strip() for c in cells):
-            continue  # an empty row (Excel writes ";;;" for them) carries nothing
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            cells = cells[:width]
-        if len(cells) != width:
-            if index == len(records) - 1 and truncated_tail and len(cells) < width:
-                raise UnreadableFile(
-                    f"{name}, ligne {line} : fichier tronqué, la dernière ligne est incomplète "
-                    f"({len(cells)} champ(s) sur {width})"
-                )
-            table.rejects.append(
-                # only the row's first cell is kept: the rest may be a person's name or birth date
-                Reject(name, line, None, cells[0][:40] if cells else "", f"{len(cells)} champ(s) au lieu de {width}")
-            )
-            continue
-        table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells, strict=True)}))
+    if pending is not None:
+        _add_record(table, *pending, last=truncated_tail)
     return table
+
+
+def _add_record(table: CsvTable, line: int, cells: list[str], last: bool) -> None:
+    """One record of the file into `table`: a row, a reject, or nothing (an empty row); `last`: the file's
+    last record, with no line end after it."""
+    name, columns, width = table.path, table.columns, len(table.columns)
+    if not any(c.strip() for c in cells):
+        return  # an empty row (Excel writes ";;;" for them) carries nothing
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        cells = cells[:width]
+    if len(cells) != width:
+        if last and len(cells) < width:
+            raise UnreadableFile(
+                f"{name}, ligne {line} : fichier tronqué, la dernière ligne est incomplète "
+                f"({len(cells)} champ(s) sur {width})"
+            )
+        table.rejects.append(
+            # only the row's first cell is kept: the rest may be a person's name or birth date
+            Reject(name, line, None, cells[0][:40] if cells else "", _reason(len(cells), width))
+        )
+        check_rejects(table.rejects, name)
+        return
+    table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells, strict=True)}))
+
+
+@functools.cache
+def _reason(count: int, width: int) -> str:  # one string for all the rows of a file with the same fault
+    return f"{count} champ(s) au lieu de {width}"
+
+
+def check_rejects(rejects: list[Reject], name: str) -> None:
+    """Refuse a file once more than `MAX_REJECTS` of its rows are set aside, naming the first reason."""
+    if len(rejects) > MAX_REJECTS:
+        first = min(rejects, key=lambda r: r.line or 0)
+        where = f"ligne {first.line}" + (f", colonne {first.column}" if first.column else "")
+        raise UnreadableFile(
+            f"{name} : plus de {MAX_REJECTS} lignes écartées, le fichier n'a pas la forme attendue "
+            f"(première : {where} : {first.reason})"
+        )
+
+
+def too_large(name: str, size: int, limit: int) -> str:
+    return f"{name} : fichier de {size} octets, au-delà de la limite de {limit} octets"
+
+
+def read_limited(path: Path, name: str, limit: int = MAX_BYTES, error: type[Exception] = UnreadableFile) -> bytes:
+    """The bytes of a file of at most `limit` bytes. A larger file is refused (`error`, naming the file and
+    the limit) before anything is read, and never more than `limit` + 1 bytes are read, even from a file
+    that grows meanwhile or a device whose size says nothing."""
+    size = path.stat().st_size
+    if size > limit:
+        raise error(too_large(name, size, limit))
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"{name} : plus de {limit} octets lus, au-delà de la limite de {limit} octets")
+    return data
 
 
 def read_csv_file(path: Path, name: str, required: set[str], data: bytes | None = None) -> CsvTable:
     """Read a CSV file from disk (or its already-read bytes); `name` is how messages call it."""
     if data is None:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnreadableFile(f"{name} : fichier de {size} octets, au-delà de la limite de {MAX_BYTES}")
-        data = path.read_bytes()
+        data = read_limited(path, name, MAX_BYTES)
     text, encoding = decode(data, name)
     return parse_csv_text(text, name, required, encoding)

@@ -10,9 +10,10 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_AMOUNT = re.compile(r"^-?\d+([,.]\d{1,2})?$")
+# ASCII digits only: \d alone would read ١٢٣ (Arabic-Indic digits) as 123
+_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_AMOUNT = re.compile(r"^-?\d{1,12}([,.]\d{1,2})?$", re.ASCII)  # under 10^12 €: DECIMAL(18,2) holds it
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -39,8 +40,10 @@ def parse_amount(text: str) -> Decimal:
     """An amount in euros, decimal comma (a point is tolerated), spaces as thousands separators."""
     compact = text.replace(" ", "").replace("\u202f", "").replace("€", "")
     if not _AMOUNT.match(compact):
-        if re.match(r"^-?\d+[,.]\d{3,}$", compact):
+        if re.match(r"^-?[0-9]+[,.][0-9]{3,}$", compact):
             raise BadValue("montant à plus de deux décimales")
+        if re.match(r"^-?[0-9]{13,}([,.][0-9]{1,2})?$", compact):
+            raise BadValue("montant hors limites (1 000 milliards d'euros au plus)")
         raise BadValue("montant attendu (par exemple 1234,56)")
     try:
         return Decimal(compact.replace(",", ".")).quantize(Decimal("0.01"))
@@ -49,7 +52,7 @@ def parse_amount(text: str) -> Decimal:
 
 
 def parse_int(text: str) -> int:
-    if not re.match(r"^\d{1,9}$", text):
+    if not re.match(r"^[0-9]{1,9}$", text):
         raise BadValue("nombre entier positif attendu")
     return int(text)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text
+from assets.common.csvfile import Reject, UnreadableFile, check_rejects, decode, parse_csv_text, printable
 from assets.common.fields import BadValue, canonical_resident_id, parse_code, parse_date
 
 CODES = ("P", "H", "C", "F")
@@ -66,7 +66,7 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
     if form == "inconnue":
         raise UnreadableFile(
             f"{name}, ligne 1 : ni la forme longue (colonnes date et code) ni la grille "
-            f"(colonnes J01 … J31) ; en-tête lu : {'; '.join(table.columns)[:160]}"
+            f"(colonnes J01 … J31) ; en-tête lu : {printable('; '.join(table.columns))}"
         )
     missing = sorted({"date", "code"} - set(table.columns)) if form == "long" else []
     if missing:
@@ -83,7 +83,13 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
                 dates[raw] = str(exc)
         return dates[raw]
 
-    grid = [(c, int(_GRID_COLUMN.match(c).group(1))) for c in table.columns if _GRID_COLUMN.match(c)]
+    # each grid column once: its label, its day of the month (or why it has none)
+    grid = []
+    for c in table.columns:
+        if _GRID_COLUMN.match(c):
+            number = int(_GRID_COLUMN.match(c).group(1))
+            day = first.replace(day=number) if 1 <= number <= last.day else f"jour {number} hors du mois {month}"
+            grid.append((c, f"J{number:02d}", day))
     for line, cells in table.rows:
         keys = []
         for column in ("code_etablissement", "id_usager"):
@@ -98,18 +104,11 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
             continue
         etab, resident = keys
         if form == "long":
-            cells_of_row = [("date", cells["date"], cells["code"])]
+            cells_of_row = [("date", day_of(cells["date"]), cells["date"], cells["code"])]
         else:
-            cells_of_row = [(f"J{number:02d}", number, cells[col]) for col, number in grid if cells[col] != ""]
-        for column, when, raw_code in cells_of_row:
+            cells_of_row = [(label, day, cells[col], cells[col]) for col, label, day in grid if cells[col] != ""]
+        for column, day, when, raw_code in cells_of_row:
             code = raw_code.upper()
-            if form == "long":
-                day = day_of(when)
-                column = "date"
-            elif 1 <= when <= last.day:
-                day = first.replace(day=when)
-            else:
-                day = f"jour {when} hors du mois {month}"
             if isinstance(day, str):
                 result.rejects.append(Reject(name, line, column, when if form == "long" else raw_code, day))
                 continue
@@ -125,6 +124,7 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
                 )
                 continue
             result.rows.append((line, column, etab, resident, day, code))
+        check_rejects(result.rejects, name)
     result.rejects.sort(key=lambda r: (r.line or 0, r.column or ""))
     return result
 

@@ -43,17 +43,36 @@ def _text(text: str) -> str:
     return text
 
 
+# a daily rate or a monthly contribution of a million euros is a typing error; larger ones would also make
+# the month's sums overflow the warehouse's DECIMAL(18, 2), which turns them into NULL without a word
+MAX_AMOUNT = Decimal(1_000_000)
+MAX_PAYMENT_DELAY = 365  # days, as `delai_paiement_jours` of the settings
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if value >= MAX_AMOUNT:
+        raise BadValue(f"montant de {MAX_AMOUNT} € ou plus : faute de saisie ?")
+    return value
+
+
 def _positive_amount(text: str) -> Decimal:
     value = parse_amount(text)
     if value <= 0:
         raise BadValue("montant strictement positif attendu")
-    return value
+    return _bounded(value)
 
 
 def _non_negative_amount(text: str) -> Decimal:
     value = parse_amount(text)
     if value < 0:
         raise BadValue("montant positif ou nul attendu")
+    return _bounded(value)
+
+
+def _payment_delay(text: str) -> int:
+    value = parse_int(text)
+    if value > MAX_PAYMENT_DELAY:
+        raise BadValue(f"délai de {MAX_PAYMENT_DELAY} jours au plus")
     return value
 
 
@@ -120,7 +139,12 @@ SPECS: tuple[FileSpec, ...] = (
             Column("adresse", "address", needed=False, mandatory=False),
             Column("iban", "iban", parse_iban, needed=False, mandatory=False),
             Column(
-                "delai_paiement_jours", "payment_delay_days", parse_int, needed=False, mandatory=False, dtype=pl.Int32
+                "delai_paiement_jours",
+                "payment_delay_days",
+                _payment_delay,
+                needed=False,
+                mandatory=False,
+                dtype=pl.Int32,
             ),
             Column("compte_auxiliaire", "auxiliary_account", parse_code, needed=False, mandatory=False),
         ),

@@ -7,7 +7,8 @@ Records: 01 opening balance, 04 movement, 05 movement detail (qualifier LIB, LCC
 statements and accounts, blank currencies on balances, and data in the reserved zones (ignored).
 
 `parse_cfonb120` is a plain function: bytes in, statements out, or a `CfonbError` naming the record
-(line) and the position of what is wrong. The whole file is rejected on the first error.
+(line) and the position of what is wrong. The whole file is rejected on the first error, and so is a file
+over `MAX_BYTES` or an amount of `MAX_AMOUNT` or more.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from assets.payments.statements import BankLine, Statement, hashed_id
+from assets.payments.statements import MAX_AMOUNT, BankLine, Statement, hashed_id
+
+# 120 bytes a record: 64 MB is over 500,000 movements, years of a large association's account
+MAX_BYTES = 64 * 1024 * 1024
 
 _OVERPUNCH = {"{": ("+", "0"), "}": ("-", "0")}
 _OVERPUNCH.update({chr(ord("A") + i): ("+", str(i + 1)) for i in range(9)})
@@ -73,6 +77,8 @@ def _amount(text: str, decimals: str, name: str, number: int) -> Decimal:
     sign, digit = _OVERPUNCH[last]
     places = int(decimals) if _DIGITS.fullmatch(decimals) else 2
     value = Decimal(f"{sign}{digits}{digit}").scaleb(-places)
+    if abs(value) >= MAX_AMOUNT:
+        raise CfonbError(f"{name}, enregistrement {number}, position 91 : montant « {text} » hors limites")
     return value.quantize(Decimal("0.01")) if places <= 2 else value
 
 
@@ -101,6 +107,8 @@ def _line_id(account: str, line: BankLine, seen: dict[str, int]) -> str:
 
 
 def parse_cfonb120(data: bytes, name: str = "releve.cfo") -> list[Statement]:
+    if len(data) > MAX_BYTES:
+        raise CfonbError(f"{name} : fichier de {len(data)} octets, au-delà de la limite de {MAX_BYTES} octets")
     statements: list[Statement] = []
     current: Statement | None = None
     last_line: BankLine | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from assets.common.csvfile import Reject, decode, parse_csv_text
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
-from assets.payments.statements import BankLine, hashed_id
+from assets.payments.statements import MAX_AMOUNT, BankLine, hashed_id
 
 MODES = ("cheque", "especes", "virement", "prelevement")
 REQUIRED = {"date", "montant", "mode"}
@@ -32,6 +32,8 @@ def parse_manual_receipts(data: bytes, name: str) -> tuple[list[BankLine], list[
             amount = parse_amount(cells["montant"])
             if amount == 0:
                 raise BadValue("montant nul")
+            if abs(amount) >= MAX_AMOUNT:
+                raise BadValue("montant hors limites")
         except BadValue as exc:
             rejects.append(Reject(name, line_no, "montant", cells["montant"], str(exc)))
             continue

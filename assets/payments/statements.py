@@ -7,6 +7,11 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# The largest amount a bank line, a receipt or a balance may have (exclusive): far above any real payment,
+# and low enough that a statement's sums stay within the warehouse's DECIMAL(18, 2), which would turn a
+# larger value into NULL without a word.
+MAX_AMOUNT = Decimal(10) ** 12
+
 
 @dataclass
 class BankLine:

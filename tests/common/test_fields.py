@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,21 @@ def test_siret_iban_and_resident_ids():
         parse_iban("FR76300060000112345678901")
     assert canonical_resident_id("000123") == canonical_resident_id("123") == "123"
     assert canonical_resident_id("a12") == "A12"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("10000000000000000", "montant hors limites (1 000 milliards d'euros au plus)"),  # overflowed DECIMAL(18,2)
+        ("١٢٣,٤٥", "montant attendu (par exemple 1234,56)"),  # Arabic-Indic digits read as 123,45 before
+    ],
+)
+def test_an_amount_out_of_bounds_or_in_other_digits_is_refused(text, message):
+    with pytest.raises(BadValue, match=re.escape(message)):
+        parse_amount(text)
+
+
+def test_the_largest_amount_accepted_and_dates_in_other_digits_refused():
+    assert parse_amount("999 999 999 999,99") == Decimal("999999999999.99")
+    with pytest.raises(BadValue):
+        parse_date("١٢/٠٣/٢٠٢٥")

@@ -75,8 +75,9 @@ def test_entities_are_never_expanded_and_other_xml_is_refused():
         b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
         b"<Acct><Id><IBAN>&c;</IBAN></Id></Acct></Stmt></BkToCstmrStmt></Document>"
     )
-    (statement,) = parse_camt(bomb)
-    assert "aaaa" not in statement.account
+    with pytest.raises(CamtError) as err:  # a bank statement never has a DTD: refused before any entity is read
+        parse_camt(bomb, "bombe.xml")
+    assert str(err.value) == "bombe.xml, ligne 1 : déclaration DOCTYPE refusée (un relevé bancaire n'en a pas)"
     with pytest.raises(CamtError, match="ce n'est pas un message camt"):
         parse_camt(b"<Document xmlns='urn:other'/>")
     with pytest.raises(CamtError, match=r"x.xml, ligne 1 : XML illisible"):
