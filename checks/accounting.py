@@ -117,7 +117,8 @@ def control_reciprocity(con, month: str) -> ControlOutcome:
     )
 
 
-@dg.asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", pool=POOL)
+# a warning: blocking only makes the director's report wait for it, so that the report counts it
+@dg.asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", blocking=True, pool=POOL)
 def reciprocity_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Each payer's 411 balance in the general ledger read back equals its balance in Recettes (warning)."""
     month = month_of(context.partition_key)

@@ -33,7 +33,8 @@ def control_old_pending_files(con, month: str) -> ControlOutcome:
     )
 
 
-@dg.asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", pool=POOL)
+# blocking only orders it: a warning never stops the assets after it, which (the director's report) wait for it
+@dg.asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", blocking=True, pool=POOL)
 def pending_files_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Pending funding files that hold billed days, older than 90 days at the month's end (warning)."""
     month = month_of(context.partition_key)
@@ -41,7 +42,7 @@ def pending_files_control(context: dg.AssetCheckExecutionContext, home: HomeReso
     return check_result(outcome)
 
 
-@dg.asset_check(asset=reminders, name="appels_lignes_rejetees", pool=POOL)
+@dg.asset_check(asset=reminders, name="appels_lignes_rejetees", blocking=True, pool=POOL)
 def call_log_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Rows of relances/appels.csv set aside (warning): a call that is not read is not acted on."""
     month = month_of(context.partition_key)

@@ -3,6 +3,7 @@
     recettes demo                      create the demo association and close every month of it
     recettes generate --scale demo     write the demo's inputs without running anything
     recettes run --month 2025-03       close one month through the Dagster asset graph
+    recettes verify                    recompute the audit chain and report any alteration of the warehouse
     recettes ui                        open the Dagster UI on the same data folder
 
 `--home` (or RECETTES_HOME, default ./var) is the data folder.
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -43,6 +45,20 @@ def prepare_instance(home: Path) -> Path:
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     return dagster_home
+
+
+@contextlib.contextmanager
+def _instance_lock():
+    """Exclusive while the Dagster instance is opened: its SQLite files are created and migrated then."""
+    import fcntl
+
+    path = Path(os.environ["DAGSTER_HOME"]) / ".instance.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _month(text: str) -> str:
@@ -87,7 +103,9 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
     from pipelines.partitions import partition_of
+    from pipelines.recovery import PROCESS_TAG, recover_interrupted_runs, this_process
     from pipelines.resources import DATE_TAG
+    from pipelines.sensors import error_text
 
     started = time.monotonic()
     load_settings(home / "parametrage.yaml")  # a wrong settings file stops here, with its keys named
@@ -95,13 +113,17 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     defs = build(str(home))
     job = defs.resolve_job_def(CLOSE_MONTH)
     own_instance = instance is None
-    instance = instance or dg.DagsterInstance.get()
+    if own_instance:
+        with _instance_lock():  # two commands started together on a new data folder would both create it
+            instance = dg.DagsterInstance.get()
     try:
+        for run_id in recover_interrupted_runs(instance):
+            print(f"run {run_id} interrompu (processus disparu) : marqué en échec, sa place dans le pool libérée")
         result = job.execute_in_process(
             partition_key=partition_of(month),
             instance=instance,
             raise_on_error=False,
-            tags={DATE_TAG: (issue_date or dt.date.today()).isoformat()},
+            tags={DATE_TAG: (issue_date or dt.date.today()).isoformat(), PROCESS_TAG: this_process()},
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     finally:
@@ -110,8 +132,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     errors = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_key:
-            error = event.event_specific_data.error
-            message = error.message.strip() if error else "échec"
+            message = error_text(event.event_specific_data.error)
             if "blocking asset check" not in message:  # a blocking control is reported by its name below
                 errors.append(f"{event.step_key} : {message}")
     failed, summary = _month_report(home, month)
@@ -284,18 +305,46 @@ def cmd_fec_check(args) -> int:
 def cmd_unlock(args) -> int:
     """Unlock an exported month for the accountant, with the reason recorded."""
     from assets.accounting.ledger import LockError, unlock
+    from assets.common.audit import seal
     from assets.common.warehouse import Warehouse
     from pipelines.resources import timestamp
 
     home = _home(args)
     try:
         with Warehouse(home / "entrepot.duckdb").transaction() as con:
-            unlock(con, args.month, args.motif, timestamp())
+            now = timestamp()
+            unlock(con, args.month, args.motif, now)
+            seal(con, now)  # the unlock is sealed; the month's entries are sealed again at their next export
     except LockError as exc:
         print(f"refusé : {exc}", file=sys.stderr)
         return 1
     print(f"{args.month} déverrouillé (motif : {args.motif.strip()}) ; sa prochaine clôture refait ses écritures.")
     return 0
+
+
+def cmd_verify(args) -> int:
+    """Recompute the audit chain of the warehouse; exit 1 on any alteration found."""
+    from assets.common.audit import verify
+    from assets.common.warehouse import Warehouse
+
+    home = _home(args)
+    if not (home / "entrepot.duckdb").exists():
+        print(f"aucun entrepôt dans {home}", file=sys.stderr)
+        return 2
+    with Warehouse(home / "entrepot.duckdb").connect() as con:
+        found = verify(con, home / "sorties")
+    counts = ", ".join(f"{n} {kind}(s)" for kind, n in found.sealed.items())
+    print(
+        f"chaîne d'audit : {found.records} enregistrement(s) ; dans l'entrepôt : {counts} ; "
+        f"{found.anchors} tête(s) de chaîne relue(s) dans sorties/"
+    )
+    if found.intact:
+        print("intègre : chaque enregistrement suit le précédent et chaque élément scellé est inchangé")
+        return 0
+    print(f"ALTÉRATIONS : {len(found.problems)}")
+    for problem in found.problems:
+        print(f"  {problem}")
+    return 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -328,6 +377,9 @@ def parser() -> argparse.ArgumentParser:
     unlock.add_argument("--motif", required=True, help="pourquoi le mois est rouvert")
     unlock.set_defaults(func=cmd_unlock)
 
+    verify = sub.add_parser("verify", help="recalcule la chaîne d'audit et signale toute altération de l'entrepôt")
+    verify.set_defaults(func=cmd_verify)
+
     ui = sub.add_parser("ui", help="ouvre l'interface Dagster sur ce dossier de données")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
@@ -335,13 +387,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assets.common.outputs import OutputError
     from assets.common.settings import SettingsError
 
     args = parser().parse_args(argv)
+    os.umask(0o077)  # every file this process creates (outputs, warehouse, run history) is the owner's only
     try:
         return args.func(args)
     except SettingsError as exc:
         print(f"Paramétrage invalide :\n{exc}", file=sys.stderr)
+        return 2
+    except OutputError as exc:  # a full disk or a read-only folder outside a Dagster step
+        print(f"Écriture impossible : {exc}", file=sys.stderr)
         return 2
 
 

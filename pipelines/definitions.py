@@ -7,7 +7,7 @@ from assets.billing.assets import billing_files, invoice_documents, issued_docum
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
 from assets.receivables.assets import aged_balance, reminders
-from assets.reporting.assets import director_report
+from assets.reporting.assets import director_report, outputs_retention
 from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
 from checks.ingest import activity_controls, referential_controls
@@ -15,7 +15,7 @@ from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
 from pipelines.jobs import close_month
 from pipelines.resources import resources
-from pipelines.sensors import alert_after_close, alert_after_failed_close
+from pipelines.sensors import alert_after_close, alert_after_failed_close, interrupted_runs
 
 
 def build(home: str | None = None) -> dg.Definitions:
@@ -36,6 +36,7 @@ def build(home: str | None = None) -> dg.Definitions:
             aged_balance,
             reminders,
             director_report,
+            outputs_retention,
         ],
         asset_checks=[
             referential_controls,
@@ -52,7 +53,7 @@ def build(home: str | None = None) -> dg.Definitions:
             call_log_control,
         ],
         jobs=[close_month],
-        sensors=[alert_after_close, alert_after_failed_close],
+        sensors=[alert_after_close, alert_after_failed_close, interrupted_runs],
         resources=resources(home),
         executor=dg.in_process_executor,
     )

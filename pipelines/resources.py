@@ -55,6 +55,11 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str
     lock_timeout_s: float = 900.0
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.recovery import tag_run
+
+        tag_run(context.instance, context.run)  # so that a run whose process dies can be recovered
+
     def get(self) -> Warehouse:
         return Warehouse(self.path, self.lock_timeout_s)
 

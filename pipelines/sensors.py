@@ -2,14 +2,27 @@
 through the UI, where the Dagster daemon runs them). They write sorties/AAAA-MM/alertes.log and send the
 e-mail of `alertes.smtp` through `assets.reporting.alerts`; the `recettes` command calls the same function."""
 
+import re
+
 import dagster as dg
 
 from assets.reporting.alerts import alert_run
 from pipelines.jobs import close_month
 from pipelines.partitions import month_of
+from pipelines.recovery import recover_interrupted_runs
 from pipelines.resources import HomeResource, WarehouseResource, timestamp
 
 PARTITION_TAG = "dagster/partition"
+
+
+def error_text(error) -> str:
+    """A failed step's message: the code's own error (a full disk, a refused file) rather than Dagster's
+    wrapper around it, without the exception's module path."""
+    if error is None:
+        return "échec"
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    return re.sub(r"^[\w.]+(Error|Exception|Busy|New): ", "", error.message.strip())
 
 
 def step_errors(instance, run_id: str) -> list[str]:
@@ -18,7 +31,7 @@ def step_errors(instance, run_id: str) -> list[str]:
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         event = record.dagster_event
         error = event.event_specific_data.error if event and event.event_specific_data else None
-        message = error.message.strip() if error else "échec"
+        message = error_text(error)
         if "blocking asset check" not in message:
             out.append(f"{event.step_key} : {message.splitlines()[0][:300]}")
     return out
@@ -62,3 +75,15 @@ def alert_after_close(context: dg.RunStatusSensorContext, home: HomeResource, wa
 )
 def alert_after_failed_close(context: dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource):
     return _alert(context, home, warehouse)
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs dont le processus a disparu (arrêt brutal) : marqués en échec, leurs places du pool libérées.",
+)
+def interrupted_runs(context: dg.SensorEvaluationContext):
+    recovered = recover_interrupted_runs(context.instance)
+    if not recovered:
+        return dg.SkipReason("aucun run interrompu")
+    return dg.SkipReason(f"run(s) interrompu(s) marqué(s) en échec : {', '.join(recovered)}")

@@ -11,8 +11,12 @@ only the last exported month can be unlocked, since the numbers of the files aft
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,8 +116,16 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
             summary.transfers += 1
     last = {(j, y): n for j, y, n in run_sql(con, "accounting/last_numbers.sql", {"month": month})}
     rows = []
+    safe = functools.partial(fec_text, separator=settings.fec.separateur, encoding=settings.fec.encodage)
     for line_no, (entry, x) in enumerate(number_entries(entries, last, valid_date), start=1):
         kind, source = entry.kind, entry.source
+        x = dataclasses.replace(
+            x,
+            **{
+                f: safe(getattr(x, f))
+                for f in ("compte_lib", "comp_aux_num", "comp_aux_lib", "piece_ref", "ecriture_lib")
+            },
+        )
         rows.append(
             {
                 "export_month": month,
@@ -140,6 +152,34 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
         )
     summary.lines = insert_frame(con, "entries", pl.DataFrame(rows, schema=ENTRY_SCHEMA, orient="row"))
     return summary
+
+
+def fec_text(text: str, separator: str, encoding: str) -> str:
+    """A text as the entry file can carry it: no separator, tab or line break (a name or a piece number read
+    from an input file may hold one), and each character the file's encoding lacks replaced by its closest
+    letters (’ → ', ā → a) or by « ? », so that a name never blocks the month's export."""
+    text = re.sub(r"\s*[\t\r\n" + re.escape(separator) + r"]+\s*", " ", text or "").strip()
+    out = []
+    for char in text:
+        try:
+            char.encode(encoding)
+            out.append(char)
+        except UnicodeEncodeError:
+            near = unicodedata.normalize("NFKD", _QUOTES.get(char, char))
+            kept = "".join(c for c in near if c.isascii() or _encodes(c, encoding))
+            out.append(kept or "?")
+    return "".join(out)
+
+
+_QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def month_lines(con, month: str) -> list[FecLine]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import io
 import os
 import re
@@ -17,19 +18,57 @@ from pathlib import Path
 _NUMBER = re.compile(r"^-?\d+(,\d+)?$")
 
 
+class OutputError(OSError):
+    """An output file could not be written (disk full, read-only folder, no permission); the file it would
+    have replaced is untouched and no partial file is left under its name."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+_REASONS = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota disque atteint",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+}
+
+
+def make_dirs(folder: Path) -> None:
+    """Create `folder` and its missing parents, each owner-only (Path.mkdir gives parents the umask's mode)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.mkdir(path, 0o700)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside `target`, renamed onto it only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    """A temporary path beside `target`, renamed onto it only if the block succeeds. A failure to write
+    (disk full, read-only folder) raises OutputError naming the file, and leaves no temporary file."""
+    tmp_path: Path | None = None
     try:
+        make_dirs(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
         os.chmod(tmp_path, 0o600)
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if isinstance(exc, OutputError) or exc.errno not in _REASONS:
+            raise
+        raise OutputError(
+            exc.errno, f"{target} : écriture impossible ({_REASONS[exc.errno]}) ; le fichier précédent est conservé"
+        ) from exc
     finally:
-        tmp_path.unlink(missing_ok=True)
+        if tmp_path is not None:
+            with contextlib.suppress(OSError):
+                tmp_path.unlink(missing_ok=True)
 
 
 def write_bytes(target: Path, data: bytes) -> None:

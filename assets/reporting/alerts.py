@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from assets.common.outputs import write_bytes
+from assets.common.outputs import OutputError, write_bytes
 from checks.controls import month_controls
 
 
@@ -54,7 +55,11 @@ def alert_run(con, settings, sorties: Path, month: str, run_id: str, step_errors
     except (OSError, smtplib.SMTPException) as exc:  # the log keeps the alert; the close goes on
         mailed = False
         block.insert(-1, f"COURRIEL NON ENVOYÉ : {type(exc).__name__} {exc}")
-    write_bytes(log, (previous + "\n".join(block) + "\n").encode("utf-8"))
+    try:
+        write_bytes(log, (previous + "\n".join(block) + "\n").encode("utf-8"))
+    except OutputError as exc:  # a full disk: the alert still reaches the operator, on the command's error output
+        print("\n".join([*block[:-1], f"ALERTE NON JOURNALISÉE : {exc}"]), file=sys.stderr)
+        return AlertSummary(lines, False, mailed)
     return AlertSummary(lines, True, mailed)
 
 

@@ -1,12 +1,13 @@
-"""Dagster asset of the reporting stage: the finance director's monthly report."""
+"""Dagster assets of the reporting stage: the finance director's monthly report, the retention of outputs."""
 
 import dagster as dg
 
 from assets.accounting.assets import ledger_reciprocity
-from assets.billing.assets import billing_files
+from assets.billing.assets import billing_files, issue_date
 from assets.payments.assets import matching_files
 from assets.receivables.assets import reminders
 from assets.reporting.director import write_director_report
+from assets.reporting.retention import purge_outputs
 from pipelines.partitions import month_of, months
 from pipelines.resources import POOL, HomeResource, WarehouseResource
 
@@ -30,3 +31,19 @@ def director_report(
     with warehouse.transaction() as con:
         path, size = write_director_report(con, home.sorties, month)
     return dg.MaterializeResult(metadata={"fichier": path.name, "octets": size})
+
+
+@dg.asset(
+    group_name="reporting",
+    kinds={"python"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[director_report],
+    description="Conservation : suppression des sorties des mois échus depuis plus de `conservation.annees` ans.",
+)
+def outputs_retention(context: dg.AssetExecutionContext, home: HomeResource) -> dg.MaterializeResult:
+    """Removes sorties/AAAA-MM of the months that ended more than `conservation.annees` years (default 10)
+    before the close's issue date, and rewrites sorties/index.html; the warehouse keeps the books."""
+    years = home.settings().conservation.annees
+    removed = purge_outputs(home.sorties, issue_date(context), years)
+    return dg.MaterializeResult(metadata={"conservation_annees": years, "mois_supprimes": ", ".join(removed)})

@@ -10,6 +10,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     assert sorted((s.name, s.default_status.value) for s in defs.sensors) == [
         ("alert_after_close", "RUNNING"),
         ("alert_after_failed_close", "RUNNING"),
+        ("interrupted_runs", "RUNNING"),
     ]
     graph = defs.resolve_asset_graph()
     assert sorted(k.to_user_string() for k in graph.get_all_asset_keys()) == [
@@ -25,6 +26,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "issued_documents",
         "ledger_reciprocity",
         "matching_files",
+        "outputs_retention",
         "referential",
         "reminders",
         "valued_days",
@@ -88,6 +90,10 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         "journal_ventes_documents",
         "ecritures_numerotation",
         "fec_conforme",
+        # warnings marked blocking only so that the director's report waits for them: a WARN never blocks
+        "reciprocite_comptable",
+        "dossiers_en_instruction_anciens",
+        "appels_lignes_rejetees",
     }
 
 
@@ -135,4 +141,5 @@ def test_close_month_job_runs_in_process():
         "aged_balance_dossiers_en_instruction_anciens",
         "director_report",
         "reminders_appels_lignes_rejetees",
+        "outputs_retention",
     }

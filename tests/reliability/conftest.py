@@ -1,0 +1,45 @@
+import fcntl
+import os
+import pickle
+import time
+
+import pytest
+
+from tests.reliability.harness import close, copy_home, prepare_base, snapshot
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory):
+    """The prepared home and its uninterrupted close, made once for all test workers."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "reliability"
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "reference.pickle").exists():
+            base = prepare_base(folder)
+            reference = copy_home(base, folder / "reference")
+            started = time.monotonic()
+            done = close(reference)
+            assert done.returncode == 0, done.stdout + done.stderr
+            (reference / "duree.txt").write_text(f"{time.monotonic() - started:.1f}")
+            (reference / "sortie.txt").write_text(done.stdout + done.stderr)  # what the operator saw
+            (folder / "reference.pickle").write_bytes(pickle.dumps(snapshot(reference)))
+    return folder
+
+
+@pytest.fixture
+def base(shared):
+    return shared / "base"
+
+
+@pytest.fixture
+def expected(shared):
+    return pickle.loads((shared / "reference.pickle").read_bytes())
+
+
+@pytest.fixture
+def reference(shared):
+    return shared / "reference"
