@@ -282,11 +282,11 @@ def cmd_ui(args) -> int:
 
 def cmd_fec_check(args) -> int:
     """Check any FEC file against the format, accounting and date rules; exit 0 when it passes."""
-    from assets.accounting.fec import FecError, read_fec, validate
+    from assets.accounting.fec import FecError, read_fec_file, validate
 
     path = Path(args.file)
     try:
-        fec = read_fec(path.read_bytes(), path.name)
+        fec = read_fec_file(path)
     except (OSError, FecError) as exc:
         print(f"{path.name} : illisible — {exc}", file=sys.stderr)
         return 2

@@ -33,9 +33,10 @@ from assets.accounting.entries import (
     sales_entry,
     transfer_entry,
 )
+from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
 from assets.accounting.fec import FecError, FecLine, read_fec, write_fec
 from assets.accounting.reciprocity import OurLine, last_date, reciprocity
-from assets.common.csvfile import Reject
+from assets.common.csvfile import Reject, read_limited
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
@@ -258,7 +259,7 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
         record = {"path": name, "kind": "comptabilite", "month": month, "sha256": "-", "size_bytes": 0, "now": now}
         record.update(status="lu", same_as=None, encoding=None, rows_read=None, rows_rejected=None, error=None)
         try:
-            data = path.read_bytes()
+            data = read_limited(path, name, FEC_MAX_BYTES, FecError)  # a huge file is refused, not loaded
             record.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
             fec = read_fec(data, name)
             record.update(encoding=fec.encoding, rows_read=len(fec.lines), rows_rejected=0)

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import MAX_BYTES, Reject, UnreadableFile, decode, parse_csv_text, sha256_of
+from assets.common.csvfile import (
+    MAX_BYTES,
+    Reject,
+    UnreadableFile,
+    decode,
+    parse_csv_text,
+    read_limited,
+    sha256_of,
+)
 from assets.common.fields import BadValue, parse_amount
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
@@ -252,7 +260,7 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     if not path.is_file():
         # a removed file is not "no decision": the decisions last read stay (an emptied file removes them)
         return _last_decisions(con), 0
-    data = path.read_bytes()
+    data = read_limited(path, DECISIONS)  # a huge file is refused by name, never loaded whole
     record = {"path": DECISIONS, "kind": "lettrage", "month": month, "sha256": sha256_of(data), "now": now}
     record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, sha256_of
+from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, read_limited, sha256_of
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
@@ -108,7 +108,7 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
     rejects: list[Reject] = []
     rows = []
     if path.is_file():
-        data = path.read_bytes()
+        data = read_limited(path, CALLS)  # a huge file is refused by name, never loaded whole
         record = {"path": CALLS, "kind": "relances", "month": month, "sha256": sha256_of(data), "now": now}
         record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
         try:

@@ -5,6 +5,7 @@ The 1 GB files are sparse (`truncate`): created at once, they take no disk space
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import tracemalloc
 from pathlib import Path
@@ -191,3 +192,32 @@ def test_memory_of_a_large_accepted_file(kind, factor):
         raw = CFONB_SAMPLES["cfonb120/pennylane_example.txt"] * 200
         peak = _peak(lambda: parse_cfonb120(raw, "r.cfo"))
     assert peak < factor * len(raw) + 2 * MB, (kind, len(raw), peak, round(peak / len(raw), 1))
+
+
+def test_the_phone_log_decisions_and_ledger_are_refused_by_name_past_their_ceiling(tmp_path):
+    """The loaders that read the cell's files and the ledger read at most their ceiling (a sparse 1 GB file)."""
+    from assets.accounting.ledger import check_reciprocity
+    from assets.common.settings import parse_settings
+    from assets.common.warehouse import Warehouse
+    from assets.payments.loading import load_decisions
+    from assets.receivables.ledger import load_calls
+    from tests.conftest import SETTINGS
+
+    entrees = tmp_path / "entrees"
+    for name in ("relances/appels.csv", "relances/lettrage_manuel.csv", "comptabilite/grand_livre.txt"):
+        (entrees / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(entrees / name, "wb") as f:
+            f.truncate(1 << 30)
+    now = dt.datetime(2025, 4, 5)
+    tracemalloc.start()
+    with Warehouse(tmp_path / "e.duckdb").connect() as con:
+        with pytest.raises(UnreadableFile, match="relances/appels.csv"):
+            load_calls(con, entrees, "2025-03", now)
+        with pytest.raises(UnreadableFile, match="relances/lettrage_manuel.csv"):
+            load_decisions(con, entrees, "2025-03", now)
+        summary = check_reciprocity(con, parse_settings(SETTINGS), entrees, tmp_path / "sorties", "2025-03", now)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert list(summary.unreadable) == ["comptabilite/grand_livre.txt"]
+    assert "au-delà de la limite" in summary.unreadable["comptabilite/grand_livre.txt"]
+    assert peak < 128 * 1024 * 1024  # far from the 1 GB files: none was loaded (migrations and imports count)
