@@ -94,7 +94,8 @@ def render_letter(renderer, payload: dict) -> tuple[str, bytes]:
 
 
 def write_letters(con, settings, sorties: Path, month: str, day: dt.date) -> int:
-    """Render the letters of the reminders the month's closes sent on `day`; returns how many."""
+    """The letters of the reminders the month's closes sent on `day`: rendered if their file is missing (a
+    re-run of the close, or one after a crash, renders only what is not there); returns how many."""
     sent = run_sql(con, "receivables/letters_to_write.sql", {"month": month, "day": day})
     if not sent:
         return 0
@@ -130,8 +131,8 @@ def write_letters(con, settings, sorties: Path, month: str, day: dt.date) -> int
                 "town": _town(association["adresse"]),
             }
         )  # fmt: skip
-    count = 0
-    for file, pdf in render_all(render_letter, payloads):  # the rendering pool past a few dozen letters
-        write_bytes(sorties / month / "recouvrement" / "relances" / file, pdf)
-        count += 1
-    return count
+    folder = sorties / month / "recouvrement" / "relances"
+    missing = [p for p in payloads if not (folder / p["file"]).is_file()]  # a file present is whole (atomic)
+    for file, pdf in render_all(render_letter, missing):  # the rendering pool past a few dozen letters
+        write_bytes(folder / file, pdf)
+    return len(payloads)

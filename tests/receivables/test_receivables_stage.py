@@ -139,3 +139,31 @@ def test_pending_funding_files_with_their_held_amount_age_and_alert(tmp_path):
         outcome = control_old_pending_files(con, "2025-01")
     assert (outcome.passed, outcome.value, outcome.severity) == (False, 1, "avertissement")
     assert outcome.detail == "1 dossier(s) d'aide en instruction depuis plus de 90 jours, 1\u202f500,00 € retenus"
+
+
+def test_a_rerun_renders_only_the_letters_whose_file_is_missing(tmp_path, monkeypatch):
+    from assets.receivables import letters
+
+    case, home = billed(tmp_path), tmp_path / "home"
+    close(case, home, "2025-03")
+    with case.transaction() as con:
+        run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 4, 25), NOW)
+    folder = home / "sorties" / "2025-04" / "recouvrement" / "relances"
+    rendered = []
+    real = letters.render_all
+
+    def counting(func, payloads, *args, **kwargs):
+        rendered.append(sorted(p["file"] for p in payloads))
+        return real(func, payloads, *args, **kwargs)
+
+    monkeypatch.setattr(letters, "render_all", counting)
+    (folder / "2025-04-25_D66_relance1.pdf").unlink()  # lost, or never written before a crash
+    with case.transaction() as con:
+        written = letters.write_letters(con, case.settings, home / "sorties", "2025-04", dt.date(2025, 4, 25))
+        again = letters.write_letters(con, case.settings, home / "sorties", "2025-04", dt.date(2025, 4, 25))
+    assert (written, again) == (2, 2)
+    assert rendered == [["2025-04-25_D66_relance1.pdf"], []]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2025-04-25_D66_relance1.pdf",
+        "2025-04-25_U000001_relance1.pdf",
+    ]
