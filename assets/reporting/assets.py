@@ -6,6 +6,7 @@ from assets.accounting.assets import ledger_reciprocity
 from assets.billing.assets import billing_files, issue_date
 from assets.payments.assets import matching_files
 from assets.receivables.assets import reminders
+from assets.reporting.controls_report import write_index
 from assets.reporting.director import write_director_report
 from assets.reporting.retention import purge_outputs
 from pipelines.partitions import month_of, months
@@ -30,6 +31,7 @@ def director_report(
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         path, size = write_director_report(con, home.sorties, month)
+    write_index(home.sorties)  # the checks rewrote it before this report existed: link it now
     return dg.MaterializeResult(metadata={"fichier": path.name, "octets": size})
 
 

@@ -20,7 +20,8 @@ def test_many_more_documents_than_the_workers_recycle_limit_all_come_back_in_ord
     thread.join(timeout=120)
     assert not thread.is_alive(), "the rendering pool stopped with work queued"
     assert [value for value, _ in done] == [x * x for x in range(400)]
-    # 2 workers of 20 documents each: a pool per 40 documents, 10 pools, 11 to 20 distinct workers (the old
-    # pool, max_tasks_per_child=20 with chunks of 8, stopped for good after 2 x 20 x 8 = 320)
-    assert 11 <= len({pid for _, pid in done}) <= 20
+    # 2 workers of 20 documents each: a pool per 40 documents, 10 pools, so 10 to 20 distinct workers (a
+    # pool's second worker may find no chunk left); the old pool, max_tasks_per_child=20 with chunks of 8,
+    # stopped for good after 2 x 20 x 8 = 320
+    assert 10 <= len({pid for _, pid in done}) <= 20
     render._retire_pool()

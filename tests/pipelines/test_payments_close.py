@@ -209,6 +209,8 @@ def test_the_directors_report_ties_to_the_months_files(closed):
     home, *_ = closed
     folder = home / "sorties" / MONTHS[-1]
     html = (folder / "rapports" / "direction.html").read_text(encoding="utf-8")
+    index = (home / "sorties" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{m}/rapports/direction.html"' in index for m in MONTHS)  # linked once written
     figures = dict(re.findall(r'data-figure="([a-z_0-9A-Z]+)">([^<]*)<', html))
 
     def amount(text):
