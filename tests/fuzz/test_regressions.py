@@ -329,7 +329,20 @@ def test_referential_amounts_and_delays_that_would_not_be_stored():
             "délai de 365 jours au plus ; valeur ignorée, ligne conservée",
             True,
         ),
-        ("referentiel/tarifs.csv", 2, "prix_journee", "montant de 1000000 € ou plus : faute de saisie ?", False),
+        ("referentiel/tarifs.csv", 2, "prix_journee", "montant hors limites (1 000 milliards d'euros au plus)", False),
+    ]
+
+
+def test_a_referential_amount_of_a_million_or_more_is_taken_for_a_typing_error():
+    files = {name: text.encode() for name, text in REFERENTIAL.items()}
+    files["tarifs.csv"] = (
+        b"code_etablissement;modalite;date_debut;date_fin;prix_journee;nature\n"
+        b"FH01;internat;01/01/2025;;1000000,00;reconduit\nIME01;semi_internat;01/01/2025;;189,60;definitif\n"
+    )
+    parsed = parse_referential(files)
+    assert parsed.frames["rates"]["daily_rate"].to_list() == [Decimal("189.60")]
+    assert [(r.path, r.line, r.reason) for r in parsed.rejects] == [
+        ("referentiel/tarifs.csv", 2, "montant de 1000000 € ou plus : faute de saisie ?")
     ]
 
 
@@ -338,6 +351,14 @@ def test_manual_receipt_amount_that_would_not_be_stored():
     data = b"date;montant;mode\n05/03/2025;100000000000000000000,00;cheque\n06/03/2025;12,00;especes\n"
     lines, rejects = parse_manual_receipts(data, "encaissements/m.csv")
     assert [str(x.amount) for x in lines] == ["12.00"]
-    assert rejects == [Reject("encaissements/m.csv", 2, "montant", "100000000000000000000,00", "montant hors limites")]
+    assert rejects == [
+        Reject(
+            "encaissements/m.csv",
+            2,
+            "montant",
+            "100000000000000000000,00",
+            "montant hors limites (1 000 milliards d'euros au plus)",
+        )
+    ]
     rows = [_row(x, "encaissements", "m.csv", "2025-03", NOW) for x in lines]
     assert pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")["amount"].null_count() == 0
