@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.harness import close, copy_home, differences, kill_after, leftovers, snapshot
 
-TRIALS = int(os.environ.get("RECETTES_CRASH_TRIALS", "3"))
+TRIALS = int(os.environ.get("RECETTES_CRASH_TRIALS", "2"))
 SEED = int(os.environ.get("RECETTES_CRASH_SEED", time.time_ns() % 1_000_000))
 
 
