@@ -324,7 +324,7 @@ def cmd_unlock(args) -> int:
 
 def cmd_verify(args) -> int:
     """Recompute the audit chain of the warehouse; exit 1 on any alteration found."""
-    from assets.common.audit import verify
+    from assets.common.audit import KINDS, verify
     from assets.common.warehouse import Warehouse
 
     home = _home(args)
@@ -333,7 +333,7 @@ def cmd_verify(args) -> int:
         return 2
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         found = verify(con, home / "sorties")
-    counts = ", ".join(f"{n} {kind}(s)" for kind, n in found.sealed.items())
+    counts = ", ".join(f"{found.sealed[kind]} {label}(s)" for kind, _, label in KINDS)
     print(
         f"chaîne d'audit : {found.records} enregistrement(s) ; dans l'entrepôt : {counts} ; "
         f"{found.anchors} tête(s) de chaîne relue(s) dans sorties/"
