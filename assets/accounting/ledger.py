@@ -162,13 +162,11 @@ def fec_text(text: str, separator: str, encoding: str) -> str:
     text = re.sub(r"\s*[\t\r\n" + re.escape(separator) + r"]+\s*", " ", text or "").strip()
     out = []
     for char in text:
-        try:
-            char.encode(encoding)
+        if _encodes(char, encoding):
             out.append(char)
-        except UnicodeEncodeError:
+        else:
             near = unicodedata.normalize("NFKD", _QUOTES.get(char, char))
-            kept = "".join(c for c in near if c.isascii() or _encodes(c, encoding))
-            out.append(kept or "?")
+            out.append("".join(c for c in near if _encodes(c, encoding)) or "?")
     return "".join(out)
 
 
