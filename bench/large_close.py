@@ -12,10 +12,11 @@ known on the close date, the month's activity, what the bank saw (camt.053, CFON
 general ledger exported by accounting up to the month before; then the close, then the payments and the
 phone calls that follow it.
 
-- History months are closed without the PDF rendering: every asset and check of the close job except
-  `invoice_documents` and what depends on it (the check `facturx_valide`), selected with Dagster's own
-  asset selection, in a subprocess (`--close-without-rendering`); `--verify-history` checks that this
-  leaves the warehouse as a normal close does, apart from the rendered files and that check's row.
+- History months are closed without the documents: every asset and check of the close job except
+  `invoice_documents`, `dunning_letters` and what depends on them (the check `facturx_valide`), selected
+  with Dagster's own asset selection, in a subprocess (`--close-without-rendering`); `--verify-history`
+  checks that this leaves the warehouse as a normal close does, apart from the rendered files and that
+  check's row.
 - Measured months (`--measure`, default the 2nd and the last) are closed by `recettes run --month M
   --date-emission D` in a subprocess: wall, CPU (user + sys of the child and its rendering workers) and
   peak memory of the process, and per Dagster step (asset or check, from the run's event log) the CPU and
@@ -49,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "large_close.csv"
 MARKER = ".large_close_bench"
 HISTORY_JOB = "cloture_sans_pdf"
-RENDERING_STEPS = ("invoice_documents", "invoice_documents_facturx_valide")
+RENDERING_STEPS = ("invoice_documents", "invoice_documents_facturx_valide", "dunning_letters")
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TARGET_FLOOR_RATIO = 3.0  # the close without rendering, against the DuckDB floor
@@ -85,6 +86,7 @@ STEPS = {
     "aged_balance_dossiers_en_instruction_anciens": ("receivables", "invoices to date"),
     "reminders": ("receivables", "invoices to date"),
     "reminders_appels_lignes_rejetees": ("receivables", "invoices to date"),
+    "dunning_letters": ("documents", "letters rendered"),
     "director_report": ("reporting", "invoices to date"),
 }
 
@@ -446,6 +448,7 @@ def row_counts(home: Path, month: str, run_started: float, metadata: dict) -> di
     counts["ledger lines"] = max(0, ledger.read_bytes().count(b"\n") - 1) if ledger.exists() else 0
     if "rendus" in metadata.get("invoice_documents", {}):
         counts["documents rendered"] = int(metadata["invoice_documents"]["rendus"])
+    counts["letters rendered"] = int(metadata.get("dunning_letters", {}).get("courriers", 0))
     return counts
 
 
@@ -503,7 +506,7 @@ class Close:
 
     @property
     def rendered(self) -> int:
-        return next((s.rows or 0 for s in self.steps if s.key == "invoice_documents"), 0)
+        return sum(s.rows or 0 for s in self.steps if s.key in ("invoice_documents", "dunning_letters"))
 
 
 def close(world: World, month: str, index: int, full: bool) -> Close:
@@ -532,11 +535,13 @@ def close(world: World, month: str, index: int, full: bool) -> Close:
 
 
 def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
-    """What `recettes run` does (pipelines/cli.py close_month), without `invoice_documents` and its check."""
+    """What `recettes run` does (pipelines/cli.py close_month), without the documents: `invoice_documents`
+    and its check, and `dunning_letters`."""
     import dagster as dg
 
     from assets.billing.assets import invoice_documents
     from assets.common.settings import load_settings
+    from assets.receivables.assets import dunning_letters
     from pipelines import cli
     from pipelines.definitions import build
     from pipelines.partitions import partition_of
@@ -546,7 +551,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     os.environ["RECETTES_HOME"] = str(home)
     load_settings(home / "parametrage.yaml")
     cli.prepare_instance(home)
-    selection = dg.AssetSelection.all() - dg.AssetSelection.assets(invoice_documents).downstream()
+    selection = dg.AssetSelection.all() - dg.AssetSelection.assets(invoice_documents, dunning_letters).downstream()
     job = dg.define_asset_job(HISTORY_JOB, selection=selection, executor_def=dg.in_process_executor)
     defs = dg.Definitions.merge(build(str(home)), dg.Definitions(jobs=[job]))
     with dg.DagsterInstance.get() as instance:
@@ -884,6 +889,7 @@ def _verdict(name: str, passed: bool, detail: str) -> tuple[str, bool]:
 def print_history_curve(closes: list[Close]) -> None:
     print("\n== every month: close time (s) and its largest steps")
     keys = ["valued_days", "issued_documents", "allocations", "accounting_entries", "aged_balance", "reminders"]
+    keys += ["invoice_documents", "dunning_letters"]
     print(
         f"{'month':<8} {'#':>3} {'kind':<9} {'total':>7} {'no docs':>8} {'docs':>7} "
         + " ".join(f"{k[:11]:>11}" for k in keys)

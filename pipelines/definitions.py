@@ -6,7 +6,7 @@ from assets.accounting.assets import accounting_entries, entry_file, ledger_reci
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
-from assets.receivables.assets import aged_balance, reminders
+from assets.receivables.assets import aged_balance, dunning_letters, reminders
 from assets.reporting.assets import director_report, outputs_retention
 from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
@@ -35,6 +35,7 @@ def build(home: str | None = None) -> dg.Definitions:
             ledger_reciprocity,
             aged_balance,
             reminders,
+            dunning_letters,
             director_report,
             outputs_retention,
         ],

@@ -5,6 +5,7 @@ import dagster as dg
 from assets.billing.assets import issue_date, issued_documents
 from assets.payments.assets import allocations
 from assets.receivables.ledger import age_month, run_dunning
+from assets.receivables.letters import write_letters
 from pipelines.partitions import month_of, months
 from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
@@ -45,8 +46,8 @@ def reminders(
 ) -> dg.MaterializeResult:
     """Runs the dunning policy of the settings on the day of the close, after matching: reminders appended
     (none twice), the call list from the policy and relances/appels.csv, holds for disputes, promises and
-    receipts waiting, contentieux for the director. Writes recouvrement/relances.csv, the letters
-    recouvrement/relances/*.pdf, appels_a_passer.csv and contentieux.csv."""
+    receipts waiting, contentieux for the director. Writes recouvrement/relances.csv, appels_a_passer.csv
+    and contentieux.csv; the letters are `dunning_letters`."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         s = run_dunning(con, home.settings(), home.entrees, home.sorties, month, issue_date(context), timestamp())
@@ -58,7 +59,27 @@ def reminders(
             "factures_suspendues": s.holds,
             "contentieux": s.contentieux,
             "lignes_appels_ecartees": s.rejected_calls,
-            "courriers": s.letters,
             "relances_faites_par": s.skipped_for or month,
         }
     )
+
+
+@dg.asset(
+    group_name="receivables",
+    kinds={"pdf"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[reminders],
+    description="Courriers de relance du jour (PDF), un par payeur et par niveau.",
+)
+def dunning_letters(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Renders recouvrement/relances/<date>_<payer>_<niveau>.pdf for the reminders the month's closes sent
+    on the day of this close, addressed to the guardian when there is one; a file already there is kept,
+    so a re-run renders only what is missing. Documents, like `invoice_documents`: what the rendering
+    costs is counted apart from the rest of the close."""
+    month = month_of(context.partition_key)
+    with warehouse.transaction() as con:
+        letters = write_letters(con, home.settings(), home.sorties, month, issue_date(context))
+    return dg.MaterializeResult(metadata={"courriers": letters})

@@ -19,7 +19,6 @@ from assets.ingest.loading import quarantine_frame
 from assets.payments.lettrage import month_end
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
-from assets.receivables.letters import write_letters
 
 CALLS = "relances/appels.csv"
 RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
@@ -177,7 +176,6 @@ class DunningSummary:
     holds: int
     contentieux: int
     rejected_calls: int
-    letters: int = 0
     skipped_for: str = ""  # a later month was closed: this month's dunning is left as it was
 
 
@@ -252,7 +250,6 @@ def run_dunning(
             orient="row",
         ),
     )
-    letters = write_letters(con, settings, sorties, month, on)
     folder = sorties / month / "recouvrement"
     write_csv(
         folder / "relances.csv",
@@ -285,5 +282,4 @@ def run_dunning(
         len(plan.holds),
         len(plan.contentieux),
         rejected,
-        letters,
     )

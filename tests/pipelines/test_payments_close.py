@@ -288,3 +288,19 @@ def test_the_reports_render_in_a_browser_without_error_nor_request(closed, tmp_p
             page.close()
         browser.close()
     assert (tmp_path / "direction.png").stat().st_size > 50_000
+
+
+def test_each_reminder_sent_has_its_letter_rendered_by_the_close(closed):
+    import csv
+
+    home, *_ = closed
+    sent, rendered = set(), set()
+    for month in MONTHS:
+        folder = home / "sorties" / month / "recouvrement"
+        with (folder / "relances.csv").open(encoding="utf-8") as f:
+            sent |= {
+                f"{month}/{r['date']}_{r['code_financeur']}_{r['niveau']}.pdf" for r in csv.DictReader(f, delimiter=";")
+            }
+        if (folder / "relances").is_dir():
+            rendered |= {f"{month}/{p.name}" for p in (folder / "relances").iterdir()}
+    assert sent and rendered == sent  # `dunning_letters`, after `reminders`, in `recettes run`

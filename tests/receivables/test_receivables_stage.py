@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from assets.receivables.ledger import age_month, run_dunning
+from assets.receivables.letters import write_letters
 from tests.billing.case import NOW
 from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
 
@@ -92,8 +93,9 @@ def test_a_letter_per_payer_and_level_addressed_to_the_guardian(tmp_path):
         summary = run_dunning(
             con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 4, 25), NOW
         )
+        letters = write_letters(con, case.settings, home / "sorties", "2025-04", dt.date(2025, 4, 25))
     folder = home / "sorties" / "2025-04" / "recouvrement" / "relances"
-    assert summary.letters == 2
+    assert (summary.reminders, letters) == (2, 2)
     assert sorted(p.name for p in folder.iterdir()) == [
         "2025-04-25_D66_relance1.pdf",
         "2025-04-25_U000001_relance1.pdf",
@@ -148,6 +150,7 @@ def test_a_rerun_renders_only_the_letters_whose_file_is_missing(tmp_path, monkey
     close(case, home, "2025-03")
     with case.transaction() as con:
         run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 4, 25), NOW)
+        letters.write_letters(con, case.settings, home / "sorties", "2025-04", dt.date(2025, 4, 25))
     folder = home / "sorties" / "2025-04" / "recouvrement" / "relances"
     rendered = []
     real = letters.render_all
