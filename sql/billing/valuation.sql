@@ -3,12 +3,14 @@
 --   fjh_periods(start_date, end_date, amount)                      the hospital daily charge in force
 --   absence_tiers(policy_key, code, from_pos, to_pos, base)        H and C tiers per payer type or code
 --   stale(month, establishment_code)                               the pairs to value (the others are kept)
--- Counters cross month ends: a hospitalisation episode is a run of consecutive H days, a personal absence
--- is counted from 1 January, both over all the stored activity up to $last_day.
+-- Counters cross month ends: a hospitalisation episode is a run of consecutive H days, over all the stored
+-- activity up to $last_day; a personal absence is counted from 1 January. Only the establishments of `stale`
+-- are read, and the C days from 1 January of the earliest stale month's year.
 WITH act AS (
     SELECT month, establishment_code, resident_id, day, code
     FROM activity_days
     WHERE NOT held AND day <= $last_day
+      AND establishment_code IN (SELECT establishment_code FROM stale)
 ),
 h_runs AS (
     SELECT establishment_code, resident_id, day,
@@ -24,7 +26,8 @@ h_pos AS (
 c_pos AS (
     SELECT establishment_code, resident_id, day,
            row_number() OVER (PARTITION BY establishment_code, resident_id, year(day) ORDER BY day) AS position
-    FROM act WHERE code = 'C'
+    FROM act
+    WHERE code = 'C' AND day >= (SELECT make_date(CAST(min(left(month, 4)) AS INTEGER), 1, 1) FROM stale)
 ),
 days AS (
     SELECT a.month, a.establishment_code, a.resident_id, a.day, a.code, coalesce(h.position, c.position) AS position
