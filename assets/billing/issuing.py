@@ -142,17 +142,21 @@ class IssueSummary:
 
 
 def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
-    """Issue the differences between due and issued for the open months of a close of `month`."""
+    """Issue the differences between due and issued for the open months of a close of `month`: for the pairs
+    valued again since issuing last compared them (issue_pending), which are then cleared in the same
+    transaction as the documents."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
     diff = con.sql(sql("billing/differences.sql"), params=params).pl()
+    summary = IssueSummary()
     if diff.is_empty():
-        return IssueSummary()
+        run_sql(con, "billing/clear_pending.sql", params)
+        return summary
     invoices = con.sql(sql("billing/invoices_by_resident.sql"), params=params).pl()
     issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
     docs = plan_documents(diff, invoices, issued_keys)
-    summary = IssueSummary()
     if not docs:
+        run_sql(con, "billing/clear_pending.sql", params)
         return summary
     last = {s: (seq, d) for s, seq, d in run_sql(con, "billing/last_numbers.sql", {"year": issue_date.year})}
     numbered = allocate_numbers(docs, issue_date, last)
@@ -216,6 +220,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
             summary.credited += doc.amount
     insert_frame(con, "documents", pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA))
     insert_frame(con, "document_lines", pl.DataFrame(line_rows, schema=LINE_SCHEMA))
+    run_sql(con, "billing/clear_pending.sql", params)
     return summary
 
 

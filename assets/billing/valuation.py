@@ -93,7 +93,8 @@ class ValuationSummary:
 def store_valuation(con, settings: Settings, month: str, force: bool = False) -> ValuationSummary:
     """Value the open months of a close of `month` (B12) inside the database: only the (establishment,
     month) pairs whose inputs changed since they were last valued (all of them when `force`); their
-    valued days, due lines and fingerprints are replaced, the others kept as they are."""
+    valued days, due lines and fingerprints are replaced, the others kept as they are, and they are marked
+    for issuing to compare (issue_pending)."""
     first_month, last_month = open_months(month, settings)
     first_day, last_day = month_days(first_month, last_month)
     params = {"first_month": first_month, "last_month": last_month}
@@ -119,6 +120,7 @@ def store_valuation(con, settings: Settings, month: str, force: bool = False) ->
         )
         con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
         run_sql(con, "billing/record_fingerprints.sql")
+        run_sql(con, "billing/mark_pending.sql")
     finally:
         for name in registered:
             con.unregister(name)

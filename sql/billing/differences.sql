@@ -1,17 +1,21 @@
 -- B12: what is due minus what was issued (invoices minus credit notes) for the open months, per payer,
--- establishment, resident, month of service, category and unit price; only the keys that differ.
-WITH issued AS (
+-- establishment, resident, month of service, category and unit price; only the keys that differ. Only the
+-- pairs valued again since issuing last compared them (issue_pending): the others cannot differ.
+WITH pending AS (
+    SELECT month, establishment_code FROM issue_pending WHERE month BETWEEN $first_month AND $last_month
+),
+issued AS (
     SELECT d.service_month AS month, d.payer_code, d.payer_type, d.establishment_code, l.resident_id, l.category,
            l.unit_price, sum(l.quantity)::INTEGER AS quantity, sum(l.amount) AS amount
     FROM documents d
+    JOIN pending p ON p.month = d.service_month AND p.establishment_code = d.establishment_code
     JOIN document_lines l USING (number)
-    WHERE d.service_month BETWEEN $first_month AND $last_month
     GROUP BY ALL
 ),
 due AS (
     SELECT month, payer_code, payer_type, establishment_code, resident_id, category, unit_price, quantity, amount
     FROM due_lines
-    WHERE month BETWEEN $first_month AND $last_month
+    JOIN pending USING (month, establishment_code)
 )
 SELECT coalesce(due.month, issued.month) AS month,
        coalesce(due.payer_code, issued.payer_code) AS payer_code,

@@ -168,3 +168,31 @@ def test_a_document_whose_total_is_zero_is_not_issued(tmp_path):
     case.execute("DELETE FROM contributions")
     case.issue("2025-01", D(2025, 2, 5))
     assert [(d[4], d[6]) for d in case.documents()] == [("D66", M("4650.00"))]
+
+
+def test_issuing_compares_only_the_pairs_valued_again_and_keeps_them_until_it_has_issued(tmp_path):
+    from assets.billing.issuing import issue
+    from tests.billing.case import NOW
+
+    case = association(tmp_path)
+    pending = "SELECT month, establishment_code FROM issue_pending ORDER BY ALL"
+    case.value("2025-02")
+    assert case.con.execute(pending).fetchall() == [("2025-01", "FH01"), ("2025-02", "FH01")]
+    with pytest.raises(IssueDateError), case.transaction() as con:  # the issue fails: nothing is lost
+        con.execute("INSERT INTO documents (number, series, year, seq, type, nature, issue_date, due_date, "
+                    "service_month, establishment_code, payer_code, payer_type, amount, run_month, payer_name, "
+                    "issued_at) VALUES ('F2025-000009', 'F', 2025, 9, 'facture', 'initiale', DATE '2025-12-01', "
+                    "DATE '2025-12-31', '2024-01', 'X', 'D66', 'departement', 0, '2024-01', 'x', now())")  # fmt: skip
+        issue(con, case.settings, "2025-02", D(2025, 3, 5), NOW)
+    assert case.con.execute(pending).fetchall() == [("2025-01", "FH01"), ("2025-02", "FH01")]
+    with case.transaction() as con:
+        assert issue(con, case.settings, "2025-02", D(2025, 3, 5), NOW).invoices == 4
+    assert case.con.execute(pending).fetchall() == []
+    # a pair nobody valued again is not compared: what is due there can only change through the valuation
+    case.execute("UPDATE due_lines SET amount = amount + 1 WHERE month = '2025-01'")
+    with case.transaction() as con:
+        assert issue(con, case.settings, "2025-02", D(2025, 3, 5), NOW).documents == 0
+    case.execute("INSERT INTO issue_pending VALUES ('2025-01', 'FH01')")
+    with case.transaction() as con:
+        again = issue(con, case.settings, "2025-02", D(2025, 3, 5), NOW)
+    assert (again.documents, again.invoiced) == (2, M("4.00"))  # the département's and the resident's
