@@ -95,9 +95,19 @@ class Plan:
         return out + [Issued(i.number, CONTENTIEUX, self.day) for i in self.contentieux]
 
 
-def _last_call(calls: list[Call], number: str, payer: str, on: dt.date) -> Call | None:
-    relevant = [c for c in calls if c.target in (number, payer) and c.day <= on]
-    return max(relevant, key=lambda c: c.day) if relevant else None
+def _calls_by_target(calls: list[Call], on: dt.date) -> dict[str, list[tuple[int, Call]]]:
+    """The calls made by `on`, per target (an invoice number or a payer code), with their rank in the log."""
+    index: dict[str, list[tuple[int, Call]]] = defaultdict(list)
+    for rank, call in enumerate(calls):
+        if call.day <= on:
+            index[call.target].append((rank, call))
+    return index
+
+
+def _last_call(index: dict[str, list[tuple[int, Call]]], number: str, payer: str) -> Call | None:
+    """The latest call about the invoice or its payer; on the same day, the one logged first."""
+    relevant = index.get(number, []) + index.get(payer, [])
+    return max(relevant, key=lambda rc: (rc[1].day, -rc[0]))[1] if relevant else None
 
 
 def plan_dunning(
@@ -115,6 +125,7 @@ def plan_dunning(
         done[x.number].add(x.level)
         sent_on[(x.number, x.level)] = x.day
     plan = Plan(on)
+    calls_by_target = _calls_by_target(calls, on)
     reaching: dict[tuple[str, str], list[OpenInvoice]] = defaultdict(list)
     channels: dict[str, tuple[str, ...]] = {}
     open_by_payer: dict[str, list[OpenInvoice]] = defaultdict(list)
@@ -127,7 +138,7 @@ def plan_dunning(
         late = (on - inv.due_date).days
         if late <= 0:
             continue
-        last = _last_call(calls, inv.number, inv.payer_code, on)
+        last = _last_call(calls_by_target, inv.number, inv.payer_code)
         if last and last.result == "litige":
             plan.holds.append(Hold(inv.number, inv.payer_code, "litige"))
             continue

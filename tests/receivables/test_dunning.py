@@ -117,6 +117,21 @@ def test_a_broken_promise_and_an_unverified_already_paid_go_to_the_call_list():
     ]
 
 
+def test_the_latest_call_about_the_invoice_or_its_payer_decides_and_on_one_day_the_first_logged():
+    day = ON - dt.timedelta(days=3)
+    dispute_then_promise = [
+        Call(day - dt.timedelta(days=1), "F2026-000001", "promesse", ON + dt.timedelta(days=9), D("310")),
+        Call(day, "U000001", "litige"),  # logged first on the latest day: it decides
+        Call(day, "F2026-000001", "promesse", ON + dt.timedelta(days=9), D("310")),
+        Call(day, "U000002", "promesse", ON + dt.timedelta(days=9), D("10")),  # another payer's
+    ]
+    plan = plan_dunning([invoice(late=20)], POLICY, dispute_then_promise, [], set(), ON)
+    assert [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", "litige")]
+    swapped = [dispute_then_promise[0], dispute_then_promise[2], dispute_then_promise[1]]
+    plan = plan_dunning([invoice(late=20)], POLICY, swapped, [], set(), ON)
+    assert [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", "promesse")]
+
+
 def test_calls_are_ordered_by_amount_then_age():
     invoices = [
         invoice("F2026-000001", "U000001", late=31, amount="100.00"),
