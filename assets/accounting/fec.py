@@ -41,6 +41,7 @@ problem in, or that would not read back to the same values.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -249,6 +250,7 @@ def _fields(line: str, separator: str, trailing: bool, width: int) -> list[str]:
     return values
 
 
+@functools.lru_cache(maxsize=8192)  # a ledger repeats its dates and many of its amounts
 def _date(text: str) -> dt.date | None:
     if not _DATE.fullmatch(text):
         return None
@@ -262,6 +264,7 @@ def _is_empty_date(text: str) -> bool:
     return not text.strip("0")  # "00000000": no date (Test Compta Demat reads it so)
 
 
+@functools.lru_cache(maxsize=8192)
 def _amount(text: str) -> Decimal | None:
     match = _AMOUNT.fullmatch(text)
     if not match or (match["lead"] and match["trail"]):
@@ -315,24 +318,24 @@ def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
     montant_sens = "Montant" in index and "Sens" in index and "Debit" not in index and "Credit" not in index
     other_separator = "|" if separator == "\t" else "\t"
     width = len(header)
+    read = [(column, position) for column, position in index.items() if column not in CASH_BASIS_COLUMNS]
+    absent = [column for column in FEC_COLUMNS if column not in {c for c, _ in read}]
+    kept = [
+        (columns[position] or header[position], position)
+        for position in range(width)
+        if columns[position] is None or columns[position] in CASH_BASIS_COLUMNS
+    ]
     lines = []
     for number, line, end in records[1:]:
         used = separator
         if separator not in line and line.count(other_separator) >= width - 1:
             used = other_separator  # a line cut on the other separator: read it, rule A02 says so
         values = _fields(line, used, trailing, width)
-        raw = {
-            column: (values[position] if position < len(values) else "")
-            for column, position in index.items()
-            if column not in CASH_BASIS_COLUMNS
-        }
-        extra = {
-            (columns[position] or header[position]): values[position]
-            for position in range(len(header))
-            if position < len(values) and (columns[position] is None or columns[position] in CASH_BASIS_COLUMNS)
-        }
-        for column in FEC_COLUMNS:
-            raw.setdefault(column, "")
+        count = len(values)
+        raw = {column: (values[position] if position < count else "") for column, position in read}
+        extra = {name: values[position] for name, position in kept if position < count}
+        for column in absent:
+            raw[column] = ""
         if montant_sens:
             amount = _amount(raw["Montant"]) if raw["Montant"] else Decimal("0")
             sens = raw["Sens"].upper()
