@@ -493,6 +493,10 @@ class Close:
         return sum(s.wall for s in self.steps if s.key in RENDERING_STEPS)
 
     @property
+    def cpu_rendering(self) -> float:
+        return sum(s.cpu for s in self.steps if s.key in RENDERING_STEPS)
+
+    @property
     def without_rendering(self) -> float:
         return self.measured.wall - self.rendering
 
@@ -834,9 +838,11 @@ def print_floors(c: Close, duck: dict, wp: dict) -> list[tuple[str, bool]]:
             f"  our renderer, same sample: {wp['ours']:.1f} s, {n / wp['ours']:.1f} doc/s ({per_ours / per_bare:.2f}x)"
         )
         if per_pipeline:
+            cpu_ratio = (c.cpu_rendering / c.rendered) / (wp["bare_cpu"] / n)
             print(
                 f"  the close's documents step: {c.rendered} documents in {c.rendering:.1f} s, "
-                f"{1 / per_pipeline:.1f} doc/s ({per_pipeline / per_bare:.2f}x the bare floor per document)"
+                f"{1 / per_pipeline:.1f} doc/s ({per_pipeline / per_bare:.2f}x the bare floor per document; "
+                f"CPU {c.cpu_rendering:.1f} s, {cpu_ratio:.2f}x the bare floor's CPU per document)"
             )
     print(f"-- targets for {c.month} (verdicts on wall time; CPU time alongside, for a loaded machine)")
     ratio = c.without_rendering / duck["wall"]
@@ -863,7 +869,9 @@ def print_floors(c: Close, duck: dict, wp: dict) -> list[tuple[str, bool]]:
             _verdict(
                 f"documents within {TARGET_RENDER_RATIO:g}x the WeasyPrint floor (per document)",
                 ratio <= TARGET_RENDER_RATIO,
-                f"{per_pipeline * 1000:.0f} ms / {wp['bare'] / wp['sample'] * 1000:.0f} ms = {ratio:.2f}x",
+                f"{per_pipeline * 1000:.0f} ms / {wp['bare'] / wp['sample'] * 1000:.0f} ms = {ratio:.2f}x "
+                f"(CPU {c.cpu_rendering / c.rendered * 1000:.0f} ms / {wp['bare_cpu'] / wp['sample'] * 1000:.0f} ms "
+                f"= {(c.cpu_rendering / c.rendered) / (wp['bare_cpu'] / wp['sample']):.2f}x)",
             )
         )
     elif wp:
