@@ -112,29 +112,29 @@ def run_matching(con, month: str, decisions: list[Decision], now: dt.datetime) -
             orient="row",
         ),
     )
-    run_sql(con, "payments/replace_states.sql", {"cutoff": cutoff})
-    insert_frame(
-        con,
-        "line_states",
-        pl.DataFrame(
-            [
-                (s.line_id, s.status, s.payer_code, s.rule, s.allocated, s.unallocated, s.reason, s.reverses, cutoff)
-                for s in result.states.values()
-            ],
-            schema={
-                "line_id": pl.String,
-                "status": pl.String,
-                "payer_code": pl.String,
-                "rule": pl.String,
-                "allocated": pl.Decimal(18, 2),
-                "unallocated": pl.Decimal(18, 2),
-                "reason": pl.String,
-                "reverses": pl.String,
-                "cutoff": pl.Date,
-            },
-            orient="row",
-        ),
+    states = pl.DataFrame(
+        [
+            (s.line_id, s.status, s.payer_code, s.rule, s.allocated, s.unallocated, s.reason, s.reverses, cutoff)
+            for s in result.states.values()
+        ],
+        schema={
+            "line_id": pl.String,
+            "status": pl.String,
+            "payer_code": pl.String,
+            "rule": pl.String,
+            "allocated": pl.Decimal(18, 2),
+            "unallocated": pl.Decimal(18, 2),
+            "reason": pl.String,
+            "reverses": pl.String,
+            "cutoff": pl.Date,
+        },
+        orient="row",
     )
+    con.register("new_states", states)
+    try:
+        run_sql(con, "payments/replace_states.sql", {"cutoff": cutoff})
+    finally:
+        con.unregister("new_states")
     rejects = [_reject(r) for r in result.rejected]
     insert_frame(con, "quarantine", quarantine_frame(rejects, "lettrage", month, now))
     by_status = {

@@ -259,3 +259,17 @@ def test_overlapping_statements_record_each_line_once_and_a_malformed_file_is_re
         assert chain.examples[0]["probleme"] == (
             "solde initial 1103,00 du 10/03/2025 ≠ solde final 1215,00 du relevé précédent (15/03/2025)"
         )
+
+
+def test_a_later_close_rewrites_only_the_line_states_that_changed(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"
+    drop(home, "encaissements/2025.csv", RECEIPTS)
+    close(case, home, "2025-03")
+    before = rows(case, "SELECT * FROM line_states ORDER BY line_id")
+    cash_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 77")[0][0]
+    drop(home, "relances/lettrage_manuel.csv", f"id_ligne_bancaire;numero_facture;montant\n{cash_id};;\n")
+    close(case, home, "2025-04")
+    after = rows(case, "SELECT * FROM line_states ORDER BY line_id")
+    assert len(before) == len(after) >= 3
+    assert [r for r in after if r[0] != cash_id] == [r for r in before if r[0] != cash_id]  # cut-off 31 March kept
+    assert [(r[1], r[-1]) for r in after if r[0] == cash_id] == [("hors_recettes", dt.date(2025, 4, 30))]
