@@ -692,8 +692,7 @@ def month_payloads(home: Path, month: str) -> list[dict]:
     """The rendering payloads of the month's documents, built as render_month builds them."""
     import duckdb
 
-    from assets.billing.documents import _documents
-    from assets.billing.facturx_xml import is_public
+    from assets.billing.documents import _documents, document_payload
     from assets.common.settings import load_settings
     from assets.common.warehouse import run_sql
 
@@ -710,18 +709,7 @@ def month_payloads(home: Path, month: str) -> list[dict]:
         con.close()
     association = settings.association.model_dump()
     return [
-        {
-            "doc": doc,
-            "lines": lines[doc["number"]],
-            "association": association,
-            "establishment": establishments.get(
-                doc["establishment_code"], {"name": doc["establishment_code"], "finess": None}
-            ),
-            "vat_mention": settings.mention_tva,
-            "facturx": is_public(doc["payer_type"], doc["payer_siret"]),
-            "original_date": issue_dates.get(doc["original_number"]),
-        }
-        for doc in docs
+        document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates) for doc in docs
     ]
 
 

@@ -100,6 +100,23 @@ def _documents(con, month: str) -> tuple[list[dict], dict[str, list[dict]]]:
     return docs, lines
 
 
+def document_payload(
+    doc: dict, lines: list[dict], association: dict, establishments: dict, settings: Settings, issue_dates: dict
+) -> dict:
+    """What `render_document` needs for one document of the month."""
+    return {
+        "doc": doc,
+        "lines": lines,
+        "association": association,
+        "establishment": establishments.get(
+            doc["establishment_code"], {"name": doc["establishment_code"], "finess": None}
+        ),
+        "vat_mention": settings.mention_tva,
+        "facturx": is_public(doc["payer_type"], doc["payer_siret"]),
+        "original_date": issue_dates.get(doc["original_number"]),
+    }
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -128,19 +145,7 @@ def render_month(
         if doc["number"] in done and path.is_file():
             summary.kept += 1
             continue
-        todo.append(
-            {
-                "doc": doc,
-                "lines": lines[doc["number"]],
-                "association": association,
-                "establishment": establishments.get(
-                    doc["establishment_code"], {"name": doc["establishment_code"], "finess": None}
-                ),
-                "vat_mention": settings.mention_tva,
-                "facturx": is_public(doc["payer_type"], doc["payer_siret"]),
-                "original_date": issue_dates.get(doc["original_number"]),
-            }
-        )
+        todo.append(document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates))
     records = []
     for number, pdf, fx in render_all(render_document, todo, workers=workers):
         path = folder / f"{number}.pdf"
