@@ -1,15 +1,19 @@
 """Running the matching engine on the warehouse, and writing the month's matching files.
 
-`run_matching` reads the invoices with their open amounts, the bank lines dated up to the month's end,
-every allocation and letter event recorded, the manual decisions and the payer directory; calls the pure
-`matching.match`; appends the new allocations and letter events (never changing a recorded one) and
-replaces the state of the lines it considered. A second run with the same inputs appends nothing.
+`run_matching` reads the invoices with their open amounts, the bank lines dated up to the month's end whose
+state can still change (matching_lines.sql) with their allocations, what the lines left out still tell
+(accounts learnt, debits already returned), every letter event recorded, the manual decisions and the payer
+directory; calls the pure `matching.match`; appends the new allocations and letter events (never changing a
+recorded one) and replaces the state of the lines it considered. A second run with the same inputs appends
+nothing. Leaving the settled lines out gives the same result as matching every line to date
+(tests/payments/test_settled_lines.py), in a time that does not grow with the history.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +33,9 @@ from assets.payments.matching import (
     Letter,
     Line,
     Rejected,
+    Settled,
     match,
+    normal_iban,
 )
 
 
@@ -56,20 +62,25 @@ def directory_of(con) -> Directory:
     return directory
 
 
-def run_matching(con, month: str, decisions: list[Decision], now: dt.datetime) -> MatchingSummary:
+def run_matching(
+    con, month: str, decisions: list[Decision], now: dt.datetime, everything: bool = False
+) -> MatchingSummary:
+    """Matches the lines dated up to the month's end whose state can still change (`everything`: every
+    line to date, which gives the same result, only slower), records what it appends."""
     cutoff = month_end(month)
     invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql")]
     lines = [
         Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
         for line_id, day, amount, text, iban, name, e2e, reversal, hint, currency in run_sql(
-            con, "payments/lines_until.sql", {"cutoff": cutoff}
+            con, "payments/matching_lines.sql", {"cutoff": cutoff, "everything": everything}
         )
     ]
     later = {line_id for (line_id,) in run_sql(con, "payments/lines_after.sql", {"cutoff": cutoff})}
     decisions = [d for d in decisions if d.line_id not in later]  # applied by the close of their month
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
     letters = [Letter(*row) for row in run_sql(con, "payments/past_letters.sql")]
-    result = match(invoices, lines, past, decisions, directory_of(con), letters)
+    result = match(invoices, lines, past, decisions, directory_of(con), letters, _settled(con, cutoff))
+    con.execute("DROP TABLE matching_lines")
     seq, letter_seq = run_sql(con, "payments/next_seq.sql")[0]
     insert_frame(
         con,
@@ -149,6 +160,18 @@ def run_matching(con, month: str, decisions: list[Decision], now: dt.datetime) -
         by_status=by_status,
         rejected_decisions=len(rejects),
     )
+
+
+def _settled(con, cutoff: dt.date) -> Settled:
+    """What the lines left out of the run still tell the matching (settled_lines.sql)."""
+    payers_of: dict[str, set[str]] = defaultdict(set)
+    taken = set()
+    for kind, value, payer in run_sql(con, "payments/settled_lines.sql", {"cutoff": cutoff}):
+        if kind == "taken":
+            taken.add(value)
+        elif normal_iban(value):
+            payers_of[normal_iban(value)].add(payer)
+    return Settled(frozenset(taken), {iban: frozenset(p) for iban, p in payers_of.items()})
 
 
 def _reject(r: Rejected) -> Reject:

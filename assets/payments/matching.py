@@ -159,6 +159,17 @@ class Directory:
                 self.names[key].add(code)
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What the bank lines a run leaves out still tell it. A close matches only the lines whose state can
+    still change (lettrage.py); a line settled for good (fully allocated, a debit, a return applied, the
+    debit it returned) is left out, but its account may have taught which payer it belongs to, and a debit
+    already returned cannot be returned again."""
+
+    taken: frozenset[str] = frozenset()  # debits reversed by a return left out
+    payers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # account -> payers its references settled
+
+
 @dataclass
 class MatchResult:
     allocations: list[Allocation]
@@ -249,17 +260,20 @@ def match(
     decisions: list[Decision],
     directory: Directory,
     letters: list[Letter],
+    settled: Settled | None = None,
 ) -> MatchResult:
     """Allocations to append, the state of every line, and letter events (see the module docstring).
-    `lines` are every bank line up to the cut-off; `past` every allocation recorded; `letters` every
-    letter event recorded. Running it again with its own result added to `past` and `letters` changes
-    nothing: references are tried once, then payer + amount is repeated until nothing moves."""
+    `lines` are the bank lines up to the cut-off (all of them, or all but those `settled` speaks for);
+    `past` every allocation recorded of these lines; `letters` every letter event recorded. Running it
+    again with its own result added to `past` and `letters` changes nothing: references are tried once,
+    then payer + amount is repeated until nothing moves."""
+    settled = settled or Settled()
     book = _Book(invoices, past)
     states: dict[str, LineState] = {}
     by_id = {line.line_id: line for line in lines}
     ordered = sorted(lines, key=lambda x: (x.date, x.line_id))
     rejected = _apply_decisions(book, by_id, decisions, states)
-    _apply_returns(book, ordered, states, directory)
+    _apply_returns(book, ordered, states, directory, settled.taken)
     pending = []
     for line in ordered:
         if line.line_id in states:
@@ -276,7 +290,7 @@ def match(
                 pending.append(line)
             else:
                 states[line.line_id] = state
-    learned = _learn(book, directory, ordered)
+    learned = _learn(book, directory, ordered, settled.payers_of)
     moved = True
     while moved:
         moved = False
@@ -343,10 +357,14 @@ def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decisi
     return rejected
 
 
-def _learn(book: _Book, directory: Directory, lines: list[Line]) -> dict[str, str]:
+def _learn(book: _Book, directory: Directory, lines: list[Line], before: dict[str, frozenset[str]]) -> dict[str, str]:
     """Accounts unknown to the referential that paid invoices of one payer only, by reference or by
-    decision: that payer's (a payer with two accounts). Used for payer + amount only."""
+    decision (these lines, and `before`: the lines left out): that payer's (a payer with two accounts).
+    Used for payer + amount only."""
     payers_of: dict[str, set[str]] = defaultdict(set)
+    for iban, payers in before.items():
+        if iban and iban not in directory.ibans:
+            payers_of[iban] |= payers
     for line in lines:
         iban = normal_iban(line.iban)
         net = book.net(line.line_id)
@@ -355,14 +373,14 @@ def _learn(book: _Book, directory: Directory, lines: list[Line]) -> dict[str, st
     return {iban: next(iter(p)) for iban, p in payers_of.items() if len(p) == 1}
 
 
-def _apply_returns(book: _Book, lines: list[Line], states, directory: Directory) -> None:
+def _apply_returns(book: _Book, lines: list[Line], states, directory: Directory, taken_before: frozenset[str]) -> None:
     originals: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         if line.amount > 0 and line.end_to_end_id:
             originals[line.end_to_end_id].append(line)
         if line.amount > 0 and normal_iban(line.iban):
             originals[f"{normal_iban(line.iban)}|{line.amount}"].append(line)
-    taken = {s.reverses for s in states.values() if s.reverses}
+    taken = {s.reverses for s in states.values() if s.reverses} | taken_before
     for line in lines:
         if line.line_id in states or line.amount >= 0 or not line.reversal:
             continue
@@ -473,7 +491,9 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
         for number in same[:1] or (small and _unique_combination(others, book.open, remaining)) or []:
             book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
-    state.payer_code, state.rule = ref_payer, RULE_REFERENCE
+    # the rule its allocations give, as the next run will read it (only the surplus allocated, when every
+    # invoice named was settled already: payer + amount); none: the reference
+    state.payer_code, state.rule = ref_payer, state.rule or RULE_REFERENCE
     if state.status == CREDIT:
         state.reason = "excédent laissé au crédit du payeur"
     return state

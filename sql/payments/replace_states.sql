@@ -1,9 +1,8 @@
--- The states of the lines matched at this close (the frame `new_states`, one row per line dated up to the
--- cut-off) replace their previous states. Only the rows that changed are rewritten: a state left as it was
--- keeps the cut-off of the close that set it (deleting and inserting every line's state again took most of
--- the matching's time once the history held a few tens of thousands of lines).
+-- The states of the lines matched at this close (the frame `new_states`) replace their previous states; the
+-- lines left out keep theirs. Only the rows that changed are rewritten: a state left as it was keeps the
+-- cut-off of the close that set it.
 DELETE FROM line_states WHERE line_id IN (
-    SELECT line_id FROM bank_lines WHERE booking_date <= $cutoff
+    SELECT line_id FROM new_states
     EXCEPT
     SELECT line_id FROM line_states s JOIN new_states n USING (line_id)
     WHERE s.status = n.status AND s.payer_code IS NOT DISTINCT FROM n.payer_code
