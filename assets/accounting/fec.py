@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 from assets.common.csvfile import printable, read_limited
 
@@ -226,6 +227,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 
 def _split_records(text: str) -> list[tuple[int, str, str]]:
     """(line number, text, line end) of every line, blank lines left out; numbers count CR CR LF as one end."""
+    if text.count("\r") == text.count("\r\n"):  # LF or CR LF end every line: split at once (4 times faster)
+        parts = text.split("\n")
+        last = len(parts) - 1
+        return [
+            (n, line[:-1], "\r\n") if line.endswith("\r") else (n, line, "\n" if n <= last else "")
+            for n, line in enumerate(parts, 1)
+            if line.strip(_PAD + "\r")
+        ]
     out = []
     position = 0
     number = 0
@@ -282,7 +291,49 @@ def read_fec_file(path: Path, name: str | None = None) -> FecFile:
     return read_fec(read_limited(path, name, MAX_BYTES, FecError), name)
 
 
-def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
+@dataclass(frozen=True)
+class _Layout:
+    """What the header says of the lines below it."""
+
+    separator: str
+    header: list[str]
+    columns: list[str | None]
+    trailing: bool
+    read: list[tuple[str, int]]  # standard columns and their positions
+    absent: list[str]  # standard columns the file does not have
+    kept: list[tuple[str, int]]  # other columns, kept as they are
+    montant_sens: bool
+
+    def cut(self, line: str) -> tuple[list[str], str]:
+        """The fields of a line and the separator they were cut on."""
+        used, other = self.separator, "|" if self.separator == "\t" else "\t"
+        if used not in line and line.count(other) >= len(self.header) - 1:
+            used = other  # a line cut on the other separator: read it, rule A02 says so
+        return _fields(line, used, self.trailing, len(self.header)), used
+
+    def raw(self, values: list[str]) -> dict[str, str]:
+        count = len(values)
+        raw = {column: (values[position] if position < count else "") for column, position in self.read}
+        for column in self.absent:
+            raw[column] = ""
+        return raw
+
+    def debit_credit(self, raw: dict[str, str]) -> tuple[Decimal | None, Decimal | None]:
+        if self.montant_sens:
+            amount = _amount(raw["Montant"]) if raw["Montant"] else Decimal("0")
+            if amount is None:
+                return None, None
+            sens = raw["Sens"].upper()
+            debit = amount if sens in ("D", "+1") else Decimal("0") if sens in ("C", "-1") else None
+            credit = amount if sens in ("C", "-1") else Decimal("0") if sens in ("D", "+1") else None
+            return debit, credit
+        debit = _amount(raw["Debit"]) if raw["Debit"] else Decimal("0")
+        credit = _amount(raw["Credit"]) if raw["Credit"] else Decimal("0")
+        return debit, credit
+
+
+def _records(data: bytes, name: str) -> tuple[str, list[tuple[int, str, str]], _Layout]:
+    """The encoding, the lines and the layout of a flat FEC; FecError when it has no readable header."""
     if len(data) > MAX_BYTES:
         raise FecError(f"{name} : fichier de {len(data)} octets, au-delà de la limite de {MAX_BYTES} octets")
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -292,7 +343,7 @@ def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
     records = _split_records(text)
     if not records:
         raise FecError(f"{name} : fichier vide, aucun en-tête")
-    header_number, header_text, header_end = records[0]
+    header_number, header_text, _ = records[0]
     tabs, pipes = header_text.count("\t"), header_text.count("|")
     if not tabs and not pipes:
         other = next((f" (« {c} » trouvé)" for c in ";," if header_text.count(c) >= 10), "")
@@ -315,37 +366,32 @@ def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
     for position, column in enumerate(columns):
         if column is not None:
             index.setdefault(column, position)
-    montant_sens = "Montant" in index and "Sens" in index and "Debit" not in index and "Credit" not in index
-    other_separator = "|" if separator == "\t" else "\t"
-    width = len(header)
     read = [(column, position) for column, position in index.items() if column not in CASH_BASIS_COLUMNS]
-    absent = [column for column in FEC_COLUMNS if column not in {c for c, _ in read}]
-    kept = [
-        (columns[position] or header[position], position)
-        for position in range(width)
-        if columns[position] is None or columns[position] in CASH_BASIS_COLUMNS
-    ]
+    layout = _Layout(
+        separator=separator,
+        header=header,
+        columns=columns,
+        trailing=trailing,
+        read=read,
+        absent=[column for column in FEC_COLUMNS if column not in {c for c, _ in read}],
+        kept=[
+            (columns[position] or header[position], position)
+            for position in range(len(header))
+            if columns[position] is None or columns[position] in CASH_BASIS_COLUMNS
+        ],
+        montant_sens="Montant" in index and "Sens" in index and "Debit" not in index and "Credit" not in index,
+    )
+    return encoding, records, layout
+
+
+def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
+    encoding, records, layout = _records(data, name)
     lines = []
     for number, line, end in records[1:]:
-        used = separator
-        if separator not in line and line.count(other_separator) >= width - 1:
-            used = other_separator  # a line cut on the other separator: read it, rule A02 says so
-        values = _fields(line, used, trailing, width)
+        values, used = layout.cut(line)
         count = len(values)
-        raw = {column: (values[position] if position < count else "") for column, position in read}
-        extra = {name: values[position] for name, position in kept if position < count}
-        for column in absent:
-            raw[column] = ""
-        if montant_sens:
-            amount = _amount(raw["Montant"]) if raw["Montant"] else Decimal("0")
-            sens = raw["Sens"].upper()
-            debit = amount if sens in ("D", "+1") else Decimal("0") if sens in ("C", "-1") else None
-            credit = amount if sens in ("C", "-1") else Decimal("0") if sens in ("D", "+1") else None
-            if amount is None:
-                debit = credit = None
-        else:
-            debit = _amount(raw["Debit"]) if raw["Debit"] else Decimal("0")
-            credit = _amount(raw["Credit"]) if raw["Credit"] else Decimal("0")
+        raw = layout.raw(values)
+        debit, credit = layout.debit_credit(raw)
         lines.append(
             FecLine(
                 journal_code=raw["JournalCode"],
@@ -366,26 +412,105 @@ def read_fec(data: bytes, name: str = "fec.txt") -> FecFile:
                 valid_date=_date(raw["ValidDate"]),
                 montant_devise=_amount(raw["Montantdevise"]) if raw["Montantdevise"] else None,
                 idevise=raw["Idevise"],
-                extra=extra,
+                extra={name: values[position] for name, position in layout.kept if position < count},
                 number=number,
                 raw=raw,
-                field_count=len(values),
+                field_count=count,
                 separator=used,
                 line_end=end,
             )
         )
+    header_number, _, header_end = records[0]
     return FecFile(
         name=name,
         encoding=encoding,
-        separator=separator,
-        header=header,
-        columns=columns,
+        separator=layout.separator,
+        header=layout.header,
+        columns=layout.columns,
         lines=lines,
-        trailing_separator=trailing,
-        montant_sens=montant_sens,
+        trailing_separator=layout.trailing,
+        montant_sens=layout.montant_sens,
         header_line_end=header_end,
         header_line=header_number,
     )
+
+
+class LedgerLine(NamedTuple):
+    """A line of a general ledger as the réciprocité reads it (the values read_fec gives)."""
+
+    journal_code: str
+    ecriture_num: str
+    ecriture_date: dt.date | None
+    compte_num: str
+    comp_aux_num: str
+    comp_aux_lib: str
+    piece_ref: str
+    ecriture_lib: str
+    debit: Decimal | None
+    credit: Decimal | None
+
+
+_LEDGER_COLUMNS = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum", "CompAuxLib", "PieceRef")
+_LEDGER_COLUMNS += ("EcritureLib", "Debit", "Credit", "Montant", "Sens")
+
+
+@dataclass
+class Ledger:
+    name: str
+    encoding: str
+    rows: int  # lines below the header
+    last_date: dt.date | None  # the latest entry date of any line
+    lines: list[LedgerLine]  # the lines of the accounts asked for
+
+
+def read_ledger(data: bytes, name: str, accounts: str) -> Ledger:
+    """What the réciprocité needs of a general ledger: the lines of the accounts starting with `accounts`,
+    read as `read_fec` reads them, the number of lines and the latest entry date; the same FecError for a
+    file it cannot read. Only those lines are built: the accounting department's ledger holds every
+    account (578,767 lines at month 24 of a 12,000-resident association)."""
+    encoding, records, layout = _records(data, name)
+    positions = dict(layout.read)
+    width = len(layout.header)
+    # each line is padded to the header's width plus one empty field: a column the file lacks reads it (-1)
+    at = {column: positions.get(column, -1) for column in _LEDGER_COLUMNS}
+    journal, number, day, account, aux, aux_name, piece, label, debit_at, credit_at, *_ = at.values()
+    separator, other = layout.separator, "|" if layout.separator == "\t" else "\t"
+    zero = Decimal("0")
+    last = None
+    lines = []
+    for _, line, _ in records[1:]:
+        used = separator
+        if used not in line and line.count(other) >= width - 1:
+            used = other  # as Layout.cut, without trimming the fields this does not read
+        values = line.split(used)
+        if len(values) < width:
+            values.extend([""] * (width - len(values)))
+        values.append("")
+        entry_date = _date(values[day].strip(_PAD))
+        if entry_date and (last is None or entry_date > last):
+            last = entry_date
+        if not values[account].strip(_PAD).startswith(accounts):
+            continue
+        if layout.montant_sens:
+            debit, credit = layout.debit_credit({c: values[p].strip(_PAD) for c, p in at.items()})
+        else:
+            debit, credit = values[debit_at].strip(_PAD), values[credit_at].strip(_PAD)
+            debit, credit = _amount(debit) if debit else zero, _amount(credit) if credit else zero
+        lines.append(
+            LedgerLine(
+                values[journal].strip(_PAD),
+                values[number].strip(_PAD),
+                entry_date,
+                values[account].strip(_PAD),
+                values[aux].strip(_PAD),
+                values[aux_name].strip(_PAD),
+                values[piece].strip(_PAD),
+                values[label].strip(_PAD),
+                debit,
+                credit,
+            )
+        )
+    return Ledger(name, encoding, len(records) - 1, last, lines)
 
 
 # ------------------------------------------------------------------------------------------------- validation
@@ -420,7 +545,7 @@ def _header_problems(fec: FecFile) -> list[FecProblem]:
         details.append("inattendue(s) : " + printable(", ".join(unexpected), 200))
     duplicated = sorted({column for column in header if header.count(column) > 1})
     if duplicated:
-        details.append("en double : " + ", ".join(duplicated))
+        details.append("en double : " + printable(", ".join(duplicated), 200))
     if details:
         return [
             FecProblem(

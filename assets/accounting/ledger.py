@@ -17,7 +17,9 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -34,8 +36,8 @@ from assets.accounting.entries import (
     transfer_entry,
 )
 from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
-from assets.accounting.fec import FecError, FecLine, read_fec, write_fec
-from assets.accounting.reciprocity import OurLine, last_date, reciprocity
+from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
+from assets.accounting.reciprocity import OurLine, reciprocity
 from assets.common.csvfile import Reject, read_limited
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
@@ -259,10 +261,10 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
         try:
             data = read_limited(path, name, FEC_MAX_BYTES, FecError)  # a huge file is refused, not loaded
             record.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
-            fec = read_fec(data, name)
-            record.update(encoding=fec.encoding, rows_read=len(fec.lines), rows_rejected=0)
-            if last_date(fec):
-                ledgers.append((last_date(fec), name, fec))
+            ledger = read_ledger(data, name, settings.comptes.clients)
+            record.update(encoding=ledger.encoding, rows_read=ledger.rows, rows_rejected=0)
+            if ledger.last_date:
+                ledgers.append((ledger.last_date, name, ledger))
         except (OSError, FecError) as exc:
             unreadable[name] = str(exc)
             record.update(status="illisible", error=str(exc))
@@ -283,12 +285,21 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
     if not ledgers:
         write_csv(target, header, [])
         return ReciprocitySummary("", None, unreadable=unreadable)
-    latest, name, fec = max(ledgers, key=lambda x: (x[0], x[1]))
+    latest, name, ledger = max(ledgers, key=lambda x: (x[0], x[1]))
     on = min(latest, month_end(month))
-    ours = [
-        OurLine(*row) for row in run_sql(con, "accounting/our_clients_lines.sql", {"clients": settings.comptes.clients})
-    ]
-    differences = reciprocity(fec, ours, settings.comptes.clients, on)
+    payers = {x.comp_aux_num for x in ledger.lines}
+    # balances first, the lines that explain a difference only for the accounts that differ
+    clients = settings.comptes.clients
+    ours = dict(run_sql(con, "accounting/our_clients_balances.sql", {"clients": clients, "on": on}))
+    theirs: dict[str, Decimal] = defaultdict(Decimal)
+    for x in ledger.lines:
+        if x.ecriture_date and x.ecriture_date <= on:
+            theirs[x.comp_aux_num] += (x.debit or 0) - (x.credit or 0)
+    differ = {aux for aux in theirs.keys() | ours.keys() if theirs.get(aux, 0) != ours.get(aux, 0)}
+    explained = dataclasses.replace(ledger, lines=[x for x in ledger.lines if x.comp_aux_num in differ])
+    params = {"clients": clients, "auxes": sorted(differ)}
+    ours_lines = [OurLine(*row) for row in run_sql(con, "accounting/our_clients_lines.sql", params)]
+    differences = reciprocity(explained, ours_lines, clients, on)
     frame = pl.DataFrame(
         [
             (month, name, on, d.aux, d.name, d.ledger, d.ours, " ; ".join(d.explanations) or "inexpliqué")
@@ -308,5 +319,4 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
     )
     insert_frame(con, "reciprocity", frame)
     write_csv(target, header, run_sql(con, "accounting/month_reciprocity.sql", {"month": month}))
-    payers = {x.comp_aux_num for x in fec.lines if x.compte_num.startswith(settings.comptes.clients)}
-    return ReciprocitySummary(name, on, len(payers | {x.aux for x in ours}), len(differences), unreadable)
+    return ReciprocitySummary(name, on, len(payers | ours.keys()), len(differences), unreadable)

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assets.accounting.fec import FecFile
+from assets.accounting.fec import FecFile, Ledger
 from assets.common.outputs import french_amount
 
 ZERO = Decimal("0.00")
@@ -48,8 +48,9 @@ def last_date(ledger: FecFile) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def reciprocity(ledger: FecFile, ours: list[OurLine], clients: str, on: dt.date) -> list[Difference]:
-    """The payers whose 411 balance in the ledger on `on` differs from ours, with their explanations."""
+def reciprocity(ledger: FecFile | Ledger, ours: list[OurLine], clients: str, on: dt.date) -> list[Difference]:
+    """The payers whose 411 balance in the ledger on `on` differs from ours, with their explanations. The
+    ledger as read_fec reads it, or its client lines only (read_ledger)."""
     theirs: dict[str, list[tuple[str, Decimal, str]]] = {}
     names: dict[str, str] = {}
     for x in ledger.lines:

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from assets.accounting.fec import FecLine, read_fec, write_fec
+from assets.accounting.fec import FecLine, LedgerLine, read_fec, read_ledger, write_fec
 from assets.accounting.reciprocity import OurLine, last_date, reciprocity
 
 D = Decimal
@@ -73,4 +73,30 @@ def test_an_entry_imported_twice_a_manual_entry_and_one_not_imported_are_found_a
         ["non importée en comptabilité : VT-2026-000009 pièce F2026-000009 (80,00)"],
         ["importée deux fois : pièce CAMT-1, BQ 7 du 05/03/2026 « Encaissement CAMT-1 » (-400,00)"],
         ["saisie en comptabilité, absente de Recettes : OD 8 du 05/03/2026 « Perte sur créance » (-310,00)"],
+    ]
+
+
+def test_the_ledger_reader_keeps_the_client_lines_as_read_fec_reads_them():
+    header = "JournalCode|EcritureNum|EcritureDate|CompteNum|CompAuxNum|CompAuxLib|PieceRef|EcritureLib|Debit|Credit|"
+    text = (
+        f"{header}\r\n"
+        "VT|1|20260305| 411 |D66|Département 66|F2026-000001|x|1000,00|0,00|\r\n"  # padded, separator at the end
+        "VT|1|20260305|7342||||x|0,00|1000,00|\r\n"
+        "\r\n"  # a blank line
+        "BQ\t2\t20260306\t411\tD66\tDépartement 66\tCAMT-1\tx\t\t400,00\r\n"  # cut on tabs (A02)
+        "BQ|3|20260310|4110|U1|DURAND|CAMT-2|x|abc\r\n"  # an unreadable amount, a field short
+        "PA|4|20260331|641||||x|9,00|0,00|"  # the latest date, not a client line, no line end
+    ).encode("iso-8859-15")
+    fec, ledger = read_fec(text, "gl.txt"), read_ledger(text, "gl.txt", "411")
+    assert (ledger.encoding, ledger.rows, ledger.last_date) == ("iso-8859-15", 5, dt.date(2026, 3, 31))
+    assert ledger.lines == [
+        LedgerLine("VT", "1", DAY, "411", "D66", "Département 66", "F2026-000001", "x", D("1000.00"), D("0")),
+        LedgerLine("BQ", "2", dt.date(2026, 3, 6), "411", "D66", "Département 66", "CAMT-1", "x", D("0"), D("400.00")),
+        LedgerLine("BQ", "3", dt.date(2026, 3, 10), "4110", "U1", "DURAND", "CAMT-2", "x", None, D("0")),
+    ]
+    assert [x.compte_num for x in fec.lines if x.compte_num.startswith("411")] == ["411", "411", "4110"]
+    assert reciprocity(ledger, [], "411", DAY) == reciprocity(fec, [], "411", DAY)
+    montant = "JournalCode|EcritureNum|EcritureDate|CompteNum|Montant|Sens\nVT|1|20260305|411|12,50|C\n"
+    assert read_ledger(montant.encode(), "m.txt", "411").lines == [
+        LedgerLine("VT", "1", DAY, "411", "", "", "", "", D("0"), D("12.50"))
     ]

@@ -30,7 +30,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from assets.accounting.fec import RULES, FecError, read_fec, validate
+from assets.accounting.fec import RULES, FecError, LedgerLine, read_fec, read_ledger, validate
 from assets.accounting.reciprocity import last_date, reciprocity
 from assets.common.csvfile import UnreadableFile, decode, parse_csv_text
 from assets.common.settings import Settings, SettingsError, load_settings, parse_settings
@@ -226,6 +226,7 @@ def test_cfonb(data):
     + b"\t20250101\t20250101\n"
 )
 @example(b"JournalCode|EcritureNum|Debit|Credit\nVT|1|" + b"9" * 5000 + b"|" + b"8" * 5000 + b"\n")
+@example(b"9" * 2600 + b"\t" + b"9" * 2600 + b"\tEcritureNum\tEcritureDate\nVT\t1\t20250101\n")  # twice a huge column
 def test_fec(data):
     name = "comptabilite/grand_livre.txt"
     fec = outcome(lambda: read_fec(data, name), (FecError,), name)
@@ -236,6 +237,18 @@ def test_fec(data):
             assert_clean(problem.message, name)
         day = last_date(fec) or dt.date(2025, 12, 31)
         outcome(lambda: reciprocity(fec, [], "411", day), (), name)
+    # the réciprocité's reader gives the same values, or refuses the same file
+    ledger = outcome(lambda: read_ledger(data, name, ""), (FecError,), name)
+    assert (ledger is None) == (fec is None)
+    if fec is not None:
+        assert (ledger.encoding, ledger.rows, ledger.last_date) == (fec.encoding, len(fec.lines), last_date(fec))
+        assert ledger.lines == [
+            LedgerLine(
+                *(x.journal_code, x.ecriture_num, x.ecriture_date, x.compte_num, x.comp_aux_num, x.comp_aux_lib),
+                *(x.piece_ref, x.ecriture_lib, x.debit, x.credit),
+            )
+            for x in fec.lines
+        ]
 
 
 # ------------------------------------------------------------------------------------------------ settings
