@@ -102,7 +102,9 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
         entries.append(sales_entry(doc, settings, max(doc.issue_date, start)))
         summary.documents += 1
     shares: dict[str, list[Share]] = {}
-    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql"):
+    waiting = settings.comptes.attente
+    params = {"end": end, "waiting": waiting}
+    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql", params):
         shares.setdefault(line_id, []).append(Share(payer, name, aux, amount, letter or "", settled))
     names = {code: (name, aux) for code, name, aux in run_sql(con, "accounting/payer_names.sql")}
     for line_id, day, amount, mode, payer in run_sql(con, "accounting/receipts_to_enter.sql", {"end": end}):
@@ -112,7 +114,6 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
             own.append(Share(payer, names[payer][0], names[payer][1], rest))
         entries.append(bank_entry(Receipt(line_id, day, amount, mode, tuple(own)), settings, max(day, start)))
         summary.receipts += 1
-    waiting = settings.comptes.attente
     for line_id, day, _, moved in run_sql(con, "accounting/waiting_lines.sql", {"waiting": waiting}):
         if not moved and shares.get(line_id):
             entries.append(transfer_entry(line_id, day, shares[line_id], settings, max(start, min(end, valid_date))))
