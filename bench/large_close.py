@@ -4,6 +4,7 @@
     uv run python -m bench.large_close --scale demo --months 3          # a quick run
     uv run python -m bench.large_close --months 6 --measure 2,6 --sample 200
     uv run python -m bench.large_close --months 12 --measure none --floors 2,12
+    uv run python -m bench.large_close --measure none --floors 2,24 --keep-before 24   # then profile month 24
     uv run python -m bench.large_close --growth [--sizes 1000,3000,12000,30000] [--months 2] [--no-rendering]
     uv run python -m bench.large_close --verify-history --scale demo --months 4
 
@@ -1020,9 +1021,12 @@ def bench_association(
     measure_at: set[int],
     sample: int,
     floors_at: set[int] = frozenset(),
+    keep_before: int = 0,
 ) -> tuple[list[Close], dict]:
     """Generate, then close the first `months` months; the ranks in `measure_at` through `recettes run`, the
-    others without rendering; floors and targets at the ranks in `floors_at`."""
+    others without rendering; floors and targets at the ranks in `floors_at`. With `keep_before`, a copy of
+    the home as it is just before that month's close (its inputs written) is kept beside it, to profile
+    that close again and again."""
     t = time.perf_counter()
     data = sized_data(scale, residents, seed)
     count = len(data.referential["usagers.csv"])
@@ -1047,6 +1051,11 @@ def bench_association(
         t = time.perf_counter()
         world.before_close(month)
         prepared = time.perf_counter() - t
+        if index == keep_before:
+            kept = home.with_name(f"{home.name}-before-{index}")
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(home, kept)
+            print(f"{month} (#{index}): the home before its close copied to {kept}")
         c = close(world, month, index, full=index in measure_at)
         closes.append(c)
         duck = wp = None
@@ -1075,7 +1084,9 @@ def main_run(a) -> int:
     floors_at = ranks(a.floors, measure_at or {2, a.months})
     residents = a.residents
     home = Path(a.home or f"/tmp/large-close/{a.scale}-{residents or 'default'}-s{a.seed}")
-    closes, info = bench_association(home, a.scale, residents, a.seed, a.months, measure_at, a.sample, floors_at)
+    closes, info = bench_association(
+        home, a.scale, residents, a.seed, a.months, measure_at, a.sample, floors_at, a.keep_before
+    )
     print_history_curve(closes)
     compared = [c for c in closes if c.index in floors_at]
     verdicts = info["verdicts"]
@@ -1232,6 +1243,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-rendering", action="store_true", help="growth: close the last month without rendering")
     p.add_argument("--verify-history", action="store_true", help="compare a close without rendering with a full one")
     p.add_argument("--snapshot", metavar="DIR", help="run the closes from a copy of the code made in DIR")
+    p.add_argument(
+        "--keep-before", type=int, default=0, metavar="RANK", help="keep a copy of the home before that month's close"
+    )
     p.add_argument("--close-without-rendering", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--duckdb-floor", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--date", help=argparse.SUPPRESS)
