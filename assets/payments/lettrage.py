@@ -36,6 +36,7 @@ from assets.payments.matching import (
     Settled,
     match,
     normal_iban,
+    references,
 )
 
 
@@ -68,7 +69,6 @@ def run_matching(
     """Matches the lines dated up to the month's end whose state can still change (`everything`: every
     line to date, which gives the same result, only slower), records what it appends."""
     cutoff = month_end(month)
-    invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql")]
     lines = [
         Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
         for line_id, day, amount, text, iban, name, e2e, reversal, hint, currency in run_sql(
@@ -77,6 +77,9 @@ def run_matching(
     ]
     later = {line_id for (line_id,) in run_sql(con, "payments/lines_after.sql", {"cutoff": cutoff})}
     decisions = [d for d in decisions if d.line_id not in later]  # applied by the close of their month
+    named = {n for x in lines for n in references(f"{x.text} {x.end_to_end_id}")} | {d.number for d in decisions}
+    params = {"everything": everything, "named": sorted(named)}
+    invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql", params)]
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
     letters = [Letter(*row) for row in run_sql(con, "payments/past_letters.sql")]
     result = match(invoices, lines, past, decisions, directory_of(con), letters, _settled(con, cutoff))

@@ -142,8 +142,11 @@ class History:
                 if len(self.invoices[code]) > 2:
                     both = amount + self.invoices[code][-3][1]
                     self.line(day, both, "VIREMENT", iban(k), f"NOM{chr(64 + k)}")
-            elif draw < 0.85:
+            elif draw < 0.8:
                 self.line(day, Decimal("77.00"), "DEPOT ESPECES")  # nobody can place it
+            elif draw < 0.85 and len(self.invoices[code]) > 4:  # paid again, naming an invoice settled long ago
+                settled, _ = self.invoices[code][-5]
+                self.line(day, amount, f"RAPPEL {settled}", iban(k), f"NOM{chr(64 + k)}")
             else:
                 self.line(day, amount + Decimal("10.00"), f"REGLT {number}", iban(k))  # a credit left
         if index == 3:  # the cell places the first waiting lines; one decision is withdrawn two months later
