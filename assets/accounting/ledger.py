@@ -163,6 +163,11 @@ def fec_text(text: str, separator: str, encoding: str) -> str:
     from an input file may hold one), and each character the file's encoding lacks replaced by its closest
     letters (’ → ', ā → a) or by « ? », so that a name never blocks the month's export."""
     text = re.sub(r"\s*[\t\r\n" + re.escape(separator) + r"]+\s*", " ", text or "").strip()
+    try:
+        text.encode(encoding)
+        return text  # every character encodes: the usual case, without looking at each one
+    except UnicodeEncodeError:
+        pass
     out = []
     for char in text:
         if _encodes(char, encoding):
