@@ -5,6 +5,11 @@ date. A plain function of the ledger (a read FEC) and of the 411 lines of our en
 Each difference comes with the lines that explain it, found by piece reference and amount: an entry of
 ours the ledger does not have (not imported yet), one it has twice (imported twice), and a line of the
 ledger that is not ours (entered by hand in accounting).
+
+A FEC covers one fiscal year and opens with its à-nouveaux: the balance of each account carried from the
+year before, in an opening journal (`AN`, also written `RAN` or `ANO`). When the ledger has them, what we
+entered before their date is compared with them as one balance per payer, and only the year's lines are
+compared piece by piece: a gap carried from an earlier year is named as such, not as every old line missing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from assets.accounting.fec import FecFile, Ledger
 from assets.common.outputs import french_amount
 
 ZERO = Decimal("0.00")
+OPENING_JOURNALS = ("AN", "RAN", "ANO")  # the à-nouveaux of a fiscal year's FEC
 
 
 @dataclass(frozen=True)
@@ -52,26 +58,41 @@ def reciprocity(ledger: FecFile | Ledger, ours: list[OurLine], clients: str, on:
     """The payers whose 411 balance in the ledger on `on` differs from ours, with their explanations. The
     ledger as read_fec reads it, or its client lines only (read_ledger)."""
     theirs: dict[str, list[tuple[str, Decimal, str]]] = {}
+    opening: dict[str, Decimal] = {}  # the à-nouveaux, per payer
     names: dict[str, str] = {}
-    for x in ledger.lines:
-        if not x.compte_num.startswith(clients) or not x.ecriture_date or x.ecriture_date > on:
-            continue
+    clients_lines = [
+        x for x in ledger.lines if x.compte_num.startswith(clients) and x.ecriture_date and x.ecriture_date <= on
+    ]
+    start = min((x.ecriture_date for x in clients_lines if x.journal_code in OPENING_JOURNALS), default=None)
+    for x in clients_lines:
         amount = (x.debit or ZERO) - (x.credit or ZERO)
+        names.setdefault(x.comp_aux_num, x.comp_aux_lib)
+        if start and x.journal_code in OPENING_JOURNALS:
+            opening[x.comp_aux_num] = opening.get(x.comp_aux_num, ZERO) + amount
+            continue
         description = f"{x.journal_code} {x.ecriture_num} du {x.ecriture_date:%d/%m/%Y} « {x.ecriture_lib} »"
         theirs.setdefault(x.comp_aux_num, []).append((x.piece_ref, amount, description))
-        names.setdefault(x.comp_aux_num, x.comp_aux_lib)
     mine: dict[str, list[OurLine]] = {}
+    carried: dict[str, Decimal] = {}  # ours before the à-nouveaux' date, per payer
     for line in ours:
         if line.entry_date <= on:
-            mine.setdefault(line.aux, []).append(line)
             names.setdefault(line.aux, line.aux_label)
+            if start and line.entry_date < start:
+                carried[line.aux] = carried.get(line.aux, ZERO) + line.amount
+            else:
+                mine.setdefault(line.aux, []).append(line)
     out = []
-    for aux in sorted(set(theirs) | set(mine)):
-        ledger_balance = sum((a for _, a, _ in theirs.get(aux, [])), ZERO)
-        our_balance = sum((x.amount for x in mine.get(aux, [])), ZERO)
+    for aux in sorted(set(theirs) | set(mine) | set(opening) | set(carried)):
+        ledger_balance = opening.get(aux, ZERO) + sum((a for _, a, _ in theirs.get(aux, [])), ZERO)
+        our_balance = carried.get(aux, ZERO) + sum((x.amount for x in mine.get(aux, [])), ZERO)
         if ledger_balance == our_balance:
             continue
         difference = Difference(aux, names.get(aux, ""), ledger_balance, our_balance)
+        if opening.get(aux, ZERO) != carried.get(aux, ZERO):
+            difference.explanations.append(
+                f"à-nouveaux du {start:%d/%m/%Y} : {french_amount(opening.get(aux, ZERO))} en comptabilité, "
+                f"{french_amount(carried.get(aux, ZERO))} dans Recettes (écart d'un exercice précédent)"
+            )
         have = Counter((p, a) for p, a, _ in theirs.get(aux, []))
         want = Counter((x.piece_ref, x.amount) for x in mine.get(aux, []))
         for x in mine.get(aux, []):

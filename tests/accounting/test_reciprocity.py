@@ -100,3 +100,33 @@ def test_the_ledger_reader_keeps_the_client_lines_as_read_fec_reads_them():
     assert read_ledger(montant.encode(), "m.txt", "411").lines == [
         LedgerLine("VT", "1", DAY, "411", "", "", "", "", D("0"), D("12.50"))
     ]
+
+
+def test_a_fiscal_years_ledger_opens_with_its_a_nouveaux_and_a_gap_carried_from_the_year_before_is_named():
+    jan1 = dt.date(2026, 1, 1)
+    before = [  # 2025: D66 invoiced 700 and paid 700; U000001 invoiced 310, unpaid, written off by hand in 2025
+        OurLine("D66", "Département 66", "F2025-000101", "VT-2025-000101", dt.date(2025, 11, 5), D("700.00")),
+        OurLine("D66", "Département 66", "CAMT-0", "BQ-2025-000050", dt.date(2025, 12, 10), D("-700.00")),
+        OurLine("U000001", "DURAND Léa", "F2025-000102", "VT-2025-000102", dt.date(2025, 11, 5), D("310.00")),
+        OurLine("D11", "Département 11", "F2025-000103", "VT-2025-000103", dt.date(2025, 12, 5), D("90.00")),
+    ]
+    opening = [  # the 2026 FEC carries the balances of 2025, one line per payer whose balance is not zero
+        fec_line("AN", "1", "411", "D11", "Département 11", "AN-2026", "90.00", "0", day=jan1),
+        fec_line("AN", "1", "110", "", "", "AN-2026", "0", "90.00", day=jan1),
+    ]
+    fec = ledger(*opening)
+    # D66 and D11 agree (their 2025 lines are carried as one balance), U000001's 2025 write-off shows as such
+    found = reciprocity(fec, before + ours(), "411", DAY)
+    assert [(d.aux, d.ledger, d.ours, d.gap, d.explanations) for d in found] == [
+        (
+            "U000001",
+            D("0.00"),
+            D("310.00"),
+            D("-310.00"),
+            ["à-nouveaux du 01/01/2026 : 0,00 en comptabilité, 310,00 dans Recettes (écart d'un exercice précédent)"],
+        )
+    ]
+    # without its à-nouveaux, the same ledger names each of our 2025 lines as missing
+    found = reciprocity(ledger(), before + ours(), "411", DAY)
+    assert [d.aux for d in found] == ["D11", "U000001"]
+    assert found[0].explanations == ["non importée en comptabilité : VT-2025-000103 pièce F2025-000103 (90,00)"]
