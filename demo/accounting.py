@@ -1,6 +1,8 @@
 """The demo's accounting department: it imports Recettes' entry files into its software and, before each
 close, exports its general ledger (FEC layout, tab-separated, Latin-1, its own entry numbers) into
-entrees/comptabilite/grand_livre.txt, as real software does.
+entrees/comptabilite/grand_livre.txt, as real software does: the current fiscal year (the calendar year),
+opening with the à-nouveaux of the balance-sheet accounts carried from the years before (journal AN, the
+year's result carried to 110 / 119), each journal numbered from 1 in the year.
 
 The ledger holds our entries as imported, the association's other activity (salaries, purchases, their
 payments), and two deliberate discrepancies for the réciprocité comptable to find: one of our bank entries
@@ -28,11 +30,15 @@ class AccountingDepartment:
         self.imported: list[str] = []  # months whose file was imported
 
     def export(self, home: Path, up_to: str) -> int:
-        """Write the ledger of every month up to `up_to` whose entry file exists; returns its line count."""
+        """Write the ledger of the fiscal year of `up_to`, up to that month, with the à-nouveaux of the
+        months before the year whose entry file exists; returns its line count."""
         files = sorted((home / "sorties").glob("*/comptabilite/ecritures_*.txt"))
         months = [p.parent.parent.name for p in files if p.parent.parent.name <= up_to]
         if not months:
             return 0
+        year = up_to[:4]
+        carried: dict[tuple[str, str], Decimal] = {}  # balance per account and auxiliary account
+        labels: dict[tuple[str, str], tuple[str, str]] = {}
         lines: list[FecLine] = []
         numbers: dict[str, int] = {}
 
@@ -42,26 +48,61 @@ class AccountingDepartment:
             lines.extend(replace(x, ecriture_num=number) for x in entry)
 
         for month in months:
-            path = home / "sorties" / month / "comptabilite" / f"ecritures_{month}.txt"
-            ours = read_fec(path.read_bytes(), path.name).lines
-            by_entry: dict[tuple[str, str], list[FecLine]] = {}
-            for x in ours:
-                by_entry.setdefault(x.entry, []).append(replace(x, number=0, raw={}, field_count=0, line_end=""))
-            entries = list(by_entry.values())
-            if month == self.duplicate_month:
-                bank = [e for e in entries if e[0].journal_code == "BQ" and any(x.comp_aux_num for x in e)]
-                entries += bank[:1]  # imported twice
-            if month == self.manual_month:
-                resident = [e for e in entries if e[0].journal_code == "VT" and e[0].comp_aux_num[:1] == "U"]
-                entries += [_write_off(e[0]) for e in resident[-1:]]
-            entries += _other_activity(month)
-            for entry in sorted(entries, key=lambda e: (e[0].journal_code, e[0].ecriture_date)):
-                add(entry)  # the software numbers each journal in date order
+            entries = self._entries(home, month)
+            if month[:4] == year:
+                for entry in sorted(entries, key=lambda e: (e[0].journal_code, e[0].ecriture_date)):
+                    add(entry)  # the software numbers each journal in date order
+                continue
+            for x in (x for entry in entries for x in entry):
+                income = x.compte_num[:1] in "67"  # the result of the year, carried as one balance
+                key = ("RESULT", "") if income else (x.compte_num, x.comp_aux_num)
+                carried[key] = carried.get(key, Decimal("0")) + (x.debit or 0) - (x.credit or 0)
+                labels[key] = (x.compte_lib, x.comp_aux_lib)  # the latest
+        opening = _opening(carried, labels, dt.date(int(year), 1, 1))
+        if opening:
+            add(opening)
         lines.sort(key=lambda x: (x.journal_code, x.ecriture_num))
         folder = home / "entrees" / "comptabilite"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "grand_livre.txt").write_bytes(write_fec(lines, separator="\t", encoding="iso-8859-15"))
         return len(lines)
+
+    def _entries(self, home: Path, month: str) -> list[list[FecLine]]:
+        """The month's entries as the software holds them: our file imported (one bank entry twice in
+        `duplicate_month`, a resident's receivable written off in `manual_month`), and its other activity."""
+        path = home / "sorties" / month / "comptabilite" / f"ecritures_{month}.txt"
+        by_entry: dict[tuple[str, str], list[FecLine]] = {}
+        for x in read_fec(path.read_bytes(), path.name).lines:
+            by_entry.setdefault(x.entry, []).append(replace(x, number=0, raw={}, field_count=0, line_end=""))
+        entries = list(by_entry.values())
+        if month == self.duplicate_month:
+            bank = [e for e in entries if e[0].journal_code == "BQ" and any(x.comp_aux_num for x in e)]
+            entries += bank[:1]  # imported twice
+        if month == self.manual_month:
+            resident = [e for e in entries if e[0].journal_code == "VT" and e[0].comp_aux_num[:1] == "U"]
+            entries += [_write_off(e[0]) for e in resident[-1:]]
+        return entries + _other_activity(month)
+
+
+def _opening(
+    carried: dict[tuple[str, str], Decimal], labels: dict[tuple[str, str], tuple[str, str]], day: dt.date
+) -> list[FecLine]:
+    """The à-nouveaux entry: one line per account (and auxiliary account) whose balance is not zero, the
+    result of the years before on 110 (a profit) or 119 (a loss)."""
+    out = []
+    for (account, aux), balance in sorted(carried.items()):
+        if not balance:
+            continue
+        label, aux_label = labels[(account, aux)]
+        if account == "RESULT":
+            loss = balance > 0
+            account, label = ("119", "Report à nouveau débiteur") if loss else ("110", "Report à nouveau créditeur")
+        debit, credit = (balance, Decimal("0")) if balance > 0 else (Decimal("0"), -balance)
+        out.append(
+            FecLine("AN", "A nouveaux", "", day, account, label, aux, aux_label, f"AN-{day.year}", day,
+                    "A nouveaux", debit, credit, valid_date=day)
+        )  # fmt: skip
+    return out
 
 
 def _write_off(invoice: FecLine) -> list[FecLine]:
