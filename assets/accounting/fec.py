@@ -454,6 +454,9 @@ _LEDGER_COLUMNS = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "C
 _LEDGER_COLUMNS += ("EcritureLib", "Debit", "Credit", "Montant", "Sens")
 
 
+OPENING_JOURNALS = ("AN", "RAN", "ANO")  # the à-nouveaux that open a fiscal year's FEC
+
+
 @dataclass
 class Ledger:
     name: str
@@ -461,6 +464,7 @@ class Ledger:
     rows: int  # lines below the header
     last_date: dt.date | None  # the latest entry date of any line
     lines: list[LedgerLine]  # the lines of the accounts asked for
+    opening: dt.date | None = None  # the earliest date of the à-nouveaux, of any account
 
 
 def read_ledger(data: bytes, name: str, accounts: str) -> Ledger:
@@ -476,7 +480,7 @@ def read_ledger(data: bytes, name: str, accounts: str) -> Ledger:
     journal, number, day, account, aux, aux_name, piece, label, debit_at, credit_at, *_ = at.values()
     separator, other = layout.separator, "|" if layout.separator == "\t" else "\t"
     zero = Decimal("0")
-    last = None
+    last = opening = None
     lines = []
     for _, line, _ in records[1:]:
         used = separator
@@ -489,6 +493,8 @@ def read_ledger(data: bytes, name: str, accounts: str) -> Ledger:
         entry_date = _date(values[day].strip(_PAD))
         if entry_date and (last is None or entry_date > last):
             last = entry_date
+        if entry_date and values[journal].strip(_PAD) in OPENING_JOURNALS and (opening is None or entry_date < opening):
+            opening = entry_date
         if not values[account].strip(_PAD).startswith(accounts):
             continue
         if layout.montant_sens:
@@ -510,7 +516,7 @@ def read_ledger(data: bytes, name: str, accounts: str) -> Ledger:
                 credit,
             )
         )
-    return Ledger(name, encoding, len(records) - 1, last, lines)
+    return Ledger(name, encoding, len(records) - 1, last, lines, opening)
 
 
 # ------------------------------------------------------------------------------------------------- validation

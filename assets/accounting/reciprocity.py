@@ -19,11 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assets.accounting.fec import FecFile, Ledger
+from assets.accounting.fec import OPENING_JOURNALS, FecFile, Ledger
 from assets.common.outputs import french_amount
 
 ZERO = Decimal("0.00")
-OPENING_JOURNALS = ("AN", "RAN", "ANO")  # the à-nouveaux of a fiscal year's FEC
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,14 @@ def last_date(ledger: FecFile) -> dt.date | None:
     return max(dates) if dates else None
 
 
+def opening_date(ledger: FecFile | Ledger) -> dt.date | None:
+    """The date of the ledger's à-nouveaux (any account's), None when it has none."""
+    if isinstance(ledger, Ledger):
+        return ledger.opening
+    return min((x.ecriture_date for x in ledger.lines if x.journal_code in OPENING_JOURNALS and x.ecriture_date),
+               default=None)  # fmt: skip
+
+
 def reciprocity(ledger: FecFile | Ledger, ours: list[OurLine], clients: str, on: dt.date) -> list[Difference]:
     """The payers whose 411 balance in the ledger on `on` differs from ours, with their explanations. The
     ledger as read_fec reads it, or its client lines only (read_ledger)."""
@@ -63,7 +70,7 @@ def reciprocity(ledger: FecFile | Ledger, ours: list[OurLine], clients: str, on:
     clients_lines = [
         x for x in ledger.lines if x.compte_num.startswith(clients) and x.ecriture_date and x.ecriture_date <= on
     ]
-    start = min((x.ecriture_date for x in clients_lines if x.journal_code in OPENING_JOURNALS), default=None)
+    start = opening_date(ledger)  # of the whole ledger: a payer whose balance was 0 has no à-nouveau line
     for x in clients_lines:
         amount = (x.debit or ZERO) - (x.credit or ZERO)
         names.setdefault(x.comp_aux_num, x.comp_aux_lib)

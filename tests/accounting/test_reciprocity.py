@@ -1,5 +1,6 @@
 """Réciprocité comptable: each payer's 411 balance in the ledger read back against Recettes, explained."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -124,6 +125,20 @@ def test_a_fiscal_years_ledger_opens_with_its_a_nouveaux_and_a_gap_carried_from_
             D("310.00"),
             D("-310.00"),
             ["à-nouveaux du 01/01/2026 : 0,00 en comptabilité, 310,00 dans Recettes (écart d'un exercice précédent)"],
+        )
+    ]
+    # read for the réciprocité and cut to the payers that differ (check_reciprocity), as a payer whose
+    # balance was 0 at the year's end has no à-nouveau line: the ledger's own date of à-nouveaux still holds
+    read = read_ledger(write_fec(fec.lines), "grand_livre.txt", "411")
+    assert read.opening == jan1
+    cut = dataclasses.replace(read, lines=[x for x in read.lines if x.comp_aux_num == "D66"])
+    mine = [x for x in before + ours() if x.aux == "D66"] + [
+        OurLine("D66", "Département 66", "F2025-000104", "VT-2025-000104", dt.date(2025, 12, 6), D("50.00"))
+    ]
+    assert [(d.aux, d.explanations) for d in reciprocity(cut, mine, "411", DAY)] == [
+        (
+            "D66",
+            ["à-nouveaux du 01/01/2026 : 0,00 en comptabilité, 50,00 dans Recettes (écart d'un exercice précédent)"],
         )
     ]
     # without its à-nouveaux, the same ledger names each of our 2025 lines as missing

@@ -31,7 +31,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assets.accounting.fec import RULES, FecError, LedgerLine, read_fec, read_ledger, validate
-from assets.accounting.reciprocity import last_date, reciprocity
+from assets.accounting.reciprocity import last_date, opening_date, reciprocity
 from assets.common.csvfile import UnreadableFile, decode, parse_csv_text
 from assets.common.settings import Settings, SettingsError, load_settings, parse_settings
 from assets.common.warehouse import Warehouse
@@ -242,6 +242,7 @@ def test_fec(data):
     assert (ledger is None) == (fec is None)
     if fec is not None:
         assert (ledger.encoding, ledger.rows, ledger.last_date) == (fec.encoding, len(fec.lines), last_date(fec))
+        assert ledger.opening == opening_date(fec)
         assert ledger.lines == [
             LedgerLine(
                 *(x.journal_code, x.ecriture_num, x.ecriture_date, x.compte_num, x.comp_aux_num, x.comp_aux_lib),
