@@ -6,7 +6,8 @@ state can still change (matching_lines.sql) with their allocations, what the lin
 directory; calls the pure `matching.match`; appends the new allocations and letter events (never changing a
 recorded one) and replaces the state of the lines it considered. A second run with the same inputs appends
 nothing. Leaving the settled lines out gives the same result as matching every line to date
-(tests/payments/test_settled_lines.py), in a time that does not grow with the history.
+(tests/payments/test_settled_lines.py), in a time that follows the lines still open rather than the history
+(only the SQL that reads the invoices' balances still reads every allocation and letter).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def run_matching(
     con, month: str, decisions: list[Decision], now: dt.datetime, everything: bool = False
 ) -> MatchingSummary:
     """Matches the lines dated up to the month's end whose state can still change (`everything`: every
-    line to date, which gives the same result, only slower), records what it appends."""
+    line and invoice to date, which gives the same result, only slower), records what it appends."""
     cutoff = month_end(month)
     lines = [
         Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
