@@ -4,7 +4,8 @@
     uv run python -m bench.large_close --scale demo --months 3          # a quick run
     uv run python -m bench.large_close --months 6 --measure 2,6 --sample 200
     uv run python -m bench.large_close --months 12 --measure none --floors 2,12
-    uv run python -m bench.large_close --measure none --floors 2,24 --keep-before 24   # then profile month 24
+    uv run python -m bench.large_close --measure none --floors 2,24 --keep-before 24
+    uv run python -m bench.large_close --reclose /tmp/large-close/large-default-s66-before-24   # month 24 again
     uv run python -m bench.large_close --growth [--sizes 1000,3000,12000,30000] [--months 2] [--no-rendering]
     uv run python -m bench.large_close --verify-history --scale demo --months 4
 
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1055,7 +1057,8 @@ def bench_association(
             kept = home.with_name(f"{home.name}-before-{index}")
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(home, kept)
-            print(f"{month} (#{index}): the home before its close copied to {kept}")
+            (kept / KEPT).write_text(json.dumps({"month": month, "index": index, "residents": count}))
+            print(f"{month} (#{index}): the home before its close copied to {kept} (--reclose {kept})")
         c = close(world, month, index, full=index in measure_at)
         closes.append(c)
         duck = wp = None
@@ -1073,6 +1076,22 @@ def bench_association(
         append_csv(csv_rows(context, c, duck, wp))
         world.after_close(month)
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
+
+
+KEPT = ".large_close_kept.json"  # in a --keep-before copy: the month it was kept for
+
+
+def reclose(kept: Path) -> int:
+    """Close again, without rendering, the month a --keep-before copy was kept for, from a fresh copy of it
+    (the copy itself is left as it is, to run it again); prints its steps as the benchmark does."""
+    info = json.loads((kept / KEPT).read_text())
+    home = kept.with_name(f"{kept.name}-run")
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(kept, home)
+    world = types.SimpleNamespace(home=home, correct=lambda month: False)  # what `close` reads of a World
+    c = close(world, info["month"], info["index"], full=False)
+    print_close(c, info["residents"], info["index"] - 1)
+    return 0
 
 
 def main_run(a) -> int:
@@ -1246,6 +1265,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--keep-before", type=int, default=0, metavar="RANK", help="keep a copy of the home before that month's close"
     )
+    p.add_argument("--reclose", metavar="DIR", help="close again the month of a --keep-before copy (no rendering)")
     p.add_argument("--close-without-rendering", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--duckdb-floor", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--date", help=argparse.SUPPRESS)
@@ -1266,6 +1286,8 @@ def main() -> int:
     if a.duckdb_floor:
         duckdb_floor_child(Path(a.home), a.duckdb_floor)
         return 0
+    if a.reclose:
+        return reclose(Path(a.reclose))
     if a.verify_history:
         return verify_history(a)
     if a.growth:
