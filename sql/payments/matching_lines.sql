@@ -4,8 +4,8 @@
 -- manual decision names it, when it ever had a manual allocation (a decision withdrawn gives it back to
 -- automatic matching), and when it may be the debit of a return not applied yet (same end-to-end id, or the
 -- same account -- compared on its letters and digits -- and the opposite amount), unless a return left out
--- took it already. Reading every line to date
--- made the matching grow with the history (13 s of a 12,000-resident close at month 24).
+-- took it already. Reading every line to date made the matching grow with the history (13 s of a
+-- 12,000-resident close at month 24).
 CREATE OR REPLACE TEMP TABLE matching_lines AS
 WITH candidates AS (
     SELECT l.line_id FROM bank_lines l LEFT JOIN line_states s USING (line_id)
