@@ -32,6 +32,7 @@ from assets.payments.matching import (
     Directory,
     Invoice,
     Letter,
+    Lettering,
     Line,
     Rejected,
     Settled,
@@ -82,9 +83,9 @@ def run_matching(
     params = {"everything": everything, "named": sorted(named)}
     invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql", params)]
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
-    letters = [Letter(*row) for row in run_sql(con, "payments/past_letters.sql")]
-    result = match(invoices, lines, past, decisions, directory_of(con), letters, _settled(con, cutoff))
+    result = match(invoices, lines, past, decisions, directory_of(con), lettering(con), _settled(con, cutoff))
     con.execute("DROP TABLE matching_lines")
+    con.execute("DROP TABLE matching_invoices")
     seq, letter_seq = run_sql(con, "payments/next_seq.sql")[0]
     insert_frame(
         con,
@@ -163,6 +164,14 @@ def run_matching(
         reopened=sum(1 for x in result.letters if x.event == "delettre"),
         by_status=by_status,
         rejected_decisions=len(rejects),
+    )
+
+
+def lettering(con) -> Lettering:
+    """What the letter events tell of the invoices the matching reads (the temp table matching_invoices)."""
+    return Lettering(
+        {row[2]: Letter(*row) for row in run_sql(con, "payments/active_letters.sql")},
+        dict(run_sql(con, "payments/used_letters.sql")),
     )
 
 

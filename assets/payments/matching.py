@@ -171,6 +171,29 @@ class Settled:
 
 
 @dataclass
+class Lettering:
+    """What the letter events recorded tell the matching: the letter each invoice holds now (its last event,
+    when it is a `lettre`), and how many letters each payer was ever given (a letter is never given twice).
+    `from_events` reads them from every event; the warehouse gives them for the invoices read only
+    (payments/active_letters.sql, payments/used_letters.sql)."""
+
+    active: dict[str, Letter] = field(default_factory=dict)  # invoice -> its letter
+    used: dict[str, int] = field(default_factory=dict)  # payer -> letters given
+
+    @classmethod
+    def from_events(cls, events: list[Letter]) -> Lettering:
+        active: dict[str, Letter] = {}
+        given: dict[str, set[str]] = defaultdict(set)
+        for event in events:
+            given[event.payer_code].add(event.letter)
+            if event.event == "lettre":
+                active[event.number] = event
+            else:
+                active.pop(event.number, None)
+        return cls(active, {payer: len(letters) for payer, letters in given.items()})
+
+
+@dataclass
 class MatchResult:
     allocations: list[Allocation]
     states: dict[str, LineState]
@@ -259,12 +282,13 @@ def match(
     past: list[Allocation],
     decisions: list[Decision],
     directory: Directory,
-    letters: list[Letter],
+    letters: list[Letter] | Lettering,
     settled: Settled | None = None,
 ) -> MatchResult:
     """Allocations to append, the state of every line, and letter events (see the module docstring).
     `lines` are the bank lines up to the cut-off (all of them, or all but those `settled` speaks for);
-    `past` every allocation recorded of these lines; `letters` every letter event recorded. Running it
+    `past` every allocation recorded of these lines; `letters` every letter event recorded, or what they tell
+    of the invoices given (a `Lettering`). Running it
     again with its own result added to `past` and `letters` changes nothing: references are tried once,
     then payer + amount is repeated until nothing moves."""
     settled = settled or Settled()
@@ -299,7 +323,8 @@ def match(
                 continue
             states[line.line_id] = _by_payer_amount(book, line, directory, learned)
             moved = moved or states[line.line_id].status != QUEUED
-    return MatchResult(book.new, states, _letters(book, letters), rejected)
+    lettering = letters if isinstance(letters, Lettering) else Lettering.from_events(letters)
+    return MatchResult(book.new, states, _letters(book, lettering), rejected)
 
 
 def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decision], states) -> list[Rejected]:
@@ -574,15 +599,8 @@ def _unique_combination(numbers: list[str], open_amounts: dict[str, Decimal], ta
     return chosen
 
 
-def _letters(book: _Book, past: list[Letter]) -> list[Letter]:
-    active: dict[str, Letter] = {}
-    used: dict[str, set[str]] = defaultdict(set)  # letters ever given per payer: never given again
-    for event in past:
-        used[event.payer_code].add(event.letter)
-        if event.event == "lettre":
-            active[event.number] = event
-        else:
-            active.pop(event.number, None)
+def _letters(book: _Book, past: Lettering) -> list[Letter]:
+    active = dict(past.active)
     out: list[Letter] = []
     for number in sorted(book.reopened_by):
         if number in active and book.open[number] != 0:
@@ -602,7 +620,7 @@ def _letters(book: _Book, past: list[Letter]) -> list[Letter]:
             key = (invoice.payer_code, f"~{number}")
             groups[key].append(number)
             dates[key] = invoice.settled_on
-    count = {payer: len(letters) for payer, letters in used.items()}
+    count = dict(past.used)
     for key in sorted(groups, key=lambda k: (dates[k], k)):
         payer = key[0]
         code = letter_code(count.get(payer, 0))

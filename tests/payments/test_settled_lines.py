@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from assets.common.warehouse import Warehouse
-from assets.payments.lettrage import month_end, run_matching
-from assets.payments.matching import Decision
+from assets.payments.lettrage import lettering, month_end, run_matching
+from assets.payments.matching import Decision, Letter, Lettering
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
 MONTHS = [f"2025-{m:02d}" for m in range(1, 9)]
@@ -42,6 +42,9 @@ class History:
                 "INSERT INTO residents VALUES (?, ?, ?, NULL, NULL, ?, ?, ?)",
                 [f"{k:06d}", f"NOM{chr(64 + k)}", "Prénom", known or None, "UDAF 66" if k in (1, 2) else None, k],
             )
+        self.execute(  # resident 13 pays one invoice by a direct debit returned the month after (a letter undone)
+            "INSERT INTO residents VALUES ('000013', 'NOMM', 'Prénom', NULL, NULL, ?, NULL, 13)", [iban(13)]
+        )
         self.execute(
             "INSERT INTO payers VALUES ('D66', 'Département', 'departement', NULL, NULL, NULL, ?, 30, '411D66', 1)",
             [D66_IBAN],
@@ -149,6 +152,14 @@ class History:
                 self.line(day, amount, f"RAPPEL {settled}", iban(k), f"NOM{chr(64 + k)}")
             else:
                 self.line(day, amount + Decimal("10.00"), f"REGLT {number}", iban(k))  # a credit left
+        if index == 4:
+            self.document("U000013", month, Decimal("200.00"))
+        if index == 5:  # settled by the debit at this close, reopened by its return at the next one
+            number = self.invoices["U000013"][0][0]
+            self.line(first + dt.timedelta(days=19), Decimal("200.00"), "PRLV SEPA", iban(13), "NOMM", e2e=number)
+            self.line(
+                first + dt.timedelta(days=32), Decimal("-200.00"), "REJET PRLV", iban(13), e2e=number, reversal=True
+            )
         if index == 3:  # the cell places the first waiting lines; one decision is withdrawn two months later
             waiting = [
                 line_id
@@ -170,10 +181,31 @@ def table(con, query):
     return con.execute(query).fetchall()
 
 
+def assert_lettering_read_for_the_invoices_only(con, month):
+    """The letters held and the letters given, read for some invoices (active_letters.sql, used_letters.sql),
+    are those that every letter event recorded gives for them."""
+    con.execute(
+        "CREATE TEMP TABLE matching_invoices AS SELECT number, payer_code FROM documents "
+        "WHERE type = 'facture' AND hash(number) % 3 <> 0"
+    )
+    try:
+        chosen = table(con, "SELECT number, payer_code FROM matching_invoices")
+        got = lettering(con)
+    finally:
+        con.execute("DROP TABLE matching_invoices")
+    events = table(con, "SELECT payer_code, letter, number, event_date, event FROM letters ORDER BY seq")
+    every = Lettering.from_events([Letter(*row) for row in events])
+    numbers, payers = {n for n, _ in chosen}, {p for _, p in chosen}
+    assert got.active == {n: x for n, x in every.active.items() if n in numbers}, month
+    assert got.used == {p: k for p, k in every.used.items() if p in payers}, month
+    assert len(numbers) < len(table(con, "SELECT number FROM documents WHERE type = 'facture'")) or not numbers
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(tmp_path, seed):
     h = History(tmp_path, seed)
     considered = []
+    reopened = 0
     try:
         for index, month in enumerate(MONTHS):
             h.month(index, month)
@@ -196,6 +228,8 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
                 "SELECT * EXCLUDE (cutoff) FROM line_states ORDER BY line_id",
             ):
                 assert table(h.cons[0], query) == table(h.cons[1], query), (month, query)
+            reopened += settled.reopened
+            assert_lettering_read_for_the_invoices_only(h.cons[0], month)
         con = h.cons[0]
         statuses = dict(table(con, "SELECT status, count(*) FROM line_states GROUP BY status"))
         rules = dict(table(con, "SELECT rule, count(*) FROM allocations GROUP BY rule"))
@@ -210,5 +244,6 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
     assert {"rapproche", "rejet", "rejete", "non_rapproche", "hors_recettes", "credit"} <= set(statuses)
     assert {"reference", "payeur_montant", "rejet"} <= set(rules)
     assert learnt > 0  # payments from accounts learnt from the lines left out
+    assert reopened > 0  # invoices lettered, then reopened by a return
     # and the last close left more than half of the lines out
     assert considered[-1][0] * 2 < considered[-1][1]
