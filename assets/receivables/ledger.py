@@ -193,6 +193,7 @@ def run_dunning(
     calls, rejected = load_calls(con, entrees, month, now)
     invoices = [OpenInvoice(*row) for row in run_sql(con, "receivables/open_invoices.sql", {"on": on})]
     issued = [Issued(*row) for row in run_sql(con, "receivables/issued.sql")]
+    con.execute("DROP TABLE dunning_invoices")
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
     plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]

@@ -1,4 +1,8 @@
--- The invoices with something open now, issued by a day, for the dunning engine.
+-- The invoices with something open now, issued by a day, for the dunning engine (kept as dunning_invoices
+-- for issued.sql).
+CREATE OR REPLACE TEMP TABLE dunning_invoices AS
 SELECT b.number, b.payer_code, d.payer_type, b.issue_date, b.due_date, b.open_amount
 FROM invoice_balances b JOIN documents d USING (number)
 WHERE b.open_amount > 0 AND b.issue_date <= $on;
+
+SELECT number, payer_code, payer_type, issue_date, due_date, open_amount FROM dunning_invoices;

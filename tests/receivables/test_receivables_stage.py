@@ -4,6 +4,7 @@ phone log, re-runs."""
 import datetime as dt
 from decimal import Decimal
 
+from assets.common.warehouse import run_sql
 from assets.receivables.ledger import age_month, run_dunning
 from assets.receivables.letters import write_letters
 from tests.billing.case import NOW
@@ -67,6 +68,22 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
             con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW
         )
     assert (later.reminders, later.calls) == (2, 2)
+    # what was sent is read for the invoices still open only: a level sent of F2025-000002, paid since, is not
+    with case.transaction() as con:
+        con.execute(
+            "INSERT INTO reminders (seq, payer_code, number, level, day, channels, amount, run_month) "
+            "VALUES (0, 'D66', 'F2025-000002', 'relance1', '2025-03-20', 'releve', 840.00, '2025-02')"
+        )
+        run_sql(con, "receivables/open_invoices.sql", {"on": dt.date(2025, 5, 20)})
+        assert sorted(run_sql(con, "receivables/issued.sql")) == [
+            ("F2025-000001", "relance1", dt.date(2025, 5, 5)),
+            ("F2025-000001", "relance2", dt.date(2025, 5, 20)),
+            ("F2025-000003", "relance1", dt.date(2025, 5, 5)),
+            ("F2025-000003", "relance2", dt.date(2025, 5, 20)),
+            ("F2025-000004", "relance1", dt.date(2025, 5, 20)),
+        ]
+        con.execute("DROP TABLE dunning_invoices")
+        con.execute("DELETE FROM reminders WHERE seq = 0")
     # April closed again afterwards: nothing sent in its name, its files left as they were
     before = (home / "sorties" / "2025-04" / "recouvrement" / "relances.csv").read_bytes()
     with case.transaction() as con:
