@@ -251,6 +251,7 @@ class _Book:
         for i in sorted(invoices, key=lambda i: (i.issue_date, i.number)):
             self.by_payer[i.payer_code].append(i.number)
         self.new: list[Allocation] = []
+        self.changes: dict[str, int] = defaultdict(int)  # payer -> allocations to its invoices in this run
         self.settled_by: dict[str, Line] = {}  # invoice -> the line that brought it to 0 in this run
         self.reopened_by: dict[str, Line] = {}
 
@@ -262,6 +263,7 @@ class _Book:
             return
         before = self.open[number]
         self.open[number] = before - amount
+        self.changes[self.invoices[number].payer_code] += 1
         self.by_line[line.line_id][number] += amount
         self.rules[line.line_id].add(rule)
         self.new.append(Allocation(line.line_id, number, amount, rule, line.date))
@@ -315,13 +317,21 @@ def match(
             else:
                 states[line.line_id] = state
     learned = _learn(book, directory, ordered, settled.payers_of)
+    # a line left in the queue is tried again only when an invoice of one of its payers moved since: its
+    # outcome depends on nothing else (the lines waiting for a decision pile up, close after close)
+    tried: dict[str, tuple[int, ...]] = {}
     moved = True
     while moved:
         moved = False
         for line in pending:
             if line.line_id in states and states[line.line_id].status != QUEUED:
                 continue
-            states[line.line_id] = _by_payer_amount(book, line, directory, learned)
+            payer, candidates = _candidates(line, directory, learned)
+            seen = tuple(book.changes[code] for code in candidates)
+            if tried.get(line.line_id) == seen:
+                continue
+            tried[line.line_id] = seen
+            states[line.line_id] = _by_payer_amount(book, line, payer, candidates)
             moved = moved or states[line.line_id].status != QUEUED
     lettering = letters if isinstance(letters, Lettering) else Lettering.from_events(letters)
     return MatchResult(book.new, states, _letters(book, lettering), rejected)
@@ -524,18 +534,24 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
     return state
 
 
-def _by_payer_amount(book: _Book, line: Line, directory: Directory, learned: dict[str, str]) -> LineState:
-    """Rule 2, else the queue with the reason. An account or a name shared by several payers (a guardian
-    paying for two residents, two residents of the same name) is settled only when the amount fits the
-    open invoices of exactly one of them."""
+def _candidates(line: Line, directory: Directory, learned: dict[str, str]) -> tuple[str | set[str] | None, list[str]]:
+    """The payer of a line for rule 2 (a set: several) and the payers whose invoices it may settle."""
     payer = _identify(line, directory)
     learnt = learned.get(normal_iban(line.iban))
     if isinstance(payer, set) and learnt in payer:
         payer = learnt  # a name shared by several payers, and an account that paid one of them
     payer = payer or learnt
     if payer is None:
+        return None, []
+    return payer, sorted(payer) if isinstance(payer, set) else [payer]
+
+
+def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, candidates: list[str]) -> LineState:
+    """Rule 2, else the queue with the reason. An account or a name shared by several payers (a guardian
+    paying for two residents, two residents of the same name) is settled only when the amount fits the
+    open invoices of exactly one of them."""
+    if payer is None:
         return LineState(line.line_id, QUEUED, reason="payeur inconnu et aucune référence de facture")
-    candidates = sorted(payer) if isinstance(payer, set) else [payer]
     fits: dict[str, list[str] | None] = {}
     for code in candidates:
         numbers = [n for n in book.open_invoices(code) if book.invoices[n].issue_date <= line.date]

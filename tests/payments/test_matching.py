@@ -144,6 +144,29 @@ def test_two_combinations_of_the_same_amount_are_left_to_a_person():
     assert r.states["L1"].reason == "plusieurs combinaisons de factures de ce montant"
 
 
+def test_a_line_left_in_the_queue_is_tried_again_once_another_line_settled_an_invoice_of_its_payer():
+    invoices = [
+        inv("F2026-000001", "U000124", "50.00", dt.date(2026, 1, 5)),
+        inv("F2026-000002", "U000124", "100.00", dt.date(2026, 2, 5)),
+        inv("F2026-000003", "U000124", "60.00", dt.date(2026, 3, 5)),
+        inv("F2026-000004", "U000124", "90.00", dt.date(2026, 3, 6)),
+        inv("F2026-000005", "U000123", "150.00", dt.date(2026, 3, 5)),
+    ]
+    lines = [  # 150.00 is 50.00 + 100.00 or 60.00 + 90.00 until the 60.00 is paid by the line of the next day
+        line("L1", "150.00", name="MARTIN PAUL", day=dt.date(2026, 4, 10)),
+        line("L2", "60.00", name="MARTIN PAUL", day=dt.date(2026, 4, 11)),
+        line("L3", "70.00", name="MARTIN PAUL", day=dt.date(2026, 4, 12)),  # fits nothing, before or after
+    ]
+    r = match(invoices, lines, [], [], directory(), [])
+    assert allocations(r) == [
+        ("L1", "F2026-000001", D("50.00"), "payeur_montant"),
+        ("L1", "F2026-000002", D("100.00"), "payeur_montant"),
+        ("L2", "F2026-000003", D("60.00"), "payeur_montant"),
+    ]
+    assert (r.states["L1"].status, r.states["L2"].status, r.states["L3"].status) == (MATCHED, MATCHED, QUEUED)
+    assert r.states["L3"].reason == "aucune facture ni combinaison de factures de ce montant"
+
+
 def test_equal_invoices_are_interchangeable_in_a_combination():
     invoices = [inv(f"F2026-00000{i}", "U000124", "50.00", dt.date(2026, 1, i)) for i in range(1, 4)]
     invoices.append(inv("F2026-000009", "U000124", "30.00"))
