@@ -14,6 +14,8 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import polars as pl
+
 from assets.common.outputs import french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import environment, month_fr
@@ -59,17 +61,32 @@ def write_occupancy(con, sorties: Path, month: str) -> Path:
     return target
 
 
+def _column_total(path: Path, column: str) -> Decimal | None:
+    """The sum of an amount column of one of our CSV files (decimal comma), exact; None when the file is not
+    there. Polars reads the column alone: the register and the matches of a large month have thousands of
+    rows, and the report reads twelve months of them."""
+    if not path.exists():
+        return None
+    frame = pl.read_csv(path, separator=";", infer_schema=False, columns=[column])
+    total = frame.select(pl.col(column).str.replace(",", ".", literal=True).cast(pl.Decimal(18, 2)).sum()).item()
+    return Decimal(total or 0).quantize(ZERO)
+
+
+def _rows_where(path: Path, column: str, value: str) -> list[dict]:
+    """The rows of one of our CSV files whose `column` is `value` (an empty cell reads as None)."""
+    if not path.exists():
+        return []
+    return pl.read_csv(path, separator=";", infer_schema=False).filter(pl.col(column) == value).to_dicts()
+
+
 def headline(sorties: Path, month: str) -> dict[str, Decimal | None]:
     """The month's headline figures, each read from its file (None when the file is not there)."""
     folder = sorties / month
-    registre = folder / "factures" / "registre.csv"
-    aged = [r for r in _rows(folder / "recouvrement" / "balance_agee.csv") if r["code_financeur"] == "TOTAL"]
+    aged = _rows_where(folder / "recouvrement" / "balance_agee.csv", "code_financeur", "TOTAL")
     dso = [r for r in _rows(folder / "recouvrement" / "dso.csv") if r["mois"] == month and r["perimetre"] == "total"]
     return {
-        "facture": sum((_money(r["montant"]) for r in _rows(registre)), ZERO) if registre.exists() else None,
-        "encaisse": sum((_money(r["montant_affecte"]) for r in _rows(folder / "lettrage" / "rapprochements.csv")), ZERO)
-        if (folder / "lettrage" / "rapprochements.csv").exists()
-        else None,
+        "facture": _column_total(folder / "factures" / "registre.csv", "montant"),
+        "encaisse": _column_total(folder / "lettrage" / "rapprochements.csv", "montant_affecte"),
         "creances": _money(aged[0]["total"]) if aged else None,
         "en_retard": _money(aged[0]["total"]) - _money(aged[0]["non_echu"]) if aged else None,
         "dso": _money(dso[0]["dso_jours"]) if dso and dso[0]["dso_jours"] else None,
@@ -87,11 +104,8 @@ def director_context(con, sorties: Path, month: str) -> dict:
 
     folder = sorties / month
     months = [_shift(month, -k) for k in range(11, -1, -1)]
-    now, before, last_year = (
-        headline(sorties, month),
-        headline(sorties, _shift(month, -1)),
-        headline(sorties, _shift(month, -12)),
-    )
+    heads = {m: headline(sorties, m) for m in [*months, _shift(month, -12)]}
+    now, before, last_year = heads[month], heads[_shift(month, -1)], heads[_shift(month, -12)]
     cards = []
     for key, label, unit in (
         ("facture", "Facturé à la clôture", "€"),
@@ -125,7 +139,7 @@ def director_context(con, sorties: Path, month: str) -> dict:
     occ.update_layout(
         title="Taux d'occupation sur 12 mois (journées facturées ÷ places × jours)", yaxis={"tickformat": ".0%"}
     )
-    trend = [headline(sorties, m) for m in months]
+    trend = [heads[m] for m in months]
     receivables = go.Figure(
         [
             go.Bar(name="Créances", x=[month_fr(m) for m in months], y=[float(h["creances"] or 0) for h in trend]),
