@@ -1,7 +1,7 @@
 """The dunning engine (DOMAIN.md "Receivables and dunning"): which reminders to send, which calls to make,
 what to hold, and what goes to the director as "contentieux" — a pure function of the open invoices, the
-policy of the settings (`relances`), the phone log, the reminders already sent and the payers with a
-receipt waiting in the unmatched queue.
+policy of the settings (`relances`), the phone log, the reminders already sent, the payers with a
+receipt waiting in the unmatched queue and the payers' credits not allocated yet.
 
 - Levels per payer type, each reached when the invoice is that many days past due, and only after the level
   before it was sent, at least the interval between the two levels earlier (a 50-day-late invoice never
@@ -11,6 +11,10 @@ receipt waiting in the unmatched queue.
 - Nobody is reminded for an invoice under dispute (the last call on it or its payer says `litige`), under
   a promise not yet due, or whose payer has a receipt waiting in the unmatched queue; an "already paid"
   answer holds the invoice when such a receipt is waiting, and is otherwise listed for a check.
+- Nobody is reminded either for what the surplus of their receipts already covers: a transfer that settles
+  the invoices its text names and leaves a credit (a département paying a hundred invoices whose remittance
+  the bank cut at 140 characters) holds the payer's late invoices, oldest first, as long as what is left
+  of the credit covers each whole (`credit_non_affecte`), until a person places it.
 - A broken promise (its date passed, the invoice still open, no call since) puts the payer on the call list.
 - Past the last level and `contentieux_jours` after the due date, the invoice goes to the director, once.
 Reminders are append-only: `issued` holds every level already sent, so re-running sends none twice.
@@ -78,7 +82,7 @@ class CallTask:
 class Hold:
     number: str
     payer_code: str
-    reason: str  # litige, promesse, encaissement_en_attente, deja_paye
+    reason: str  # litige, promesse, encaissement_en_attente, deja_paye, credit_non_affecte
 
 
 @dataclass
@@ -117,8 +121,11 @@ def plan_dunning(
     issued: list[Issued],
     queued_payers: set[str],
     on: dt.date,
+    credits: dict[str, Decimal] | None = None,
 ) -> Plan:
-    """The plan of the day `on` (see the module docstring). `policy` is the settings' `relances`."""
+    """The plan of the day `on` (see the module docstring). `policy` is the settings' `relances`; `credits`
+    what the receipts of each payer left unallocated."""
+    credit = dict(credits or {})
     done: dict[str, set[str]] = defaultdict(set)
     sent_on: dict[tuple[str, str], dt.date] = {}
     for x in issued:
@@ -149,6 +156,11 @@ def plan_dunning(
             reason = "deja_paye" if last and last.result == "deja_paye" else "encaissement_en_attente"
             plan.holds.append(Hold(inv.number, inv.payer_code, reason))
             continue
+        if credit.get(inv.payer_code, ZERO) >= inv.open_amount:
+            credit[inv.payer_code] -= inv.open_amount
+            plan.holds.append(Hold(inv.number, inv.payer_code, "credit_non_affecte"))
+            continue
+        credit[inv.payer_code] = ZERO  # placed oldest first: a later invoice is not covered either
         if last and last.result == "promesse" and last.promise_date and last.promise_date < on:
             broken[inv.payer_code].append(inv)
         if last and last.result == "deja_paye":

@@ -195,7 +195,8 @@ def run_dunning(
     issued = [Issued(*row) for row in run_sql(con, "receivables/issued.sql")]
     con.execute("DROP TABLE dunning_invoices")
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
-    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on)
+    credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
+    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]
     amounts = {i.number: (i.payer_code, i.open_amount) for i in invoices}
     channels = {(n, r.level): " ".join(r.channels) for r in plan.reminders for n in r.numbers}

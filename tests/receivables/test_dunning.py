@@ -102,6 +102,38 @@ def test_nobody_is_chased_for_a_dispute_a_promise_or_a_receipt_waiting(call, que
     assert plan.reminders == [] and [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", hold)]
 
 
+def test_what_a_payers_credit_covers_is_held_oldest_first_and_each_invoice_whole():
+    d66 = [
+        invoice("F2026-000001", "D66", "departement", late=40, amount="300.00"),
+        invoice("F2026-000002", "D66", "departement", late=35, amount="250.00"),
+        invoice("F2026-000003", "D66", "departement", late=30, amount="100.00"),
+        invoice("F2026-000004", "D66", "departement", late=-5, amount="900.00"),  # not due: not chased anyway
+    ]
+    resident = [invoice("F2026-000010", "U000001", late=20, amount="310.00")]
+    # 600.00 covers the first two (550.00); the 50.00 left does not cover the third, which is chased
+    plan = plan_dunning(d66 + resident, POLICY, [], [], set(), ON, {"D66": D("600.00"), "U000001": D("309.99")})
+    assert [(h.number, h.reason) for h in plan.holds] == [
+        ("F2026-000001", "credit_non_affecte"),
+        ("F2026-000002", "credit_non_affecte"),
+    ]
+    assert levels(plan) == [
+        ("D66", "relance1", ("F2026-000003",), ("releve",)),
+        ("U000001", "relance1", ("F2026-000010",), ("courrier",)),  # 0.01 short: not covered
+    ]
+    # oldest first: once an invoice is not covered, a later smaller one is not either
+    plan = plan_dunning(d66, POLICY, [], [], set(), ON, {"D66": D("299.99")})
+    assert plan.holds == [] and [r.numbers for r in plan.reminders] == [
+        ("F2026-000001", "F2026-000002", "F2026-000003")
+    ]
+    # a dispute does not use the credit: the next invoice does
+    dispute = Call(ON - dt.timedelta(days=1), "F2026-000001", "litige")
+    plan = plan_dunning(d66, POLICY, [dispute], [], set(), ON, {"D66": D("250.00")})
+    assert [(h.number, h.reason) for h in plan.holds] == [
+        ("F2026-000001", "litige"),
+        ("F2026-000002", "credit_non_affecte"),
+    ]
+
+
 def test_a_broken_promise_and_an_unverified_already_paid_go_to_the_call_list():
     broken = Call(ON - dt.timedelta(days=20), "U000001", "promesse", ON - dt.timedelta(days=1), D("310"))
     plan = plan_dunning([invoice(late=20)], POLICY, [broken], [], set(), ON)

@@ -100,6 +100,29 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
     ]
 
 
+def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"  # D66: F2025-000001 5,840.00 due 03-07, F2025-000003 5,390.00
+    drop(  # a transfer naming the first invoice only: 5,840.00 settles it, 5,460.00 stays to its credit
+        home,
+        "encaissements/2025.csv",
+        "date;montant;mode;payeur;reference;numero_piece\n2025-04-10;11300,00;virement;;VIR DEPT66 FACT 2025-1;\n",
+    )
+    close(case, home, "2025-04")
+    on = dt.date(2025, 5, 5)  # F2025-000003 is 31 days late: its first reminder, were it not covered
+    with case.transaction() as con:
+        assert run_sql(con, "receivables/credits.sql", {"on": on}) == [("D66", M("5460.00"))]
+        assert run_sql(con, "receivables/credits.sql", {"on": dt.date(2025, 4, 9)}) == []  # not received yet
+        summary = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", on, NOW)
+    assert rows(case, "SELECT number, payer_code, reason FROM dunning_holds") == [
+        ("F2025-000003", "D66", "credit_non_affecte")
+    ]
+    assert rows(case, "SELECT payer_code, number, level FROM reminders ORDER BY number") == [
+        ("U000001", "F2025-000002", "relance1"),  # the resident, who paid nothing, is chased
+        ("U000001", "F2025-000004", "relance1"),
+    ]
+    assert (summary.reminders, summary.invoices, summary.holds) == (1, 2, 1)
+
+
 def test_a_letter_per_payer_and_level_addressed_to_the_guardian(tmp_path):
     from pypdf import PdfReader
 
