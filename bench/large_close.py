@@ -26,7 +26,8 @@ phone calls that follow it.
 - Floors, for each measured month: (a) DuckDB alone reading the month's raw input files into tables of a
   fresh database file, in a fresh process; (b) WeasyPrint alone rendering a fixed sample of the month's
   documents from the HTML our templates produce, with the pipeline's parallelism, and our renderer on the
-  same sample.
+  same sample; (c) the named stack alone, in a fresh process: Dagster running a job of the close's steps
+  that do nothing, then Great Expectations' import and context (`--reclose` prints (a) and (c) too).
 - `--growth` closes the same number of months for associations of several sizes (establishments scaled
   from the `large` plan) and prints the close time against the number of residents.
 """
@@ -663,6 +664,59 @@ def duckdb_floor(home: Path, month: str) -> dict:
     return result
 
 
+def stack_floor_child() -> None:
+    """In a fresh process: what the named stack costs before any work. Dagster runs, in process and on an
+    instance configured as ours, a job of the close's steps (without rendering) that do nothing, chained and
+    partitioned by month like the close; then Great Expectations is imported and its ephemeral context built,
+    as the first control does (checks/expectations.py)."""
+    import dagster as dg
+
+    from checks.expectations import _context
+    from pipelines import cli
+    from pipelines.partitions import months, partition_of
+
+    keys = [k for k in STEPS if k not in RENDERING_STEPS] + ["outputs_retention"]
+    with tempfile.TemporaryDirectory() as tmp:
+        t0, c0 = time.perf_counter(), time.process_time()
+        cli.prepare_instance(Path(tmp))
+        steps = []
+        for key in keys:
+
+            @dg.asset(name=key, partitions_def=months, deps=steps[-1:])
+            def step() -> None:
+                return None
+
+            steps.append(step)
+        job = dg.define_asset_job("floor", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor)
+        defs = dg.Definitions(assets=steps, jobs=[job])
+        with dg.DagsterInstance.get() as instance:
+            result = defs.resolve_job_def("floor").execute_in_process(
+                partition_key=partition_of("2025-01"),
+                instance=instance,
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            )
+        assert result.success
+        dagster_wall, dagster_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t1, c1 = time.perf_counter(), time.process_time()
+        _context()
+        gx_wall, gx_cpu = time.perf_counter() - t1, time.process_time() - c1
+    print(
+        json.dumps(
+            {"steps": len(keys), "dagster": dagster_wall, "dagster_cpu": dagster_cpu, "gx": gx_wall, "gx_cpu": gx_cpu}
+        )
+    )
+
+
+def stack_floor() -> dict:
+    m = measure([sys.executable, "-m", "bench.large_close", "--stack-floor"], os.environ)
+    if m.code != 0:
+        raise SystemExit(f"stack floor failed:\n{m.output}")
+    result = json.loads(m.output.strip().splitlines()[-1])
+    result.update(process_wall=m.wall, process_cpu=m.cpu)
+    return result
+
+
+_bare = None
 _bare = None
 
 
@@ -803,7 +857,7 @@ def print_close(c: Close, residents: int, history: int) -> None:
         print(f"{'  close without documents':<44} {'':<12} {c.without_rendering:8.2f} {c.cpu_without_rendering:8.2f}")
 
 
-def print_floors(c: Close, duck: dict, wp: dict) -> list[tuple[str, bool]]:
+def print_floors(c: Close, duck: dict, wp: dict, stack: dict | None = None) -> list[tuple[str, bool]]:
     """The floors and the targets of a measured month; returns (target, passed)."""
     verdicts = []
     print(f"-- floors for {c.month}")
@@ -813,6 +867,15 @@ def print_floors(c: Close, duck: dict, wp: dict) -> list[tuple[str, bool]]:
         f"(the whole process, interpreter and import included: {duck['process_wall']:.2f} s, "
         f"{duck['process_cpu']:.2f} s CPU, {duck['peak_mb']:.0f} MB)"
     )
+    if stack:
+        allowed = TARGET_FLOOR_RATIO * duck["wall"]
+        print(
+            f"the named stack alone, in a fresh process: {stack['process_wall']:.2f} s wall, "
+            f"{stack['process_cpu']:.2f} s CPU (Dagster running the close's {stack['steps']} steps doing nothing: "
+            f"{stack['dagster']:.2f} s; GX imported and its context built: {stack['gx']:.2f} s); "
+            f"{TARGET_FLOOR_RATIO:g}x the DuckDB floor allows {allowed:.2f} s"
+            + (", less than the stack needs before any work" if allowed < stack["process_wall"] else "")
+        )
     if wp:
         n = wp["sample"]
         per_bare, per_ours = wp["bare"] / n, wp["ours"] / n
@@ -932,7 +995,7 @@ def append_csv(rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def csv_rows(context: dict, c: Close, duck: dict | None, wp: dict | None) -> list[dict]:
+def csv_rows(context: dict, c: Close, duck: dict | None, wp: dict | None, stack: dict | None = None) -> list[dict]:
     base = {**context, "month": c.month, "month_index": c.index, "history_months": c.index - 1, "kind": c.kind}
     base["run_id"] = c.run_id
     rows = []
@@ -989,6 +1052,18 @@ def csv_rows(context: dict, c: Close, duck: dict | None, wp: dict | None) -> lis
                 "rows": duck["rows"],
                 "unit": "input rows",
                 "rows_per_s": f"{duck['rows'] / duck['wall']:.0f}",
+            }
+        )
+    if stack:
+        rows.append(
+            {
+                **base,
+                "stage": "floor",
+                "step": "stack_empty_close",
+                "wall_s": f"{stack['process_wall']:.3f}",
+                "cpu_s": f"{stack['process_cpu']:.3f}",
+                "rows": stack["steps"],
+                "unit": "steps doing nothing",
             }
         )
     if wp:
@@ -1061,19 +1136,19 @@ def bench_association(
             print(f"{month} (#{index}): the home before its close copied to {kept} (--reclose {kept})")
         c = close(world, month, index, full=index in measure_at)
         closes.append(c)
-        duck = wp = None
+        duck = wp = stack = None
         if index in floors_at:
             print_close(c, count, index - 1)
-            duck = duckdb_floor(home, month)
+            duck, stack = duckdb_floor(home, month), stack_floor()
             wp = weasyprint_floor(home, month, sample) if sample else {}
-            verdicts += [(f"{month}: {name}", ok) for name, ok in print_floors(c, duck, wp)]
+            verdicts += [(f"{month}: {name}", ok) for name, ok in print_floors(c, duck, wp, stack)]
         else:
             print(
                 f"{month} (#{index}) without rendering: {c.measured.wall:.1f} s wall, {c.measured.cpu:.1f} s CPU, "
                 f"{max(c.measured.peak_mb, c.measured.maxrss_mb):.0f} MB, {c.documents} documents "
                 f"(inputs written in {prepared:.1f} s)"
             )
-        append_csv(csv_rows(context, c, duck, wp))
+        append_csv(csv_rows(context, c, duck, wp, stack if duck else None))
         world.after_close(month)
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
 
@@ -1091,6 +1166,7 @@ def reclose(kept: Path) -> int:
     world = types.SimpleNamespace(home=home, correct=lambda month: False)  # what `close` reads of a World
     c = close(world, info["month"], info["index"], full=False)
     print_close(c, info["residents"], info["index"] - 1)
+    print_floors(c, duckdb_floor(home, info["month"]), {}, stack_floor())
     return 0
 
 
@@ -1268,6 +1344,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reclose", metavar="DIR", help="close again the month of a --keep-before copy (no rendering)")
     p.add_argument("--close-without-rendering", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--duckdb-floor", metavar="MONTH", help=argparse.SUPPRESS)
+    p.add_argument("--stack-floor", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--date", help=argparse.SUPPRESS)
     return p
 
@@ -1285,6 +1362,9 @@ def main() -> int:
         return close_without_rendering(Path(a.home), a.close_without_rendering, dt.date.fromisoformat(a.date))
     if a.duckdb_floor:
         duckdb_floor_child(Path(a.home), a.duckdb_floor)
+        return 0
+    if a.stack_floor:
+        stack_floor_child()
         return 0
     if a.reclose:
         return reclose(Path(a.reclose))
