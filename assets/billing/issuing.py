@@ -161,7 +161,8 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     last = {s: (seq, d) for s, seq, d in run_sql(con, "billing/last_numbers.sql", {"year": issue_date.year})}
     numbered = allocate_numbers(docs, issue_date, last)
     recipients = _recipients(con)
-    commitments = {(m, p, e): c for m, p, e, c in run_sql(con, "billing/commitments.sql", params)}
+    months = sorted({doc.service_month for doc, _, _ in numbered})
+    commitments = {(m, p, e): c for m, p, e, c in run_sql(con, "billing/commitments.sql", {**params, "months": months})}
     names = dict(run_sql(con, "billing/resident_names.sql"))
     doc_rows, line_rows = [], []
     for doc, number, seq in numbered:
