@@ -4,6 +4,7 @@ close (reminders appended, calls and holds of the month), with their files under
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -100,21 +101,102 @@ def age_month(con, sorties: Path, month: str) -> AgingSummary:
     return AgingSummary(len(by_payer), total_row(by_payer).total, dso_rows[0][3])
 
 
+CALL_COLUMNS = {"date", "cible", "resultat"}
+CALL_LOG_SCHEMA = {
+    "day": pl.Date,
+    "target": pl.String,
+    "speaker": pl.String,
+    "result": pl.String,
+    "promise_date": pl.Date,
+    "promised": pl.Decimal(18, 2),
+    "comment": pl.String,
+    "source_line": pl.Int32,
+}
+
+
+@dataclass(frozen=True)
+class _Appended:
+    """A phone log that only adds lines to the content call_log was read from (call_log_source)."""
+
+    header: str  # the log's first line
+    text: str  # what follows the content read before, decoded as it was
+    encoding: str
+    offset: int  # the line of the log before the first line of `text`, less the header's
+
+
+def _appended(con, data: bytes) -> _Appended | None:
+    """The lines added at the end of the log since call_log was read from it; None when anything else
+    changed (a line edited or removed, another encoding, a file read with rejected rows), which reads the
+    log whole."""
+    known = run_sql(con, "receivables/call_log_source.sql")
+    if not known:
+        return None
+    sha256, size, encoding, lines, header = known[0]
+    if len(data) < size or data[size - 1 : size] != b"\n" or sha256_of(data[:size]) != sha256:
+        return None
+    added = data[size:]
+    if b"\x00" in added or (b"\r" in added and added.count(b"\r") != added.count(b"\r\n")):
+        return None
+    try:
+        text = added.decode(encoding)
+    except UnicodeDecodeError:
+        return None  # decoded whole, the log may change encoding: read it whole as `decode` does
+    return _Appended(header, text, encoding, lines - 1)
+
+
+def _source(data: bytes, header: str, encoding: str, columns: list[str]) -> dict:
+    """What call_log_source keeps of a log read without rejects, for the next reading to start where this
+    one ended; `keep` is false when it could not (no line end at the end, a lone carriage return, a header
+    on two lines)."""
+    header = header.rstrip("\r")
+    keep = (
+        data.endswith(b"\n")
+        and data.count(b"\r") == data.count(b"\r\n")
+        and parse_csv_text(header + "\n", CALLS, CALL_COLUMNS).columns == columns
+    )
+    return {
+        "keep": keep,
+        "sha256": sha256_of(data),
+        "size_bytes": len(data),
+        "encoding": encoding,
+        "lines": data.count(b"\n"),
+        "header": header,
+    }
+
+
+NO_SOURCE = {"keep": False, "sha256": None, "size_bytes": None, "encoding": None, "lines": None, "header": None}
+
+
 def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
-    """relances/appels.csv as it is now; bad rows set aside with line and column (scope `relances`)."""
+    """relances/appels.csv as it is now into call_log; bad rows set aside with line and column (scope
+    `relances`). The cell appends to its log: when the file only adds lines to what call_log was read from,
+    those lines alone are parsed (the log of a large association's second year has 23,000 calls)."""
     path = entrees / CALLS
     calls: list[Call] = []
     rejects: list[Reject] = []
     rows = []
+    appended, source = None, None
     if path.is_file():
         data = read_limited(path, CALLS)  # a huge file is refused by name, never loaded whole
         record = {"path": CALLS, "kind": "relances", "month": month, "sha256": sha256_of(data), "now": now}
         record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
         try:
-            text, encoding = decode(data, CALLS)
-            table = parse_csv_text(text, CALLS, {"date", "cible", "resultat"}, encoding)
-            rejects.extend(table.rejects)
+            appended = _appended(con, data)
+            if appended:
+                encoding, offset, header = appended.encoding, appended.offset, appended.header
+                try:
+                    table = parse_csv_text(f"{header}\n{appended.text}", CALLS, CALL_COLUMNS, encoding)
+                except UnreadableFile:
+                    appended = None  # said again below with the line of the whole file
+            if appended:
+                calls = [Call(*row) for row in run_sql(con, "receivables/calls.sql")]
+            else:
+                content, encoding = decode(data, CALLS)
+                table, offset = parse_csv_text(content, CALLS, CALL_COLUMNS, encoding), 0
+                header = content.split("\n", 1)[0]
+            rejects.extend(dataclasses.replace(r, line=r.line + offset) if r.line else r for r in table.rejects)
             for line_no, cells in table.rows:
+                line_no += offset
                 fields = (
                     ("date", parse_date, True),
                     ("resultat", lambda v: parse_choice(v, RESULTS), True),
@@ -142,28 +224,17 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                 promise, promised = values["date_promesse"], values["montant_promis"]
                 rows.append((values["date"], target, speaker, values["resultat"], promise, promised, comment, line_no))
             record.update(encoding=encoding, rows_read=len(calls), rows_rejected=len(rejects))
+            if not rejects:
+                source = _source(data, header, encoding, table.columns)
         except UnreadableFile as exc:
             record.update(status="illisible", error=str(exc), rows_read=0, rows_rejected=1)
             rejects = [Reject(CALLS, None, None, None, str(exc))]
+            calls, rows, appended = [], [], None
         run_sql(con, "ingest/register_file.sql", record)
-    insert_frame(
-        con,
-        "call_log",
-        pl.DataFrame(
-            rows,
-            schema={
-                "day": pl.Date,
-                "target": pl.String,
-                "speaker": pl.String,
-                "result": pl.String,
-                "promise_date": pl.Date,
-                "promised": pl.Decimal(18, 2),
-                "comment": pl.String,
-                "source_line": pl.Int32,
-            },
-            orient="row",
-        ),
-    )
+    if not appended:
+        run_sql(con, "receivables/clear_call_log.sql")
+    run_sql(con, "receivables/set_call_log_source.sql", source or NO_SOURCE)
+    insert_frame(con, "call_log", pl.DataFrame(rows, schema=CALL_LOG_SCHEMA, orient="row"))
     insert_frame(con, "quarantine", quarantine_frame(rejects, "relances", month, now))
     return calls, len(rejects)
 

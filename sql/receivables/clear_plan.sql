@@ -1,4 +1,3 @@
 DELETE FROM call_tasks WHERE month = $month;
 DELETE FROM dunning_holds WHERE month = $month;
-DELETE FROM call_log;
 DELETE FROM quarantine WHERE scope = 'relances' AND month = $month;
