@@ -717,7 +717,6 @@ def stack_floor() -> dict:
 
 
 _bare = None
-_bare = None
 
 
 def _bare_init() -> None:
@@ -1148,7 +1147,7 @@ def bench_association(
                 f"{max(c.measured.peak_mb, c.measured.maxrss_mb):.0f} MB, {c.documents} documents "
                 f"(inputs written in {prepared:.1f} s)"
             )
-        append_csv(csv_rows(context, c, duck, wp, stack if duck else None))
+        append_csv(csv_rows(context, c, duck, wp, stack))
         world.after_close(month)
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
 

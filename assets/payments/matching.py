@@ -290,9 +290,8 @@ def match(
     """Allocations to append, the state of every line, and letter events (see the module docstring).
     `lines` are the bank lines up to the cut-off (all of them, or all but those `settled` speaks for);
     `past` every allocation recorded of these lines; `letters` every letter event recorded, or what they tell
-    of the invoices given (a `Lettering`). Running it
-    again with its own result added to `past` and `letters` changes nothing: references are tried once,
-    then payer + amount is repeated until nothing moves."""
+    of these invoices (a `Lettering`). Running it again with its own result added to `past` and `letters`
+    changes nothing: references are tried once, then payer + amount is repeated until nothing moves."""
     settled = settled or Settled()
     book = _Book(invoices, past)
     states: dict[str, LineState] = {}

@@ -121,7 +121,7 @@ class _Appended:
     header: str  # the log's first line
     text: str  # what follows the content read before, decoded as it was
     encoding: str
-    offset: int  # the line of the log before the first line of `text`, less the header's
+    offset: int  # a line of `header` + `text` is this many lines further in the log
 
 
 def _appended(con, data: bytes) -> _Appended | None:
