@@ -2,8 +2,9 @@
 -- and, for one its credit notes alone brought to 0, the day of the last credit note: every one still open, one
 -- brought to 0 by its credit notes and not lettered yet, one an allocation of the lines matched reaches, and
 -- one the lines or the decisions name ($named). With $everything, all of them. (The 130,000 settled invoices
--- of a 12,000-resident association's second year were read back at each close. $named is joined, not searched
--- with list_contains, which compared each invoice with the whole list: 1.3 s at month 24 for a few thousand names.)
+-- of a 12,000-resident association's second year were read back at each close. $named is joined: searched with
+-- list_contains, each invoice was compared with the whole list, and the query took 1.3 s at month 24 instead of
+-- 0.16 s.)
 CREATE OR REPLACE TEMP TABLE matching_invoices AS
 SELECT number, payer_code, issue_date, open_amount,
        CASE WHEN amount + credited = 0 THEN last_credit END AS settled_on
