@@ -122,8 +122,27 @@ def control_queue(con, month: str) -> ControlOutcome:
     )
 
 
+def control_credits(con, month: str) -> ControlOutcome:
+    """Receipts whose surplus stays to their payer's credit: nobody is chased for what it covers, so a person
+    must place it."""
+    frame = query_frame(con, "checks/payments/credits.sql", {"cutoff": month_end(month)})
+    total = sum(frame["non_affecte"].to_list(), Decimal("0.00"))
+    return ControlOutcome(
+        "credits_non_affectes",
+        PAYMENTS,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} ligne(s) bancaire(s) laissent {french_amount(total)} € au crédit de leur payeur, à "
+        "affecter (lettrage_manuel.csv) ; les relances de ce que ce crédit couvre sont suspendues"
+        if frame.height
+        else "aucun excédent d'encaissement à affecter",
+        examples(frame),
+    )
+
+
 BANK_CHECKS = ("banque_fichiers_lisibles", "releves_equilibres", "releves_enchaines", "banque_lignes_rejetees")
-MATCHING_CHECKS = ("lettrage_coherent", "lignes_non_rapprochees", "lettrage_decisions_rejetees")
+MATCHING_CHECKS = ("lettrage_coherent", "lignes_non_rapprochees", "credits_non_affectes", "lettrage_decisions_rejetees")
 _BLOCKING = {"banque_fichiers_lisibles", "releves_equilibres", "lettrage_coherent"}
 
 
@@ -153,8 +172,8 @@ def bank_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, wa
 
 @dg.multi_asset_check(specs=_specs(allocations, MATCHING_CHECKS), pool=POOL)
 def matching_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
-    """No receipt nor invoice allocated beyond its amount (error); the lines waiting for a decision and
-    the decisions set aside (warnings)."""
+    """No receipt nor invoice allocated beyond its amount (error); the lines waiting for a decision, the
+    credits left to place and the decisions set aside (warnings)."""
     month = month_of(context.partition_key)
     outcomes = run_controls(
         home,
@@ -163,6 +182,7 @@ def matching_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
         lambda con: [
             control_allocations(con),
             control_queue(con, month),
+            control_credits(con, month),
             control_quarantine(con, "lettrage", month, "lettrage_decisions_rejetees", PAYMENTS),
         ],
     )

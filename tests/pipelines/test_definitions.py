@@ -59,6 +59,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("bank_lines", "banque_lignes_rejetees"),
         ("allocations", "lettrage_coherent"),
         ("allocations", "lignes_non_rapprochees"),
+        ("allocations", "credits_non_affectes"),
         ("allocations", "lettrage_decisions_rejetees"),
         ("accounting_entries", "ecritures_equilibrees"),
         ("accounting_entries", "journal_ventes_documents"),

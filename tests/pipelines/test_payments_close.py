@@ -62,6 +62,7 @@ def test_every_month_closes_and_the_bank_controls_pass(closed):
         assert controls == [
             ("banque_fichiers_lisibles", "ok"),
             ("banque_lignes_rejetees", "ok"),
+            ("credits_non_affectes", "ok"),
             ("lettrage_coherent", "ok"),
             ("lettrage_decisions_rejetees", "ok"),
             ("lignes_non_rapprochees", "ok"),  # the cell decided on the deposits and partial cheques

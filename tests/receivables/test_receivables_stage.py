@@ -7,6 +7,7 @@ from decimal import Decimal
 from assets.common.warehouse import run_sql
 from assets.receivables.ledger import age_month, run_dunning
 from assets.receivables.letters import write_letters
+from checks.payments import control_credits
 from tests.billing.case import NOW
 from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
 
@@ -109,6 +110,22 @@ def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_p
     )
     close(case, home, "2025-04")
     on = dt.date(2025, 5, 5)  # F2025-000003 is 31 days late: its first reminder, were it not covered
+    with case.transaction() as con:  # the matching's control tells the cell to place the credit
+        before, after = control_credits(con, "2025-03"), control_credits(con, "2025-04")
+    assert (before.passed, before.value, before.detail) == (True, 0, "aucun excédent d'encaissement à affecter")
+    assert (after.control, after.severity, after.passed, after.value) == (
+        "credits_non_affectes",
+        "avertissement",
+        False,
+        1,
+    )
+    assert after.detail == (
+        "1 ligne(s) bancaire(s) laissent 5\u202f460,00 € au crédit de leur payeur, à affecter (lettrage_manuel.csv) ; "
+        "les relances de ce que ce crédit couvre sont suspendues"
+    )
+    assert [{k: v for k, v in e.items() if k != "id_ligne_bancaire"} for e in after.examples] == [
+        {"date": "2025-04-10", "code_financeur": "D66", "montant": "11300.00", "non_affecte": "5460.00"}
+    ]
     with case.transaction() as con:
         assert run_sql(con, "receivables/credits.sql", {"on": on}) == [("D66", M("5460.00"))]
         assert run_sql(con, "receivables/credits.sql", {"on": dt.date(2025, 4, 9)}) == []  # not received yet
