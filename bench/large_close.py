@@ -1203,10 +1203,27 @@ def main_run(a) -> int:
                 f"(CPU {last.cpu_without_rendering:.1f} s vs {first.cpu_without_rendering:.1f} s)",
             )
         )
+        for c in [first, *compared[1:-1]]:  # the work of each month beside its time: month 2 is a ramp-up month
+            print(
+                f"  month {last.index} against month {c.index}: {last.without_rendering:.1f} s vs "
+                f"{c.without_rendering:.1f} s without documents; "
+                + ", ".join(f"{_rows_of(last, key)} vs {_rows_of(c, key)} {unit}" for key, unit in COMPARED_WORK)
+            )
     print(f"\nresults appended to {RESULTS.relative_to(ROOT)}")
     failed = [name for name, ok in verdicts if not ok]
     print(f"targets: {len(verdicts) - len(failed)} PASS, {len(failed)} FAIL")
     return 0
+
+
+COMPARED_WORK = (
+    ("bank_lines", "bank lines"),
+    ("accounting_entries", "entry lines"),
+    ("ledger_reciprocity", "ledger lines"),
+)
+
+
+def _rows_of(c: Close, key: str) -> str:
+    return next((str(s.rows) for s in c.steps if s.key == key and s.rows is not None), "?")
 
 
 def growth_run(a) -> int:
