@@ -77,6 +77,7 @@ def allocations(
             "lignes_par_etat": dg.MetadataValue.json(statuses),
             "non_rapprochees": statuses.get("non_rapproche", 0),
             "decisions_ecartees": s.rejected_decisions + bad_rows,
+            "decisions_deja_appliquees": s.decisions_applied,
         }
     )
 

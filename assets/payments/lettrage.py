@@ -56,6 +56,7 @@ class MatchingSummary:
     reopened: int
     by_status: dict[str, tuple[int, Decimal]]
     rejected_decisions: int
+    decisions_applied: int  # lines left out: their decision is applied as it stands
 
 
 def directory_of(con) -> Directory:
@@ -77,8 +78,8 @@ def run_matching(
             con, "payments/matching_lines.sql", {"cutoff": cutoff, "everything": everything}
         )
     ]
-    later = {line_id for (line_id,) in run_sql(con, "payments/lines_after.sql", {"cutoff": cutoff})}
-    decisions = [d for d in decisions if d.line_id not in later]  # applied by the close of their month
+    left_out = dict(run_sql(con, "payments/decisions_left_out.sql", {"cutoff": cutoff}))
+    decisions = [d for d in decisions if d.line_id not in left_out]  # later: applied by the close of their month
     named = {n for x in lines for n in references(f"{x.text} {x.end_to_end_id}")} | {d.number for d in decisions}
     params = {"everything": everything, "named": sorted(named)}
     invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql", params)]
@@ -164,6 +165,7 @@ def run_matching(
         reopened=sum(1 for x in result.letters if x.event == "delettre"),
         by_status=by_status,
         rejected_decisions=len(rejects),
+        decisions_applied=sum(1 for later in left_out.values() if not later),
     )
 
 

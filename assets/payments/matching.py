@@ -5,8 +5,9 @@ allocations already recorded and the manual decisions, and returns the allocatio
 change), the state of every line, and the letter codes that change. Order of the rules:
 
 0. manual decisions (`relances/lettrage_manuel.csv`) first, never overridden: a line with a decision gets
-   exactly the allocations decided (the difference with what it has is appended, rule `manuel`); a line
-   whose decision row is gone loses its manual allocations and goes back to automatic matching;
+   exactly the allocations decided (the difference with what it has is appended, rule `manuel`; an amount
+   it has already is not checked again against what is still due); a line whose decision row is gone loses
+   its manual allocations and goes back to automatic matching;
 1. returns: a returned direct debit or a reversal reverses what its original line had settled (rule
    `rejet`), found by end-to-end id, else by payer and opposite amount;
 2. `reference`: invoice numbers in the remittance text, tolerant forms (F2026-000123, F2026000123,
@@ -371,6 +372,8 @@ def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decisi
                 problem = "montant décidé nul ou négatif"
             else:
                 for number, amount in target.items():
+                    if amount == current.get(number):
+                        continue  # applied already: a credit note issued since does not undo it
                     available = book.open[number] + current.get(number, ZERO)
                     if amount > 0 and amount > available:
                         problem = f"{number} : montant décidé {amount} supérieur au reste dû {available}"

@@ -1,13 +1,48 @@
 -- The bank lines a close matches, dated up to the cut-off, with everything a person would read to recognise
 -- them. The lines whose state can no longer change are left out (with $everything false): fully allocated,
--- a debit, another currency, a return applied and the debit it returned. A line is still matched when a
--- manual decision names it, when it ever had a manual allocation (a decision withdrawn gives it back to
--- automatic matching), and when it may be the debit of a return not applied yet (same end-to-end id, or the
--- same account -- compared on its letters and digits -- and the opposite amount), unless a return left out
--- took it already. Reading every line to date made the matching grow with the history (13 s of a
--- 12,000-resident close at month 24).
+-- a debit, another currency, a return applied and the debit it returned, and a line whose manual decision is
+-- applied as it stands (below). A line is still matched when a manual decision names it and is not applied
+-- yet or changed, when it ever had a manual allocation (a decision withdrawn gives it back to automatic
+-- matching), and when it may be the debit of a return not applied yet (same end-to-end id, or the same
+-- account -- compared on its letters and digits -- and the opposite amount), unless a return left out took
+-- it already. Reading every line to date made the matching grow with the history (13 s of a 12,000-resident
+-- close at month 24); so did reading every decided line again (the decisions pile up in
+-- lettrage_manuel.csv).
+--
+-- A decision is applied as it stands when the matching would append nothing for it and give its line the
+-- same state (matching._apply_decisions): the line's state was set by a decision, and either its one row
+-- says "not ours" and the line has no allocation, or its rows name invoices only, each with an amount (or
+-- one row, whose empty amount is the line's), positive by invoice, within the line's amount, and equal by
+-- invoice to what the line has allocated. Anything else is matched again, which is only slower.
 CREATE OR REPLACE TEMP TABLE matching_lines AS
-WITH candidates AS (
+WITH decided AS (
+    SELECT line_id, count(*) AS rows, count(*) FILTER (WHERE coalesce(number, '') = '') AS not_ours,
+           count(*) FILTER (WHERE amount IS NULL) AS whole
+    FROM manual_decisions GROUP BY line_id
+), net AS (
+    SELECT line_id, number, sum(amount) AS amount
+    FROM allocations SEMI JOIN decided USING (line_id)
+    GROUP BY line_id, number HAVING sum(amount) <> 0
+), target AS (
+    SELECT m.line_id, m.number, sum(coalesce(m.amount, b.amount)) AS amount, any_value(b.amount) AS line_amount
+    FROM manual_decisions m JOIN decided d USING (line_id) JOIN bank_lines b USING (line_id)
+    WHERE d.not_ours = 0 AND (d.whole = 0 OR d.rows = 1)
+    GROUP BY m.line_id, m.number
+), differing AS (
+    SELECT coalesce(t.line_id, n.line_id) AS line_id
+    FROM target t FULL JOIN net n ON n.line_id = t.line_id AND n.number = t.number
+    WHERE t.amount IS DISTINCT FROM n.amount
+), applied AS (
+    SELECT line_id FROM decided d JOIN line_states s USING (line_id)
+    WHERE d.rows = 1 AND d.not_ours = 1 AND s.status = 'hors_recettes' AND s.rule = 'manuel'
+      AND line_id NOT IN (SELECT line_id FROM net)
+    UNION ALL
+    SELECT line_id FROM (
+        SELECT line_id FROM target GROUP BY line_id HAVING min(amount) > 0 AND sum(amount) <= any_value(line_amount)
+        EXCEPT SELECT line_id FROM differing
+    ) JOIN line_states s USING (line_id)
+    WHERE s.status IN ('rapproche', 'credit') AND s.rule = 'manuel'
+), candidates AS (
     SELECT l.line_id FROM bank_lines l LEFT JOIN line_states s USING (line_id)
     WHERE l.booking_date <= $cutoff
       AND ($everything OR s.status IS NULL OR s.status NOT IN ('rapproche', 'debit', 'devise', 'rejet', 'rejete'))
@@ -17,7 +52,7 @@ WITH candidates AS (
     SELECT l.line_id, l.booking_date, l.amount, l.reversal, coalesce(l.end_to_end_id, '') AS e2e,
            upper(regexp_replace(coalesce(l.debtor_iban, ''), '[^A-Za-z0-9]', '', 'g')) AS account
     FROM bank_lines l SEMI JOIN candidates c USING (line_id)
-    WHERE l.booking_date <= $cutoff
+    WHERE l.booking_date <= $cutoff AND ($everything OR l.line_id NOT IN (SELECT line_id FROM applied))
 ), taken AS (  -- debits a return left out reverses: not returned twice (matching.Settled.taken)
     SELECT s.reverses AS line_id FROM line_states s ANTI JOIN considered c USING (line_id)
     WHERE s.status = 'rejet' AND coalesce(s.reverses, '') <> ''

@@ -307,6 +307,29 @@ def test_a_decision_beyond_the_line_or_the_invoice_is_refused_whole():
     assert "supérieur au reste dû 100.00" in r.rejected[2].reason
 
 
+def test_a_decision_applied_already_stands_when_a_credit_note_since_takes_its_invoice_below_zero():
+    invoices = [inv("F2026-000001", "D66", "100.00"), inv("F2026-000002", "D66", "80.00")]
+    lines = [line("L1", "150.00")]
+    decisions = [Decision("L1", "F2026-000001", D("100.00"), 2), Decision("L1", "F2026-000002", D("50.00"), 3)]
+    first = match(invoices, lines, [], decisions, directory(), [])
+    assert allocations(first) == [
+        ("L1", "F2026-000001", D("100.00"), "manuel"),
+        ("L1", "F2026-000002", D("50.00"), "manuel"),
+    ]
+    # a credit note of 40.00 on the first invoice: its open amount is -40.00, the second's 30.00
+    after = [inv("F2026-000001", "D66", "-40.00"), inv("F2026-000002", "D66", "30.00")]
+    again = match(after, lines, first.allocations, decisions, directory(), first.letters)
+    assert (again.allocations, again.rejected) == ([], [])
+    assert (again.states["L1"].status, again.states["L1"].rule) == ("rapproche", "manuel")
+    # a changed amount is checked against what is still due: 50.00 + 30.00 open on the second invoice
+    changed = [decisions[0], Decision("L1", "F2026-000002", D("90.00"), 3)]
+    refused = match(after, [line("L1", "190.00")], first.allocations, changed, directory(), first.letters)
+    assert [(x.source_line, x.reason) for x in refused.rejected] == [
+        (2, "F2026-000002 : montant décidé 90.00 supérieur au reste dû 80.00"),
+        (3, "F2026-000002 : montant décidé 90.00 supérieur au reste dû 80.00"),
+    ]
+
+
 def test_an_invoice_settled_by_its_credit_note_alone_gets_a_letter():
     settled = Invoice("F2026-000001", "D66", DAY, D("0.00"), settled_on=dt.date(2026, 3, 20))
     r = match([settled], [], [], [], directory(), [])

@@ -45,6 +45,9 @@ class History:
         self.execute(  # resident 13 pays one invoice by a direct debit returned the month after (a letter undone)
             "INSERT INTO residents VALUES ('000013', 'NOMM', 'Prénom', NULL, NULL, ?, NULL, 13)", [iban(13)]
         )
+        self.execute(  # resident 14 pays one invoice 10.00 too much, the cell places the rest by hand
+            "INSERT INTO residents VALUES ('000014', 'NOMN', 'Prénom', NULL, NULL, ?, NULL, 14)", [iban(14)]
+        )
         self.execute(
             "INSERT INTO payers VALUES ('D66', 'Département', 'departement', NULL, NULL, NULL, ?, 30, '411D66', 1)",
             [D66_IBAN],
@@ -160,6 +163,11 @@ class History:
             self.line(
                 first + dt.timedelta(days=32), Decimal("-200.00"), "REJET PRLV", iban(13), e2e=number, reversal=True
             )
+        if index in (1, 2):
+            self.document("U000014", month, Decimal("300.00"))
+        if index == 2:  # resident 14 pays its first invoice by reference, 10.00 more: a credit
+            number, amount = self.invoices["U000014"][0]
+            self.line(first + dt.timedelta(days=27), amount + Decimal("10.00"), f"REGLT {number}", iban(14))
         if index == 3:  # the cell places the first waiting lines; one decision is withdrawn two months later
             waiting = [
                 line_id
@@ -168,13 +176,53 @@ class History:
                 .fetchall()
             ]
             self.decided = [Decision(line_id, "", None, n) for n, line_id in enumerate(waiting, start=2)]
+            self.place_a_credit()
+        if index == 4:  # the invoice the credit line paid by reference gets a credit note: its open amount < 0
+            number, amount = self.placed
+            self.document(self.placed_payer, month, amount, number)
         if index == 5:
             self.decided = self.decided[1:]
+        if index == 6:  # the cell changes the amount it placed on the second invoice
+            last = self.decided[-1]
+            self.decided[-1] = Decision(last.line_id, last.number, Decimal("4.00"), last.source_line)
         self.execute("DELETE FROM manual_decisions", [])
         for d in self.decided:
             self.execute(
                 "INSERT INTO manual_decisions VALUES (?, ?, ?, ?)", [d.line_id, d.number, d.amount, d.source_line]
             )
+
+    def place_a_credit(self) -> None:
+        """The cell places the surplus of a line paid by reference: the invoice it paid, and 10.00 on another
+        open invoice of its payer (the amounts given); then a waiting line whole on an open invoice (the
+        amount left empty)."""
+        con = self.cons[0]
+        line_id, payer = con.execute(
+            "SELECT line_id, payer_code FROM line_states WHERE status = 'credit' AND payer_code = 'U000014'"
+        ).fetchone()
+        (number, amount), *others = con.execute(
+            "SELECT number, sum(amount) FROM allocations WHERE line_id = ? GROUP BY number", [line_id]
+        ).fetchall()
+        assert not others
+        (other,) = con.execute(
+            "SELECT number FROM invoice_balances WHERE payer_code = ? AND open_amount >= 10 AND number <> ? "
+            "ORDER BY number LIMIT 1",
+            [payer, number],
+        ).fetchone()
+        self.placed, self.placed_payer = (number, amount), payer
+        waiting, due = con.execute(
+            "SELECT line_id, amount FROM line_states s JOIN bank_lines b USING (line_id) "
+            "WHERE s.status = 'non_rapproche' AND b.amount > 0 ORDER BY line_id OFFSET 3 LIMIT 1"
+        ).fetchone()
+        (whole,) = con.execute(
+            "SELECT number FROM invoice_balances WHERE open_amount >= ? AND number NOT IN (?, ?) ORDER BY number",
+            [due, number, other],
+        ).fetchone()
+        self.whole, self.other = (whole, due), other
+        self.decided += [
+            Decision(waiting, whole, None, 5),
+            Decision(line_id, number, amount, 6),
+            Decision(line_id, other, Decimal("10.00"), 7),
+        ]
 
 
 def table(con, query):
@@ -204,7 +252,7 @@ def assert_lettering_read_for_the_invoices_only(con, month):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(tmp_path, seed):
     h = History(tmp_path, seed)
-    considered = []
+    considered, applied = [], []
     reopened = 0
     try:
         for index, month in enumerate(MONTHS):
@@ -216,16 +264,19 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
                 con.execute("COMMIT")
             settled, every = results
             considered.append((settled.lines, every.lines))
+            applied.append((settled.decisions_applied, every.decisions_applied))
             assert (settled.allocations, settled.allocated, settled.settled, settled.reopened) == (
                 every.allocations,
                 every.allocated,
                 every.settled,
                 every.reopened,
             ), month
+            assert settled.rejected_decisions == every.rejected_decisions == 0, month
             for query in (
                 "SELECT seq, line_id, number, amount, rule, allocated_on, run_month FROM allocations ORDER BY seq",
                 "SELECT * FROM letters ORDER BY seq",
                 "SELECT * EXCLUDE (cutoff) FROM line_states ORDER BY line_id",
+                "SELECT * EXCLUDE (recorded_at) FROM quarantine ORDER BY ALL",
             ):
                 assert table(h.cons[0], query) == table(h.cons[1], query), (month, query)
             reopened += settled.reopened
@@ -233,6 +284,10 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
         con = h.cons[0]
         statuses = dict(table(con, "SELECT status, count(*) FROM line_states GROUP BY status"))
         rules = dict(table(con, "SELECT rule, count(*) FROM allocations GROUP BY rule"))
+        placed = table(
+            con,
+            "SELECT run_month, number, amount FROM allocations WHERE rule = 'manuel' AND number <> '' ORDER BY seq",
+        )
         learnt = table(
             con,
             "SELECT count(*) FROM allocations a JOIN bank_lines b USING (line_id) "
@@ -245,5 +300,16 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
     assert {"reference", "payeur_montant", "rejet"} <= set(rules)
     assert learnt > 0  # payments from accounts learnt from the lines left out
     assert reopened > 0  # invoices lettered, then reopened by a return
-    # and the last close left more than half of the lines out
+    # the decisions naming invoices were applied at the close after they were given (the invoice paid by
+    # reference already had its amount: nothing added), the changed amount at the close after the change,
+    # nothing in between although a credit note took the invoice paid by reference below 0
+    (whole, due), other = h.whole, h.other
+    assert sorted(placed) == sorted(
+        [(MONTHS[3], whole, due), (MONTHS[3], other, Decimal("10.00")), (MONTHS[6], other, Decimal("-6.00"))]
+    )
+    # and the last close left more than half of the lines out, the lines of the decisions applied with them
     assert considered[-1][0] * 2 < considered[-1][1]
+    assert [every for _, every in applied] == [0] * len(MONTHS)
+    # (given at the fourth close: three "not ours" and two placing invoices; one withdrawn at the sixth, one
+    # changed at the seventh)
+    assert [settled for settled, _ in applied] == [0, 0, 0, 0, 5, 4, 3, 4]
