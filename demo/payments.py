@@ -17,7 +17,9 @@ new invoice will be paid. Before each close, `write_month` writes what the bank 
 - the cash itself as manual receipts (encaissements/especes_AAAA-MM.csv);
 - and, as the billing cell would, relances/lettrage_manuel.csv: the lines it looked at in the queue
   (cash deposits and gifts are not receipts of invoices: numero_facture left empty; a cheque paying half
-  of an invoice is allocated to it by hand). The June 2025 CFONB statement is dropped twice.
+  of an invoice, or under a name several payers share, is allocated by hand to the invoice its stub
+  names), and the transfers whose text the bank cut, placed from the paymaster's payment advice. The June
+  2025 CFONB statement is dropped twice.
 
 A few invoices are never paid (the receivables stage chases them). Deterministic for a given seed.
 """
@@ -83,6 +85,8 @@ class PaymentSimulator:
         self.invoices_of: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)  # payer -> (number, amount)
         self.decided: set[str] = set()
         self.credited: dict[str, dict] = {}  # credit notes by number
+        self.advice: dict[str, list[tuple[str, Decimal]]] = {}  # transfer ref -> the invoices it pays, how much
+        self.stubs: dict[tuple[str, Decimal], list[str]] = defaultdict(list)  # (name, amount) -> invoices a cheque pays
 
     def update_referential(self, referential: dict[str, bytes]) -> None:
         def rows(name):
@@ -136,22 +140,22 @@ class PaymentSimulator:
         numbers = " ".join(_mangle(r["numero"], rng) for r in rows)
         name, iban = self.payers.get(payer, (payer, ""))
         text = f"REGLEMENT FACTURES {numbers}"
+        paid = [(r["numero"], _amount(r["montant"])) for r in rows]
         if self.unreferenced_groups < 2 and payer in ("D66", "D31") and rng.random() < 0.08:
             text = f"REGLEMENT AIDE SOCIALE {issued:%m/%Y}"  # no number: payer and amount must do
             self.unreferenced_groups += 1
         elif self.short_groups < 2 and payer == "CPAM66" and len(rows) > 1 and rng.random() < 0.1:
             total -= Decimal("100.00")  # paid short: the last invoice keeps an open amount
+            paid[-1] = (paid[-1][0], paid[-1][1] - Decimal("100.00"))
             self.short_groups += 1
+        ref = self._ref("V")
+        self.advice[ref] = paid  # the payment advice the paymaster sends with the transfer
         if payer in ("D66", "CPAM66"):
-            self.plan.cfonb.append(
-                Movement(day, total, "VIR SEPA RECU", text, self._ref("V"), name, "", f"{payer}-{day:%y%m%d}")
-            )
+            self.plan.cfonb.append(Movement(day, total, "VIR SEPA RECU", text, ref, name, "", f"{payer}-{day:%y%m%d}"))
         else:
             if payer == "D11" and rng.random() < 0.5:
                 iban = self.second_iban_d11  # the paymaster's other account, unknown to the referential
-            self.plan.camt.append(
-                Movement(day, total, "VIR SEPA RECU", text, self._ref("V"), name, iban, f"{payer}-{day:%y%m%d}")
-            )
+            self.plan.camt.append(Movement(day, total, "VIR SEPA RECU", text, ref, name, iban, f"{payer}-{day:%y%m%d}"))
 
     def _resident(self, r: dict) -> None:
         rng = self.rng
@@ -177,7 +181,7 @@ class PaymentSimulator:
                 )
                 self.plan.camt.append(back)
                 if rng.random() < 0.5:
-                    self._cheque(due + dt.timedelta(days=rng.randint(20, 35)), amount, name, "")
+                    self._cheque(due + dt.timedelta(days=rng.randint(20, 35)), amount, name, number, named=False)
             return
         payer_name = name
         if guardian and not guardian.startswith(("UDAF", "ATP")) and rng.random() < 0.5:
@@ -188,13 +192,17 @@ class PaymentSimulator:
             self.plan.cash.append((issued + dt.timedelta(days=rng.randint(5, 25)), amount, code))
         elif draw < 0.88:  # half paid: the cell allocates the cheque by hand once it sees it in the queue
             half = (amount / 2).quantize(Decimal("0.01"))
-            self._cheque(issued + dt.timedelta(days=rng.randint(10, 40)), half, payer_name, "")
+            day = issued + dt.timedelta(days=rng.randint(10, 40))
+            self.plan.camt.append(Movement(day, half, "REMISE CHEQUES", "", "", payer_name, "", ""))
             self.partial[(payer_name, half)].append(code)
         # else: never paid
 
-    def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str) -> None:
-        text = f"CHQ {_mangle(number, self.rng)}" if number and self.rng.random() < 0.3 else ""
+    def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str, named: bool = True) -> None:
+        """A cheque paying invoice `number` whole; its stub tells the cell which one. The number is in the
+        remittance text now and then (`named`)."""
+        text = f"CHQ {_mangle(number, self.rng)}" if named and self.rng.random() < 0.3 else ""
         self.plan.camt.append(Movement(day, amount, "REMISE CHEQUES", text, "", name, "", ""))
+        self.stubs[(name, amount)].append(number)
 
     # --- what the bank saw in a month -----------------------------------------------------------------
 
@@ -281,42 +289,87 @@ class PaymentSimulator:
         self.review(home, month)
 
     def review(self, home: Path, month: str) -> int:
-        """What the cell decides, reading the month's queue (lettrage/non_rapproches.csv), for the next
-        close: a cash deposit (its receipts were entered one by one as manual receipts) and a gift are not
-        receipts of invoices; a cheque paying half an invoice goes to the payer's oldest invoice still
-        open for that much (open amounts as the month's files show them). Returns the decisions added."""
-        queue = home / "sorties" / month / "lettrage" / "non_rapproches.csv"
+        """What the cell decides after the month's close, for the next one, reading the month's files (open
+        amounts as they show them). In the queue (lettrage/non_rapproches.csv): a cash deposit (its receipts
+        were entered one by one as manual receipts) and a gift are not receipts of invoices; a cheque paying
+        half an invoice goes to the payer's oldest invoice still open for that much; a cheque the matching
+        could not place (a name several payers share) goes to the invoice its stub names, if still open for
+        its amount. And a transfer the matching left short of its payment advice (the bank keeps 140
+        characters of the text: the rest stays to the payer's credit; or one that names no invoice, in the
+        queue) is placed on every invoice of the advice, up to what is still open on each: a decision
+        replaces the line's allocations, so it names the invoices settled already too. Returns the
+        decisions added."""
+        folder = home / "sorties" / month / "lettrage"
+        queue = folder / "non_rapproches.csv"
         if not queue.exists():
             return 0
         paid: dict[str, Decimal] = defaultdict(Decimal)
+        by_line: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         for path in sorted((home / "sorties").glob("*/lettrage/rapprochements.csv")):
             with path.open(encoding="utf-8") as f:
                 for r in csv.DictReader(f, delimiter=";"):
                     paid[r["numero_facture"]] += _amount(r["montant_affecte"])
+                    by_line[r["id_ligne_bancaire"]][r["numero_facture"]] += _amount(r["montant_affecte"])
         for credit in self.credited.values():
             paid[credit["numero_facture_origine"]] -= _amount(credit["montant"])  # negative: lowers what is due
-        added = 0
+        due = {number: amount for invoices in self.invoices_of.values() for number, amount in invoices}
+
+        def open_for(number: str, amount: Decimal) -> bool:
+            return due.get(number, Decimal("0")) - paid[number] >= amount
+
+        def placed(line_id: str) -> list[tuple[str, str, str]]:
+            """The advice's invoices, each up to what is open on it plus what the line has on it already;
+            nothing if that is what the line has."""
+            current = {n: a for n, a in by_line.get(line_id, {}).items() if a}
+            taken = {}
+            for number, share in self.advice[line_id.rsplit("-", 1)[-1]]:
+                take = min(share, due.get(number, Decimal("0")) - paid[number] + current.get(number, Decimal("0")))
+                if take > 0:
+                    taken[number] = take
+            if taken == current:
+                return []
+            for number, amount in current.items():
+                paid[number] -= amount
+            for number, amount in taken.items():
+                paid[number] += amount
+            return [(line_id, number, str(amount).replace(".", ",")) for number, amount in taken.items()]
+
+        decisions: list[tuple[str, str, str]] = []
         with queue.open(encoding="utf-8") as f:
             for r in csv.DictReader(f, delimiter=";"):
                 line_id, amount, text = r["id_ligne_bancaire"], _amount(r["montant"]), r["libelle"]
                 if line_id in self.decided:
                     continue
-                decision = None
+                rows = []
                 if text.startswith("VERSEMENT ESPECES") or (amount == GIFT and "DON" in text):
-                    decision = (line_id, "", "")
+                    rows = [(line_id, "", "")]
+                elif line_id.rsplit("-", 1)[-1] in self.advice:
+                    rows = placed(line_id)
                 elif self.partial.get((r["nom_emetteur"], amount)):
                     payer = self.partial[(r["nom_emetteur"], amount)].pop(0)
-                    for number, due in self.invoices_of[payer]:
-                        if due - paid[number] >= amount:
-                            decision = (line_id, number, str(amount).replace(".", ","))
+                    for number, total in self.invoices_of[payer]:
+                        if total - paid[number] >= amount:
+                            rows = [(line_id, number, str(amount).replace(".", ","))]
                             paid[number] += amount
                             break
-                if decision:
-                    self.decisions.append(decision)
-                    self.decided.add(line_id)
-                    added += 1
+                else:
+                    stubs = self.stubs.get((r["nom_emetteur"], amount), [])
+                    number = next((n for n in stubs if open_for(n, amount)), None)
+                    if number:
+                        stubs.remove(number)
+                        rows = [(line_id, number, str(amount).replace(".", ","))]
+                        paid[number] += amount
+                decisions += rows
+        with (folder / "rapprochements.csv").open(encoding="utf-8") as f:
+            matched = {r["id_ligne_bancaire"]: _amount(r["montant"]) for r in csv.DictReader(f, delimiter=";")}
+        for line_id, amount in sorted(matched.items()):
+            short = sum(by_line[line_id].values(), Decimal("0")) < amount
+            if short and line_id not in self.decided and line_id.rsplit("-", 1)[-1] in self.advice:
+                decisions += placed(line_id)
+        self.decisions += decisions
+        self.decided.update(line_id for line_id, _, _ in decisions)
         folder = home / "entrees" / "relances"
         folder.mkdir(parents=True, exist_ok=True)
         rows = ["id_ligne_bancaire;numero_facture;montant"] + [";".join(d) for d in self.decisions]
         (folder / "lettrage_manuel.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        return added
+        return len({line_id for line_id, _, _ in decisions})
