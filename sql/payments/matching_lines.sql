@@ -10,10 +10,10 @@
 -- lettrage_manuel.csv).
 --
 -- A decision is applied as it stands when the matching would append nothing for it and give its line the
--- same state (matching._apply_decisions): the line's state was set by a decision, and either its one row
--- says "not ours" and the line has no allocation, or its rows name invoices only, each with an amount (or
--- one row, whose empty amount is the line's), positive by invoice, within the line's amount, and equal by
--- invoice to what the line has allocated. Anything else is matched again, which is only slower.
+-- same state (matching._apply_decisions): the line's state is the one a decision sets, and either its one
+-- row says "not ours" and the line has no allocation, or its rows name invoices only, each with an amount
+-- (or one row, whose empty amount is the line's), positive by invoice, within the line's amount, and equal
+-- by invoice to what the line has allocated. Anything else is matched again, which is only slower.
 CREATE OR REPLACE TEMP TABLE matching_lines AS
 WITH decided AS (
     SELECT line_id, count(*) AS rows, count(*) FILTER (WHERE coalesce(number, '') = '') AS not_ours,
@@ -32,22 +32,28 @@ WITH decided AS (
     SELECT coalesce(t.line_id, n.line_id) AS line_id
     FROM target t FULL JOIN net n ON n.line_id = t.line_id AND n.number = t.number
     WHERE t.amount IS DISTINCT FROM n.amount
-), applied AS (
+), applied AS (  -- and the state the decision gives: matching._state_of, rule manuel, no reason
     SELECT line_id FROM decided d JOIN line_states s USING (line_id)
     WHERE d.rows = 1 AND d.not_ours = 1 AND s.status = 'hors_recettes' AND s.rule = 'manuel'
+      AND s.reason = 'décision manuelle' AND coalesce(s.reverses, '') = ''
       AND line_id NOT IN (SELECT line_id FROM net)
     UNION ALL
     SELECT line_id FROM (
-        SELECT line_id FROM target GROUP BY line_id HAVING min(amount) > 0 AND sum(amount) <= any_value(line_amount)
-        EXCEPT SELECT line_id FROM differing
-    ) JOIN line_states s USING (line_id)
-    WHERE s.status IN ('rapproche', 'credit') AND s.rule = 'manuel'
+        SELECT line_id, sum(amount) AS allocated, any_value(line_amount) AS line_amount FROM target
+        GROUP BY line_id HAVING min(amount) > 0 AND sum(amount) <= any_value(line_amount)
+    ) t JOIN line_states s USING (line_id)
+    WHERE line_id NOT IN (SELECT line_id FROM differing)
+      AND s.status = CASE WHEN t.allocated = t.line_amount THEN 'rapproche' ELSE 'credit' END
+      AND s.rule = 'manuel' AND s.allocated = t.allocated AND s.unallocated = t.line_amount - t.allocated
+      AND coalesce(s.reason, '') = '' AND coalesce(s.reverses, '') = ''
 ), candidates AS (
     SELECT l.line_id FROM bank_lines l LEFT JOIN line_states s USING (line_id)
     WHERE l.booking_date <= $cutoff
       AND ($everything OR s.status IS NULL OR s.status NOT IN ('rapproche', 'debit', 'devise', 'rejet', 'rejete'))
     UNION SELECT line_id FROM manual_decisions
     UNION SELECT line_id FROM allocations WHERE rule = 'manuel'
+    -- the return of a decided line: it applies after the decision (a decision on a debit returned)
+    UNION SELECT line_id FROM line_states WHERE status = 'rejet' AND reverses IN (SELECT line_id FROM manual_decisions)
 ), considered AS (
     SELECT l.line_id, l.booking_date, l.amount, l.reversal, coalesce(l.end_to_end_id, '') AS e2e,
            upper(regexp_replace(coalesce(l.debtor_iban, ''), '[^A-Za-z0-9]', '', 'g')) AS account

@@ -1,7 +1,8 @@
 """A close matches only the bank lines whose state can still change (sql/payments/matching_lines.sql): the
 result must be exactly that of matching every line to date, close after close, on a history with
 references, direct debits returned and paid again, accounts learnt from a reference, shared accounts,
-credit notes, payments nobody can place, and manual decisions given then withdrawn."""
+credit notes, payments nobody can place, and manual decisions given, changed, withdrawn and written back
+(a line whose decision is applied as it stands is left out too)."""
 
 import datetime as dt
 import random
@@ -14,7 +15,7 @@ from assets.payments.lettrage import lettering, month_end, run_matching
 from assets.payments.matching import Decision, Letter, Lettering
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
-MONTHS = [f"2025-{m:02d}" for m in range(1, 9)]
+MONTHS = [f"2025-{m:02d}" for m in range(1, 11)]
 D66_IBAN = "FR7630001007941234567890185"
 GUARDIAN = "FR7610107001011234567890129"  # a tutelary association paying for residents 1 and 2
 
@@ -177,14 +178,29 @@ class History:
             ]
             self.decided = [Decision(line_id, "", None, n) for n, line_id in enumerate(waiting, start=2)]
             self.place_a_credit()
-        if index == 4:  # the invoice the credit line paid by reference gets a credit note: its open amount < 0
-            number, amount = self.placed
-            self.document(self.placed_payer, month, amount, number)
+        if index == 4:  # the invoice a decision placed a whole line on gets a credit note: its open amount < 0
+            (payer, amount), number = self.whole_of, self.whole[0]
+            self.document(payer, month, amount, number)
         if index == 5:
             self.decided = self.decided[1:]
         if index == 6:  # the cell changes the amount it placed on the second invoice
             last = self.decided[-1]
             self.decided[-1] = Decision(last.line_id, last.number, Decimal("4.00"), last.source_line)
+        if index == 7:  # then withdraws both rows: the line is matched by reference again, its surplus a credit
+            self.kept = self.decided[-2]
+            self.decided = self.decided[:-2]
+            # and decides on resident 13's direct debit, returned at the sixth close: the return still applies
+            (debit,) = (
+                self.cons[0]
+                .execute(
+                    "SELECT line_id FROM bank_lines WHERE end_to_end_id = ? AND amount > 0",
+                    [self.invoices["U000013"][0][0]],
+                )
+                .fetchone()
+            )
+            self.decided.append(Decision(debit, self.invoices["U000013"][0][0], Decimal("200.00"), 8))
+        if index == 8:  # and writes back the first row only: the invoice the line has, nothing to append
+            self.decided.append(self.kept)
         self.execute("DELETE FROM manual_decisions", [])
         for d in self.decided:
             self.execute(
@@ -208,15 +224,16 @@ class History:
             "ORDER BY number LIMIT 1",
             [payer, number],
         ).fetchone()
-        self.placed, self.placed_payer = (number, amount), payer
         waiting, due = con.execute(
             "SELECT line_id, amount FROM line_states s JOIN bank_lines b USING (line_id) "
             "WHERE s.status = 'non_rapproche' AND b.amount > 0 ORDER BY line_id OFFSET 3 LIMIT 1"
         ).fetchone()
-        (whole,) = con.execute(
-            "SELECT number FROM invoice_balances WHERE open_amount >= ? AND number NOT IN (?, ?) ORDER BY number",
+        whole, *whole_of = con.execute(
+            "SELECT number, payer_code, amount FROM invoice_balances "
+            "WHERE open_amount >= ? AND number NOT IN (?, ?) ORDER BY number",
             [due, number, other],
         ).fetchone()
+        self.whole_of = tuple(whole_of)
         self.whole, self.other = (whole, due), other
         self.decided += [
             Decision(waiting, whole, None, 5),
@@ -302,14 +319,23 @@ def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(t
     assert reopened > 0  # invoices lettered, then reopened by a return
     # the decisions naming invoices were applied at the close after they were given (the invoice paid by
     # reference already had its amount: nothing added), the changed amount at the close after the change,
-    # nothing in between although a credit note took the invoice paid by reference below 0
-    (whole, due), other = h.whole, h.other
+    # nothing in between although a credit note took the invoice a whole line was placed on below 0; the
+    # withdrawal took back every allocation of the line, the reference's too (matched again automatically),
+    # and writing back the invoice it has appended nothing; nor did the decision on the returned debit
+    (whole, due), other, first, amount = h.whole, h.other, h.kept.number, h.kept.amount
     assert sorted(placed) == sorted(
-        [(MONTHS[3], whole, due), (MONTHS[3], other, Decimal("10.00")), (MONTHS[6], other, Decimal("-6.00"))]
+        [
+            (MONTHS[3], whole, due),
+            (MONTHS[3], other, Decimal("10.00")),
+            (MONTHS[6], other, Decimal("-6.00")),
+            (MONTHS[7], first, -amount),
+            (MONTHS[7], other, Decimal("-4.00")),
+        ]
     )
     # and the last close left more than half of the lines out, the lines of the decisions applied with them
     assert considered[-1][0] * 2 < considered[-1][1]
     assert [every for _, every in applied] == [0] * len(MONTHS)
     # (given at the fourth close: three "not ours" and two placing invoices; one withdrawn at the sixth, one
-    # changed at the seventh)
-    assert [settled for settled, _ in applied] == [0, 0, 0, 0, 5, 4, 3, 4]
+    # changed at the seventh, two withdrawn at the eighth; the line written back at the ninth is matched
+    # there, its state set by the decision, and left out at the tenth; the returned debit never is)
+    assert [settled for settled, _ in applied] == [0, 0, 0, 0, 5, 4, 3, 3, 3, 4]
