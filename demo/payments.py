@@ -145,8 +145,11 @@ class PaymentSimulator:
             text = f"REGLEMENT AIDE SOCIALE {issued:%m/%Y}"  # no number: payer and amount must do
             self.unreferenced_groups += 1
         elif self.short_groups < 2 and payer == "CPAM66" and len(rows) > 1 and rng.random() < 0.1:
-            total -= Decimal("100.00")  # paid short: the last invoice keeps an open amount
-            paid[-1] = (paid[-1][0], paid[-1][1] - Decimal("100.00"))
+            total -= Decimal("100.00")  # paid short: the last invoices keep an open amount
+            short = Decimal("100.00")
+            for k in reversed(range(len(paid))):
+                cut = min(short, paid[k][1])
+                paid[k], short = (paid[k][0], paid[k][1] - cut), short - cut
             self.short_groups += 1
         ref = self._ref("V")
         self.advice[ref] = paid  # the payment advice the paymaster sends with the transfer
@@ -317,15 +320,17 @@ class PaymentSimulator:
         def open_for(number: str, amount: Decimal) -> bool:
             return due.get(number, Decimal("0")) - paid[number] >= amount
 
-        def placed(line_id: str) -> list[tuple[str, str, str]]:
-            """The advice's invoices, each up to what is open on it plus what the line has on it already;
-            nothing if that is what the line has."""
+        def placed(line_id: str, amount: Decimal) -> list[tuple[str, str, str]]:
+            """The advice's invoices, each up to what is open on it plus what the line has on it already, in
+            all up to the line's amount; nothing if that is what the line has."""
             current = {n: a for n, a in by_line.get(line_id, {}).items() if a}
-            taken = {}
+            taken, room = {}, amount
             for number, share in self.advice[line_id.rsplit("-", 1)[-1]]:
-                take = min(share, due.get(number, Decimal("0")) - paid[number] + current.get(number, Decimal("0")))
+                take = min(
+                    share, room, due.get(number, Decimal("0")) - paid[number] + current.get(number, Decimal("0"))
+                )
                 if take > 0:
-                    taken[number] = take
+                    taken[number], room = take, room - take
             if taken == current:
                 return []
             for number, amount in current.items():
@@ -340,11 +345,11 @@ class PaymentSimulator:
                 line_id, amount, text = r["id_ligne_bancaire"], _amount(r["montant"]), r["libelle"]
                 if line_id in self.decided:
                     continue
-                rows = []
+                rows: list[tuple[str, str, str]] = []
                 if text.startswith("VERSEMENT ESPECES") or (amount == GIFT and "DON" in text):
                     rows = [(line_id, "", "")]
                 elif line_id.rsplit("-", 1)[-1] in self.advice:
-                    rows = placed(line_id)
+                    rows = placed(line_id, amount)
                 elif self.partial.get((r["nom_emetteur"], amount)):
                     payer = self.partial[(r["nom_emetteur"], amount)].pop(0)
                     for number, total in self.invoices_of[payer]:
@@ -360,14 +365,16 @@ class PaymentSimulator:
                         rows = [(line_id, number, str(amount).replace(".", ","))]
                         paid[number] += amount
                 decisions += rows
+                self.decided.update(line_id for line_id, _, _ in rows)
         with (folder / "rapprochements.csv").open(encoding="utf-8") as f:
             matched = {r["id_ligne_bancaire"]: _amount(r["montant"]) for r in csv.DictReader(f, delimiter=";")}
         for line_id, amount in sorted(matched.items()):
             short = sum(by_line[line_id].values(), Decimal("0")) < amount
             if short and line_id not in self.decided and line_id.rsplit("-", 1)[-1] in self.advice:
-                decisions += placed(line_id)
+                rows = placed(line_id, amount)
+                decisions += rows
+                self.decided.update(line_id for line_id, _, _ in rows)
         self.decisions += decisions
-        self.decided.update(line_id for line_id, _, _ in decisions)
         folder = home / "entrees" / "relances"
         folder.mkdir(parents=True, exist_ok=True)
         rows = ["id_ligne_bancaire;numero_facture;montant"] + [";".join(d) for d in self.decisions]

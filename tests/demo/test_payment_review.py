@@ -4,11 +4,13 @@ relances/lettrage_manuel.csv after a close, reading the month's matching files a
 import datetime as dt
 from decimal import Decimal
 
+from assets.payments.matching import Decision, Directory, Invoice, Line, match
 from demo.payments import PaymentSimulator
 
 MONTH = "2025-03"
 PAYERS = "code_financeur;nom;iban\nD66;DEPARTEMENT DES PYRENEES-ORIENTALES;\n"
 RESIDENTS = "id_usager;nom;prenom;iban;representant\n" + "".join(f"{k:06d};MARTY;Jean;;\n" for k in range(1, 9))
+SHARED = "compte ou nom commun à 8 payeurs"
 REGISTER_HEADER = "numero;type;code_financeur;date_emission;date_echeance;montant;numero_facture_origine"
 
 
@@ -46,7 +48,7 @@ def test_a_transfer_cut_by_the_bank_is_placed_from_its_payment_advice(tmp_path):
     assert transfer.amount == Decimal("15112.50") and len(transfer.remittance) > 140  # 15 numbers: cut
     line_id = f"CFONB-135061000066012345678-{transfer.booking_date:%Y%m%d}-0000001-{transfer.bank_ref}"
     # the bank kept 9 numbers: those invoices are settled, 6,072.00 stays to the payer's credit (line 1),
-    # and the first invoice was paid again by a cheque meanwhile (line 2)
+    # and the second invoice was paid by a cheque meanwhile (the last line)
     matched = [
         f"{line_id};2025-03-20;15112,50;{n};{1000 + k},50;reference;D66;AA;2025-03-20"
         for k, n in enumerate(numbers[:9])
@@ -69,7 +71,7 @@ def test_a_cheque_under_a_shared_name_goes_to_the_invoice_its_stub_names(tmp_pat
     cheques = [m for m in payers.plan.camt if m.label == "REMISE CHEQUES" and m.amount in paid_by]
     assert len(cheques) >= 3 and {m.debtor_name for m in cheques} == {"MARTY Jean"}
     queue = [
-        f"CAMT-B0001-{k};2025-03-11;{french(m.amount)};FR76;REMISE CHEQUES;{m.debtor_name};;;compte ou nom commun à 8 payeurs"
+        f"CAMT-B0001-{k};2025-03-11;{french(m.amount)};FR76;REMISE CHEQUES;{m.debtor_name};;;{SHARED}"
         for k, m in enumerate(cheques, start=1)
     ]
     write_matching(tmp_path, [], queue)
@@ -77,3 +79,37 @@ def test_a_cheque_under_a_shared_name_goes_to_the_invoice_its_stub_names(tmp_pat
     assert decisions(tmp_path)[1:] == [
         f"CAMT-B0001-{k};{paid_by[m.amount]};{french(m.amount)}" for k, m in enumerate(cheques, start=1)
     ]
+
+
+def test_a_short_paid_transfer_is_placed_within_its_amount_and_the_matching_accepts_it(tmp_path, monkeypatch):
+    numbers = [f"F2025-{k:06d}" for k in range(1, 16)]
+    amounts = [Decimal("1000.00")] * 14 + [Decimal("60.00")]  # the last invoice is below the 100.00 short
+    rows = [f"{n};facture;CPAM66;2025-02-05;2025-03-07;{french(a)};" for n, a in zip(numbers, amounts, strict=True)]
+    referential = {
+        "financeurs.csv": (PAYERS + "CPAM66;CPAM DES PYRENEES-ORIENTALES;\n").encode(),
+        "usagers.csv": RESIDENTS.encode(),
+    }
+    payers = PaymentSimulator(66, "FR7630004000031234567890143", referential)
+    monkeypatch.setattr(payers.rng, "random", lambda: 0.05)  # draws "paid short"
+    register = tmp_path / "registre.csv"
+    register.write_text("\n".join([REGISTER_HEADER, *rows]) + "\n", encoding="utf-8")
+    payers.schedule(register)
+    (transfer,) = payers.plan.cfonb
+    assert transfer.amount == Decimal("13960.00")  # 14,060.00 less 100.00
+    line_id = f"CFONB-135061000066012345678-{transfer.booking_date:%Y%m%d}-0000001-{transfer.bank_ref}"
+    matched = [f"{line_id};2025-03-20;13960,00;{n};1000,00;reference;CPAM66;AA;2025-03-20" for n in numbers[:9]]
+    write_matching(tmp_path, matched, [])
+    assert payers.review(tmp_path, MONTH) == 1
+    # the short 100.00 is the last invoice's 60.00 and 40.00 of the one before
+    expected = [f"{line_id};{n};1000,00" for n in numbers[:13]] + [f"{line_id};{numbers[13]};960,00"]
+    assert decisions(tmp_path)[1:] == expected
+    # and the matching applies the decision whole: no row refused
+    invoices = [Invoice(n, "CPAM66", dt.date(2025, 2, 5), a) for n, a in zip(numbers, amounts, strict=True)]
+    line = Line(line_id, transfer.booking_date, transfer.amount, transfer.remittance)
+    decided = [
+        Decision(row.split(";")[0], row.split(";")[1], Decimal(row.split(";")[2].replace(",", ".")), k)
+        for k, row in enumerate(expected, start=2)
+    ]
+    result = match(invoices, [line], [], decided, Directory(), [])
+    assert result.rejected == [] and result.states[line_id].status == "rapproche"
+    assert sum(a.amount for a in result.allocations) == transfer.amount
