@@ -41,7 +41,8 @@ def head(con) -> tuple[int, str]:
 
 
 def seal(con, now: dt.datetime) -> tuple[int, str]:
-    """Seal every item recorded and not sealed yet, in a fixed order; returns the new head (seq, hash)."""
+    """Seal every item recorded and not sealed yet, in a fixed order (the entry lines by month: every line of
+    a locked month none of whose lines is sealed since its last unlock); returns the new head (seq, hash)."""
     seq, previous = head(con)
     rows = []
     for kind, query, _ in KINDS:

@@ -1,13 +1,19 @@
--- The content hash of each entry line of the exported (locked) months, in file order; $all = false: those
--- not sealed since the last unlock of their month.
+-- The content hash of each entry line of the exported (locked) months, in file order; $all = false: the lines
+-- of the locked months with no line sealed since their last unlock. A month's lines are sealed together, in
+-- the transaction that exports and locks it, and nothing adds a line to a locked month (`verify` reports a
+-- line added: it is not sealed). Looking up each line among the sealed ones read every entry line and every
+-- line sealed, at each seal: 0.13 s at month 24 of a 12,000-resident association, three seals a close.
 WITH unlocks AS (
     SELECT split_part(item, ':', 1) AS month, max(seq) AS seq FROM audit_chain WHERE kind = 'deverrouillage' GROUP BY 1
 ),
-live AS (
-    SELECT c.item
-    FROM audit_chain c
-    LEFT JOIN unlocks u ON u.month = split_part(c.item, ':', 1)
-    WHERE c.kind = 'ecriture' AND c.seq > coalesce(u.seq, 0)
+sealed AS (
+    SELECT split_part(item, ':', 1) AS month, max(seq) AS seq FROM audit_chain WHERE kind = 'ecriture' GROUP BY 1
+),
+todo AS (
+    SELECT x.month FROM accounting_exports x
+    LEFT JOIN sealed s USING (month)
+    LEFT JOIN unlocks u USING (month)
+    WHERE x.locked AND coalesce(s.seq, 0) <= coalesce(u.seq, 0)
 )
 SELECT e.export_month || ':' || e.line_no AS item,
        sha256(to_json([e.export_month, e.journal, e.journal_label, e.entry_num, e.line_no::VARCHAR,
@@ -16,5 +22,5 @@ SELECT e.export_month || ':' || e.line_no AS item,
                        e.letter_date::VARCHAR, e.valid_date::VARCHAR, e.kind, e.source])) AS content_hash
 FROM entries e
 JOIN accounting_exports x ON x.month = e.export_month AND x.locked
-WHERE $all OR (e.export_month || ':' || e.line_no) NOT IN (SELECT item FROM live)
+WHERE $all OR e.export_month IN (SELECT month FROM todo)
 ORDER BY e.export_month, e.line_no;

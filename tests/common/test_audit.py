@@ -128,6 +128,22 @@ def test_deleted_and_added_items_are_reported(books):
     ]
 
 
+def test_a_line_added_to_a_sealed_month_is_not_sealed_by_the_next_seal(books):
+    """A locked month's lines are sealed together when it is exported: a line slipped in later stays
+    unsealed, and reported, while the lines of a month exported since are sealed."""
+    warehouse, sorties = books
+    with warehouse.transaction() as con:
+        con.execute(
+            "INSERT INTO entries SELECT * REPLACE (3 AS line_no, 10.00 AS debit) FROM entries WHERE line_no = 1"
+        )
+        add_entries(con, "2025-02", "620.00")
+        export(con, "2025-02")
+        seal(con, NOW)
+        chain = con.execute("SELECT seq, kind, item FROM audit_chain WHERE seq > 5 ORDER BY seq").fetchall()
+    assert chain == [(6, "ecriture", "2025-02:1"), (7, "ecriture", "2025-02:2")]
+    assert problems(warehouse, sorties) == ["écriture 2025-01:3 : présent dans l'entrepôt sans avoir été scellé"]
+
+
 def test_an_altered_or_removed_chain_record_breaks_the_chain(books):
     warehouse, sorties = books
     with warehouse.transaction() as con:
