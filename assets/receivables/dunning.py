@@ -108,10 +108,18 @@ def _calls_by_target(calls: list[Call], on: dt.date) -> dict[str, list[tuple[int
     return index
 
 
-def _last_call(index: dict[str, list[tuple[int, Call]]], number: str, payer: str) -> Call | None:
-    """The latest call about the invoice or its payer; on the same day, the one logged first."""
-    relevant = index.get(number, []) + index.get(payer, [])
-    return max(relevant, key=lambda rc: (rc[1].day, -rc[0]))[1] if relevant else None
+def _latest(rc: tuple[int, Call]) -> tuple[dt.date, int]:
+    """The order of calls: by day, then the one logged first."""
+    return rc[1].day, -rc[0]
+
+
+def _last_call(index: dict[str, tuple[int, Call]], number: str, payer: str) -> Call | None:
+    """The latest call about the invoice or its payer; on the same day, the one logged first (`index`: the
+    latest call per target)."""
+    about, to = index.get(number), index.get(payer)
+    if about and to:
+        return max(about, to, key=_latest)[1]
+    return (about or to or (0, None))[1]
 
 
 def plan_dunning(
@@ -132,7 +140,9 @@ def plan_dunning(
         done[x.number].add(x.level)
         sent_on[(x.number, x.level)] = x.day
     plan = Plan(on)
-    calls_by_target = _calls_by_target(calls, on)
+    latest = {target: max(items, key=_latest) for target, items in _calls_by_target(calls, on).items()}
+    levels_of = {}  # payer type -> its levels, by delay
+    nothing: set[str] = set()
     reaching: dict[tuple[str, str], list[OpenInvoice]] = defaultdict(list)
     channels: dict[str, tuple[str, ...]] = {}
     open_by_payer: dict[str, list[OpenInvoice]] = defaultdict(list)
@@ -145,7 +155,7 @@ def plan_dunning(
         late = (on - inv.due_date).days
         if late <= 0:
             continue
-        last = _last_call(calls_by_target, inv.number, inv.payer_code)
+        last = _last_call(latest, inv.number, inv.payer_code)
         if last and last.result == "litige":
             plan.holds.append(Hold(inv.number, inv.payer_code, "litige"))
             continue
@@ -165,8 +175,13 @@ def plan_dunning(
             broken[inv.payer_code].append(inv)
         if last and last.result == "deja_paye":
             to_check[inv.payer_code].append(inv)
-        levels = sorted(getattr(policy, inv.payer_type).niveaux, key=lambda lv: lv.delai_jours)
-        rank = next((k for k, lv in enumerate(levels) if lv.code not in done[inv.number]), None)
+        levels = levels_of.get(inv.payer_type)
+        if levels is None:
+            levels = levels_of[inv.payer_type] = sorted(
+                getattr(policy, inv.payer_type).niveaux, key=lambda lv: lv.delai_jours
+            )
+        sent = done.get(inv.number, nothing)
+        rank = next((k for k, lv in enumerate(levels) if lv.code not in sent), None)
         following = levels[rank] if rank is not None else None
         if following is not None:
             # the level before it was sent, and at least the interval between the two levels ago
@@ -183,7 +198,7 @@ def plan_dunning(
             spaced = last_level is None or (on - sent_on[(inv.number, last_level.code)]).days >= (
                 limit - last_level.delai_jours
             )
-            if late > limit and spaced and CONTENTIEUX not in done[inv.number]:
+            if late > limit and spaced and CONTENTIEUX not in sent:
                 plan.contentieux.append(inv)
     for (payer, level), items in sorted(reaching.items()):
         payer_type = items[0].payer_type
