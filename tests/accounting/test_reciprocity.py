@@ -86,16 +86,21 @@ def test_the_ledger_reader_keeps_the_client_lines_as_read_fec_reads_them():
         "\r\n"  # a blank line
         "BQ\t2\t20260306\t411\tD66\tDépartement 66\tCAMT-1\tx\t\t400,00\r\n"  # cut on tabs (A02)
         "BQ|3|20260310|4110|U1|DURAND|CAMT-2|x|abc\r\n"  # an unreadable amount, a field short
+        "OD|5|00000305|411|U1|DURAND|X-1|x|5,00||\r\n"  # no year 0: no date
+        "OD|6|20260230|411|U1|DURAND|X-2|x||5,00|\r\n"  # no 30 February either
         "PA|4|20260331|641||||x|9,00|0,00|"  # the latest date, not a client line, no line end
     ).encode("iso-8859-15")
     fec, ledger = read_fec(text, "gl.txt"), read_ledger(text, "gl.txt", "411")
-    assert (ledger.encoding, ledger.rows, ledger.last_date) == ("iso-8859-15", 5, dt.date(2026, 3, 31))
+    assert (ledger.encoding, ledger.rows, ledger.last_date) == ("iso-8859-15", 7, dt.date(2026, 3, 31))
     assert ledger.lines == [
         LedgerLine("VT", "1", DAY, "411", "D66", "Département 66", "F2026-000001", "x", D("1000.00"), D("0")),
         LedgerLine("BQ", "2", dt.date(2026, 3, 6), "411", "D66", "Département 66", "CAMT-1", "x", D("0"), D("400.00")),
         LedgerLine("BQ", "3", dt.date(2026, 3, 10), "4110", "U1", "DURAND", "CAMT-2", "x", None, D("0")),
+        LedgerLine("OD", "5", None, "411", "U1", "DURAND", "X-1", "x", D("5.00"), D("0")),
+        LedgerLine("OD", "6", None, "411", "U1", "DURAND", "X-2", "x", D("0"), D("5.00")),
     ]
-    assert [x.compte_num for x in fec.lines if x.compte_num.startswith("411")] == ["411", "411", "4110"]
+    assert [x.compte_num for x in fec.lines if x.compte_num.startswith("411")] == ["411", "411", "4110", "411", "411"]
+    assert [x.ecriture_date for x in fec.lines][-3:] == [None, None, dt.date(2026, 3, 31)]
     assert reciprocity(ledger, [], "411", DAY) == reciprocity(fec, [], "411", DAY)
     montant = "JournalCode|EcritureNum|EcritureDate|CompteNum|Montant|Sens\nVT|1|20260305|411|12,50|C\n"
     assert read_ledger(montant.encode(), "m.txt", "411").lines == [
