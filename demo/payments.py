@@ -333,11 +333,11 @@ class PaymentSimulator:
                     taken[number], room = take, room - take
             if taken == current:
                 return []
-            for number, amount in current.items():
-                paid[number] -= amount
-            for number, amount in taken.items():
-                paid[number] += amount
-            return [(line_id, number, str(amount).replace(".", ",")) for number, amount in taken.items()]
+            for number, value in current.items():
+                paid[number] -= value
+            for number, value in taken.items():
+                paid[number] += value
+            return [(line_id, number, str(value).replace(".", ",")) for number, value in taken.items()]
 
         decisions: list[tuple[str, str, str]] = []
         with queue.open(encoding="utf-8") as f:
