@@ -123,13 +123,6 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
     safe = functools.partial(fec_text, separator=settings.fec.separateur, encoding=settings.fec.encodage)
     for line_no, (entry, x) in enumerate(number_entries(entries, last, valid_date), start=1):
         kind, source = entry.kind, entry.source
-        x = dataclasses.replace(
-            x,
-            **{
-                f: safe(getattr(x, f))
-                for f in ("compte_lib", "comp_aux_num", "comp_aux_lib", "piece_ref", "ecriture_lib")
-            },
-        )
         rows.append(
             {
                 "export_month": month,
@@ -139,12 +132,12 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
                 "line_no": line_no,
                 "entry_date": x.ecriture_date,
                 "account": x.compte_num,
-                "account_label": x.compte_lib,
-                "aux": x.comp_aux_num,
-                "aux_label": x.comp_aux_lib,
-                "piece_ref": x.piece_ref,
+                "account_label": safe(x.compte_lib),
+                "aux": safe(x.comp_aux_num),
+                "aux_label": safe(x.comp_aux_lib),
+                "piece_ref": safe(x.piece_ref),
                 "piece_date": x.piece_date,
-                "label": x.ecriture_lib,
+                "label": safe(x.ecriture_lib),
                 "debit": x.debit,
                 "credit": x.credit,
                 "letter": x.ecriture_let,
@@ -158,6 +151,7 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
     return summary
 
 
+@functools.lru_cache(maxsize=65536)  # a month's 27,000 lines repeat their accounts, names and labels
 def fec_text(text: str, separator: str, encoding: str) -> str:
     """A text as the entry file can carry it: no separator, tab or line break (a name or a piece number read
     from an input file may hold one), and each character the file's encoding lacks replaced by its closest
