@@ -47,16 +47,16 @@ def test_a_transfer_cut_by_the_bank_is_placed_from_its_payment_advice(tmp_path):
     (transfer,) = payers.plan.cfonb
     assert transfer.amount == Decimal("15112.50") and len(transfer.remittance) > 140  # 15 numbers: cut
     line_id = f"CFONB-135061000066012345678-{transfer.booking_date:%Y%m%d}-0000001-{transfer.bank_ref}"
-    # the bank kept 9 numbers: those invoices are settled, 6,072.00 stays to the payer's credit (line 1),
-    # and the second invoice was paid by a cheque meanwhile (the last line)
+    # the bank kept 9 numbers: those invoices are settled, 6,072.00 stays to the payer's credit, and the
+    # eleventh invoice, one the text lost, was paid by a cheque meanwhile (the last line)
     matched = [
         f"{line_id};2025-03-20;15112,50;{n};{1000 + k},50;reference;D66;AA;2025-03-20"
         for k, n in enumerate(numbers[:9])
-    ] + [f"CAMT-B0001-1;2025-03-10;1001,50;{numbers[1]};1001,50;payeur_montant;D66;AB;2025-03-10"]
+    ] + [f"CAMT-B0001-1;2025-03-10;1010,50;{numbers[10]};1010,50;payeur_montant;D66;AB;2025-03-10"]
     write_matching(tmp_path, matched, [])
     assert payers.review(tmp_path, MONTH) == 1
-    # every invoice of the advice, the one paid by the cheque left out: the line keeps a credit of 1,001.50
-    expected = [f"{line_id};{n};{1000 + k},50" for k, n in enumerate(numbers) if k != 1]
+    # every invoice of the advice, the one paid by the cheque left out: the line keeps a credit of 1,010.50
+    expected = [f"{line_id};{n};{1000 + k},50" for k, n in enumerate(numbers) if k != 10]
     assert decisions(tmp_path) == ["id_ligne_bancaire;numero_facture;montant", *expected]
     # decided once: the next review adds nothing
     assert payers.review(tmp_path, MONTH) == 0
