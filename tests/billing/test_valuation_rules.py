@@ -236,3 +236,19 @@ def test_only_the_pairs_whose_inputs_changed_are_valued_again(tmp_path):
     days = case.days("2025-03", "000002")
     assert [d for d in days if d.month == 3] == []
     assert days[D(2025, 2, 1)][2] == M("121.00")
+
+
+def test_b1_held_days_are_not_valued_and_do_not_count_in_a_later_month(tmp_path):
+    # February's H days and July's C days come from extracts with a resident's day twice: held (B1)
+    case = foyer(tmp_path)
+    case.activity("E1", "000001", month_of_days(D(2026, 2, 25), D(2026, 2, 28), "H") | {D(2026, 3, 1): "H"})
+    case.activity("E1", "000001", month_of_days(D(2025, 7, 1), D(2025, 7, 4), "C") | {D(2025, 8, 1): "C"})
+    case.execute("UPDATE activity_days SET held = true WHERE month IN ('2025-07', '2026-02')")
+    assert [day for day in case.days("2025-07") if day.month == 7] == []
+    assert case.days("2025-08")[D(2025, 8, 1)][1:3] == ("absence", M("150.00"))  # the 1st C day of the year
+    assert [day for day in case.days("2026-02") if day.month == 2] == []
+    assert case.days("2026-03")[D(2026, 3, 1)][1:3] == ("hospitalisation", M("150.00"))  # a new episode
+    # the extracts corrected, the same days count: 5th C day of the year, 5th day of the episode
+    case.execute("UPDATE activity_days SET held = false")
+    assert case.days("2025-08")[D(2025, 8, 1)][1:3] == ("absence_au_dela", M("130.00"))
+    assert case.days("2026-03")[D(2026, 3, 1)][1:3] == ("hospitalisation_au_dela", M("127.00"))

@@ -1,10 +1,14 @@
+import datetime as dt
 import multiprocessing
+import shutil
 import time
 
 import pytest
 
 import assets.common.warehouse as wh
 from assets.common.warehouse import Warehouse, WarehouseBusy, WarehouseTooNew, migrations
+
+D = dt.date
 
 
 def tables(con):
@@ -37,6 +41,34 @@ def test_an_older_file_is_upgraded_and_a_newer_one_refused(tmp_path, monkeypatch
     with pytest.raises(WarehouseTooNew, match="l'entrepôt est au schéma 2, cette version de Recettes ne connaît que 1"):
         with w.connect():
             pass
+
+
+def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
+    # a warehouse at schema 11, whose hashes are bit_xors: a held month released left its hash as it was
+    real = sorted(wh.SCHEMA_DIR.glob("*.sql"))
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    for path in real[:11]:
+        (schema / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(wh, "SCHEMA_DIR", schema)
+    w = Warehouse(tmp_path / "e.duckdb")
+    days = [("2025-07", "E1", "000001", D(2025, 7, d), "C", "f.csv", d, "date", True) for d in (1, 2)]
+    days.append(("2025-08", "E1", "000001", D(2025, 8, 1), "P", "f.csv", 1, "date", False))
+    by_xor = "SELECT month, establishment_code, bit_xor(hash(resident_id, day, code, held)) FROM activity_days"
+    with w.transaction() as con:
+        con.executemany("INSERT INTO activity_days VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", days)
+        con.execute(f"INSERT INTO activity_hashes {by_xor} GROUP BY ALL")  # noqa: S608
+        held = con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0]
+        con.execute("UPDATE activity_days SET held = false")
+        assert con.execute(f"{by_xor} WHERE month = '2025-07' GROUP BY ALL").fetchone()[2] == held  # the fault
+    shutil.copy(real[11], schema / real[11].name)
+    with w.connect() as con:
+        assert [v for v, _ in con.execute("SELECT version, name FROM schema_version").fetchall()][-1:] == [12]
+        summed = "SELECT month, establishment_code, hash(sum(hash(resident_id, day, code, held))) FROM activity_days"
+        assert con.execute("SELECT * FROM activity_hashes ORDER BY ALL").fetchall() == (
+            con.execute(f"{summed} GROUP BY ALL ORDER BY ALL").fetchall()  # noqa: S608
+        )
+        assert con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0] != held
 
 
 def test_a_failed_unit_of_work_leaves_nothing(tmp_path):

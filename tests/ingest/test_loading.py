@@ -167,7 +167,7 @@ def test_the_activity_hash_of_each_establishment_follows_its_days_through_a_relo
     path = write_activity(home, "2025-03", "fh01.csv", march_fh01() + "FH01;000001;2025-03-05;H\n")
     write_activity(home, "2025-03", "ime01.csv", IME)
     recomputed = (
-        "SELECT month, establishment_code, bit_xor(hash(resident_id, day, code, held)) FROM activity_days "
+        "SELECT month, establishment_code, hash(sum(hash(resident_id, day, code, held))) FROM activity_days "
         "GROUP BY ALL ORDER BY ALL"
     )
     with warehouse.transaction() as con:
