@@ -5,18 +5,16 @@
 --   stale(month, establishment_code)                               the pairs to value (the others are kept)
 -- Counters cross month ends: a hospitalisation episode is a run of consecutive H days, over all the stored
 -- activity up to $last_day; a personal absence is counted from 1 January. Only the establishments of `stale`
--- are read, and the C days from 1 January of the earliest stale month's year.
-WITH act AS (
-    SELECT month, establishment_code, resident_id, day, code
-    FROM activity_days
-    WHERE NOT held AND day <= $last_day
-      AND establishment_code IN (SELECT establishment_code FROM stale)
-),
-h_runs AS (
+-- are read, and the C days from 1 January of the earliest stale month's year. Each part reads activity_days
+-- with its own filter: one CTE shared by the three would be materialized whole, every code of every stored
+-- month: 1.0 s against 0.62 s in a new process at month 24 of `large` (7.8 million stored days).
+WITH h_runs AS (
     SELECT establishment_code, resident_id, day,
            date_diff('day', DATE '2000-01-01', day)
              - row_number() OVER (PARTITION BY establishment_code, resident_id ORDER BY day) AS episode
-    FROM act WHERE code = 'H'
+    FROM activity_days
+    WHERE NOT held AND day <= $last_day AND code = 'H'
+      AND establishment_code IN (SELECT establishment_code FROM stale)
 ),
 h_pos AS (
     SELECT establishment_code, resident_id, day,
@@ -26,18 +24,20 @@ h_pos AS (
 c_pos AS (
     SELECT establishment_code, resident_id, day,
            row_number() OVER (PARTITION BY establishment_code, resident_id, year(day) ORDER BY day) AS position
-    FROM act
-    WHERE code = 'C' AND day >= (SELECT make_date(CAST(min(left(month, 4)) AS INTEGER), 1, 1) FROM stale)
+    FROM activity_days
+    WHERE NOT held AND day <= $last_day AND code = 'C'
+      AND establishment_code IN (SELECT establishment_code FROM stale)
+      AND day >= (SELECT make_date(CAST(min(left(month, 4)) AS INTEGER), 1, 1) FROM stale)
 ),
 days AS (
     SELECT a.month, a.establishment_code, a.resident_id, a.day, a.code, coalesce(h.position, c.position) AS position
-    FROM act a
+    FROM activity_days a
     JOIN stale USING (month, establishment_code)
     LEFT JOIN h_pos h ON h.establishment_code = a.establishment_code AND h.resident_id = a.resident_id
                      AND h.day = a.day
     LEFT JOIN c_pos c ON c.establishment_code = a.establishment_code AND c.resident_id = a.resident_id
                      AND c.day = a.day
-    WHERE a.day >= $first_day
+    WHERE NOT a.held AND a.day >= $first_day
 ),
 -- B2: the stay covering the day (entry day billed, exit day not): the latest stay entered on or before
 -- the day, if it has not ended (overlapping stays are refused by the referential controls)
