@@ -82,10 +82,14 @@ def verify(con, sorties: Path | None = None, limit: int = 50) -> Verification:
     out.records = len(chain)
     broken: list[str] = []
     previous, hashes = GENESIS, {}
-    for expected_seq, (seq, kind, item, content_hash, prev, current) in enumerate(chain, start=1):
-        if seq != expected_seq:
-            broken.append(f"chaîne : enregistrement n° {expected_seq} manquant (suivant : n° {seq})")
-            expected_seq = seq
+    expected = 1
+    for seq, kind, item, content_hash, prev, current in chain:
+        if seq > expected:
+            missing = f"n° {expected}" if seq == expected + 1 else f"n° {expected} à {seq - 1}"
+            broken.append(f"chaîne : enregistrement {missing} manquant (suivant : n° {seq})")
+        elif seq < expected:
+            broken.append(f"chaîne : enregistrement n° {seq} en double")
+        expected = seq + 1
         if prev != previous:
             broken.append(f"chaîne : l'enregistrement n° {seq} ({kind} {item}) ne suit pas le précédent")
         if link(prev, kind, item, content_hash) != current:

@@ -1,1 +1,1 @@
-SELECT seq, kind, item, content_hash, previous, hash FROM audit_chain ORDER BY seq;
+SELECT seq, kind, item, content_hash, previous, hash FROM audit_chain ORDER BY seq, sealed_at, hash;

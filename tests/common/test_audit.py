@@ -158,6 +158,21 @@ def test_an_altered_or_removed_chain_record_breaks_the_chain(books):
     ]  # record 5 keeps its stored hash: the head written in the outputs still names it
 
 
+def test_records_missing_or_numbered_twice_are_named_once(books):
+    warehouse, sorties = books
+    with warehouse.transaction() as con:
+        con.execute("DELETE FROM audit_chain WHERE seq IN (2, 3)")
+        con.execute("INSERT INTO audit_chain SELECT * FROM audit_chain WHERE seq = 4")
+    assert problems(warehouse, sorties) == [
+        "chaîne : enregistrement n° 2 à 3 manquant (suivant : n° 4)",
+        "chaîne : l'enregistrement n° 4 (ecriture 2025-01:1) ne suit pas le précédent",
+        "chaîne : enregistrement n° 4 en double",
+        "chaîne : l'enregistrement n° 4 (ecriture 2025-01:1) ne suit pas le précédent",
+        "document F2025-000002 : présent dans l'entrepôt sans avoir été scellé",
+        "affectation 1 : présent dans l'entrepôt sans avoir été scellé",
+    ]
+
+
 def test_a_chain_rewritten_whole_no_longer_matches_the_heads_left_in_the_outputs(books):
     warehouse, sorties = books
     with warehouse.transaction() as con:

@@ -71,6 +71,28 @@ def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
         assert con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0] != held
 
 
+def test_schema_13_keeps_the_audit_chain_and_drops_its_index(tmp_path, monkeypatch):
+    real = sorted(wh.SCHEMA_DIR.glob("*.sql"))
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    for path in real[:12]:
+        shutil.copy(path, schema / path.name)
+    monkeypatch.setattr(wh, "SCHEMA_DIR", schema)
+    w = Warehouse(tmp_path / "e.duckdb")
+    when = dt.datetime(2025, 1, 5, 10, 0)
+    with w.transaction() as con:
+        rows = [(seq, "document", f"F2025-00000{seq}", "c" * 64, "p" * 64, "h" * 64, when) for seq in (1, 2, 3)]
+        con.executemany("INSERT INTO audit_chain VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        before = con.execute("SELECT * FROM audit_chain ORDER BY seq").fetchall()
+        indexed = "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'audit_chain' ORDER BY ALL"
+        assert con.execute(indexed).fetchall() == [("NOT NULL",)] * 7 + [("PRIMARY KEY",)]
+    shutil.copy(real[12], schema / real[12].name)
+    with w.connect() as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 13
+        assert con.execute("SELECT * FROM audit_chain ORDER BY seq").fetchall() == before
+        assert con.execute(indexed).fetchall() == [("NOT NULL",)] * 7
+
+
 def test_a_failed_unit_of_work_leaves_nothing(tmp_path):
     w = Warehouse(tmp_path / "e.duckdb")
     with pytest.raises(RuntimeError):
