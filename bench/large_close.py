@@ -1162,6 +1162,9 @@ def reclose(kept: Path) -> int:
     home = kept.with_name(f"{kept.name}-run")
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(kept, home)
+    # the copy's pages are written out now: otherwise the close's first checkpoint waits for them (bank_lines
+    # took 0.36 s instead of 0.09 s to close its warehouse at month 24, its 460 MB copied just before)
+    os.sync()
     world = types.SimpleNamespace(home=home, correct=lambda month: False)  # what `close` reads of a World
     c = close(world, info["month"], info["index"], full=False)
     print_close(c, info["residents"], info["index"] - 1)
