@@ -155,7 +155,7 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     summary = BankSummary()
     run_sql(con, "payments/clear_month_files.sql", {"month": month})
     known = {sha: path for sha, path in run_sql(con, "payments/read_files.sql")}
-    stored = {line_id: (amount, day) for line_id, amount, day in run_sql(con, "payments/stored_lines.sql")}
+    stored: dict[str, tuple] = {}  # line id -> (amount, date): the lines stored that this run's files name
     rows: list[dict] = []
     statements: list[dict] = []
     inputs = [("banque", p) for p in _files(entrees / "banque", BANK_SUFFIXES)]
@@ -195,6 +195,8 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                     receipts, file_rejects = parse_manual_receipts(data, name)
                     lines = [_row(x, source, name, month, now, mode=x.label) for x in receipts]
                 summary.lines_read += len(lines)
+                ids = [row["line_id"] for row in lines if row["line_id"] not in stored]
+                stored.update((i, (a, d)) for i, a, d in run_sql(con, "payments/stored_lines.sql", {"ids": ids}))
                 for row in lines:
                     if row["line_id"] in stored:
                         if stored[row["line_id"]] != (row["amount"], row["booking_date"]):
