@@ -85,8 +85,12 @@ def verify(con, sorties: Path | None = None, limit: int = 50) -> Verification:
     expected = 1
     for seq, kind, item, content_hash, prev, current in chain:
         if seq > expected:
-            missing = f"n° {expected}" if seq == expected + 1 else f"n° {expected} à {seq - 1}"
-            broken.append(f"chaîne : enregistrement {missing} manquant (suivant : n° {seq})")
+            missing = (
+                f"enregistrement n° {expected} manquant"
+                if seq == expected + 1
+                else f"enregistrements n° {expected} à {seq - 1} manquants"
+            )
+            broken.append(f"chaîne : {missing} (suivant : n° {seq})")
         elif seq < expected:
             broken.append(f"chaîne : enregistrement n° {seq} en double")
         expected = seq + 1

@@ -164,7 +164,7 @@ def test_records_missing_or_numbered_twice_are_named_once(books):
         con.execute("DELETE FROM audit_chain WHERE seq IN (2, 3)")
         con.execute("INSERT INTO audit_chain SELECT * FROM audit_chain WHERE seq = 4")
     assert problems(warehouse, sorties) == [
-        "chaîne : enregistrement n° 2 à 3 manquant (suivant : n° 4)",
+        "chaîne : enregistrements n° 2 à 3 manquants (suivant : n° 4)",
         "chaîne : l'enregistrement n° 4 (ecriture 2025-01:1) ne suit pas le précédent",
         "chaîne : enregistrement n° 4 en double",
         "chaîne : l'enregistrement n° 4 (ecriture 2025-01:1) ne suit pas le précédent",
