@@ -43,15 +43,20 @@ def test_an_older_file_is_upgraded_and_a_newer_one_refused(tmp_path, monkeypatch
             pass
 
 
-def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
-    # a warehouse at schema 11, whose hashes are bit_xors: a held month released left its hash as it was
+def at_version(tmp_path, monkeypatch, version: int):
+    """A warehouse whose schema stops at `version`, and what brings the next version into its schema files."""
     real = sorted(wh.SCHEMA_DIR.glob("*.sql"))
     schema = tmp_path / "schema"
     schema.mkdir()
-    for path in real[:11]:
+    for path in real[:version]:
         shutil.copy(path, schema / path.name)
     monkeypatch.setattr(wh, "SCHEMA_DIR", schema)
-    w = Warehouse(tmp_path / "e.duckdb")
+    return Warehouse(tmp_path / "e.duckdb"), lambda: shutil.copy(real[version], schema / real[version].name)
+
+
+def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
+    # a warehouse at schema 11, whose hashes are bit_xors: a held month released left its hash as it was
+    w, upgrade = at_version(tmp_path, monkeypatch, 11)
     days = [("2025-07", "E1", "000001", D(2025, 7, d), "C", "f.csv", d, "date", True) for d in (1, 2)]
     days.append(("2025-08", "E1", "000001", D(2025, 8, 1), "P", "f.csv", 1, "date", False))
     by_xor = "SELECT month, establishment_code, bit_xor(hash(resident_id, day, code, held)) FROM activity_days"
@@ -61,7 +66,7 @@ def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
         held = con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0]
         con.execute("UPDATE activity_days SET held = false")
         assert con.execute(f"{by_xor} WHERE month = '2025-07' GROUP BY ALL").fetchone()[2] == held  # the fault
-    shutil.copy(real[11], schema / real[11].name)
+    upgrade()
     with w.connect() as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 12
         summed = "SELECT month, establishment_code, hash(sum(hash(resident_id, day, code, held))) FROM activity_days"
@@ -72,13 +77,7 @@ def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
 
 
 def test_schema_13_keeps_the_audit_chain_and_drops_its_index(tmp_path, monkeypatch):
-    real = sorted(wh.SCHEMA_DIR.glob("*.sql"))
-    schema = tmp_path / "schema"
-    schema.mkdir()
-    for path in real[:12]:
-        shutil.copy(path, schema / path.name)
-    monkeypatch.setattr(wh, "SCHEMA_DIR", schema)
-    w = Warehouse(tmp_path / "e.duckdb")
+    w, upgrade = at_version(tmp_path, monkeypatch, 12)
     when = dt.datetime(2025, 1, 5, 10, 0)
     with w.transaction() as con:
         rows = [(seq, "document", f"F2025-00000{seq}", "c" * 64, "p" * 64, "h" * 64, when) for seq in (1, 2, 3)]
@@ -86,7 +85,7 @@ def test_schema_13_keeps_the_audit_chain_and_drops_its_index(tmp_path, monkeypat
         before = con.execute("SELECT * FROM audit_chain ORDER BY seq").fetchall()
         indexed = "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'audit_chain' ORDER BY ALL"
         assert con.execute(indexed).fetchall() == [("NOT NULL",)] * 7 + [("PRIMARY KEY",)]
-    shutil.copy(real[12], schema / real[12].name)
+    upgrade()
     with w.connect() as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 13
         assert con.execute("SELECT * FROM audit_chain ORDER BY seq").fetchall() == before
