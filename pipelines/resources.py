@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from assets.common.settings import Settings, load_settings
 from assets.common.warehouse import Warehouse
@@ -50,15 +51,26 @@ class HomeResource(dg.ConfigurableResource):
 
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse (an embedded DuckDB file by default). Every asset and check that touches it goes
-    through `transaction()`: one transaction per materialization, under an inter-process lock."""
+    through `transaction()`: one transaction per materialization, under an inter-process lock. For the run's
+    length it also sets the garbage collector's thresholds (pipelines/heap.py)."""
 
     path: str
     lock_timeout_s: float = 900.0
+    _gc_thresholds: tuple[int, int, int] | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines import heap
         from pipelines.recovery import tag_run
 
         tag_run(context.instance, context.run)  # so that a run whose process dies can be recovered
+        self._gc_thresholds = heap.for_run()  # once per run with the in-process executor
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines import heap
+
+        if self._gc_thresholds is not None:
+            heap.restore(self._gc_thresholds)
+            self._gc_thresholds = None
 
     def get(self) -> Warehouse:
         return Warehouse(self.path, self.lock_timeout_s)

@@ -135,14 +135,14 @@ def test_a_duplicate_day_blocks_the_month_until_the_corrected_extract_arrives(tm
         assert alerts[0].endswith(f"clôture de {month} · run {blocked.run_id} · {len(alerts) - 2} alerte(s)")
         assert alerts[1].startswith("ERREUR activite_doublons : 2 ligne(s) pour un même usager")
         failure = instance.all_logs(blocked.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0].dagster_event
-        context = dg.build_run_status_sensor_context(
+        with dg.build_run_status_sensor_context(  # as the daemon does: the warehouse resource has a teardown
             sensor_name="alert_after_failed_close",
             dagster_event=failure,
             dagster_instance=instance,
             dagster_run=instance.get_run_by_id(blocked.run_id),
             resources=resources(str(home)),
-        )
-        assert alert_after_failed_close(context).skip_message == "déjà signalé"
+        ) as context:
+            assert alert_after_failed_close(context).skip_message == "déjà signalé"
         write_activity(home, month, demo.corrections[month])
         fixed = close_month(home, month, close_date(month), instance=instance)
         assert (fixed.exit_code, fixed.failed_controls) == (0, [])

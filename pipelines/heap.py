@@ -1,0 +1,27 @@
+"""The garbage collector's thresholds while a run executes.
+
+A close holds hundreds of thousands of small Python objects at a time (the rows of an activity extract, of
+the accounting department's ledger, of the documents to plan) on top of what Dagster and Great Expectations
+keep. With CPython's default thresholds (700, 10, 10) the collector ran 14 full collections in a close of
+month 24 of the `large` association, 2.2 s of a 24 s close, walking every live object each time; with
+`RUN_THRESHOLDS` it ran 2, and the close took 2.5 to 3 s less at the same peak memory (README, "What was
+measured"). Reference counting still frees everything that is not in a cycle at once; only the search for
+cycles runs less often.
+"""
+
+from __future__ import annotations
+
+import gc
+
+RUN_THRESHOLDS = (10_000, 20, 20)
+
+
+def for_run() -> tuple[int, int, int]:
+    """Set the run's thresholds; returns those they replace, for `restore`."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*RUN_THRESHOLDS)
+    return previous
+
+
+def restore(previous: tuple[int, int, int]) -> None:
+    gc.set_threshold(*previous)

@@ -1,0 +1,35 @@
+"""While a run executes, the garbage collector searches for cycles less often (pipelines/heap.py); the
+thresholds are set once for the run and the process gets its own back when the run ends."""
+
+import gc
+
+import dagster as dg
+
+from pipelines.heap import RUN_THRESHOLDS
+from pipelines.resources import WarehouseResource
+
+
+def test_a_run_sets_the_run_thresholds_once_and_gives_the_previous_ones_back(tmp_path):
+    seen = []
+
+    @dg.asset
+    def first(warehouse: WarehouseResource) -> None:
+        seen.append(gc.get_threshold())
+        gc.set_threshold(5_000, 5, 5)  # what the second step sees tells whether setup ran again in between
+
+    @dg.asset(deps=[first])
+    def second(warehouse: WarehouseResource) -> None:
+        seen.append(gc.get_threshold())
+
+    before = gc.get_threshold()
+    gc.set_threshold(900, 11, 12)
+    try:
+        result = dg.materialize(
+            [first, second], resources={"warehouse": WarehouseResource(path=str(tmp_path / "entrepot.duckdb"))}
+        )
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+    assert result.success
+    assert seen == [RUN_THRESHOLDS, (5_000, 5, 5)]
+    assert after == (900, 11, 12)
