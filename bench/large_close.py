@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gc
 import json
 import math
 import os
@@ -57,6 +58,7 @@ HISTORY_JOB = "cloture_sans_pdf"
 RENDERING_STEPS = ("invoice_documents", "invoice_documents_facturx_valide", "dunning_letters")
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+COLLECTOR = "garbage collector in the close:"  # the line close_without_rendering prints for print_close
 TARGET_FLOOR_RATIO = 3.0  # the close without rendering, against the DuckDB floor
 TARGET_CLOSE_S = 60.0
 TARGET_RENDER_RATIO = 1.5  # rendering, per document, against the WeasyPrint floor
@@ -556,6 +558,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     from pipelines.resources import DATE_TAG
 
     started = time.monotonic()
+    collections, clock = collector_clock()
     os.environ["RECETTES_HOME"] = str(home)
     load_settings(home / "parametrage.yaml")
     cli.prepare_instance(home)
@@ -581,7 +584,30 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     cli._alert(home, month, result.run_id, errors)
     r = cli.MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
     cli._print_result(r)
+    gc.callbacks.remove(clock)
+    full = collections[-1]
+    print(
+        f"{COLLECTOR} {sum(n for n, _ in collections)} collections, {full[0]} of them full, "
+        f"{sum(t for _, t in collections):.2f} s ({full[1]:.2f} s full)"
+    )
     return r.exit_code
+
+
+def collector_clock() -> tuple[list[list], object]:
+    """Counts and times the garbage collector's passes, per generation, from now until the callback is
+    removed from gc.callbacks: ([[count, seconds] per generation], callback)."""
+    per_generation = [[0, 0.0] for _ in gc.get_count()]
+    began = [0.0]
+
+    def clock(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            per_generation[info["generation"]][0] += 1
+            per_generation[info["generation"]][1] += time.perf_counter() - began[0]
+
+    gc.callbacks.append(clock)
+    return per_generation, clock
 
 
 # --- floors -------------------------------------------------------------------------------------------
@@ -846,6 +872,9 @@ def print_close(c: Close, residents: int, history: int) -> None:
     in_steps = sum(s.wall for s in c.steps)
     cpu_steps = sum(s.cpu for s in c.steps)
     print(f"{'outside steps (start, report)':<44} {'':<12} {m.wall - in_steps:8.2f} {m.cpu - cpu_steps:8.2f}")
+    for line in m.output.splitlines():
+        if line.startswith(COLLECTOR):
+            print(line)
     print(
         f"{'TOTAL process':<44} {'':<12} {m.wall:8.2f} {m.cpu:8.2f} {m.peak_mb:8.0f}  "
         f"(largest single process {m.maxrss_mb:.0f} MB; {residents} residents; "
