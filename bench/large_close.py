@@ -547,6 +547,10 @@ def close(world: World, month: str, index: int, full: bool) -> Close:
 def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     """What `recettes run` does (pipelines/cli.py close_month), without the documents: `invoice_documents`
     and its check, and `dunning_letters`."""
+    from pipelines import heap
+
+    heap.for_process()  # as `recettes run` does, before Dagster's imports
+    collections, clock = collector_clock()
     import dagster as dg
 
     from assets.billing.assets import invoice_documents
@@ -558,7 +562,6 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     from pipelines.resources import DATE_TAG
 
     started = time.monotonic()
-    collections, clock = collector_clock()
     os.environ["RECETTES_HOME"] = str(home)
     load_settings(home / "parametrage.yaml")
     cli.prepare_instance(home)

@@ -389,9 +389,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from assets.common.outputs import OutputError
     from assets.common.settings import SettingsError
+    from pipelines import heap
 
     args = parser().parse_args(argv)
     os.umask(0o077)  # every file this process creates (outputs, warehouse, run history) is the owner's only
+    heap.for_process()  # a command is one batch: fewer searches for cycles (pipelines/heap.py)
     try:
         return args.func(args)
     except SettingsError as exc:
