@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets.billing.assets import invoice_documents, issued_documents, valued_days
 from assets.billing.valuation import open_months
-from assets.common.warehouse import run_sql, sql
+from assets.common.warehouse import query_frame, run_sql, sql
 from checks.controls import ERROR, ControlOutcome
-from checks.wiring import check_result, examples, query_frame, run_controls
+from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of
 from pipelines.resources import POOL, HomeResource, WarehouseResource
 

@@ -6,11 +6,12 @@ from decimal import Decimal
 import dagster as dg
 
 from assets.common.outputs import french_amount
+from assets.common.warehouse import query_frame
 from assets.payments.lettrage import month_end
 from assets.receivables.assets import aged_balance, reminders
 from checks.controls import WARNING, ControlOutcome
 from checks.ingest import control_quarantine
-from checks.wiring import check_result, examples, query_frame, run_controls
+from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of
 from pipelines.resources import POOL, HomeResource, WarehouseResource
 

@@ -8,15 +8,10 @@ from decimal import Decimal
 import dagster as dg
 import polars as pl
 
-from assets.common.warehouse import sql
 from checks.controls import ALL_MONTHS, ERROR, ControlOutcome, record, write_month_controls
 from pipelines.resources import HomeResource, WarehouseResource, timestamp
 
 REFERENTIAL = "referentiel"
-
-
-def query_frame(con, name: str, params: dict | None = None) -> pl.DataFrame:
-    return con.sql(sql(name), params=params or {}).pl() if params else con.sql(sql(name)).pl()
 
 
 def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:

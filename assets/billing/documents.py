@@ -18,7 +18,7 @@ from pathlib import Path
 from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
-from assets.common.warehouse import insert_frame, run_sql, sql
+from assets.common.warehouse import insert_frame, query_frame, run_sql
 
 ZIP_NAME = "chorus_pro.zip"
 
@@ -93,9 +93,9 @@ def render_bordereau(renderer, payload: dict) -> tuple[str, bytes]:
 
 def _documents(con, month: str) -> tuple[list[dict], dict[str, list[dict]]]:
     params = {"month": month}
-    docs = con.sql(sql("billing/month_documents.sql"), params=params).pl().to_dicts()
+    docs = query_frame(con, "billing/month_documents.sql", params).to_dicts()
     lines: dict[str, list[dict]] = {}
-    for line in con.sql(sql("billing/month_document_lines.sql"), params=params).pl().to_dicts():
+    for line in query_frame(con, "billing/month_document_lines.sql", params).to_dicts():
         lines.setdefault(line["number"], []).append(line)
     return docs, lines
 

@@ -17,7 +17,7 @@ import polars as pl
 from assets.billing.labels import category_rank, label
 from assets.billing.valuation import open_months
 from assets.common.settings import Settings
-from assets.common.warehouse import insert_frame, run_sql, sql
+from assets.common.warehouse import insert_frame, query_frame, run_sql
 
 ZERO = Decimal("0.00")
 KEY = ["month", "payer_code", "payer_type", "establishment_code", "resident_id", "category", "unit_price"]
@@ -147,12 +147,12 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     transaction as the documents."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
-    diff = con.sql(sql("billing/differences.sql"), params=params).pl()
+    diff = query_frame(con, "billing/differences.sql", params)
     summary = IssueSummary()
     if diff.is_empty():
         run_sql(con, "billing/clear_pending.sql", params)
         return summary
-    invoices = con.sql(sql("billing/invoices_by_resident.sql"), params=params).pl()
+    invoices = query_frame(con, "billing/invoices_by_resident.sql", params)
     issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
     docs = plan_documents(diff, invoices, issued_keys)
     if not docs:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import polars as pl
 
 from assets.common.settings import Settings
-from assets.common.warehouse import run_sql, sql
+from assets.common.warehouse import query_frame, run_sql, sql
 from assets.ingest.activity import month_bounds
 
 FAR_FUTURE = dt.date(9999, 12, 31)
@@ -102,15 +102,15 @@ def store_valuation(con, settings: Settings, month: str, force: bool = False) ->
     for name, frame in registered.items():
         con.register(name, frame)
     try:
-        fingerprints = con.sql(
-            sql("billing/fingerprints.sql"), params={**params, "settings_hash": settings_hash(settings)}
-        ).pl()
+        fingerprints = query_frame(
+            con, "billing/fingerprints.sql", {**params, "settings_hash": settings_hash(settings)}
+        )
         con.register("fingerprints", fingerprints)
         registered["fingerprints"] = fingerprints
         if force:
-            stale = con.sql(sql("billing/all_pairs.sql"), params=params).pl()
+            stale = query_frame(con, "billing/all_pairs.sql", params)
         else:
-            stale = con.sql(sql("billing/stale_pairs.sql"), params=params).pl()
+            stale = query_frame(con, "billing/stale_pairs.sql", params)
         con.register("stale", stale)
         registered["stale"] = stale
         run_sql(con, "billing/clear_valuation.sql")

@@ -15,8 +15,12 @@ import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMA_DIR = SQL_DIR / "schema"
@@ -147,6 +151,17 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
         cursor = con.execute(statement, wanted) if wanted else con.execute(statement)
         rows = cursor.fetchall() if cursor.description else []
     return rows
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
+    """The rows of the one query in sql/<name> as a Polars frame, with named parameters.
+
+    Through `execute`, never `con.sql(query, params=...)`: DuckDB's Python client runs a relation built with
+    parameters at once and materializes its result row by row (duckdb/duckdb-python#238, closed as won't
+    fix). The 331,515 activity days of a month came in 0.86 s that way and in 0.09 s through `execute`."""
+    (statement,) = _statements(sql(name))
+    wanted = {p: (params or {})[p] for p in _PARAM.findall(statement)}
+    return (con.execute(statement, wanted) if wanted else con.execute(statement)).pl()
 
 
 @cache

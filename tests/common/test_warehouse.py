@@ -130,3 +130,38 @@ def test_warehouse_file_is_private(tmp_path):
     with w.connect():
         pass
     assert (tmp_path / "e.duckdb").stat().st_mode & 0o077 == 0
+
+
+class ExecuteOnly:
+    """A connection that refuses `sql`: a relation built with parameters is materialized row by row
+    (duckdb/duckdb-python#238), so query_frame must go through `execute`."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def sql(self, *args, **kwargs):
+        raise AssertionError("con.sql used")
+
+    def execute(self, *args, **kwargs):
+        return self.con.execute(*args, **kwargs)
+
+
+def test_a_query_frame_takes_only_the_parameters_its_query_names_and_never_builds_a_relation(tmp_path, monkeypatch):
+    queries = tmp_path / "sql"
+    (queries / "essai").mkdir(parents=True)
+    (queries / "essai" / "jours.sql").write_text(
+        "-- the days of a month ($unused in a comment is not a parameter)\n"
+        "SELECT day, code FROM activity_days WHERE month = $month ORDER BY day;\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(wh, "SQL_DIR", queries)
+    with Warehouse(tmp_path / "e.duckdb").transaction() as con:
+        con.execute(
+            "INSERT INTO activity_days (month, establishment_code, resident_id, day, code, source_path,"
+            " source_line, source_column, held) VALUES ('2025-01', 'E1', 'U1', '2025-01-02', 'P', 'a.csv', 2, 'date', false),"
+            " ('2025-01', 'E1', 'U1', '2025-01-01', 'H', 'a.csv', 3, 'date', false),"
+            " ('2025-02', 'E1', 'U1', '2025-02-01', 'P', 'b.csv', 2, 'date', false)"
+        )
+        frame = wh.query_frame(ExecuteOnly(con), "essai/jours.sql", {"month": "2025-01", "other": 1})
+    assert frame.columns == ["day", "code"]
+    assert frame.rows() == [(D(2025, 1, 1), "H"), (D(2025, 1, 2), "P")]
