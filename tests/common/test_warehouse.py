@@ -158,7 +158,8 @@ def test_a_query_frame_takes_only_the_parameters_its_query_names_and_never_build
     with Warehouse(tmp_path / "e.duckdb").transaction() as con:
         con.execute(
             "INSERT INTO activity_days (month, establishment_code, resident_id, day, code, source_path,"
-            " source_line, source_column, held) VALUES ('2025-01', 'E1', 'U1', '2025-01-02', 'P', 'a.csv', 2, 'date', false),"
+            " source_line, source_column, held) VALUES"
+            " ('2025-01', 'E1', 'U1', '2025-01-02', 'P', 'a.csv', 2, 'date', false),"
             " ('2025-01', 'E1', 'U1', '2025-01-01', 'H', 'a.csv', 3, 'date', false),"
             " ('2025-02', 'E1', 'U1', '2025-02-01', 'P', 'b.csv', 2, 'date', false)"
         )
