@@ -62,14 +62,19 @@ WITH decided AS (
 ), taken AS (  -- debits a return left out reverses: not returned twice (matching.Settled.taken)
     SELECT s.reverses AS line_id FROM line_states s ANTI JOIN considered c USING (line_id)
     WHERE s.status = 'rejet' AND coalesce(s.reverses, '') <> ''
-), debits AS (
-    SELECT o.line_id
-    FROM considered r JOIN bank_lines o
-      ON o.amount > 0 AND o.booking_date <= r.booking_date
-     AND ((r.e2e <> '' AND o.end_to_end_id = r.e2e)
-          OR (r.account <> '' AND o.amount = -r.amount
-              AND upper(regexp_replace(coalesce(o.debtor_iban, ''), '[^A-Za-z0-9]', '', 'g')) = r.account))
-    WHERE r.reversal AND r.amount < 0 AND o.line_id NOT IN (SELECT line_id FROM taken)
+), returns AS (
+    SELECT booking_date, amount, e2e, account FROM considered WHERE reversal AND amount < 0
+), credits AS MATERIALIZED (  -- each account normalised once: in the join's condition, once per pair
+    SELECT line_id, booking_date, amount, end_to_end_id,
+           upper(regexp_replace(coalesce(debtor_iban, ''), '[^A-Za-z0-9]', '', 'g')) AS account
+    FROM bank_lines WHERE amount > 0 AND line_id NOT IN (SELECT line_id FROM taken)
+), debits AS (  -- two equality joins: one join on "same id OR same account" compared every pair
+    SELECT o.line_id FROM returns r JOIN credits o ON o.end_to_end_id = r.e2e AND o.booking_date <= r.booking_date
+    WHERE r.e2e <> ''
+    UNION
+    SELECT o.line_id FROM returns r JOIN credits o
+      ON o.account = r.account AND o.amount = -r.amount AND o.booking_date <= r.booking_date
+    WHERE r.account <> ''
     UNION  -- and the debit a return matched again reversed (a decision on the return gives it back)
     SELECT s.reverses FROM line_states s SEMI JOIN considered c USING (line_id)
     WHERE s.status = 'rejet' AND coalesce(s.reverses, '') <> ''

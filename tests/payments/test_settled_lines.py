@@ -142,7 +142,10 @@ class History:
                 debit = self.line(day, amount, "PRLV SEPA", iban(k), f"NOM{chr(64 + k)}", e2e=number)
                 if rng.random() < 0.3:  # returned days later: often after the close that settled the invoice
                     late = dt.timedelta(days=rng.choice([3, 12]))
-                    self.line(day + late, -amount, "REJET PRLV", iban(k), e2e=number, reversal=True)
+                    # found by its id and its account, by its id alone, or by its account and amount alone
+                    by = ("both", "id", "account")[(index + k) % 3]
+                    account, e2e = iban(k) if by != "id" else "", number if by != "account" else ""
+                    self.line(day + late, -amount, "REJET PRLV", account, e2e=e2e, reversal=True)
                     self.line(day + late + dt.timedelta(days=1), amount, "CHEQUE", hint=code)
                 del debit
             elif draw < 0.75:  # two months at once
