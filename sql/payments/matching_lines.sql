@@ -64,15 +64,15 @@ WITH decided AS (
     WHERE s.status = 'rejet' AND coalesce(s.reverses, '') <> ''
 ), returns AS (
     SELECT booking_date, amount, e2e, account FROM considered WHERE reversal AND amount < 0
-), credits AS MATERIALIZED (  -- each account normalised once: in the join's condition, once per pair
+), originals AS MATERIALIZED (  -- each line's account normalised once, not once per pair in a join condition
     SELECT line_id, booking_date, amount, end_to_end_id,
            upper(regexp_replace(coalesce(debtor_iban, ''), '[^A-Za-z0-9]', '', 'g')) AS account
     FROM bank_lines WHERE amount > 0 AND line_id NOT IN (SELECT line_id FROM taken)
 ), debits AS (  -- two equality joins: one join on "same id OR same account" compared every pair
-    SELECT o.line_id FROM returns r JOIN credits o ON o.end_to_end_id = r.e2e AND o.booking_date <= r.booking_date
+    SELECT o.line_id FROM returns r JOIN originals o ON o.end_to_end_id = r.e2e AND o.booking_date <= r.booking_date
     WHERE r.e2e <> ''
     UNION
-    SELECT o.line_id FROM returns r JOIN credits o
+    SELECT o.line_id FROM returns r JOIN originals o
       ON o.account = r.account AND o.amount = -r.amount AND o.booking_date <= r.booking_date
     WHERE r.account <> ''
     UNION  -- and the debit a return matched again reversed (a decision on the return gives it back)
