@@ -15,7 +15,7 @@ demo: install
 	$(UV) run recettes demo
 
 test: install
-	$(UV) run pytest -n 2
+	$(UV) run pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 ui: install
 	$(UV) run recettes ui

@@ -62,3 +62,13 @@ def warehouse(home) -> Warehouse:
 
 
 NOW = dt.datetime(2025, 4, 5, 9, 0, 0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules of end-to-end tests first, each keeping its own order. `make test` runs the suite with
+    `--dist loadscope`: a worker takes a whole module at a time, so its fixtures are built once, and the
+    short modules then fill in behind these long ones instead of one of them finishing alone at the end.
+    Back to back on 2 cores: 12 min 24 s with `--dist load` in alphabetical order, a worker idle about 2 min
+    of it; 9 min 39 s so, about 30 s."""
+    heavy = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy)
