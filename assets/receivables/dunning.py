@@ -8,9 +8,12 @@ receipt waiting in the unmatched queue and the payers' credits not allocated yet
   reminded gets the first reminder, the second 15 days later, …).
 - Public payers (départements, health insurance, others) get a statement of all their open invoices and a
   phone call, never a formal notice (the settings refuse one).
-- Nobody is reminded for an invoice under dispute (the last call on it or its payer says `litige`), under
-  a promise not yet due, or whose payer has a receipt waiting in the unmatched queue; an "already paid"
-  answer holds the invoice when such a receipt is waiting, and is otherwise listed for a check.
+- Nobody is reminded for an invoice under dispute, under a promise not yet due, or whose payer has a receipt
+  waiting in the unmatched queue; an "already paid" answer holds the invoice when such a receipt is waiting,
+  and is otherwise listed for a check. Where an invoice stands is said by the latest call about it or its
+  payer that says something of the debt (a promise, a dispute, "already paid"; in the log's order within a
+  day): a call nobody answered, or an `autre`, changes nothing. A dispute of the invoice itself holds it until
+  a later call about that invoice says otherwise: a call to its payer about something else does not end it.
 - Nobody is reminded either for what the surplus of their receipts already covers: a transfer that settles
   the invoices its text names and leaves a credit (a département paying a hundred invoices whose remittance
   the bank cut at 140 characters) holds the payer's late invoices, oldest first, as long as what is left
@@ -99,24 +102,30 @@ class Plan:
         return out + [Issued(i.number, CONTENTIEUX, self.day) for i in self.contentieux]
 
 
+STANDING = ("promesse", "litige", "deja_paye")  # what a call says of the debt; injoignable and autre say nothing
+
+
 def _calls_by_target(calls: list[Call], on: dt.date) -> dict[str, list[tuple[int, Call]]]:
-    """The calls made by `on`, per target (an invoice number or a payer code), with their rank in the log."""
+    """The calls made by `on` that say where a debt stands, per target (an invoice number or a payer code),
+    with their rank in the log."""
     index: dict[str, list[tuple[int, Call]]] = defaultdict(list)
     for rank, call in enumerate(calls):
-        if call.day <= on:
+        if call.day <= on and call.result in STANDING:
             index[call.target].append((rank, call))
     return index
 
 
 def _latest(rc: tuple[int, Call]) -> tuple[dt.date, int]:
-    """The order of calls: by day, then the one logged first."""
-    return rc[1].day, -rc[0]
+    """The order of calls: by day, then as logged (the log is written as the calls are made)."""
+    return rc[1].day, rc[0]
 
 
 def _last_call(index: dict[str, tuple[int, Call]], number: str, payer: str) -> Call | None:
-    """The latest call about the invoice or its payer; on the same day, the one logged first (`index`: the
-    latest call per target)."""
+    """The call that says where the invoice stands (`index`: the latest such call per target): a dispute of the
+    invoice itself, or else the latest call about the invoice or its payer."""
     about, to = index.get(number), index.get(payer)
+    if about and about[1].result == "litige":
+        return about[1]
     if about and to:
         return max(about, to, key=_latest)[1]
     return (about or to or (0, None))[1]

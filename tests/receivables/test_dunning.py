@@ -149,19 +149,56 @@ def test_a_broken_promise_and_an_unverified_already_paid_go_to_the_call_list():
     ]
 
 
-def test_the_latest_call_about_the_invoice_or_its_payer_decides_and_on_one_day_the_first_logged():
+def held(calls, invoices=None):
+    plan = plan_dunning(invoices or [invoice(late=20)], POLICY, calls, [], set(), ON)
+    return [(h.number, h.reason) for h in plan.holds], [r.level for r in plan.reminders]
+
+
+def test_the_latest_call_that_says_where_the_debt_stands_decides_and_on_one_day_the_last_logged():
     day = ON - dt.timedelta(days=3)
-    dispute_then_promise = [
-        Call(day - dt.timedelta(days=1), "F2026-000001", "promesse", ON + dt.timedelta(days=9), D("310")),
-        Call(day, "U000001", "litige"),  # logged first on the latest day: it decides
-        Call(day, "F2026-000001", "promesse", ON + dt.timedelta(days=9), D("310")),
-        Call(day, "U000002", "promesse", ON + dt.timedelta(days=9), D("10")),  # another payer's
-    ]
-    plan = plan_dunning([invoice(late=20)], POLICY, dispute_then_promise, [], set(), ON)
-    assert [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", "litige")]
-    swapped = [dispute_then_promise[0], dispute_then_promise[2], dispute_then_promise[1]]
-    plan = plan_dunning([invoice(late=20)], POLICY, swapped, [], set(), ON)
-    assert [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", "promesse")]
+    promise = Call(day, "F2026-000001", "promesse", ON + dt.timedelta(days=9), D("310"))
+    dispute = Call(day, "U000001", "litige")
+    other_payer = Call(day, "U000002", "promesse", ON + dt.timedelta(days=9), D("10"))
+    assert held([promise, dispute, other_payer]) == ([("F2026-000001", "litige")], [])
+    assert held([dispute, promise, other_payer]) == ([("F2026-000001", "promesse")], [])
+    assert held([Call(day - dt.timedelta(days=1), "U000001", "litige"), promise]) == (
+        [("F2026-000001", "promesse")],
+        [],
+    )
+    # a later promise, or "already paid", about the invoice ends its dispute
+    disputed = Call(day - dt.timedelta(days=5), "F2026-000001", "litige")
+    assert held([disputed, promise]) == ([("F2026-000001", "promesse")], [])
+    assert held([disputed, Call(day, "F2026-000001", "deja_paye")], [invoice(late=20)])[1] == ["relance1"]
+
+
+@pytest.mark.parametrize("result", ["injoignable", "autre", "promesse", "deja_paye"])
+def test_a_dispute_of_the_invoice_is_not_ended_by_a_later_call_to_its_payer(result):
+    disputed = Call(ON - dt.timedelta(days=60), "F2026-000001", "litige")
+    later = Call(ON - dt.timedelta(days=2), "U000001", result, ON + dt.timedelta(days=5), D("10"))
+    history = [Issued("F2026-000001", "relance1", ON - dt.timedelta(days=40))]
+    history.append(Issued("F2026-000001", "relance2", ON - dt.timedelta(days=20)))
+    for calls in ([disputed, later], [later, disputed]):
+        plan = plan_dunning([invoice(late=50)], POLICY, calls, history, set(), ON)
+        assert [(h.number, h.reason) for h in plan.holds] == [("F2026-000001", "litige")]
+        assert plan.reminders == [] and plan.contentieux == []
+    # the payer's other invoice follows the payer's call
+    second = invoice("F2026-000002", late=20)
+    plan = plan_dunning([invoice(late=50), second], POLICY, [disputed, later], history, set(), ON)
+    expected = {"injoignable": [], "autre": [], "promesse": ["promesse"], "deja_paye": []}[result]
+    assert [h.reason for h in plan.holds if h.number == "F2026-000002"] == expected
+
+
+@pytest.mark.parametrize("result", ["injoignable", "autre"])
+def test_a_call_nobody_answered_changes_nothing(result):
+    nothing = Call(ON - dt.timedelta(days=1), "F2026-000001", result)
+    dispute = Call(ON - dt.timedelta(days=10), "U000001", "litige")
+    assert held([dispute, nothing]) == ([("F2026-000001", "litige")], [])
+    promise = Call(ON - dt.timedelta(days=10), "U000001", "promesse", ON + dt.timedelta(days=5), D("310"))
+    assert held([promise, nothing]) == ([("F2026-000001", "promesse")], [])
+    broken = Call(ON - dt.timedelta(days=10), "U000001", "promesse", ON - dt.timedelta(days=1), D("310"))
+    plan = plan_dunning([invoice(late=20)], POLICY, [broken, nothing], [], set(), ON)
+    assert [(c.payer_code, c.reason) for c in plan.calls] == [("U000001", "promesse non tenue")]
+    assert held([nothing]) == ([], ["relance1"])
 
 
 def test_calls_are_ordered_by_amount_then_age():
