@@ -263,7 +263,14 @@ def run_dunning(
     run_sql(con, "receivables/clear_plan.sql", {"month": month})
     calls, rejected = load_calls(con, entrees, month, now)
     invoices = [OpenInvoice(*row) for row in run_sql(con, "receivables/open_invoices.sql", {"on": on})]
-    issued = [Issued(*row) for row in run_sql(con, "receivables/issued.sql")]
+    # planned against what earlier months sent: a close run again plans its month as it did (the calls its
+    # reminders ask for included) and appends only what it did not send yet
+    issued, sent_now = [], set()
+    for number, level, day, run_month in run_sql(con, "receivables/issued.sql"):
+        if run_month == month:
+            sent_now.add((number, level))
+        else:
+            issued.append(Issued(number, level, day))
     con.execute("DROP TABLE dunning_invoices")
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
     credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
@@ -274,7 +281,7 @@ def run_dunning(
     new = [
         (seq + k, amounts[x.number][0], x.number, x.level, x.day, channels.get((x.number, x.level), ""),
          amounts[x.number][1], month)
-        for k, x in enumerate(plan.issued(), start=1)
+        for k, x in enumerate((x for x in plan.issued() if (x.number, x.level) not in sent_now), start=1)
     ]  # fmt: skip
     insert_frame(
         con,

@@ -59,16 +59,27 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
         "date;code_financeur;niveau;canaux;factures;montant",
         "2025-05-05;D66;relance1;releve;F2025-000001 F2025-000003;10230,00",
     ]
-    # the same day again: nothing sent twice
+    # the same day again: the same plan, nothing sent twice
     with case.transaction() as con:
         again = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW)
-    assert (again.reminders, again.invoices) == (0, 0)
+    assert (again.reminders, again.invoices, again.holds) == (1, 2, 1)
+    assert rows(case, "SELECT count(*) FROM reminders") == [(2,)]
     # 20 May: the promise is broken, the département is due its second reminder and a call
     with case.transaction() as con:
         later = run_dunning(
             con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW
         )
     assert (later.reminders, later.calls) == (2, 2)
+    calls = home / "sorties" / "2025-05" / "recouvrement" / "appels_a_passer.csv"
+    first_list = calls.read_bytes()
+    # May closed again the same day: its call list, the reminders' calls included, is the same
+    with case.transaction() as con:
+        again = run_dunning(
+            con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW
+        )
+    assert (again.reminders, again.calls) == (2, 2)
+    assert calls.read_bytes() == first_list
+    assert rows(case, "SELECT count(*) FROM reminders") == [(5,)]
     # what was sent is read for the invoices still open only: a level sent of F2025-000002, paid since, is not
     with case.transaction() as con:
         con.execute(
@@ -77,11 +88,11 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
         )
         run_sql(con, "receivables/open_invoices.sql", {"on": dt.date(2025, 5, 20)})
         assert sorted(run_sql(con, "receivables/issued.sql")) == [
-            ("F2025-000001", "relance1", dt.date(2025, 5, 5)),
-            ("F2025-000001", "relance2", dt.date(2025, 5, 20)),
-            ("F2025-000003", "relance1", dt.date(2025, 5, 5)),
-            ("F2025-000003", "relance2", dt.date(2025, 5, 20)),
-            ("F2025-000004", "relance1", dt.date(2025, 5, 20)),
+            ("F2025-000001", "relance1", dt.date(2025, 5, 5), "2025-04"),
+            ("F2025-000001", "relance2", dt.date(2025, 5, 20), "2025-05"),
+            ("F2025-000003", "relance1", dt.date(2025, 5, 5), "2025-04"),
+            ("F2025-000003", "relance2", dt.date(2025, 5, 20), "2025-05"),
+            ("F2025-000004", "relance1", dt.date(2025, 5, 20), "2025-05"),
         ]
         con.execute("DROP TABLE dunning_invoices")
         con.execute("DELETE FROM reminders WHERE seq = 0")
