@@ -143,7 +143,9 @@ class ActivitySummary:
 
 
 def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
-    """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/."""
+    """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/. An establishment whose
+    extract has a resident's day twice is held (B1): its rows are stored held, and the days it had before stay
+    in force until a corrected extract replaces them."""
     folder = entrees / "activite" / month
     summary = ActivitySummary(month=month)
     run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
@@ -207,6 +209,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     for path, count in _count_by_path(unknown).items():
         run_sql(con, "ingest/count_rejected_rows.sql", {"n": count, "month": month, "path": path})
     rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
+    held = sorted(rows.filter(pl.col("held"))["establishment_code"].unique().to_list())
+    run_sql(con, "ingest/replace_activity_days.sql", {"month": month, "held": held})
     summary.days = insert_frame(con, "activity_days", rows)
     run_sql(con, "ingest/activity_hashes.sql", {"month": month})
     summary.held = int(rows["held"].sum()) if rows.height else 0

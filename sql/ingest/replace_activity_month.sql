@@ -1,5 +1,5 @@
--- A month's activity is replaced whole: its days, its files and its quarantined rows.
-DELETE FROM activity_days WHERE month = $month;
+-- A month's activity is read again whole: its files and its quarantined rows go first (its days go once the
+-- extracts are read: replace_activity_days.sql).
 DELETE FROM activity_hashes WHERE month = $month;
 DELETE FROM activity_files WHERE month = $month;
 DELETE FROM quarantine WHERE scope = 'activite' AND month = $month;

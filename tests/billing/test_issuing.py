@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from assets.billing.issuing import IssueDateError
-from tests.billing.case import Case, D, month_of_days
+from assets.ingest.loading import load_activity
+from tests.billing.case import NOW, Case, D, month_of_days
 
 M = Decimal
 
@@ -121,6 +122,29 @@ def test_a_resident_leaving_a_month_already_billed_gets_a_credit_note(tmp_path):
     (credit,) = case.documents()[2:]
     assert (credit[0], credit[6], credit[7]) == ("A2025-000001", M("-750.00"), "F2025-000001")
     assert case.lines("A2025-000001") == [("000002", "presence", -5, M("150.00"), M("-750.00"))]
+
+
+def test_a_month_billed_then_held_keeps_what_was_issued_until_its_extract_is_corrected(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    issued = case.documents()
+    folder = tmp_path / "entrees" / "activite" / "2025-01"
+    folder.mkdir(parents=True)
+    extract = ["code_etablissement;id_usager;date;code"] + [f"FH01;000001;2025-01-{d:02d};P" for d in range(1, 32)]
+    # January's extract dropped again, 000002's days left out and one of 000001's days twice: held (B1)
+    (folder / "fh01.csv").write_text("\n".join([*extract, "FH01;000001;2025-01-03;P"]) + "\n", encoding="utf-8")
+    with case.transaction() as con:
+        assert load_activity(con, tmp_path / "entrees", "2025-01", NOW).held == 32
+    summary = case.issue("2025-02", D(2025, 3, 5))
+    assert (summary.credit_notes, [d for d in case.documents() if d[3] == "2025-01"]) == (0, issued)
+    # corrected: 000002 left at the end of December, his 10 January days are credited
+    (folder / "fh01.csv").write_text("\n".join(extract) + "\n", encoding="utf-8")
+    with case.transaction() as con:
+        assert load_activity(con, tmp_path / "entrees", "2025-01", NOW).held == 0
+    summary = case.issue("2025-02", D(2025, 3, 6))
+    assert [(d[0], d[3], d[6], d[7]) for d in case.documents() if d[1] == "avoir"] == [
+        ("A2025-000001", "2025-01", M("-1500.00"), "F2025-000001")
+    ]
 
 
 def test_a_pending_file_granted_months_later_bills_all_its_months_at_once(tmp_path):

@@ -166,6 +166,21 @@ def test_duplicates_and_capacity(home, warehouse):
     assert capacity.examples[0] == {"establishment_code": "FH01", "day": "2025-03-01", "present": 2, "capacity": 1}
 
 
+def test_an_extract_held_after_a_clean_one_keeps_its_days_and_the_control_reads_the_new_extract(home, warehouse):
+    loaded(home, warehouse)
+    loaded(home, warehouse, fh01=march_fh01(code="H") + "FH01;000001;2025-03-05;H\n")
+    count = "SELECT code, held, count(*) FROM activity_days WHERE establishment_code = 'FH01' GROUP BY ALL ORDER BY ALL"
+    with warehouse.connect() as con:
+        assert con.execute(count).fetchall() == [("H", True, 32), ("P", False, 41), ("P", True, 10)]
+        duplicates, shape = control_activity_expectations(con, "2025-03")
+    assert (duplicates.passed, duplicates.value, shape.detail) == (False, 2, "44 journée(s) conformes")
+    assert "FH01 (42 journée(s))" in duplicates.detail
+    assert [(e["source_line"], e["day"]) for e in duplicates.examples] == [(6, "2025-03-05"), (43, "2025-03-05")]
+    loaded(home, warehouse, fh01=march_fh01(code="H"))  # corrected: it replaces them all
+    with warehouse.connect() as con:
+        assert con.execute(count).fetchall() == [("H", False, 31), ("P", False, 10)]
+
+
 def test_unreadable_extract_and_quarantine_controls(home, warehouse):
     loaded(home, warehouse, ime=b"\x00\x01")
     with warehouse.connect() as con:
