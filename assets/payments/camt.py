@@ -36,6 +36,9 @@ _AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # xs:decimal, wi
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ISODate, or the start of an ISODateTime
 OPENING = ("OPBD", "PRCD", "ITBD")
 CLOSING = ("CLBD",)
+# what banks write where they have no reference: taken as one, every such line of a file had the same id, and
+# all but the first were left out as already stored
+PLACEHOLDERS = {"NONREF", "NOTPROVIDED", "NONE", "N/A"}
 
 
 class CamtError(ValueError):
@@ -217,6 +220,7 @@ def _entry_lines(
             iban = r.text(tx, "c:RltdPties/c:DbtrAcct/c:Id/c:IBAN")
             texts = [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Ustrd") if t.text and t.text.strip()]
             texts += [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref") if t.text]
+            texts += [t.text.strip() for t in r.all(tx, "c:RmtInf/c:Strd/c:RfrdDocInf/c:Nb") if t.text]  # invoices
             reason = r.text(tx, "c:RtrInf/c:Rsn/c:Cd")
         line = BankLine(
             line_id="",
@@ -233,7 +237,7 @@ def _entry_lines(
             record=rank,
             debtor_name=debtor,
             debtor_iban=iban,
-            end_to_end_id=e2e if e2e != "NOTPROVIDED" else "",
+            end_to_end_id=e2e if e2e.upper() not in PLACEHOLDERS else "",
             reversal=reversal,
             status=status,
         )
@@ -246,6 +250,7 @@ def _line_id(line: BankLine, tx_ref: str, entry_ref: str, index: int, count: int
     """The bank's reference (AcctSvcrRef, else NtryRef / EndToEndId), else a hash of the line; in a batch
     the transaction's rank is added, since banks repeat one reference on all its transactions."""
     rank = f"-{index}" if count > 1 else ""
+    tx_ref, entry_ref = (x if x.upper() not in PLACEHOLDERS else "" for x in (tx_ref, entry_ref))
     if tx_ref:
         return f"CAMT-{tx_ref}{rank}"
     if entry_ref:

@@ -120,3 +120,23 @@ def test_a_reversal_written_1_and_the_sign_of_each_transaction_of_a_batch():
         ("CAMT-B1-2", Decimal("-10.00"), False),
         ("CAMT-R1", Decimal("-40.00"), True),
     ]
+
+
+def test_a_placeholder_reference_is_no_reference_and_each_line_keeps_its_own_id():
+    name = "hbci4java_camt052.001.02_ruecklastschrift.xml"
+    data = sample(name).decode()
+    start, end = data.index("<Ntry>"), data.index("</Ntry>") + len("</Ntry>")
+    entry = data[start:end]
+    assert "<AcctSvcrRef>NONREF</AcctSvcrRef>" in entry
+    other = entry.replace('<Amt Ccy="EUR">53.00</Amt>', '<Amt Ccy="EUR">47.10</Amt>')
+    (statement,) = parse_camt((data[:end] + other + entry + data[end:]).encode(), name)
+    lines = [(x.line_id.startswith("CAMT-NONREF"), x.amount) for x in statement.lines]
+    assert lines == [(False, Decimal("-53.00")), (False, Decimal("-47.10")), (False, Decimal("-53.00"))]
+    assert len({x.line_id for x in statement.lines}) == 3  # the same line twice in one statement: two lines
+
+
+def test_invoice_numbers_of_a_structured_remittance_are_read_with_its_text():
+    name = "handelsbanken-via-darko-mijic_ISO20022_camt053_extended_SE_incoming_payments_incl_CB_example.xml"
+    data = sample(name).replace(b"<Nb>789789</Nb>", b"<Nb>F2026-000123</Nb>")
+    (statement,) = parse_camt(data, name)
+    assert [x.reference for x in statement.lines if x.amount == Decimal("4400")] == ["F2026-000123"]
