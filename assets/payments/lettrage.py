@@ -38,6 +38,7 @@ from assets.payments.matching import (
     Settled,
     match,
     normal_iban,
+    probable_payers,
     references,
 )
 
@@ -167,6 +168,23 @@ def run_matching(
         rejected_decisions=len(rejects),
         decisions_applied=sum(1 for later in left_out.values() if not later),
     )
+
+
+def payers_with_receipts_after(con, month: str, on: dt.date) -> set[str]:
+    """The probable payers of the receipts dated after the month's end and by `on` that no close matched yet
+    (the close of their own month will): the dunning of the month, dated `on`, chases none of them."""
+    params = {"cutoff": month_end(month), "on": on}
+    lines = [Line(*row) for row in run_sql(con, "payments/lines_after_cutoff.sql", params)]
+    if not lines:
+        return set()
+    named = sorted({n for x in lines for n in references(f"{x.text} {x.end_to_end_id}")})
+    invoice_payers = dict(run_sql(con, "payments/invoice_payers.sql", {"numbers": named}))
+    account_payers: dict[str, set[str]] = defaultdict(set)
+    ibans = sorted({normal_iban(x.iban) for x in lines if normal_iban(x.iban)})
+    for iban, payer in run_sql(con, "payments/account_payers.sql", {"ibans": ibans}):
+        account_payers[iban].add(payer)
+    directory = directory_of(con)
+    return set().union(*(probable_payers(x, directory, invoice_payers, account_payers) for x in lines))
 
 
 def lettering(con) -> Lettering:

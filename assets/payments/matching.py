@@ -494,6 +494,24 @@ def _identify(line: Line, directory: Directory) -> str | set[str] | None:
     return None
 
 
+def probable_payers(
+    line: Line, directory: Directory, invoice_payers: dict[str, str], account_payers: dict[str, set[str]]
+) -> set[str]:
+    """Who a receipt not matched yet probably comes from, for the dunning, which chases none of them while it
+    waits: the payers of the invoices its text names (`invoice_payers`: number -> payer), and the payer its
+    account or name gives (every one of them when several share it), else those its account paid before."""
+    named = references(f"{line.text} {line.end_to_end_id}")
+    payers = {invoice_payers[n] for n in named if n in invoice_payers}
+    found = _identify(line, directory)
+    if isinstance(found, str):
+        payers.add(found)
+    elif found:
+        payers |= found
+    else:
+        payers |= account_payers.get(normal_iban(line.iban), set())
+    return payers
+
+
 def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | None:
     """Rule 1, or None when the text names no invoice of ours issued by the line's date."""
     refs = [n for n in _complete_references(line) if n in book.invoices and book.invoices[n].issue_date <= line.date]

@@ -17,7 +17,7 @@ from assets.common.fields import BadValue, parse_amount, parse_choice, parse_dat
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
-from assets.payments.lettrage import month_end
+from assets.payments.lettrage import month_end, payers_with_receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
 
@@ -273,6 +273,7 @@ def run_dunning(
             issued.append(Issued(number, level, day))
     con.execute("DROP TABLE dunning_invoices")
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
+    queued |= payers_with_receipts_after(con, month, on)  # received since the month's end, matched next month
     credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
     plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]

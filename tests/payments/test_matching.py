@@ -21,6 +21,7 @@ from assets.payments.matching import (
     letter_code,
     match,
     name_key,
+    probable_payers,
     references,
 )
 
@@ -495,3 +496,19 @@ def test_a_number_cut_at_the_end_of_a_140_character_remittance_is_not_a_referenc
     r = match(invoices, [paid], [], [], d, [])
     assert sorted(a.number for a in r.allocations) == [f"F2026-02370{k}" for k in range(1, 8)]
     assert r.states["L1"].status == MATCHED
+
+
+def test_the_probable_payers_of_a_receipt_not_matched_yet():
+    d = directory()
+    d.add("U000125", "FR7610000000000000000000123", "DUPONT Jean")  # Marie's account pays for Jean too
+    invoices = {"F2026-000001": "D11"}
+    learnt = {"FR7699999999999999999999999": {"U000124"}}
+    assert probable_payers(line("a", "10", "FACT 2026-1"), d, invoices, learnt) == {"D11"}
+    by_account = line("b", "10", "FACT 2026-1", iban="FR7630001000660000000000066")
+    assert probable_payers(by_account, d, invoices, learnt) == {"D11", "D66"}
+    shared = line("c", "10", iban="FR7610000000000000000000123")
+    assert probable_payers(shared, d, invoices, learnt) == {"U000123", "U000125"}
+    assert probable_payers(line("d", "10", name="MARTIN Paul"), d, invoices, learnt) == {"U000124"}
+    known = line("e", "10", iban="FR76 9999 9999 9999 9999 9999 999")
+    assert probable_payers(known, d, invoices, learnt) == {"U000124"}
+    assert probable_payers(line("f", "10", iban="FR7611111111111111111111111"), d, invoices, learnt) == set()

@@ -112,6 +112,32 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
     ]
 
 
+def test_nobody_is_chased_on_the_letters_day_for_what_they_paid_since_the_months_end(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"  # F2025-000001/2 due 2025-03-07, F2025-000003/4 due 04-04
+    drop(
+        home,
+        "encaissements/2025.csv",
+        "date;montant;mode;payeur;reference;numero_piece\n"
+        "2025-05-02;5840,00;virement;;VIR DEPT66 FACT F2025-000001;\n"  # after April's end: May's close matches it
+        "2025-05-06;310,00;cheque;U000001;;CHQ-0009\n",  # after the letters' day
+    )
+    close(case, home, "2025-04")
+    with case.transaction() as con:
+        summary = run_dunning(
+            con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW
+        )
+    assert rows(case, "SELECT count(*) FROM line_states") == [(0,)]
+    assert (summary.reminders, summary.holds) == (1, 2)
+    assert rows(case, "SELECT number, reason FROM dunning_holds ORDER BY number") == [
+        ("F2025-000001", "encaissement_en_attente"),
+        ("F2025-000003", "encaissement_en_attente"),
+    ]
+    assert rows(case, "SELECT payer_code, number, level FROM reminders ORDER BY seq") == [
+        ("U000001", "F2025-000002", "relance1"),
+        ("U000001", "F2025-000004", "relance1"),
+    ]
+
+
 def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_path):
     case, home = billed(tmp_path), tmp_path / "home"  # D66: F2025-000001 5,840.00 due 03-07, F2025-000003 5,390.00
     drop(  # a transfer naming the first invoice only: 5,840.00 settles it, 5,460.00 stays to its credit
