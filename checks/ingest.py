@@ -41,7 +41,11 @@ def control_referential_files(con) -> ControlOutcome:
     )
 
 
-def control_quarantine(con, scope: str, month: str | None, name: str, stage: str) -> ControlOutcome:
+def control_quarantine(
+    con, scope: str, month: str | None, name: str, stage: str, set_aside_blocks: bool = False
+) -> ControlOutcome:
+    """The rows set aside and the values ignored. `set_aside_blocks`: a row set aside is an error (a row of
+    the referential left out drops its resident's or establishment's billing, and credits what was billed)."""
     rows = run_sql(con, "checks/quarantine_summary.sql", {"scope": scope, "month": month or ""})
     set_aside = sum(1 for r in rows if not r[4])
     kept = len(rows) - set_aside
@@ -51,7 +55,8 @@ def control_quarantine(con, scope: str, month: str | None, name: str, stage: str
         else "aucune ligne écartée"
     )
     examples = [{"fichier": p, "ligne": line, "colonne": c, "motif": reason} for p, line, c, reason, _ in rows[:5]]
-    return ControlOutcome(name, stage, WARNING, not rows, len(rows), detail, examples)
+    severity = ERROR if set_aside_blocks and set_aside else WARNING
+    return ControlOutcome(name, stage, severity, not rows, len(rows), detail, examples)
 
 
 def control_referential_keys(con) -> ControlOutcome:
@@ -216,7 +221,9 @@ def _run_month(context) -> str | None:
 
 def _referential_checks(con) -> list[ControlOutcome]:
     files = control_referential_files(con)
-    quarantine = control_quarantine(con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL)
+    quarantine = control_quarantine(
+        con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL, set_aside_blocks=True
+    )
     if not files.passed and not run_sql(con, "checks/referential_loaded.sql")[0][1]:
         return [files, quarantine]  # nothing loaded yet: the other controls would say nothing
     return [
@@ -248,6 +255,7 @@ ACTIVITY_CHECKS = (
 )
 _BLOCKING = {
     "referentiel_fichiers_lisibles",
+    "referentiel_lignes_rejetees",  # as an error only for a row set aside, not for an optional value ignored
     "referentiel_identifiants_uniques",
     "tarifs_chevauchement",
     "prises_en_charge_chevauchement",

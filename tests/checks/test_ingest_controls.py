@@ -47,6 +47,31 @@ def test_clean_referential_passes_every_referential_control(home, warehouse):
     ]
 
 
+def test_a_referential_row_set_aside_is_an_error_an_optional_value_ignored_a_warning(home, warehouse):
+    payers = "code_financeur;nom;type;iban\nD66;Département 66;departement;FR00 1234\nCPAM66;CPAM;assurance_maladie;\n"
+    loaded(home, warehouse, referential={"financeurs.csv": payers})
+    with warehouse.connect() as con:
+        ignored = control_quarantine(con, "referentiel", None, "r", "referentiel", set_aside_blocks=True)
+    assert (ignored.passed, ignored.severity, ignored.detail) == (
+        False,
+        "avertissement",
+        "0 ligne(s) écartée(s), 1 valeur(s) ignorée(s) sur des lignes conservées",
+    )
+    residents = "id_usager;nom;prenom\n000001;DURAND;\n000002;MAS;Pere\n000003;ROIG;Núria\n"
+    loaded(home, warehouse, referential={"usagers.csv": residents})
+    with warehouse.connect() as con:
+        set_aside = control_quarantine(con, "referentiel", None, "r", "referentiel", set_aside_blocks=True)
+        warned = control_quarantine(con, "referentiel", None, "r", "referentiel")
+    assert (set_aside.passed, set_aside.severity, warned.severity) == (False, "erreur", "avertissement")
+    # the resident's row, and the rows that name him (his stay, funding decision and contribution)
+    assert [(e["fichier"], e["ligne"], e["colonne"], e["motif"]) for e in set_aside.examples] == [
+        ("referentiel/contributions.csv", 2, "id_usager", "usager inconnu"),
+        ("referentiel/prises_en_charge.csv", 2, "id_usager", "usager inconnu"),
+        ("referentiel/sejours.csv", 2, "id_usager", "usager inconnu"),
+        ("referentiel/usagers.csv", 2, "prenom", "valeur obligatoire absente"),
+    ]
+
+
 def test_overlapping_rates_decisions_and_duplicate_ids_are_errors(home, warehouse):
     loaded(
         home,

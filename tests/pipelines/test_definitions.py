@@ -72,6 +72,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
         "referentiel_fichiers_lisibles",
+        "referentiel_lignes_rejetees",
         "referentiel_identifiants_uniques",
         "tarifs_chevauchement",
         "prises_en_charge_chevauchement",
