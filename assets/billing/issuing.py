@@ -75,11 +75,13 @@ def plan_documents(
         first[k] = min(first.get(k, (9999, 10**9, "")), (year, seq, number))
     invoices_out: dict[tuple, PlannedDocument] = {}
     credits_out: dict[tuple, PlannedDocument] = {}
+    even: list[tuple[tuple, list[Line]]] = []
     for (month, payer, payer_type, etab, resident), lines in sorted(by_resident.items()):
         total = sum((line.amount for line in lines), ZERO)
-        if total == 0:
-            continue  # nothing owed either way: the lines only moved between categories
         k = (month, payer, etab)
+        if total == 0:
+            even.append((k, lines))
+            continue
         if total > 0:
             doc = invoices_out.get(k)
             if doc is None:
@@ -101,6 +103,14 @@ def plan_documents(
                     "avoir", "avoir", month, payer, payer_type, etab, corrected
                 )
         doc.lines.extend(sorted(lines, key=lambda x: (category_rank(x.category), -x.unit_price)))
+    # a resident who owes nothing either way (his contribution takes all the département's amount, B9; or his
+    # days only moved between categories) has his lines on the invoice of the others when there is one (B11:
+    # a line per resident and category); alone, they make no document (a document whose total is 0)
+    for k, lines in even:
+        if k in invoices_out:
+            doc = invoices_out[k]
+            doc.lines.extend(sorted(lines, key=lambda x: (category_rank(x.category), -x.unit_price)))
+            doc.lines.sort(key=lambda x: x.resident_id)  # stable: each resident's lines keep their order
     return list(invoices_out.values()) + list(credits_out.values())
 
 

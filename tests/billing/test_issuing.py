@@ -6,6 +6,7 @@ import pytest
 
 from assets.billing.issuing import IssueDateError
 from assets.ingest.loading import load_activity
+from checks.billing import control_valuation_vs_documents
 from tests.billing.case import NOW, Case, D, month_of_days
 
 M = Decimal
@@ -160,6 +161,33 @@ def test_a_pending_file_granted_months_later_bills_all_its_months_at_once(tmp_pa
         ("F2025-000005", "complementaire", "2025-01", M("1500.00"), "F2025-000001"),
         ("F2025-000006", "complementaire", "2025-02", M("1500.00"), "F2025-000003"),
     ]
+
+
+def test_a_resident_whose_contribution_takes_all_the_departements_amount_keeps_his_lines(tmp_path):
+    # B9: 2 days present, 300.00; his contribution (6,000.00 x 2 / 31 = 387.10) is capped at 300.00
+    case = association(tmp_path)
+    case.execute("UPDATE contributions SET monthly_amount = 6000.00")
+    case.execute("DELETE FROM activity_days WHERE resident_id = '000001' AND day BETWEEN '2025-01-03' AND '2025-01-31'")
+    case.issue("2025-01", D(2025, 2, 5))
+    assert [(d[0], d[4], d[6]) for d in case.documents()] == [
+        ("F2025-000001", "D66", M("1500.00")),
+        ("F2025-000002", "U000001", M("300.00")),
+    ]
+    assert case.lines("F2025-000001") == [
+        ("000001", "presence", 2, M("150.00"), M("300.00")),
+        ("000001", "participation_usager", 1, M("-300.00"), M("-300.00")),
+        ("000002", "presence", 10, M("150.00"), M("1500.00")),
+    ]
+    with case.transaction() as con:
+        assert control_valuation_vs_documents(con, "2025-01", "2023-02", "2025-01").passed
+    # alone in the establishment: the département's invoice would total 0, none is issued, and none is missing
+    case.execute("DELETE FROM activity_days WHERE resident_id = '000002' AND month = '2025-02'")
+    case.execute("DELETE FROM activity_days WHERE resident_id = '000001' AND month = '2025-02' AND day > '2025-02-02'")
+    case.issue("2025-02", D(2025, 3, 5))
+    february = [(d[0], d[4], d[6]) for d in case.documents() if d[3] == "2025-02"]
+    assert february == [("F2025-000003", "U000001", M("300.00"))]
+    with case.transaction() as con:
+        assert control_valuation_vs_documents(con, "2025-02", "2023-03", "2025-02").passed
 
 
 def test_a_refused_file_bills_the_resident(tmp_path):

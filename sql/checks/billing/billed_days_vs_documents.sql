@@ -1,8 +1,17 @@
 -- For the month, per establishment: billed days and their amount in the valuation equal the net day
--- lines of the documents of that month of service (contribution and FJH lines apart).
-WITH valued AS (
+-- lines of the documents of that month of service (contribution and FJH lines apart). A payer owed nothing
+-- for the establishment and month (its residents' contributions take all its amount, B9) gets no document
+-- (B11, a total of 0): its days are not looked for in one.
+WITH owed_nothing AS (
+    SELECT payer_code, establishment_code FROM due_lines WHERE month = $month GROUP BY 1, 2 HAVING sum(amount) = 0
+    EXCEPT
+    SELECT payer_code, establishment_code FROM documents WHERE service_month = $month
+),
+valued AS (
     SELECT establishment_code, count(*) AS days, sum(amount) AS amount
-    FROM valued_days WHERE month = $month AND state = 'facture' GROUP BY 1
+    FROM valued_days ANTI JOIN owed_nothing USING (payer_code, establishment_code)
+    WHERE month = $month AND state = 'facture'
+    GROUP BY 1
 ),
 issued AS (
     SELECT d.establishment_code, sum(l.quantity) AS days, sum(l.amount) AS amount
