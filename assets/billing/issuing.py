@@ -126,7 +126,7 @@ def allocate_numbers(
     year = issue_date.year
     for series in ("F", "A"):
         seq, last_date = last.get(series, (0, None))
-        if last_date and issue_date < last_date:
+        if last_date and issue_date < last_date and any(d.series == series for d in docs):
             raise IssueDateError(
                 f"date d'émission {issue_date:%d/%m/%Y} antérieure à celle du dernier document de la série "
                 f"{series}{year} ({last_date:%d/%m/%Y}) : la numérotation doit rester chronologique"

@@ -212,6 +212,11 @@ def test_numbers_are_per_series_and_calendar_year_and_never_go_back_in_time(tmp_
         "(02/01/2026) : la numérotation doit rester chronologique"
     )
     assert len(case.documents()) == 3  # nothing was issued
+    # a run with invoices only is held to the invoices' last date, not the credit notes'
+    case.execute("UPDATE rates SET daily_rate = 141.00")
+    case.issue("2025-01", D(2026, 1, 1))
+    new = [(d[0], d[6], d[8]) for d in case.documents() if d[0].startswith("F2026")]
+    assert new == [("F2026-000001", M("41.00"), D(2026, 1, 1))]
 
 
 def test_a_document_whose_total_is_zero_is_not_issued(tmp_path):
