@@ -54,7 +54,6 @@ OTHER_CURRENCY = "devise"  # not in euros: not matched
 RULE_MANUAL, RULE_RETURN, RULE_REFERENCE, RULE_AMOUNT = "manuel", "rejet", "reference", "payeur_montant"
 
 SUBSET_STATES = 50_000  # beyond this many partial sums, a combination search gives up (to the queue)
-SURPLUS_INVOICES = 25  # the rest of a cut remittance is matched among at most this many open invoices
 
 _REFERENCE = re.compile(
     r"(?<![A-Z0-9])(?:FACTURES?|FACT|FAC|FA|F)\s*(?:N[O°º]?\s*)?[-./:]?\s*(20\d\d)\s*[-./]?\s*(\d{1,6})(?!\d)"
@@ -537,18 +536,11 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
         share = min(remaining, max(book.open[number], ZERO))
         book.allocate(line, number, share, RULE_REFERENCE)
         remaining -= share
-    if remaining > 0:
-        # a text cut by the bank (140 characters) loses numbers: the rest settles the payer's other open
-        # invoices when it is the amount of exactly one combination of them, else it stays as credit
-        others = [n for n in book.open_invoices(ref_payer) if book.invoices[n].issue_date <= line.date]
-        same = [n for n in others if book.open[n] == remaining]
-        small = len(others) <= SURPLUS_INVOICES  # beyond, the search mostly gives up, slowly
-        for number in same[:1] or (small and _unique_combination(others, book.open, remaining)) or []:
-            book.allocate(line, number, book.open[number], RULE_AMOUNT)
+    # a surplus stays as the payer's credit (DOMAIN, rule 1), even when a text cut by the bank (140
+    # characters) lost the numbers it paid: a person places it (lettrage_manuel.csv), and meanwhile the dunning
+    # does not chase the payer for what it covers
     state = _state_of(book, line)
-    # the rule its allocations give, as the next run will read it (only the surplus allocated, when every
-    # invoice named was settled already: payer + amount); none: the reference
-    state.payer_code, state.rule = ref_payer, state.rule or RULE_REFERENCE
+    state.payer_code, state.rule = ref_payer, RULE_REFERENCE
     if state.status == CREDIT:
         state.reason = "excédent laissé au crédit du payeur"
     return state
