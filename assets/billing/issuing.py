@@ -61,17 +61,21 @@ def plan_documents(
 ) -> list[PlannedDocument]:
     """Documents for the differences: per payer, establishment and month of service, one invoice for the
     residents owed more (the first billing, or a complementary invoice) and, for the residents owed
-    less, one credit note per invoice corrected (the latest invoice of that resident)."""
+    less, one credit note per invoice corrected: the latest invoice of that resident that still bills him at
+    least the amount credited, else the one that bills him the most (a credit note larger than the invoice it
+    names would leave that invoice below 0 and the one it corrects open)."""
     by_resident: dict[tuple, list[Line]] = defaultdict(list)
     for month, payer, payer_type, etab, resident, category, price, qty, amount in diff.select(
         KEY + ["quantity", "amount"]
     ).iter_rows():
         by_resident[(month, payer, payer_type, etab, resident)].append(Line(resident, category, qty, price, amount))
-    latest: dict[tuple, tuple] = {}  # (month, payer, etab, resident) -> (year, seq, number)
+    billing: dict[tuple, list[tuple]] = defaultdict(
+        list
+    )  # (month, payer, etab, resident) -> (year, seq, number, billed)
     first: dict[tuple, tuple] = {}  # (month, payer, etab) -> (year, seq, number)
-    for month, payer, etab, resident, number, _, seq, year in invoices.iter_rows():
+    for month, payer, etab, resident, number, _, seq, year, billed in invoices.iter_rows():
         k = (month, payer, etab)
-        latest[(*k, resident)] = max(latest.get((*k, resident), (0, 0, "")), (year, seq, number))
+        billing[(*k, resident)].append((year, seq, number, billed))
         first[k] = min(first.get(k, (9999, 10**9, "")), (year, seq, number))
     invoices_out: dict[tuple, PlannedDocument] = {}
     credits_out: dict[tuple, PlannedDocument] = {}
@@ -96,7 +100,7 @@ def plan_documents(
                     None if initial else first[k][2],
                 )
         else:
-            corrected = latest[(*k, resident)][2]
+            corrected = _corrected(billing[(*k, resident)], -total)
             doc = credits_out.get((*k, corrected))
             if doc is None:
                 doc = credits_out[(*k, corrected)] = PlannedDocument(
@@ -112,6 +116,14 @@ def plan_documents(
             doc.lines.extend(sorted(lines, key=lambda x: (category_rank(x.category), -x.unit_price)))
             doc.lines.sort(key=lambda x: x.resident_id)  # stable: each resident's lines keep their order
     return list(invoices_out.values()) + list(credits_out.values())
+
+
+def _corrected(invoices: list[tuple], amount: Decimal) -> str:
+    """The invoice a credit note of `amount` names among a resident's (year, seq, number, billed): the latest
+    that bills him at least that much, else the one that bills him the most."""
+    latest_first = sorted(invoices, reverse=True)
+    covering = [x for x in latest_first if x[3] >= amount]
+    return (covering[0] if covering else max(latest_first, key=lambda x: x[3]))[2]
 
 
 def allocate_numbers(

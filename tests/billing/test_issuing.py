@@ -148,6 +148,24 @@ def test_a_month_billed_then_held_keeps_what_was_issued_until_its_extract_is_cor
     ]
 
 
+def test_a_credit_note_names_an_invoice_that_bills_at_least_what_it_credits(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.execute("UPDATE rates SET daily_rate = 152.40")  # 41 days x 2.40: a complementary invoice
+    case.issue("2025-01", D(2025, 2, 6))
+    assert [(d[0], d[2], d[6]) for d in case.documents()][2:] == [("F2025-000003", "complementaire", M("98.40"))]
+    # 000002 left on 6 January: 5 days x 152.40 credited, more than the 24.00 the complementary invoice bills him
+    case.execute("UPDATE stays SET exit_date = DATE '2025-01-06' WHERE resident_id = '000002'")
+    case.issue("2025-01", D(2025, 2, 7))
+    (credit,) = [d for d in case.documents() if d[1] == "avoir"]
+    assert (credit[0], credit[6], credit[7]) == ("A2025-000001", M("-762.00"), "F2025-000001")
+    # a second credit for him, 1 day: the complementary invoice still bills him 24.00 (latest that covers it)
+    case.execute("UPDATE rates SET daily_rate = 150.40")  # and every day is 2.00 less: 41 - 5 days
+    case.issue("2025-01", D(2025, 2, 8))
+    later = [(d[0], d[6], d[7]) for d in case.documents() if d[1] == "avoir"][1:]
+    assert later == [("A2025-000002", M("-72.00"), "F2025-000003")]
+
+
 def test_a_pending_file_granted_months_later_bills_all_its_months_at_once(tmp_path):
     case = association(tmp_path)
     case.execute("UPDATE funding_decisions SET status = 'en_instruction' WHERE resident_id = '000002'")
