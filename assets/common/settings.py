@@ -274,7 +274,14 @@ class Settings(_Model):
     @field_validator("absences")
     @classmethod
     def _absences(cls, v: dict[str, AbsencePolicy]) -> dict[str, AbsencePolicy]:
-        # keys are payer types (overriding the defaults) or payer codes (one payer's own policy)
+        # keys are payer types (overriding the defaults) or payer codes (one payer's own policy, in capitals as
+        # the referential writes them): any other key would never apply, silently
+        for key in v:
+            if key not in PAYER_TYPES and not (key == key.upper() and re.fullmatch(r"[A-Z0-9_-]{1,32}", key)):
+                raise ValueError(
+                    f"clé « {key} » : attendu un type de financeur ({', '.join(PAYER_TYPES)}) "
+                    "ou un code de financeur en capitales (D66, CPAM66…)"
+                )
         return {**DEFAULT_ABSENCES, **v}
 
     def fjh_on(self, day: dt.date) -> Decimal:

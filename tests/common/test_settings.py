@@ -76,6 +76,11 @@ def test_fjh_before_the_first_period_is_an_error():
             "attendu : 'plein', 'moins_fjh' or 'zero' (lu : 'demi')",
         ),
         (
+            ASSOCIATION + "absences: {departemnt: {hospitalisation: [{base: zero}], convenance: [{base: zero}]}}\n",
+            "parametrage.yaml : clé « absences » : clé « departemnt » : attendu un type de financeur (departement, "
+            "assurance_maladie, usager, autre) ou un code de financeur en capitales (D66, CPAM66…)",
+        ),
+        (
             ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
             "canaux: [recommande]}]}}\n",
             "parametrage.yaml : clé « relances » : departement : un payeur public ne reçoit jamais de mise en demeure",
