@@ -12,6 +12,7 @@ make (`2026-13-45`, `!!int abc`). A file over `MAX_BYTES` is refused before it i
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -275,14 +276,20 @@ class Settings(_Model):
     @classmethod
     def _absences(cls, v: dict[str, AbsencePolicy]) -> dict[str, AbsencePolicy]:
         # keys are payer types (overriding the defaults) or payer codes (one payer's own policy, in capitals as
-        # the referential writes them): any other key would never apply, silently
-        for key in v:
-            if key not in PAYER_TYPES and not (key == key.upper() and re.fullmatch(r"[A-Z0-9_-]{1,32}", key)):
+        # the referential stores them); a payer type misspelt would never apply, silently
+        codes = {}
+        for key, policy in v.items():
+            if key in PAYER_TYPES:
+                codes[key] = policy
+                continue
+            near = difflib.get_close_matches(key.lower(), PAYER_TYPES, n=1, cutoff=0.75)
+            if near or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", key):
                 raise ValueError(
-                    f"clé « {key} » : attendu un type de financeur ({', '.join(PAYER_TYPES)}) "
-                    "ou un code de financeur en capitales (D66, CPAM66…)"
+                    f"clé « {key} » : ni un type de financeur ({', '.join(PAYER_TYPES)}) ni un code de financeur"
+                    + (f" (« {near[0]} » ?)" if near else "")
                 )
-        return {**DEFAULT_ABSENCES, **v}
+            codes[key.upper()] = policy
+        return {**DEFAULT_ABSENCES, **codes}
 
     def fjh_on(self, day: dt.date) -> Decimal:
         """The hospital daily charge in force on `day`."""

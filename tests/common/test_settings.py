@@ -38,6 +38,11 @@ def test_a_payer_code_can_have_its_own_absence_policy():
     )
     assert s.absence_policy("departement", "D11").hospitalisation[0].jusqu_a == 5
     assert s.absence_policy("departement", "D66").hospitalisation[0].jusqu_a == 3
+    # a code written as the financeurs file may write it: the referential stores it in capitals
+    lower = parse_settings(
+        ASSOCIATION + "absences:\n  d11:\n    hospitalisation: [{base: zero}]\n    convenance: [{base: zero}]\n"
+    )
+    assert [t.base for t in lower.absence_policy("departement", "D11").hospitalisation] == ["zero"]
 
 
 def test_fjh_before_the_first_period_is_an_error():
@@ -77,8 +82,8 @@ def test_fjh_before_the_first_period_is_an_error():
         ),
         (
             ASSOCIATION + "absences: {departemnt: {hospitalisation: [{base: zero}], convenance: [{base: zero}]}}\n",
-            "parametrage.yaml : clé « absences » : clé « departemnt » : attendu un type de financeur (departement, "
-            "assurance_maladie, usager, autre) ou un code de financeur en capitales (D66, CPAM66…)",
+            "parametrage.yaml : clé « absences » : clé « departemnt » : ni un type de financeur (departement, "
+            "assurance_maladie, usager, autre) ni un code de financeur (« departement » ?)",
         ),
         (
             ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
