@@ -161,8 +161,14 @@ def bank_entry(receipt: Receipt, settings, entry_date: dt.date) -> Entry:
     return entry
 
 
-def transfer_entry(line_id: str, line_date: dt.date, shares: list[Share], settings, entry_date: dt.date) -> Entry:
-    """A receipt first entered on the waiting account, now matched: debit 4711 / credit the payers' 411."""
+def move_entry(
+    line_id: str, line_date: dt.date, entered: dict[str, Share], now: list[Share], settings, entry_date: dt.date
+) -> Entry | None:
+    """A receipt an earlier file entered, placed differently since (a decision, a return, a correction): each
+    payer's 411 credited with what it now gets more than its entries gave it (debited with what less), against
+    the waiting account for the rest; None when nothing moved. `entered` and `now`: the shares per auxiliary
+    account, the waiting account's apart (a receipt first on the waiting account, then matched, is the
+    usual case: debit 4711 / credit the payers' 411)."""
     accounts = settings.comptes
     entry = Entry(
         accounts.journaux.banque,
@@ -173,9 +179,19 @@ def transfer_entry(line_id: str, line_date: dt.date, shares: list[Share], settin
         "affectation",
         line_id,
     )
-    total = sum((s.amount for s in shares), ZERO)
-    entry.lines = [_line(entry, accounts.attente, "Encaissements à identifier", total, ZERO)]
-    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=False) for share in shares]
+    wanted = {s.aux_account: s for s in now}
+    moved = []
+    for aux in sorted(set(entered) | set(wanted)):
+        before, after = entered.get(aux), wanted.get(aux)
+        change = (after.amount if after else ZERO) - (before.amount if before else ZERO)
+        if change:
+            who = after or before
+            moved.append(Share(who.payer_code, who.payer_name, aux, change))
+    if not moved:
+        return None
+    total = sum((s.amount for s in moved), ZERO)
+    entry.lines = [_line(entry, accounts.attente, "Encaissements à identifier", total, ZERO)] if total else []
+    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=False) for share in moved]
     return entry
 
 

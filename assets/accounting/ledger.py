@@ -31,9 +31,9 @@ from assets.accounting.entries import (
     Receipt,
     Share,
     bank_entry,
+    move_entry,
     number_entries,
     sales_entry,
-    transfer_entry,
 )
 from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
 from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
@@ -102,9 +102,7 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
         entries.append(sales_entry(doc, settings, max(doc.issue_date, start)))
         summary.documents += 1
     shares: dict[str, list[Share]] = {}
-    waiting = settings.comptes.attente
-    params = {"end": end, "waiting": waiting}
-    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql", params):
+    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql", {"end": end}):
         shares.setdefault(line_id, []).append(Share(payer, name, aux, amount, letter or "", settled))
     names = {code: (name, aux) for code, name, aux in run_sql(con, "accounting/payer_names.sql")}
     for line_id, day, amount, mode, payer in run_sql(con, "accounting/receipts_to_enter.sql", {"end": end}):
@@ -114,10 +112,9 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
             own.append(Share(payer, names[payer][0], names[payer][1], rest))
         entries.append(bank_entry(Receipt(line_id, day, amount, mode, tuple(own)), settings, max(day, start)))
         summary.receipts += 1
-    for line_id, day, _, moved in run_sql(con, "accounting/waiting_lines.sql", {"waiting": waiting}):
-        if not moved and shares.get(line_id):
-            entries.append(transfer_entry(line_id, day, shares[line_id], settings, max(start, min(end, valid_date))))
-            summary.transfers += 1
+    for entry in moved_receipts(con, settings, month, names, max(start, min(end, valid_date))):
+        entries.append(entry)
+        summary.transfers += 1
     last = {(j, y): n for j, y, n in run_sql(con, "accounting/last_numbers.sql", {"month": month})}
     rows = []
     safe = functools.partial(fec_text, separator=settings.fec.separateur, encoding=settings.fec.encodage)
@@ -149,6 +146,44 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
         )
     summary.lines = insert_frame(con, "entries", pl.DataFrame(rows, schema=ENTRY_SCHEMA, orient="row"))
     return summary
+
+
+def moved_receipts(con, settings, month: str, names: dict[str, tuple[str, str]], entry_date: dt.date) -> list[Entry]:
+    """The entries moving the receipts an earlier file entered and this close placed differently: what their
+    entries gave each payer's account against what the allocations give it now, the rest kept by the payer it
+    is known to come from, as when a receipt is first entered (else on the waiting account)."""
+    params = {"end": month_end(month), "month": month, "waiting": settings.comptes.attente}
+    params["clients"] = settings.comptes.clients
+    entered: dict[str, dict[str, Share]] = {}
+    lines: dict[str, tuple[dt.date, Decimal, str]] = {}
+    payer_of = {aux: code for code, (_, aux) in names.items()}
+    for line_id, day, amount, payer, aux, credited in run_sql(con, "accounting/moved_receipts.sql", params):
+        lines[line_id] = (day, amount, payer)
+        if aux:  # the waiting account's part is what is left
+            who = payer_of.get(aux, aux)
+            entered.setdefault(line_id, {})[aux] = Share(who, names.get(who, (aux, aux))[0], aux, credited)
+    now: dict[str, list[Share]] = {}
+    for line_id, payer, amount in run_sql(con, "accounting/moved_shares.sql", {"ids": sorted(lines)}):
+        name, aux = names.get(payer, (payer, payer))
+        now.setdefault(line_id, []).append(Share(payer, name, aux, amount))
+    out = []
+    for line_id, (day, amount, payer) in lines.items():
+        shares = now.get(line_id, [])
+        rest = amount - sum((s.amount for s in shares), ZERO)
+        if rest and payer in names:
+            shares.append(Share(payer, names[payer][0], names[payer][1], rest))
+        merged: dict[str, Share] = {}
+        for share in shares:  # one payer's shares on one account
+            had = merged.get(share.aux_account)
+            merged[share.aux_account] = (
+                share
+                if had is None
+                else Share(had.payer_code, had.payer_name, had.aux_account, had.amount + share.amount)
+            )
+        entry = move_entry(line_id, day, entered.get(line_id, {}), list(merged.values()), settings, entry_date)
+        if entry:
+            out.append(entry)
+    return out
 
 
 @functools.lru_cache(maxsize=65536)  # a month's 27,000 lines repeat their accounts, names and labels

@@ -1,7 +1,7 @@
 -- What each bank line to enter allocated, per payer, with the payer's name and auxiliary account, and the
 -- letter its invoices share when they all share one. The lines to enter: those dated up to the month's end
--- that no file carries yet, and those waiting on the waiting account (every allocation to date was 130,000
--- rows at month 24 of a 12,000-resident association, for a few thousand lines to enter).
+-- that no file carries yet (every allocation to date was 130,000 rows at month 24 of a 12,000-resident
+-- association, for a few thousand lines to enter). A line an earlier file entered: moved_receipts.sql.
 SELECT a.line_id, b.payer_code, max(d.payer_name), coalesce(max(nullif(p.auxiliary_account, '')), b.payer_code),
        sum(a.amount)::DECIMAL(18, 2), CASE WHEN count(DISTINCT coalesce(b.letter, '')) = 1 THEN max(b.letter) END,
        max(b.settled_on)
@@ -12,8 +12,6 @@ LEFT JOIN payers p ON p.code = b.payer_code
 WHERE a.line_id IN (
     SELECT line_id FROM bank_lines
     WHERE booking_date <= $end AND line_id NOT IN (SELECT source FROM entries WHERE kind = 'encaissement')
-    UNION
-    SELECT source FROM entries WHERE kind = 'encaissement' AND account = $waiting
 )
 GROUP BY a.line_id, b.payer_code
 HAVING sum(a.amount) <> 0;

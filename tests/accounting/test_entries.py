@@ -8,10 +8,10 @@ from assets.accounting.entries import (
     Receipt,
     Share,
     bank_entry,
+    move_entry,
     number_entries,
     revenue_account,
     sales_entry,
-    transfer_entry,
 )
 from assets.common.settings import parse_settings
 from tests.conftest import SETTINGS
@@ -70,8 +70,16 @@ def test_a_receipt_shared_between_payers_its_unknown_rest_on_4711_cash_and_a_ret
     back = bank_entry(Receipt("CAMT-R", DAY, D("-50.00"), "", (returned,)), settings, DAY)
     assert sides(back) == [("512", "", D("0"), D("50.00")), ("411", "U000001", D("50.00"), D("0"))]
     assert back.label == "Rejet CAMT-R"
-    moved = transfer_entry("CAMT-9", DAY, [Share("D66", "Département 66", "411D66", D("99.00"))], settings, DAY)
+    d66 = Share("D66", "Département 66", "411D66", D("99.00"))
+    moved = move_entry("CAMT-9", DAY, {}, [d66], settings, DAY)
     assert sides(moved) == [("4711", "", D("99.00"), D("0")), ("411", "411D66", D("0"), D("99.00"))]
+    assert move_entry("CAMT-9", DAY, {"411D66": d66}, [d66], settings, DAY) is None
+    # a cheque first given to the resident, then placed on the département's invoice by a decision
+    resident = Share("U000001", "DURAND Léa", "U000001", D("123.45"))
+    d66 = Share("D66", "Département 66", "411D66", D("123.45"))
+    moved = move_entry("MAN-1", DAY, {"U000001": resident}, [d66], settings, DAY)
+    assert sides(moved) == [("411", "411D66", D("0"), D("123.45")), ("411", "U000001", D("123.45"), D("0"))]
+    assert moved.balanced and moved.kind == "affectation"
 
 
 def test_numbers_run_per_journal_and_year_in_date_order_from_the_last_one_given():

@@ -116,3 +116,37 @@ def test_entries_exported_locked_late_receipts_in_the_first_open_month_and_unloc
     assert rows(case, "SELECT DISTINCT valid_date FROM entries WHERE export_month = '2025-04'") == [
         (dt.date(2025, 5, 6),)
     ]
+
+
+def test_a_receipt_entered_for_one_payer_then_placed_on_anothers_invoice_moves_between_their_accounts(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"
+    receipts = "date;montant;mode;payeur;reference;numero_piece\n2025-03-10;123,45;cheque;U000001;;CHQ-X\n"
+    drop(home, "encaissements/2025.csv", receipts)
+    close(case, home, "2025-03")
+    ledger(case, home, "2025-02", dt.date(2025, 3, 5))
+    ledger(case, home, "2025-03", dt.date(2025, 4, 5))  # waiting for a decision, on the resident's account
+    assert [r for r in account(case, "2025-03") if r[0] == "BQ"] == [
+        ("BQ", "411", "U000001", M("0.00"), M("123.45")),
+        ("BQ", "512", "", M("123.45"), M("0.00")),
+    ]
+    line_id = rows(case, "SELECT line_id FROM bank_lines")[0][0]
+    drop(
+        home,
+        "relances/lettrage_manuel.csv",
+        f"id_ligne_bancaire;numero_facture;montant\n{line_id};F2025-000001;123,45\n",
+    )
+    close(case, home, "2025-04")
+    for _ in range(2):  # the same again when April is rebuilt
+        built, path, _, _ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+        assert built.transfers == 1
+        assert account(case, "2025-04") == [
+            ("BQ", "411", "D66", M("0.00"), M("123.45")),
+            ("BQ", "411", "U000001", M("123.45"), M("0.00")),
+        ]
+        with case.transaction() as con:
+            con.execute("UPDATE accounting_exports SET locked = false WHERE month = '2025-04'")
+    # each payer's 411 now says what its invoices say: D66 owes 11,230.00 - 123.45, the resident 620.00
+    balances = "SELECT aux, sum(debit - credit) FROM entries WHERE account = '411' GROUP BY 1 ORDER BY 1"
+    assert rows(case, balances) == [("D66", M("11106.55")), ("U000001", M("620.00"))]
+    open_amounts = "SELECT payer_code, sum(open_amount) FROM invoice_balances GROUP BY 1 ORDER BY 1"
+    assert rows(case, open_amounts) == [("D66", M("11106.55")), ("U000001", M("620.00"))]
