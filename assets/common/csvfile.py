@@ -85,15 +85,35 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         data = data[3:]
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if _UTF8_ACCENT.search(data):
+        # accents written in UTF-8 and a byte that is not: lines added in another encoding; read as
+        # Windows-1252, the UTF-8 ones would be garbled ("AlbÃ¨res") without a word
+        line, column = _position(data, bad)
+        raise UnreadableFile(
+            f"{name}, ligne {line}, colonne {column} : encodages mêlés (UTF-8 puis un octet 0x{data[bad]:02x} qui "
+            "n'en est pas) ; enregistrez tout le fichier en UTF-8"
+        )
     try:
         return data.decode("windows-1252"), "windows-1252"
     except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
         raise UnreadableFile(
-            f"{name} : encodage non reconnu (ni UTF-8 ni Windows-1252), "
-            f"octet 0x{data[exc.start]:02x} à la position {exc.start}"
+            f"{name}, ligne {line}, colonne {column} : encodage non reconnu (ni UTF-8 ni Windows-1252), "
+            f"octet 0x{data[exc.start]:02x}"
         ) from None
+
+
+# a letter with an accent written in UTF-8 (two bytes from U+00C0 to U+017F): in a Windows-1252 text it would
+# read "Ã©", "Ã¨"…, which no French file holds
+_UTF8_ACCENT = re.compile(rb"[\xc3\xc5][\x80-\xbf]")
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """The line and the column (in characters, from 1) of a byte offset."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8", errors="replace")) + 1
 
 
 def normalise_header(name: str) -> str:

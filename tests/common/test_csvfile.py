@@ -66,7 +66,12 @@ def test_quoted_field_spanning_lines_keeps_line_numbers_right():
         (b"code;\x00\x01\x02", "x.csv : fichier binaire (octet nul à la position 5), pas un CSV"),
         (
             b"code_etablissement;id_usager\n\x81\x81",
-            "x.csv : encodage non reconnu (ni UTF-8 ni Windows-1252), octet 0x81 à la position 29",
+            "x.csv, ligne 2, colonne 1 : encodage non reconnu (ni UTF-8 ni Windows-1252), octet 0x81",
+        ),
+        (
+            "code_etablissement;nom\nFH01;Foyer Les Albères\n".encode() + "ZZ01;Foyer École\n".encode("cp1252"),
+            "x.csv, ligne 3, colonne 12 : encodages mêlés (UTF-8 puis un octet 0xc9 qui n'en est pas) ; "
+            "enregistrez tout le fichier en UTF-8",
         ),
         (
             b"code_etablissement,id_usager,date,code\nFH01,1,01/03/2025,P\n",
