@@ -85,16 +85,25 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         data = data[3:]
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        bad = exc.start
+    except UnicodeDecodeError:
+        pass
     if _UTF8_ACCENT.search(data):
-        # accents written in UTF-8 and a byte that is not: lines added in another encoding; read as
-        # Windows-1252, the UTF-8 ones would be garbled ("AlbÃ¨res") without a word
-        line, column = _position(data, bad)
-        raise UnreadableFile(
-            f"{name}, ligne {line}, colonne {column} : encodages mêlés (UTF-8 puis un octet 0x{data[bad]:02x} qui "
-            "n'en est pas) ; enregistrez tout le fichier en UTF-8"
-        )
+        # accents written in UTF-8 and a byte that is not: lines added in another encoding (a log appended to
+        # by two programs). Read whole as Windows-1252, the UTF-8 ones were garbled ("AlbÃ¨res") without a
+        # word: each line is read in its own encoding
+        lines = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                try:
+                    lines.append(raw.decode("windows-1252"))
+                except UnicodeDecodeError as exc:
+                    raise UnreadableFile(
+                        f"{name}, ligne {number}, colonne {_position(raw, exc.start)[1]} : encodage non reconnu "
+                        f"(ni UTF-8 ni Windows-1252), octet 0x{raw[exc.start]:02x}"
+                    ) from None
+        return "\n".join(lines), MIXED
     try:
         return data.decode("windows-1252"), "windows-1252"
     except UnicodeDecodeError as exc:
@@ -105,6 +114,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         ) from None
 
 
+MIXED = "utf-8 et windows-1252"  # the encoding of a file whose lines are in one or the other
 # a letter with an accent written in UTF-8 (two bytes from U+00C0 to U+017F): in a Windows-1252 text it would
 # read "Ã©", "Ã¨"…, which no French file holds
 _UTF8_ACCENT = re.compile(rb"[\xc3\xc5][\x80-\xbf]")
@@ -205,10 +215,10 @@ def _add_record(table: CsvTable, line: int, cells: list[str], last: bool) -> Non
                 f"{name}, ligne {line} : fichier tronqué, la dernière ligne est incomplète "
                 f"({len(cells)} champ(s) sur {width})"
             )
-        table.rejects.append(
-            # only the row's first cell is kept: the rest may be a person's name or birth date
-            Reject(name, line, None, cells[0][:40] if cells else "", _reason(len(cells), width))
-        )
+        # the column where the row stops matching the header: the first one missing, or the last one when
+        # there are more fields; only the row's first cell is kept: the rest may be a person's name or birth date
+        column = columns[len(cells)] if len(cells) < width else columns[-1]
+        table.rejects.append(Reject(name, line, column, cells[0][:40] if cells else "", _reason(len(cells), width)))
         check_rejects(table.rejects, name)
         return
     table.rows.append((line, {c: v.strip().replace("\xa0", " ") for c, v in zip(columns, cells, strict=True)}))

@@ -139,7 +139,7 @@ def _appended(con, data: bytes) -> _Appended | None:
         return None
     try:
         text = added.decode(encoding)
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, LookupError):  # LookupError: a log of lines in two encodings (csvfile.MIXED)
         return None  # decoded whole, the log may change encoding: read it whole as `decode` does
     return _Appended(header, text, encoding, lines - 1)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, read_csv_file
+from assets.common.csvfile import MIXED, Reject, UnreadableFile, decode, parse_csv_text, read_csv_file
 
 REQ = {"code_etablissement", "id_usager", "date", "code"}
 HEADER = "code_etablissement;id_usager;date;code\n"
@@ -29,6 +29,11 @@ def test_windows_1252_as_excel_saves_it():
     assert t.rows[0][1]["nom"] == "Cœur d’Hélène"
 
 
+def test_lines_in_utf8_and_lines_in_windows_1252_are_each_read_in_their_own():
+    data = "code;nom\r\nFH01;Foyer Les Albères\r\n".encode() + "ZZ01;Foyer École\r\n".encode("cp1252")
+    assert decode(data, "x.csv") == ("code;nom\r\nFH01;Foyer Les Albères\r\nZZ01;Foyer École\r\n", MIXED)
+
+
 def test_utf8_bom_and_header_case():
     t = read(b"\xef\xbb\xbfCode_Etablissement ; ID_USAGER;Date;CODE\nFH01;1;01/03/2025;P\n")
     assert t.columns == ["code_etablissement", "id_usager", "date", "code"]
@@ -39,8 +44,8 @@ def test_wrong_field_count_is_a_rejected_row_and_trailing_empty_fields_are_toler
     t = read((HEADER + "FH01;1;01/03/2025\nFH01;2;01/03/2025;P;;\nFH01;3;01/03/2025;P;X\n").encode())
     assert [line for line, _ in t.rows] == [3]
     assert t.rejects == [
-        Reject("x.csv", 2, None, "FH01", "3 champ(s) au lieu de 4"),
-        Reject("x.csv", 4, None, "FH01", "5 champ(s) au lieu de 4"),
+        Reject("x.csv", 2, "code", "FH01", "3 champ(s) au lieu de 4"),
+        Reject("x.csv", 4, "code", "FH01", "5 champ(s) au lieu de 4"),
     ]
 
 
@@ -69,9 +74,8 @@ def test_quoted_field_spanning_lines_keeps_line_numbers_right():
             "x.csv, ligne 2, colonne 1 : encodage non reconnu (ni UTF-8 ni Windows-1252), octet 0x81",
         ),
         (
-            "code_etablissement;nom\nFH01;Foyer Les Albères\n".encode() + "ZZ01;Foyer École\n".encode("cp1252"),
-            "x.csv, ligne 3, colonne 12 : encodages mêlés (UTF-8 puis un octet 0xc9 qui n'en est pas) ; "
-            "enregistrez tout le fichier en UTF-8",
+            "code;nom\nFH01;Foyer Les Albères\n".encode() + b"ZZ01;\xc9cole \x81\n",
+            "x.csv, ligne 3, colonne 12 : encodage non reconnu (ni UTF-8 ni Windows-1252), octet 0x81",
         ),
         (
             b"code_etablissement,id_usager,date,code\nFH01,1,01/03/2025,P\n",

@@ -41,7 +41,7 @@ def test_long_form_rows_and_each_rejected_row():
             "FH 01",
             "code attendu : lettres, chiffres, « - » ou « _ » (32 caractères au plus)",
         ),
-        Reject(p, 8, None, "FH01", "3 champ(s) au lieu de 5"),
+        Reject(p, 8, "code", "FH01", "3 champ(s) au lieu de 5"),
         Reject(p, 9, "id_usager", "", "valeur obligatoire absente"),
     ]
     assert r.days_read == 9
