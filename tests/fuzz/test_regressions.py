@@ -274,7 +274,7 @@ def test_csv_too_many_rows_set_aside_refuse_the_file(monkeypatch):
         parse_activity(data, "a.csv", "2025-03")
     assert str(err.value) == (
         "a.csv : plus de 5 lignes écartées, le fichier n'a pas la forme attendue "
-        "(première : ligne 3 : 1 champ(s) au lieu de 4)"
+        "(première : ligne 3, colonne id_usager : 1 champ(s) au lieu de 4)"
     )
     grid = "code_etablissement;id_usager;J01;J02;J03\n" + "FH01;1;X;X;X\n" * 2
     with pytest.raises(UnreadableFile) as err:
