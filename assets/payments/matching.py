@@ -517,13 +517,13 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
     if not refs:
         return None
     payer = _identify(line, directory)
-    if isinstance(payer, str) and any(book.invoices[n].payer_code == payer for n in refs):
-        # the account's payer is known: a number of another payer's invoice among its own is noise (a
-        # number cut at the end of the text, a typing slip), left out
-        refs = [n for n in refs if book.invoices[n].payer_code == payer]
     ref_payers = {book.invoices[n].payer_code for n in refs}
     if len(ref_payers) > 1:
-        return LineState(line.line_id, QUEUED, reason="références de factures de plusieurs payeurs")
+        # a guardian paying for two residents, or a slip: a person decides; meanwhile none of them is chased
+        # (the payers named, in the state, for the dunning)
+        return LineState(
+            line.line_id, QUEUED, ",".join(sorted(ref_payers)), reason="références de factures de plusieurs payeurs"
+        )
     ref_payer = ref_payers.pop()
     if isinstance(payer, str) and payer != ref_payer:
         return LineState(

@@ -138,6 +138,22 @@ def test_nobody_is_chased_on_the_letters_day_for_what_they_paid_since_the_months
     ]
 
 
+def test_a_receipt_naming_invoices_of_two_payers_waits_and_neither_is_chased(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"
+    receipts = (
+        "date;montant;mode;payeur;reference;numero_piece\n2025-04-10;6150,00;virement;;F2025-000001 F2025-000002;\n"
+    )
+    drop(home, "encaissements/2025.csv", receipts)
+    close(case, home, "2025-04")
+    assert rows(case, "SELECT status, payer_code FROM line_states") == [("non_rapproche", "D66,U000001")]
+    with case.transaction() as con:
+        summary = run_dunning(
+            con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW
+        )
+    assert (summary.reminders, summary.holds) == (0, 4)
+    assert rows(case, "SELECT DISTINCT reason FROM dunning_holds") == [("encaissement_en_attente",)]
+
+
 def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_path):
     case, home = billed(tmp_path), tmp_path / "home"  # D66: F2025-000001 5,840.00 due 03-07, F2025-000003 5,390.00
     drop(  # a transfer naming the first invoice only: 5,840.00 settles it, 5,460.00 stays to its credit
