@@ -131,6 +131,9 @@ class Journals(_Model):
     banque: str = "BQ"
 
 
+DEFAULT_PRODUITS = {"departement": "7342", "assurance_maladie": "7311", "usager": "7352", "autre": "7388"}
+
+
 class Accounts(_Model):
     """Accounts of the entry files (DOMAIN.md "Accounting entries"); the accountant supplies the 73x."""
 
@@ -139,15 +142,14 @@ class Accounts(_Model):
     caisse: str = "530"  # cash received in the establishments (manual receipts, mode especes)
     attente: str = "4711"
     # revenue account per payer type, optionally refined per establishment type ("departement.FH")
-    produits: dict[str, str] = Field(
-        default_factory=lambda: {
-            "departement": "7342",
-            "assurance_maladie": "7311",
-            "usager": "7352",
-            "autre": "7388",
-        }
-    )
+    produits: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRODUITS))
     journaux: Journals = Journals()
+
+    @field_validator("produits", mode="before")
+    @classmethod
+    def _produits_defaults(cls, v: object) -> object:
+        # the accounts given replace or refine the defaults: one account changed is one line of settings
+        return {**DEFAULT_PRODUITS, **v} if isinstance(v, dict) else v
 
     @field_validator("produits")
     @classmethod
@@ -159,9 +161,6 @@ class Accounts(_Model):
                     f"clé « {key} » : attendu un type de financeur ({', '.join(PAYER_TYPES)}), "
                     "éventuellement suivi de « . » et d'un type d'établissement"
                 )
-        missing = [t for t in PAYER_TYPES if t not in v]
-        if missing:
-            raise ValueError(f"compte de produits manquant pour : {', '.join(missing)}")
         return v
 
 
@@ -198,6 +197,19 @@ class Dunning(_Model):
     assurance_maladie: DunningPolicy = _dunning(_PUBLIC_LEVELS)
     autre: DunningPolicy = _dunning(_PUBLIC_LEVELS)
     usager: DunningPolicy = _dunning(_PRIVATE_LEVELS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _levels_defaults(cls, v: object) -> object:
+        # a payer type given without its levels keeps its default ones (its contentieux delay alone changed)
+        if not isinstance(v, dict):
+            return v
+        out = dict(v)
+        for name, policy in v.items():
+            if name in PAYER_TYPES and isinstance(policy, dict) and "niveaux" not in policy:
+                levels = _PRIVATE_LEVELS if name == "usager" else _PUBLIC_LEVELS
+                out[name] = {**policy, "niveaux": [dict(lv) for lv in levels]}
+        return out
 
     @model_validator(mode="after")
     def _public_never_formal_notice(self) -> Dunning:
@@ -271,6 +283,18 @@ class Settings(_Model):
         if dates != sorted(set(dates)):
             raise ValueError("les dates « depuis » doivent être strictement croissantes")
         return v
+
+    @field_validator("absences", mode="before")
+    @classmethod
+    def _absences_defaults(cls, v: object) -> object:
+        # a payer type given with one kind of absence keeps its default tiers for the other
+        if not isinstance(v, dict):
+            return v
+        out = dict(v)
+        for key, policy in v.items():
+            if key in DEFAULT_ABSENCES and isinstance(policy, dict):
+                out[key] = {**DEFAULT_ABSENCES[key].model_dump(), **policy}
+        return out
 
     @field_validator("absences")
     @classmethod

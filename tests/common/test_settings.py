@@ -45,6 +45,30 @@ def test_a_payer_code_can_have_its_own_absence_policy():
     assert [t.base for t in lower.absence_policy("departement", "D11").hospitalisation] == ["zero"]
 
 
+def test_a_key_given_keeps_the_defaults_of_its_siblings():
+    s = parse_settings(
+        ASSOCIATION
+        + "comptes: {produits: {departement.FH: '734201'}}\n"
+        + "absences: {departement: {hospitalisation: [{base: zero}]}}\n"
+        + "relances: {usager: {contentieux_jours: 90}, departement: {contentieux_jours: 75}}\n"
+    )
+    assert s.comptes.produits == {
+        "departement": "7342",
+        "assurance_maladie": "7311",
+        "usager": "7352",
+        "autre": "7388",
+        "departement.FH": "734201",
+    }
+    departement = s.absence_policy("departement")
+    assert [(t.jusqu_a, t.base) for t in departement.hospitalisation] == [(None, "zero")]
+    assert [(t.jusqu_a, t.base) for t in departement.convenance] == [(3, "plein"), (35, "moins_fjh"), (None, "zero")]
+    assert (s.relances.usager.contentieux_jours, [lv.code for lv in s.relances.usager.niveaux]) == (
+        90,
+        ["relance1", "relance2", "mise_en_demeure"],
+    )
+    assert [lv.code for lv in s.relances.departement.niveaux] == ["relance1", "relance2"]
+
+
 def test_fjh_before_the_first_period_is_an_error():
     s = parse_settings(ASSOCIATION)
     with pytest.raises(ValueError, match="aucun forfait journalier n'est défini pour le 31/12/2017"):
