@@ -6,6 +6,7 @@ WITH days AS (
     JOIN (SELECT id, any_value(last_name) AS last_name, any_value(first_name) AS first_name
           FROM residents GROUP BY id) r ON r.id = v.resident_id
     WHERE v.month = $month AND v.payer_type = 'departement' AND v.state <> 'en_attente'
+      AND v.reason IS DISTINCT FROM 'hors_sejour'  -- no stay, nothing claimed: reported by the controls
 ),
 per_rate AS (
     SELECT payer_code, resident_id, establishment_code, daily_rate,

@@ -111,6 +111,22 @@ def test_held_amounts_and_portal_statement(billed):
     )
 
 
+def test_the_portal_statement_leaves_out_the_days_outside_the_stay(tmp_path):
+    case = Case(tmp_path).establishment("FH01", "FH").payer("D66", "departement")
+    case.rate("FH01", "internat", D(2025, 1, 1), None, "150.00")
+    case.resident("000001").stay("000001", "FH01", D(2024, 1, 1), D(2025, 1, 21))  # left on the 21st
+    case.decision("000001", "D66", "FH01", D(2024, 1, 1)).contribution("000001", D(2025, 1, 1), None, "310.00")
+    case.activity("FH01", "000001", month_of_days(D(2025, 1, 1), D(2025, 1, 31)))  # still marked present
+    case.issue("2025-01", D(2025, 2, 5))
+    with case.transaction() as con:
+        write_billing_files(con, case.settings, tmp_path / "sorties", "2025-01", D(2025, 2, 5))
+    portal = tmp_path / "sorties" / "2025-01" / "portail" / "etat_mensuel_D66.csv"
+    # 20 days present, 310.00 x 20 / 31 = 200.00 of contribution, 3,000.00 - 200.00 claimed
+    assert portal.read_text().splitlines()[1:] == [
+        "000001;DURAND;Usager000001;DEC-000001;FH01;20;0;0;0;150,00;0,00;200,00;2800,00"
+    ]
+
+
 def test_invoice_pdf_carries_every_mandatory_mention(billed):
     case, folder, _, summary = billed
     assert (summary.rendered, summary.facturx, summary.bordereaux) == (3, 2, 1)
