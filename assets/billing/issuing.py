@@ -69,9 +69,8 @@ def plan_documents(
         KEY + ["quantity", "amount"]
     ).iter_rows():
         by_resident[(month, payer, payer_type, etab, resident)].append(Line(resident, category, qty, price, amount))
-    billing: dict[tuple, list[tuple]] = defaultdict(
-        list
-    )  # (month, payer, etab, resident) -> (year, seq, number, billed)
+    # (month, payer, etab, resident) -> (year, seq, number, what the invoice still bills him)
+    billing: dict[tuple, list[tuple]] = defaultdict(list)
     first: dict[tuple, tuple] = {}  # (month, payer, etab) -> (year, seq, number)
     for month, payer, etab, resident, number, _, seq, year, billed in invoices.iter_rows():
         k = (month, payer, etab)
