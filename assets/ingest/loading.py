@@ -145,7 +145,7 @@ class ActivitySummary:
 def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
     """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/. An establishment whose
     extract has a resident's day twice is held (B1): its rows are stored held, and the days it had before stay
-    in force until a corrected extract replaces them."""
+    in force until a corrected extract replaces them; so do the days of an extract that cannot be read now."""
     folder = entrees / "activite" / month
     summary = ActivitySummary(month=month)
     run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
@@ -210,7 +210,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
         run_sql(con, "ingest/count_rejected_rows.sql", {"n": count, "month": month, "path": path})
     rows = hold_duplicates(rows).with_columns(pl.lit(month).alias("month"))
     held = sorted(rows.filter(pl.col("held"))["establishment_code"].unique().to_list())
-    run_sql(con, "ingest/replace_activity_days.sql", {"month": month, "held": held})
+    unreadable = sorted(summary.unreadable)
+    run_sql(con, "ingest/replace_activity_days.sql", {"month": month, "held": held, "unreadable": unreadable})
     summary.days = insert_frame(con, "activity_days", rows)
     run_sql(con, "ingest/activity_hashes.sql", {"month": month})
     summary.held = int(rows["held"].sum()) if rows.height else 0

@@ -146,6 +146,13 @@ def test_a_month_billed_then_held_keeps_what_was_issued_until_its_extract_is_cor
     assert [(d[0], d[3], d[6], d[7]) for d in case.documents() if d[1] == "avoir"] == [
         ("A2025-000001", "2025-01", M("-1500.00"), "F2025-000001")
     ]
+    # dropped again saved as a workbook: unreadable, the days in force stay too
+    (folder / "fh01.csv").write_bytes(b"PK\x03\x04" + b"x" * 100)
+    with case.transaction() as con:
+        assert list(load_activity(con, tmp_path / "entrees", "2025-01", NOW).unreadable) == [
+            "activite/2025-01/fh01.csv"
+        ]
+    assert case.issue("2025-02", D(2025, 3, 7)).documents == 0
 
 
 def test_a_credit_note_names_an_invoice_that_bills_at_least_what_it_credits(tmp_path):
