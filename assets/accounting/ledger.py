@@ -149,16 +149,18 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
 
 
 def moved_receipts(con, settings, month: str, names: dict[str, tuple[str, str]], entry_date: dt.date) -> list[Entry]:
-    """The entries moving the receipts an earlier file entered and this close placed differently: what their
-    entries gave each payer's account against what the allocations give it now, the rest kept by the payer it
-    is known to come from, as when a receipt is first entered (else on the waiting account)."""
+    """The entries moving the receipts an earlier file entered and that were placed differently since: what
+    their entries gave each payer's account against what the allocations give it now, the rest kept by the
+    payer it is known to come from, as when a receipt is first entered (else on the waiting account, as is a
+    receipt a decision says is not ours)."""
     params = {"end": month_end(month), "month": month, "waiting": settings.comptes.attente}
     params["clients"] = settings.comptes.clients
     entered: dict[str, dict[str, Share]] = {}
     lines: dict[str, tuple[dt.date, Decimal, str]] = {}
     payer_of = {aux: code for code, (_, aux) in names.items()}
-    for line_id, day, amount, payer, aux, credited in run_sql(con, "accounting/moved_receipts.sql", params):
-        lines[line_id] = (day, amount, payer)
+    for line_id, day, amount, payer, status, aux, credited in run_sql(con, "accounting/moved_receipts.sql", params):
+        # a receipt a decision says is not ours goes back to the waiting account, for the accountant
+        lines[line_id] = (day, amount, "" if status == "hors_recettes" else payer)
         if aux:  # the waiting account's part is what is left
             who = payer_of.get(aux, aux)
             entered.setdefault(line_id, {})[aux] = Share(who, names.get(who, (aux, aux))[0], aux, credited)

@@ -1,18 +1,50 @@
--- Receipts entered by an earlier month's file whose state this close changed (a decision placed them, a return
--- or a correction moved them): each one once, with what its entries put on each payer's account so far (by
--- auxiliary account, the waiting account as ''), for the entry that moves the difference. Only the states this
--- close rewrote are read (replace_states.sql keeps the cut-off of an unchanged state).
-WITH moved AS (
-    SELECT s.line_id, s.payer_code FROM line_states s
-    WHERE s.cutoff = $end AND s.status IN ('rapproche', 'credit', 'non_rapproche', 'rejet', 'rejete')
-      AND s.line_id IN (SELECT source FROM entries WHERE kind = 'encaissement' AND export_month <> $month)
+-- Receipts an earlier month's entries carry whose entries no longer give each account what the allocations
+-- give it now (a decision, a return, a correction, a decision applied by a month closed again after its export,
+-- a receipt shared out again between the same payers): with what their entries put on each payer's account so
+-- far (by auxiliary account, the waiting account as ''), for the entry that moves the difference. What a receipt
+-- gives now, as when it is first entered (ledger.build_entries): its allocations to each payer, the rest to the
+-- payer it is known to come from, else (and for a receipt not ours) to the waiting account.
+WITH names AS (
+    SELECT code, coalesce(nullif(min(auxiliary_account), ''), code) AS aux FROM payers GROUP BY code
+    UNION ALL
+    SELECT 'U' || id, 'U' || id FROM residents GROUP BY id
+),
+entered AS (
+    SELECT e.source AS line_id, CASE WHEN e.account = $waiting THEN '' ELSE e.aux END AS aux,
+           sum(e.credit - e.debit) AS amount
+    FROM entries e
+    WHERE e.kind IN ('encaissement', 'affectation') AND e.export_month <> $month
+      AND (e.account = $waiting OR (e.account = $clients AND coalesce(e.aux, '') <> ''))
+    GROUP BY ALL
+),
+receipts AS (
+    SELECT s.line_id, s.status, coalesce(s.payer_code, '') AS payer, l.booking_date, l.amount
+    FROM line_states s JOIN bank_lines l USING (line_id)
+    WHERE s.status IN ('rapproche', 'credit', 'non_rapproche', 'rejet', 'rejete', 'hors_recettes')
+      AND s.line_id IN (SELECT line_id FROM entered)
+),
+shares AS (
+    SELECT a.line_id, n.aux, sum(a.amount) AS amount
+    FROM allocations a JOIN documents d USING (number) JOIN names n ON n.code = d.payer_code
+    WHERE a.line_id IN (SELECT line_id FROM receipts)
+    GROUP BY ALL
+),
+now AS (
+    SELECT line_id, aux, sum(amount) AS amount FROM (
+        SELECT line_id, aux, amount FROM shares
+        UNION ALL
+        SELECT r.line_id, CASE WHEN r.status <> 'hors_recettes' AND n.aux IS NOT NULL THEN n.aux ELSE '' END,
+               r.amount - coalesce((SELECT sum(s.amount) FROM shares s WHERE s.line_id = r.line_id), 0)
+        FROM receipts r LEFT JOIN names n ON n.code = r.payer
+    )
+    GROUP BY ALL
+),
+moved AS (
+    SELECT DISTINCT line_id FROM now n
+    FULL JOIN (SELECT * FROM entered SEMI JOIN receipts USING (line_id)) e USING (line_id, aux)
+    WHERE coalesce(n.amount, 0) <> coalesce(e.amount, 0)
 )
-SELECT m.line_id, l.booking_date, l.amount, coalesce(m.payer_code, ''),
-       CASE WHEN e.account = $waiting THEN '' ELSE e.aux END AS aux, sum(e.credit - e.debit)::DECIMAL(18, 2)
-FROM moved m
-JOIN bank_lines l USING (line_id)
-JOIN entries e ON e.source = m.line_id
-WHERE e.kind IN ('encaissement', 'affectation') AND e.export_month <> $month
-  AND (e.account = $waiting OR (e.account = $clients AND coalesce(e.aux, '') <> ''))
-GROUP BY ALL
-ORDER BY 1, 5;
+SELECT r.line_id, r.booking_date, r.amount, r.payer, r.status, e.aux, e.amount::DECIMAL(18, 2)
+FROM receipts r SEMI JOIN moved USING (line_id)
+JOIN entered e USING (line_id)
+ORDER BY 1, 6;

@@ -150,3 +150,60 @@ def test_a_receipt_entered_for_one_payer_then_placed_on_anothers_invoice_moves_b
     assert rows(case, balances) == [("D66", M("11106.55")), ("U000001", M("620.00"))]
     open_amounts = "SELECT payer_code, sum(open_amount) FROM invoice_balances GROUP BY 1 ORDER BY 1"
     assert rows(case, open_amounts) == [("D66", M("11106.55")), ("U000001", M("620.00"))]
+
+
+BALANCES = "SELECT aux, sum(debit - credit) FROM entries WHERE account = '411' GROUP BY 1 ORDER BY 1"
+OPEN = "SELECT payer_code, sum(open_amount) FROM invoice_balances GROUP BY 1 ORDER BY 1"
+WAITING = "SELECT coalesce(sum(credit - debit), 0) FROM entries WHERE account = '4711'"
+
+
+def entered_cheque(tmp_path):
+    """A cheque of 123.45 from the resident, entered in March on his account, waiting for a decision."""
+    case, home = billed(tmp_path), tmp_path / "home"
+    receipts = "date;montant;mode;payeur;reference;numero_piece\n2025-03-10;123,45;cheque;U000001;;CHQ-X\n"
+    drop(home, "encaissements/2025.csv", receipts)
+    close(case, home, "2025-03")
+    ledger(case, home, "2025-02", dt.date(2025, 3, 5))
+    ledger(case, home, "2025-03", dt.date(2025, 4, 5))
+    return case, home, rows(case, "SELECT line_id FROM bank_lines")[0][0]
+
+
+def decide(home, *rows_):
+    lines = "".join(f"{line};{number};{amount}\n" for line, number, amount in rows_)
+    drop(home, "relances/lettrage_manuel.csv", "id_ligne_bancaire;numero_facture;montant\n" + lines)
+
+
+def test_a_receipt_shared_out_again_between_the_same_payers_moves_the_difference(tmp_path):
+    case, home, line_id = entered_cheque(tmp_path)
+    decide(home, (line_id, "F2025-000001", "100,00"), (line_id, "F2025-000002", "23,45"))
+    close(case, home, "2025-04")
+    ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+    decide(home, (line_id, "F2025-000001", "23,45"), (line_id, "F2025-000002", "100,00"))
+    close(case, home, "2025-05")  # the state is the same ("rapproche", both payers): the allocations moved
+    built, *_ = ledger(case, home, "2025-05", dt.date(2025, 6, 5))
+    assert built.transfers == 1
+    assert rows(case, BALANCES) == rows(case, OPEN) == [("D66", M("11206.55")), ("U000001", M("520.00"))]
+
+
+def test_a_decision_applied_by_closing_an_exported_month_again_reaches_the_next_file(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"
+    drop(home, "encaissements/2025.csv", RECEIPTS)
+    close(case, home, "2025-03")
+    ledger(case, home, "2025-02", dt.date(2025, 3, 5))
+    ledger(case, home, "2025-03", dt.date(2025, 4, 5))  # exported and locked, the cash on 4711
+    cash_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 77")[0][0]
+    decide(home, (cash_id, "F2025-000004", "77,00"))
+    close(case, home, "2025-03")  # March closed again with the decision; its file is locked
+    close(case, home, "2025-04")
+    built, *_ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+    assert (built.transfers, rows(case, WAITING)) == (1, [(M("0.00"),)])
+    assert rows(case, BALANCES) == rows(case, OPEN) == [("D66", M("10230.00")), ("U000001", M("233.00"))]
+
+
+def test_a_receipt_decided_not_ours_after_it_was_entered_goes_back_to_the_waiting_account(tmp_path):
+    case, home, line_id = entered_cheque(tmp_path)
+    decide(home, (line_id, "", ""))
+    close(case, home, "2025-04")
+    built, *_ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+    assert (built.transfers, rows(case, WAITING)) == (1, [(M("123.45"),)])
+    assert rows(case, BALANCES) == rows(case, OPEN) == [("D66", M("11230.00")), ("U000001", M("620.00"))]
