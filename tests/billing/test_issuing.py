@@ -215,6 +215,23 @@ def test_a_resident_whose_contribution_takes_all_the_departements_amount_keeps_h
         assert control_valuation_vs_documents(con, "2025-02", "2023-03", "2025-02").passed
 
 
+def test_a_capped_resident_granted_after_the_others_were_billed_needs_no_document_of_the_departement(tmp_path):
+    case = association(tmp_path)
+    case.execute("UPDATE contributions SET monthly_amount = 6000.00")
+    case.execute("DELETE FROM activity_days WHERE resident_id = '000001' AND day BETWEEN '2025-01-03' AND '2025-01-31'")
+    case.execute("UPDATE funding_decisions SET status = 'en_instruction' WHERE resident_id = '000001'")
+    case.issue("2025-01", D(2025, 2, 5))  # his file pending: the département is billed for 000002 alone
+    case.execute("UPDATE funding_decisions SET status = 'accordee' WHERE resident_id = '000001'")
+    for day in (6, 7):  # granted: he owes 300.00 of contribution, the département nothing more; again: nothing
+        case.issue("2025-01", D(2025, 2, day))
+        assert [(d[0], d[4], d[6]) for d in case.documents()] == [
+            ("F2025-000001", "D66", M("1500.00")),
+            ("F2025-000002", "U000001", M("300.00")),
+        ]
+        with case.transaction() as con:
+            assert control_valuation_vs_documents(con, "2025-01", "2023-02", "2025-01").passed
+
+
 def test_a_refused_file_bills_the_resident(tmp_path):
     case = association(tmp_path)
     case.execute("UPDATE funding_decisions SET status = 'refusee' WHERE resident_id = '000002'")

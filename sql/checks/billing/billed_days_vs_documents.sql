@@ -1,15 +1,18 @@
 -- For the month, per establishment: billed days and their amount in the valuation equal the net day
--- lines of the documents of that month of service (contribution and FJH lines apart). A payer owed nothing
--- for the establishment and month (its residents' contributions take all its amount, B9) gets no document
--- (B11, a total of 0): its days are not looked for in one.
+-- lines of the documents of that month of service (contribution and FJH lines apart). A resident a payer is
+-- owed nothing for (his contribution takes all its amount, B9) and who is on none of its documents of the
+-- month (a document of total 0 is not issued, B11: alone, or granted after the others were billed) is not
+-- looked for in one.
 WITH owed_nothing AS (
-    SELECT payer_code, establishment_code FROM due_lines WHERE month = $month GROUP BY 1, 2 HAVING sum(amount) = 0
+    SELECT payer_code, establishment_code, resident_id FROM due_lines WHERE month = $month
+    GROUP BY ALL HAVING sum(amount) = 0
     EXCEPT
-    SELECT payer_code, establishment_code FROM documents WHERE service_month = $month
+    SELECT d.payer_code, d.establishment_code, l.resident_id
+    FROM documents d JOIN document_lines l USING (number) WHERE d.service_month = $month
 ),
 valued AS (
     SELECT establishment_code, count(*) AS days, sum(amount) AS amount
-    FROM valued_days ANTI JOIN owed_nothing USING (payer_code, establishment_code)
+    FROM valued_days ANTI JOIN owed_nothing USING (payer_code, establishment_code, resident_id)
     WHERE month = $month AND state = 'facture'
     GROUP BY 1
 ),
