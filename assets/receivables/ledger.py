@@ -19,7 +19,7 @@ from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
 from assets.payments.lettrage import month_end, payers_with_receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
-from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
+from assets.receivables.dunning import ZERO, Call, Issued, OpenInvoice, plan_dunning
 
 CALLS = "relances/appels.csv"
 RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
@@ -262,7 +262,12 @@ def run_dunning(
         return DunningSummary(0, 0, 0, 0, 0, 0, skipped_for=later)
     run_sql(con, "receivables/clear_plan.sql", {"month": month})
     calls, rejected = load_calls(con, entrees, month, now)
-    invoices = [OpenInvoice(*row) for row in run_sql(con, "receivables/open_invoices.sql", {"on": on})]
+    invoices, owed_back = [], {}
+    for row in run_sql(con, "receivables/open_invoices.sql", {"on": on}):
+        if row[5] > 0:
+            invoices.append(OpenInvoice(*row))
+        else:
+            owed_back[row[1]] = owed_back.get(row[1], ZERO) - row[5]
     # planned against what earlier months sent: a close run again plans its month as it did (the calls its
     # reminders ask for included) and appends only what it did not send yet
     issued, sent_now = [], set()
@@ -275,6 +280,8 @@ def run_dunning(
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
     queued |= payers_with_receipts_after(con, month, on)  # received since the month's end, matched next month
     credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
+    for payer, amount in owed_back.items():  # an invoice below 0 covers the payer's others, as a credit
+        credits[payer] = credits.get(payer, ZERO) + amount
     plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]
     amounts = {i.number: (i.payer_code, i.open_amount) for i in invoices}

@@ -8,7 +8,8 @@ from assets.common.warehouse import run_sql
 from assets.receivables.ledger import age_month, run_dunning
 from assets.receivables.letters import write_letters
 from checks.payments import control_credits
-from tests.billing.case import NOW
+from tests.billing.case import NOW, D
+from tests.billing.test_issuing import association
 from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
 
 M = Decimal
@@ -152,6 +153,25 @@ def test_a_receipt_naming_invoices_of_two_payers_waits_and_neither_is_chased(tmp
         )
     assert (summary.reminders, summary.holds) == (0, 4)
     assert rows(case, "SELECT DISTINCT reason FROM dunning_holds") == [("encaissement_en_attente",)]
+
+
+def test_an_invoice_below_zero_covers_the_payers_others(tmp_path):
+    case = association(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.execute("UPDATE contributions SET monthly_amount = 620.00")
+    case.issue("2025-01", D(2025, 2, 6))  # the resident's invoices: 310.00, then 310.00 more
+    case.execute("UPDATE stays SET exit_date = DATE '2025-01-01' WHERE resident_id = '000001'")
+    case.issue("2025-02", D(2025, 3, 5))  # he had left: 620.00 credited on one of them, the other stays open
+    balances = "SELECT number, open_amount FROM invoice_balances WHERE payer_code = 'U000001' ORDER BY 1"
+    assert rows(case, balances) == [("F2025-000002", M("310.00")), ("F2025-000003", M("-310.00"))]
+    with case.transaction() as con:
+        summary = run_dunning(
+            con, case.settings, tmp_path / "entrees", tmp_path / "sorties", "2025-03", dt.date(2025, 4, 20), NOW
+        )
+    assert (summary.reminders, rows(case, "SELECT number, reason FROM dunning_holds WHERE payer_code = 'U000001'")) == (
+        1,  # the département's
+        [("F2025-000002", "credit_non_affecte")],
+    )
 
 
 def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_path):
