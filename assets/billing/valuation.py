@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from assets.common.settings import Settings
+from assets.common.settings import PAYER_TYPES, Settings
 from assets.common.warehouse import query_frame, run_sql, sql
 from assets.ingest.activity import month_bounds
 
@@ -90,6 +90,19 @@ class ValuationSummary:
     by_state: dict[str, tuple[int, Decimal]]  # the close's own month: state -> (days, amount)
 
 
+def check_policy_codes(con, settings: Settings) -> None:
+    """Each payer code of `absences` is a payer of financeurs.csv: a code nobody has would leave the tiers it
+    was written for unapplied, without a word (a payer type misspelt, a code mistyped)."""
+    known = {code for (code,) in run_sql(con, "billing/payer_codes.sql")}
+    unknown = sorted(k for k in settings.absences if k not in PAYER_TYPES and k not in known)
+    if unknown:
+        raise ValueError(
+            "parametrage.yaml : clé(s) "
+            + ", ".join(f"« absences.{k} »" for k in unknown)
+            + " : ni un type de financeur ni un code de financeurs.csv"
+        )
+
+
 def store_valuation(con, settings: Settings, month: str, force: bool = False) -> ValuationSummary:
     """Value the open months of a close of `month` (B12) inside the database: only the (establishment,
     month) pairs whose inputs changed since they were last valued (all of them when `force`); their
@@ -98,6 +111,7 @@ def store_valuation(con, settings: Settings, month: str, force: bool = False) ->
     first_month, last_month = open_months(month, settings)
     first_day, last_day = month_days(first_month, last_month)
     params = {"first_month": first_month, "last_month": last_month}
+    check_policy_codes(con, settings)
     registered = {"fjh_periods": fjh_periods(settings), "absence_tiers": absence_tiers(settings)}
     for name, frame in registered.items():
         con.register(name, frame)

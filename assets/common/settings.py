@@ -312,6 +312,8 @@ class Settings(_Model):
                     f"clé « {key} » : ni un type de financeur ({', '.join(PAYER_TYPES)}) ni un code de financeur"
                     + (f" (« {near[0]} » ?)" if near else "")
                 )
+            if key.upper() in codes:
+                raise ValueError(f"clé « {key} » : le code {key.upper()} a déjà sa politique")
             codes[key.upper()] = policy
         return {**DEFAULT_ABSENCES, **codes}
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from tests.billing.case import Case, D, month_of_days
+from tests.conftest import SETTINGS
 
 M = Decimal
 
@@ -252,3 +253,14 @@ def test_b1_held_days_are_not_valued_and_do_not_count_in_a_later_month(tmp_path)
     case.execute("UPDATE activity_days SET held = false")
     assert case.days("2025-08")[D(2025, 8, 1)][1:3] == ("absence_au_dela", M("130.00"))
     assert case.days("2026-03")[D(2026, 3, 1)][1:3] == ("hospitalisation_au_dela", M("127.00"))
+
+
+def test_a_payer_code_of_absences_nobody_has_is_an_error_naming_it(tmp_path):
+    policy = "\n    hospitalisation: [{base: zero}]\n    convenance: [{base: zero}]\n"
+    case = Case(tmp_path, SETTINGS + "absences:\n  assurance:" + policy + "  D66:" + policy)
+    case.establishment("FH01", "FH").payer("D66", "departement")
+    with pytest.raises(ValueError) as err:
+        case.value("2025-01")
+    assert str(err.value) == (
+        "parametrage.yaml : clé(s) « absences.ASSURANCE » : ni un type de financeur ni un code de financeurs.csv"
+    )

@@ -43,6 +43,9 @@ def test_a_payer_code_can_have_its_own_absence_policy():
         ASSOCIATION + "absences:\n  d11:\n    hospitalisation: [{base: zero}]\n    convenance: [{base: zero}]\n"
     )
     assert [t.base for t in lower.absence_policy("departement", "D11").hospitalisation] == ["zero"]
+    twice = ASSOCIATION + "absences:\n  d11: {hospitalisation: [{base: zero}], convenance: [{base: zero}]}\n"
+    with pytest.raises(SettingsError, match="clé « D11 » : le code D11 a déjà sa politique"):
+        parse_settings(twice + "  D11: {hospitalisation: [{base: plein}], convenance: [{base: zero}]}\n")
 
 
 def test_a_key_given_keeps_the_defaults_of_its_siblings():

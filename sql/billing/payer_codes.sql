@@ -1,0 +1,2 @@
+-- The payers of financeurs.csv, by code.
+SELECT DISTINCT code FROM payers;
