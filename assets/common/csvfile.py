@@ -87,7 +87,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if _UTF8_ACCENT.search(data):
+    if has_utf8_accents(data):
         # accents written in UTF-8 and a byte that is not: lines added in another encoding (a log appended to
         # by two programs). Read whole as Windows-1252, the UTF-8 ones were garbled ("AlbÃ¨res") without a
         # word: each line is read in its own encoding
@@ -118,6 +118,11 @@ MIXED = "utf-8 et windows-1252"  # the encoding of a file whose lines are in one
 # a letter with an accent written in UTF-8 (two bytes from U+00C0 to U+017F): in a Windows-1252 text it would
 # read "Ã©", "Ã¨"…, which no French file holds
 _UTF8_ACCENT = re.compile(rb"[\xc3\xc5][\x80-\xbf]")
+
+
+def has_utf8_accents(data: bytes) -> bool:
+    """Whether `data` holds a letter with an accent written in UTF-8."""
+    return _UTF8_ACCENT.search(data) is not None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, read_limited, sha256_of
+from assets.common.csvfile import (
+    Reject,
+    UnreadableFile,
+    decode,
+    has_utf8_accents,
+    parse_csv_text,
+    read_limited,
+    sha256_of,
+)
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
@@ -137,6 +145,8 @@ def _appended(con, data: bytes) -> _Appended | None:
     added = data[size:]
     if b"\x00" in added or (b"\r" in added and added.count(b"\r") != added.count(b"\r\n")):
         return None
+    if encoding != "utf-8" and has_utf8_accents(added):
+        return None  # lines in UTF-8 added to a log in Windows-1252: read whole, each line in its own (`decode`)
     try:
         text = added.decode(encoding)
     except (UnicodeDecodeError, LookupError):  # LookupError: a log of lines in two encodings (csvfile.MIXED)

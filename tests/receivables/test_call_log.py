@@ -86,6 +86,9 @@ def spy(monkeypatch) -> list[str]:
     return parsed
 
 
+CP1252 = (log(*GOOD[:4]).decode() + "2025-03-08;U000005;;autre;;;réglé\n").encode("cp1252")
+
+
 def test_each_change_of_the_log_reads_as_the_whole_file(template, tmp_path, monkeypatch):
     versions = [
         ("first reading", log(*GOOD[:3]), "whole"),
@@ -109,6 +112,8 @@ def test_each_change_of_the_log_reads_as_the_whole_file(template, tmp_path, monk
         ("appended with CR LF", log(*GOOD[:4], end="\r\n"), "appended"),
         ("with a byte-order mark", b"\xef\xbb\xbf" + log(*GOOD[:4]), "whole"),
         ("appended after it", b"\xef\xbb\xbf" + log(*GOOD[:5]), "appended"),
+        ("written in Windows-1252", CP1252, "whole"),
+        ("a line in UTF-8 appended to it", CP1252 + "2025-03-09;U000006;Léa;autre;;;déjà vu\n".encode(), "whole"),
     ]
     entrees = tmp_path / "entrees"
     (entrees / "relances").mkdir(parents=True)
@@ -124,7 +129,7 @@ def test_each_change_of_the_log_reads_as_the_whole_file(template, tmp_path, monk
             elif content is not None:
                 assert any(text.count("\n") >= content.count(b"\n") - 1 for text in parsed), what
     calls, rejected, rows, _ = got
-    assert (len(calls), rejected, [r[-1] for r in rows]) == (5, 0, [2, 3, 4, 5, 6])
+    assert (len(calls), rejected, [r[-1] for r in rows]) == (6, 0, [2, 3, 4, 5, 6, 7])
     assert calls[3].target == "U000002" and calls[3].result == "deja_paye"
 
 
