@@ -170,13 +170,14 @@ def run_matching(
     )
 
 
-def payers_with_receipts_after(con, month: str, on: dt.date) -> set[str]:
-    """The probable payers of the receipts dated after the month's end and by `on` that no close matched yet
-    (the close of their own month will): the dunning of the month, dated `on`, chases none of them."""
+def receipts_after(con, month: str, on: dt.date) -> tuple[set[str], set[str]]:
+    """What the receipts dated after the month's end and by `on` that no close matched yet (the close of
+    their own month will) pay, for the dunning of the month dated `on`: the invoices of ours they name, and
+    the probable payers of those that name none."""
     params = {"cutoff": month_end(month), "on": on}
     lines = [Line(*row) for row in run_sql(con, "payments/lines_after_cutoff.sql", params)]
     if not lines:
-        return set()
+        return set(), set()
     named = sorted({n for x in lines for n in references(f"{x.text} {x.end_to_end_id}")})
     invoice_payers = dict(run_sql(con, "payments/invoice_payers.sql", {"numbers": named}))
     account_payers: dict[str, set[str]] = defaultdict(set)
@@ -184,7 +185,8 @@ def payers_with_receipts_after(con, month: str, on: dt.date) -> set[str]:
     for iban, payer in run_sql(con, "payments/account_payers.sql", {"ibans": ibans}):
         account_payers[iban].add(payer)
     directory = directory_of(con)
-    return set().union(*(probable_payers(x, directory, invoice_payers, account_payers) for x in lines))
+    payers = set().union(*(probable_payers(x, directory, invoice_payers, account_payers) for x in lines))
+    return set(invoice_payers), payers
 
 
 def lettering(con) -> Lettering:

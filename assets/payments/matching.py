@@ -496,11 +496,13 @@ def _identify(line: Line, directory: Directory) -> str | set[str] | None:
 def probable_payers(
     line: Line, directory: Directory, invoice_payers: dict[str, str], account_payers: dict[str, set[str]]
 ) -> set[str]:
-    """Who a receipt not matched yet probably comes from, for the dunning, which chases none of them while it
-    waits: the payers of the invoices its text names (`invoice_payers`: number -> payer), and the payer its
-    account or name gives (every one of them when several share it), else those its account paid before."""
-    named = references(f"{line.text} {line.end_to_end_id}")
-    payers = {invoice_payers[n] for n in named if n in invoice_payers}
+    """Who a receipt not matched yet that names none of our invoices probably comes from, for the dunning,
+    which chases none of them while it waits: the payer its account or name gives (every one of them when
+    several share it), else those its account paid before (`account_payers`). A receipt naming invoices of
+    ours (`invoice_payers`: number -> payer) holds those invoices only: none here."""
+    if any(n in invoice_payers for n in references(f"{line.text} {line.end_to_end_id}")):
+        return set()
+    payers: set[str] = set()
     found = _identify(line, directory)
     if isinstance(found, str):
         payers.add(found)

@@ -9,7 +9,8 @@ receipt waiting in the unmatched queue and the payers' credits not allocated yet
 - Public payers (départements, health insurance, others) get a statement of all their open invoices and a
   phone call, never a formal notice (the settings refuse one).
 - Nobody is reminded for an invoice under dispute, under a promise not yet due, or whose payer has a receipt
-  waiting in the unmatched queue (or received since the month's end: the next close matches it); an "already
+  waiting in the unmatched queue (or received since the month's end, which the next close matches: the
+  invoices it names, else its payer's); an "already
   paid" answer holds the invoice when such a receipt is waiting, and is otherwise listed for a check. Where an
   invoice stands is said by the latest call about it or its payer that says something of the debt (a
   promise, a dispute, "already paid"; in the log's order within a day): a call nobody answered, or an
@@ -140,9 +141,11 @@ def plan_dunning(
     queued_payers: set[str],
     on: dt.date,
     credits: dict[str, Decimal] | None = None,
+    paid: set[str] | None = None,
 ) -> Plan:
     """The plan of the day `on` (see the module docstring). `policy` is the settings' `relances`; `credits`
-    what the receipts of each payer left unallocated."""
+    what the receipts of each payer left unallocated; `paid` the invoices a receipt not matched yet names."""
+    paid = paid or set()
     credit = dict(credits or {})
     done: dict[str, set[str]] = defaultdict(set)
     sent_on: dict[tuple[str, str], dt.date] = {}
@@ -172,7 +175,7 @@ def plan_dunning(
         if last and last.result == "promesse" and last.promise_date and last.promise_date >= on:
             plan.holds.append(Hold(inv.number, inv.payer_code, "promesse"))
             continue
-        if inv.payer_code in queued_payers:
+        if inv.payer_code in queued_payers or inv.number in paid:
             reason = "deja_paye" if last and last.result == "deja_paye" else "encaissement_en_attente"
             plan.holds.append(Hold(inv.number, inv.payer_code, reason))
             continue

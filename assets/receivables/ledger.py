@@ -25,7 +25,7 @@ from assets.common.fields import BadValue, parse_amount, parse_choice, parse_dat
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
-from assets.payments.lettrage import month_end, payers_with_receipts_after
+from assets.payments.lettrage import month_end, receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import ZERO, Call, Issued, OpenInvoice, plan_dunning
 
@@ -288,11 +288,12 @@ def run_dunning(
             issued.append(Issued(number, level, day))
     con.execute("DROP TABLE dunning_invoices")
     queued = {p for (p,) in run_sql(con, "receivables/queued_payers.sql", {"on": on})}
-    queued |= payers_with_receipts_after(con, month, on)  # received since the month's end, matched next month
+    paid, payers = receipts_after(con, month, on)  # received since the month's end, matched next month
+    queued |= payers
     credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
     for payer, amount in owed_back.items():  # an invoice below 0 covers the payer's others, as a credit
         credits[payer] = credits.get(payer, ZERO) + amount
-    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits)
+    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits, paid)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]
     amounts = {i.number: (i.payer_code, i.open_amount) for i in invoices}
     channels = {(n, r.level): " ".join(r.channels) for r in plan.reminders for n in r.numbers}

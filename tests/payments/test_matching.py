@@ -505,9 +505,12 @@ def test_the_probable_payers_of_a_receipt_not_matched_yet():
     d.add("U000125", "FR7610000000000000000000123", "DUPONT Jean")  # Marie's account pays for Jean too
     invoices = {"F2026-000001": "D11"}
     learnt = {"FR7699999999999999999999999": {"U000124"}}
-    assert probable_payers(line("a", "10", "FACT 2026-1"), d, invoices, learnt) == {"D11"}
+    # naming an invoice of ours: that invoice is held, not its payer's others
+    assert probable_payers(line("a", "10", "FACT 2026-1"), d, invoices, learnt) == set()
     by_account = line("b", "10", "FACT 2026-1", iban="FR7630001000660000000000066")
-    assert probable_payers(by_account, d, invoices, learnt) == {"D11", "D66"}
+    assert probable_payers(by_account, d, invoices, learnt) == set()
+    not_ours = line("b", "10", "FACT 2026-2", iban="FR7630001000660000000000066")
+    assert probable_payers(not_ours, d, invoices, learnt) == {"D66"}
     shared = line("c", "10", iban="FR7610000000000000000000123")
     assert probable_payers(shared, d, invoices, learnt) == {"U000123", "U000125"}
     assert probable_payers(line("d", "10", name="MARTIN Paul"), d, invoices, learnt) == {"U000124"}

@@ -128,15 +128,23 @@ def test_nobody_is_chased_on_the_letters_day_for_what_they_paid_since_the_months
             con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW
         )
     assert rows(case, "SELECT count(*) FROM line_states") == [(0,)]
-    assert (summary.reminders, summary.holds) == (1, 2)
+    assert (summary.reminders, summary.holds) == (2, 1)
     assert rows(case, "SELECT number, reason FROM dunning_holds ORDER BY number") == [
-        ("F2025-000001", "encaissement_en_attente"),
-        ("F2025-000003", "encaissement_en_attente"),
+        ("F2025-000001", "encaissement_en_attente"),  # the invoice the transfer names, not the département's others
     ]
     assert rows(case, "SELECT payer_code, number, level FROM reminders ORDER BY seq") == [
+        ("D66", "F2025-000003", "relance1"),
         ("U000001", "F2025-000002", "relance1"),
         ("U000001", "F2025-000004", "relance1"),
     ]
+    # a cheque after the month's end that names nothing: its payer's late invoices wait for its close
+    receipt = "date;montant;mode;payeur;reference;numero_piece\n2025-06-02;155,00;cheque;U000001;;CHQ-1\n"
+    drop(home, "encaissements/2025-06.csv", receipt)
+    close(case, home, "2025-05")  # the cheque of 6 May settles F2025-000002; F2025-000004 is 62 days late
+    with case.transaction() as con:
+        run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 6, 5), NOW)
+    held = "SELECT number, reason FROM dunning_holds WHERE month = '2025-05' AND payer_code = 'U000001'"
+    assert rows(case, held) == [("F2025-000004", "encaissement_en_attente")]
 
 
 def test_a_receipt_naming_invoices_of_two_payers_waits_and_neither_is_chased(tmp_path):
