@@ -10,12 +10,12 @@ receipt waiting in the unmatched queue and the payers' credits not allocated yet
   phone call, never a formal notice (the settings refuse one).
 - Nobody is reminded for an invoice under dispute, under a promise not yet due, or whose payer has a receipt
   waiting in the unmatched queue (or received since the month's end, which the next close matches: the
-  invoices it names, else its payer's); an "already
-  paid" answer holds the invoice when such a receipt is waiting, and is otherwise listed for a check. Where an
-  invoice stands is said by the latest call about it or its payer that says something of the debt (a
-  promise, a dispute, "already paid"; in the log's order within a day): a call nobody answered, or an
-  `autre`, changes nothing. A dispute of the invoice itself holds it until a later call about that invoice
-  says otherwise: a call to its payer about something else does not end it.
+  invoices it names, else its payer's); an "already paid" answer holds the invoice when such a receipt is
+  waiting, and is otherwise listed for a check. Where an invoice stands is said by the latest call about it
+  or its payer that says something of the debt (a promise, a dispute, "already paid"; in the log's order
+  within a day): a call nobody answered, or an `autre`, changes nothing. A dispute of the invoice itself
+  holds it until a later call about that invoice says otherwise: a call to its payer about something else
+  does not end it.
 - Nobody is reminded either for what the surplus of their receipts already covers: a transfer that settles
   the invoices its text names and leaves a credit (a département paying a hundred invoices whose remittance
   the bank cut at 140 characters) holds the payer's late invoices, oldest first, as long as what is left
