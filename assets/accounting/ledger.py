@@ -155,34 +155,20 @@ def moved_receipts(con, settings, month: str, names: dict[str, tuple[str, str]],
     receipt a decision says is not ours)."""
     params = {"end": month_end(month), "month": month, "waiting": settings.comptes.attente}
     params["clients"] = settings.comptes.clients
-    entered: dict[str, dict[str, Share]] = {}
-    lines: dict[str, tuple[dt.date, Decimal, str]] = {}
     payer_of = {aux: code for code, (_, aux) in names.items()}
-    for line_id, day, amount, payer, status, aux, credited in run_sql(con, "accounting/moved_receipts.sql", params):
-        # a receipt a decision says is not ours goes back to the waiting account, for the accountant
-        lines[line_id] = (day, amount, "" if status == "hors_recettes" else payer)
+    days: dict[str, dt.date] = {}
+    entered: dict[str, dict[str, Share]] = {}
+    now: dict[str, list[Share]] = {}
+    for line_id, day, aux, before, after in run_sql(con, "accounting/moved_receipts.sql", params):
+        days[line_id] = day
         if aux:  # the waiting account's part is what is left
             who = payer_of.get(aux, aux)
-            entered.setdefault(line_id, {})[aux] = Share(who, names.get(who, (aux, aux))[0], aux, credited)
-    now: dict[str, list[Share]] = {}
-    for line_id, payer, amount in run_sql(con, "accounting/moved_shares.sql", {"ids": sorted(lines)}):
-        name, aux = names.get(payer, (payer, payer))
-        now.setdefault(line_id, []).append(Share(payer, name, aux, amount))
+            name = names.get(who, (aux, aux))[0]
+            entered.setdefault(line_id, {})[aux] = Share(who, name, aux, before)
+            now.setdefault(line_id, []).append(Share(who, name, aux, after))
     out = []
-    for line_id, (day, amount, payer) in lines.items():
-        shares = now.get(line_id, [])
-        rest = amount - sum((s.amount for s in shares), ZERO)
-        if rest and payer in names:
-            shares.append(Share(payer, names[payer][0], names[payer][1], rest))
-        merged: dict[str, Share] = {}
-        for share in shares:  # one payer's shares on one account
-            had = merged.get(share.aux_account)
-            merged[share.aux_account] = (
-                share
-                if had is None
-                else Share(had.payer_code, had.payer_name, had.aux_account, had.amount + share.amount)
-            )
-        entry = move_entry(line_id, day, entered.get(line_id, {}), list(merged.values()), settings, entry_date)
+    for line_id, day in days.items():
+        entry = move_entry(line_id, day, entered.get(line_id, {}), now.get(line_id, []), settings, entry_date)
         if entry:
             out.append(entry)
     return out

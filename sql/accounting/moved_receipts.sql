@@ -1,9 +1,10 @@
 -- Receipts an earlier month's entries carry whose entries no longer give each account what the allocations
 -- give it now (a decision, a return, a correction, a decision applied by a month closed again after its export,
 -- a receipt shared out again between the same payers): with what their entries put on each payer's account so
--- far (by auxiliary account, the waiting account as ''), for the entry that moves the difference. What a receipt
--- gives now, as when it is first entered (ledger.build_entries): its allocations to each payer, the rest to the
--- payer it is known to come from, else (and for a receipt not ours) to the waiting account.
+-- far and what they should put now, by auxiliary account (the waiting account as ''), for the entry that moves
+-- the difference. What a receipt gives now, as when it is first entered (ledger.build_entries): its allocations
+-- to each payer, the rest to the payer it is known to come from, else (and for a receipt not ours) to the
+-- waiting account.
 WITH names AS (
     SELECT code, coalesce(nullif(min(auxiliary_account), ''), code) AS aux FROM payers GROUP BY code
     UNION ALL
@@ -44,7 +45,9 @@ moved AS (
     FULL JOIN (SELECT * FROM entered SEMI JOIN receipts USING (line_id)) e USING (line_id, aux)
     WHERE coalesce(n.amount, 0) <> coalesce(e.amount, 0)
 )
-SELECT r.line_id, r.booking_date, r.amount, r.payer, r.status, e.aux, e.amount::DECIMAL(18, 2)
-FROM receipts r SEMI JOIN moved USING (line_id)
-JOIN entered e USING (line_id)
-ORDER BY 1, 6;
+SELECT line_id, r.booking_date, aux, coalesce(e.amount, 0)::DECIMAL(18, 2) AS entered,
+       coalesce(n.amount, 0)::DECIMAL(18, 2) AS now
+FROM (SELECT * FROM entered SEMI JOIN moved USING (line_id)) e
+FULL JOIN (SELECT * FROM now SEMI JOIN moved USING (line_id)) n USING (line_id, aux)
+JOIN receipts r USING (line_id)
+ORDER BY 1, 3;
