@@ -162,36 +162,44 @@ class IssueSummary:
     numbers: list[str] = field(default_factory=list)
 
 
-def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
-    """Issue the differences between due and issued for the open months of a close of `month`: for the pairs
-    valued again since issuing last compared them (issue_pending), which are then cleared in the same
-    transaction as the documents."""
+@dataclass
+class Draft:
+    """What a close would issue: the documents' rows (numbered, in `documents`' columns) and their lines, before
+    anything is written."""
+
+    documents: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    summary: IssueSummary = field(default_factory=IssueSummary)
+
+
+def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> Draft:
+    """The documents a close of `month` would issue on `issue_date`, numbered as they would be, read-only: the
+    differences between due and issued for the pairs of the open months valued again since issuing last
+    compared them (issue_pending)."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
+    out = Draft()
     diff = query_frame(con, "billing/differences.sql", params)
-    summary = IssueSummary()
     if diff.is_empty():
-        run_sql(con, "billing/clear_pending.sql", params)
-        return summary
+        return out
     invoices = query_frame(con, "billing/invoices_by_resident.sql", params)
     issued_keys = {(m, p, e) for m, p, e in run_sql(con, "billing/issued_keys.sql", params)}
     docs = plan_documents(diff, invoices, issued_keys)
     if not docs:
-        run_sql(con, "billing/clear_pending.sql", params)
-        return summary
+        return out
     last = {s: (seq, d) for s, seq, d in run_sql(con, "billing/last_numbers.sql", {"year": issue_date.year})}
     numbered = allocate_numbers(docs, issue_date, last)
     recipients = _recipients(con)
     months = sorted({doc.service_month for doc, _, _ in numbered})
     commitments = {(m, p, e): c for m, p, e, c in run_sql(con, "billing/commitments.sql", {**params, "months": months})}
     names = dict(run_sql(con, "billing/resident_names.sql"))
-    doc_rows, line_rows = [], []
+    summary = out.summary
     for doc, number, seq in numbered:
         who = recipients.get(doc.payer_code)
         if who is None:  # valuation only names known payers: this would be a bug, never a wrong recipient
             raise KeyError(f"payeur {doc.payer_code} introuvable pour le document du mois {doc.service_month}")
         delay = who["delay"] if who["delay"] is not None else settings.delai_paiement_jours
-        doc_rows.append(
+        out.documents.append(
             {
                 "number": number,
                 "series": doc.series,
@@ -219,7 +227,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
             }
         )
         for i, line in enumerate(doc.lines, start=1):
-            line_rows.append(
+            out.lines.append(
                 {
                     "number": number,
                     "line_no": i,
@@ -240,10 +248,19 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
         else:
             summary.credit_notes += 1
             summary.credited += doc.amount
-    insert_frame(con, "documents", pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA))
-    insert_frame(con, "document_lines", pl.DataFrame(line_rows, schema=LINE_SCHEMA))
-    run_sql(con, "billing/clear_pending.sql", params)
-    return summary
+    return out
+
+
+def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
+    """Issue the differences between due and issued for the open months of a close of `month` (`draft`), and
+    clear the pairs it compared (issue_pending) in the same transaction as the documents."""
+    first_month, last_month = open_months(month, settings)
+    drafted = draft(con, settings, month, issue_date, now)
+    if drafted.documents:
+        insert_frame(con, "documents", pl.DataFrame(drafted.documents, schema=DOCUMENT_SCHEMA))
+        insert_frame(con, "document_lines", pl.DataFrame(drafted.lines, schema=LINE_SCHEMA))
+    run_sql(con, "billing/clear_pending.sql", {"first_month": first_month, "last_month": last_month})
+    return drafted.summary
 
 
 def _recipients(con) -> dict[str, dict]:
