@@ -36,6 +36,15 @@ class Line:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class Correction:
+    """What a credit note takes off one invoice it corrects, for one resident (negative)."""
+
+    invoice: str
+    resident_id: str
+    amount: Decimal
+
+
 @dataclass
 class PlannedDocument:
     type: str  # facture, avoir
@@ -44,8 +53,9 @@ class PlannedDocument:
     payer_code: str
     payer_type: str
     establishment_code: str
-    original_number: str | None
+    original_number: str | None  # a credit note: the invoices it corrects, latest first, separated by ","
     lines: list[Line] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
 
     @property
     def amount(self) -> Decimal:
@@ -60,10 +70,9 @@ def plan_documents(
     diff: pl.DataFrame, invoices: pl.DataFrame, issued_keys: set[tuple[str, str, str]]
 ) -> list[PlannedDocument]:
     """Documents for the differences: per payer, establishment and month of service, one invoice for the
-    residents owed more (the first billing, or a complementary invoice) and, for the residents owed
-    less, one credit note per invoice corrected: the latest invoice of that resident that still bills him at
-    least the amount credited, else the one that bills him the most (a credit note larger than the invoice it
-    names would leave that invoice below 0 and the one it corrects open)."""
+    residents owed more (the first billing, or a complementary invoice) and, for the residents owed less, credit
+    notes: what a resident is owed less is taken off his invoices latest first, each down to 0 at most (what it
+    still bills him), and one credit note is issued per set of invoices so corrected, naming them all."""
     by_resident: dict[tuple, list[Line]] = defaultdict(list)
     for month, payer, payer_type, etab, resident, category, price, qty, amount in diff.select(
         KEY + ["quantity", "amount"]
@@ -99,12 +108,14 @@ def plan_documents(
                     None if initial else first[k][2],
                 )
         else:
-            corrected = _corrected(billing[(*k, resident)], -total)
-            doc = credits_out.get((*k, corrected))
+            taken = corrections(billing[(*k, resident)], -total)
+            names = tuple(number for number, _ in taken)
+            doc = credits_out.get((*k, names))
             if doc is None:
-                doc = credits_out[(*k, corrected)] = PlannedDocument(
-                    "avoir", "avoir", month, payer, payer_type, etab, corrected
+                doc = credits_out[(*k, names)] = PlannedDocument(
+                    "avoir", "avoir", month, payer, payer_type, etab, ",".join(names)
                 )
+            doc.corrections.extend(Correction(number, resident, -amount) for number, amount in taken)
         doc.lines.extend(sorted(lines, key=lambda x: (category_rank(x.category), -x.unit_price)))
     # a resident who owes nothing either way (his contribution takes all the département's amount, B9; or his
     # days only moved between categories) has his lines on the invoice of the others when there is one (B11:
@@ -117,12 +128,27 @@ def plan_documents(
     return list(invoices_out.values()) + list(credits_out.values())
 
 
-def _corrected(invoices: list[tuple], amount: Decimal) -> str:
-    """The invoice a credit note of `amount` names among a resident's (year, seq, number, billed): the latest
-    that bills him at least that much, else the one that bills him the most."""
+def corrections(invoices: list[tuple], amount: Decimal) -> list[tuple[str, Decimal]]:
+    """How a credit of `amount` (positive) for one resident is taken off his invoices, given as (year, seq,
+    number, what it still bills him): latest first, each down to 0 at most. Returns (number, amount taken).
+    What no invoice still bills (only where an earlier credit note left an invoice below 0, before credit notes
+    were shared out) is taken off the latest invoice."""
+    if not invoices:
+        raise ValueError("un avoir sans facture à corriger : aucune facture de cet usager pour ce mois")
     latest_first = sorted(invoices, reverse=True)
-    covering = [x for x in latest_first if x[3] >= amount]
-    return (covering[0] if covering else max(latest_first, key=lambda x: x[3]))[2]
+    taken: dict[str, Decimal] = {}
+    rest = amount
+    for _, _, number, billed in latest_first:
+        if rest <= 0:
+            break
+        part = min(rest, billed)
+        if part > 0:
+            taken[number] = part
+            rest -= part
+    if rest > 0:
+        number = latest_first[0][2]
+        taken[number] = taken.get(number, ZERO) + rest
+    return [(number, taken[number]) for _, _, number, _ in latest_first if number in taken]
 
 
 def allocate_numbers(
@@ -169,6 +195,7 @@ class Draft:
 
     documents: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
+    corrections: list[dict] = field(default_factory=list)
     summary: IssueSummary = field(default_factory=IssueSummary)
 
 
@@ -240,6 +267,10 @@ def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
                     "amount": line.amount,
                 }
             )
+        for c in doc.corrections:
+            out.corrections.append(
+                {"number": number, "corrected": c.invoice, "resident_id": c.resident_id, "amount": c.amount}
+            )
         summary.documents += 1
         summary.numbers.append(number)
         if doc.type == "facture":
@@ -259,6 +290,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     if drafted.documents:
         insert_frame(con, "documents", pl.DataFrame(drafted.documents, schema=DOCUMENT_SCHEMA))
         insert_frame(con, "document_lines", pl.DataFrame(drafted.lines, schema=LINE_SCHEMA))
+        insert_frame(con, "document_corrections", pl.DataFrame(drafted.corrections, schema=CORRECTION_SCHEMA))
     run_sql(con, "billing/clear_pending.sql", {"first_month": first_month, "last_month": last_month})
     return drafted.summary
 
@@ -316,3 +348,4 @@ LINE_SCHEMA = {
     "unit_price": MONEY,
     "amount": MONEY,
 }
+CORRECTION_SCHEMA = {"number": pl.String, "corrected": pl.String, "resident_id": pl.String, "amount": MONEY}

@@ -1,9 +1,9 @@
 -- The invoices of the pending pairs of the open months and the residents on them, with what each still bills
--- for the resident (his lines, less the credit notes naming it for him), to name what a credit note corrects.
+-- for the resident (his lines, less what credit notes took off it for him), to share out what a credit note
+-- corrects.
 WITH credited AS (
-    SELECT c.original_number AS number, l.resident_id, sum(l.amount) AS amount
-    FROM documents c JOIN document_lines l USING (number)
-    WHERE c.type = 'avoir' AND c.original_number IS NOT NULL
+    SELECT corrected AS number, resident_id, sum(amount) AS amount
+    FROM document_corrections
     GROUP BY ALL
 )
 SELECT d.service_month AS month, d.payer_code, d.establishment_code, l.resident_id, d.number, d.issue_date,

@@ -1,12 +1,12 @@
--- Every invoice's open amount at a month's end as the closes up to that month knew it: its amount, its
--- credit notes issued by then, the allocations recorded by then for lines dated by then; and each known
+-- Every invoice's open amount at a month's end as the closes up to that month knew it: its amount, what its
+-- credit notes issued by then took off it, the allocations recorded by then for lines dated by then; and each known
 -- payer's unallocated credit (lines dated by then). Only what is open (the aged balance leaves out what is
 -- not: reading every settled invoice of the history back took most of the step at month 24).
 SELECT * FROM (
     SELECT d.payer_code, d.establishment_code, d.number, d.due_date,
            (d.amount
-            + coalesce((SELECT sum(c.amount) FROM documents c
-                        WHERE c.type = 'avoir' AND c.original_number = d.number AND c.issue_date <= $end), 0)
+            + coalesce((SELECT sum(k.amount) FROM document_corrections k JOIN documents c ON c.number = k.number
+                        WHERE k.corrected = d.number AND c.issue_date <= $end), 0)
             - coalesce((SELECT sum(a.amount) FROM allocations a
                         WHERE a.number = d.number AND a.allocated_on <= $end AND a.run_month <= $month), 0)
            )::DECIMAL(18, 2) AS open_amount

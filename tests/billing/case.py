@@ -149,6 +149,19 @@ class Case:
                 "issue_date, due_date FROM documents ORDER BY series DESC, year, seq"
             ).fetchall()
 
+    def corrections(self, number: str):
+        """What credit note `number` takes off each invoice it corrects, per resident, latest invoice first."""
+        with self.transaction() as con:
+            return con.execute(
+                "SELECT k.corrected, k.resident_id, k.amount FROM document_corrections k "
+                "JOIN documents d ON d.number = k.corrected WHERE k.number = ? ORDER BY d.year DESC, d.seq DESC, 2",
+                [number],
+            ).fetchall()
+
+    def open_amounts(self):
+        with self.transaction() as con:
+            return con.execute("SELECT number, open_amount FROM invoice_balances ORDER BY number").fetchall()
+
     def lines(self, number: str):
         with self.transaction() as con:
             return con.execute(

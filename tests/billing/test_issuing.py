@@ -155,22 +155,49 @@ def test_a_month_billed_then_held_keeps_what_was_issued_until_its_extract_is_cor
     assert case.issue("2025-02", D(2025, 3, 7)).documents == 0
 
 
-def test_a_credit_note_names_an_invoice_that_bills_at_least_what_it_credits(tmp_path):
+def test_a_credit_note_corrects_the_residents_invoices_latest_first_each_down_to_zero(tmp_path):
     case = association(tmp_path)
     case.issue("2025-01", D(2025, 2, 5))
     case.execute("UPDATE rates SET daily_rate = 152.40")  # 41 days x 2.40: a complementary invoice
     case.issue("2025-01", D(2025, 2, 6))
     assert [(d[0], d[2], d[6]) for d in case.documents()][2:] == [("F2025-000003", "complementaire", M("98.40"))]
-    # 000002 left on 6 January: 5 days x 152.40 credited, more than the 24.00 the complementary invoice bills him
+    # 000002 left on 6 January: 5 days x 152.40 credited, more than the 24.00 the complementary invoice bills him:
+    # that one down to 0, the rest off the first invoice, and the credit note names both, latest first
     case.execute("UPDATE stays SET exit_date = DATE '2025-01-06' WHERE resident_id = '000002'")
     case.issue("2025-01", D(2025, 2, 7))
     (credit,) = [d for d in case.documents() if d[1] == "avoir"]
-    assert (credit[0], credit[6], credit[7]) == ("A2025-000001", M("-762.00"), "F2025-000001")
-    # a second credit for him, 1 day: the complementary invoice still bills him 24.00 (latest that covers it)
-    case.execute("UPDATE rates SET daily_rate = 150.40")  # and every day is 2.00 less: 41 - 5 days
+    assert (credit[0], credit[6], credit[7]) == ("A2025-000001", M("-762.00"), "F2025-000003,F2025-000001")
+    assert case.corrections("A2025-000001") == [
+        ("F2025-000003", "000002", M("-24.00")),
+        ("F2025-000001", "000002", M("-738.00")),
+    ]
+    # every day 2.00 less: 000001's 62.00 comes off the complementary invoice (it bills him 74.40), 000002's 10.00
+    # off the first one (the complementary one bills him nothing any more): one credit note per invoice corrected
+    case.execute("UPDATE rates SET daily_rate = 150.40")
     case.issue("2025-01", D(2025, 2, 8))
     later = [(d[0], d[6], d[7]) for d in case.documents() if d[1] == "avoir"][1:]
-    assert later == [("A2025-000002", M("-72.00"), "F2025-000003")]
+    assert later == [("A2025-000002", M("-10.00"), "F2025-000001"), ("A2025-000003", M("-62.00"), "F2025-000003")]
+    assert case.corrections("A2025-000002") == [("F2025-000001", "000002", M("-10.00"))]
+    assert case.corrections("A2025-000003") == [("F2025-000003", "000001", M("-62.00"))]
+    # no invoice below 0: the first bills 000001 4,340.00 and 000002 752.00; the complementary one 12.40
+    assert case.open_amounts() == [("F2025-000001", M("5092.00")), ("F2025-000002", M("310.00")),
+                                   ("F2025-000003", M("12.40"))]  # fmt: skip
+
+
+def test_credit_notes_share_out_what_is_owed_less_latest_first():
+    from assets.billing.issuing import corrections
+
+    invoices = [(2025, 1, "F2025-000001", M("100.00")), (2025, 7, "F2025-000007", M("30.00")),
+                (2025, 4, "F2025-000004", M("0.00")), (2026, 2, "F2026-000002", M("50.00"))]  # fmt: skip
+    assert corrections(invoices, M("20.00")) == [("F2026-000002", M("20.00"))]
+    assert corrections(invoices, M("50.00")) == [("F2026-000002", M("50.00"))]
+    assert corrections(invoices, M("95.50")) == [("F2026-000002", M("50.00")), ("F2025-000007", M("30.00")),
+                                                 ("F2025-000001", M("15.50"))]  # fmt: skip
+    # more than they all bill (an invoice left below 0 before credit notes were shared out): the latest takes it
+    assert corrections(invoices, M("190.00")) == [("F2026-000002", M("60.00")), ("F2025-000007", M("30.00")),
+                                                  ("F2025-000001", M("100.00"))]  # fmt: skip
+    with pytest.raises(ValueError, match="aucune facture"):
+        corrections([], M("1.00"))
 
 
 def test_a_pending_file_granted_months_later_bills_all_its_months_at_once(tmp_path):

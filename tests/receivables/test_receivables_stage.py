@@ -169,8 +169,12 @@ def test_an_invoice_below_zero_covers_the_payers_others(tmp_path):
     case.execute("UPDATE contributions SET monthly_amount = 620.00")
     case.issue("2025-01", D(2025, 2, 6))  # the resident's invoices: 310.00, then 310.00 more
     case.execute("UPDATE stays SET exit_date = DATE '2025-01-01' WHERE resident_id = '000001'")
-    case.issue("2025-02", D(2025, 3, 5))  # he had left: 620.00 credited on one of them, the other stays open
+    case.issue("2025-02", D(2025, 3, 5))  # he had left: 620.00 credited, each invoice down to 0, latest first
     balances = "SELECT number, open_amount FROM invoice_balances WHERE payer_code = 'U000001' ORDER BY 1"
+    assert rows(case, balances) == [("F2025-000002", M("0.00")), ("F2025-000003", M("0.00"))]
+    # as a credit note issued before credit notes were shared out left it: all on one, the other stays open
+    case.execute("DELETE FROM document_corrections WHERE corrected = 'F2025-000002'")
+    case.execute("UPDATE document_corrections SET amount = -620.00 WHERE corrected = 'F2025-000003'")
     assert rows(case, balances) == [("F2025-000002", M("310.00")), ("F2025-000003", M("-310.00"))]
     with case.transaction() as con:
         summary = run_dunning(
