@@ -3,11 +3,16 @@ functions of the documents and bank lines: no Dagster, no warehouse.
 
 - Sales journal (VT): per invoice, debit the payer's 411 (auxiliary account and name), credit the revenue
   account of the payer type and establishment type (settings `comptes.produits`, "departement.FH" before
-  "departement"); a credit note is the reverse. The 411 line of a settled invoice carries its letter code.
-- Bank journal (BQ): per receipt, debit 512 (530 for cash), credit the 411 of each payer it was allocated to
-  (its unallocated rest to the payer it is known to come from); a receipt nobody is known for goes to the
-  waiting account 4711, and moves from 4711 to the payer's 411 once matched (an entry of the month it is
-  matched in). A return is the reverse of a receipt, on the same accounts.
+  "departement"); a credit note is the reverse, with one 411 line per invoice it corrects.
+- Bank journal (BQ): per receipt, debit 512 (530 for cash), credit the 411 of each payer it was allocated to,
+  one line per invoice it settles (its unallocated rest, on a line of its own, to the payer it is known to
+  come from); a receipt nobody is known for goes to the waiting account 4711, and moves from 4711 to the
+  payer's 411 once matched (an entry of the month it is matched in). A return is the reverse of a receipt, on
+  the same accounts.
+
+Each 411 line so concerns one invoice (`EntryLine.invoice`): the lines of a settled invoice balance, and carry
+its letter code when it is settled by the time they are exported; the lettering file gives the letters given
+later (lettering.py).
 
 Labels name documents, bank lines and establishments, never a resident: the auxiliary account's label is
 the payer's name, as the accounting software needs it.
@@ -15,6 +20,7 @@ the payer's name, as the accounting software needs it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +29,24 @@ from assets.accounting.fec import FecLine
 
 ZERO = Decimal("0.00")
 JOURNAL_LABELS = {"VT": "Ventes", "BQ": "Banque"}
+
+
+@dataclass
+class EntryLine(FecLine):
+    """An entry line, with the invoice its client-account (411) line bills or settles ('' for a payer's
+    unallocated credit, and on the lines of other accounts)."""
+
+    invoice: str = ""
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """What a credit note takes off one invoice it corrects (negative), and that invoice's letter."""
+
+    invoice: str
+    amount: Decimal
+    letter: str = ""
+    settled_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +65,12 @@ class Document:
     original_number: str = ""
     letter: str = ""
     settled_on: dt.date | None = None
+    corrections: tuple[Corrected, ...] = ()  # a credit note: the invoices it corrects, latest first
 
 
 @dataclass(frozen=True)
 class Share:
-    """What a bank line brings to one payer's account."""
+    """What a bank line brings to one payer's account for one invoice ('' for what it leaves as credit)."""
 
     payer_code: str
     payer_name: str
@@ -53,6 +78,7 @@ class Share:
     amount: Decimal
     letter: str = ""
     settled_on: dt.date | None = None
+    invoice: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,10 +108,11 @@ class Entry:
         return sum((x.debit for x in self.lines), ZERO) == sum((x.credit for x in self.lines), ZERO)
 
 
-def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw) -> FecLine:
+def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw) -> EntryLine:
     if debit < 0 or credit < 0:  # a negative side is the other side
         debit, credit = -credit, -debit
-    return FecLine(
+    kw.setdefault("ecriture_lib", entry.label)
+    return EntryLine(
         journal_code=entry.journal,
         journal_lib=JOURNAL_LABELS.get(entry.journal, entry.journal),
         ecriture_num="",
@@ -94,19 +121,23 @@ def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decima
         compte_lib=label,
         piece_ref=entry.piece_ref,
         piece_date=entry.piece_date,
-        ecriture_lib=entry.label,
         debit=debit,
         credit=credit,
         **kw,
     )
 
 
-def _client_credit(entry: Entry, account: str, share: Share, lettered: bool) -> FecLine:
-    """What a receipt brings to one payer's 411 (with the letter its invoices share, when it has one)."""
-    letter = {"ecriture_let": share.letter, "date_let": share.settled_on} if lettered and share.letter else {}
+def _letter(letter: str, settled_on: dt.date | None) -> dict:
+    return {"ecriture_let": letter, "date_let": settled_on} if letter else {}
+
+
+def _client_credit(entry: Entry, account: str, share: Share) -> EntryLine:
+    """What a receipt brings to one payer's 411 for one invoice (with its letter, when it is settled), or as
+    the payer's credit."""
+    label = f"{entry.label} {share.invoice}" if share.invoice else entry.label
     return _line(
         entry, account, "Clients", ZERO, share.amount, comp_aux_num=share.aux_account, comp_aux_lib=share.payer_name,
-        **letter,
+        invoice=share.invoice, ecriture_lib=label, **_letter(share.letter, share.settled_on),
     )  # fmt: skip
 
 
@@ -116,31 +147,26 @@ def revenue_account(settings, payer_type: str, establishment_type: str) -> str:
 
 
 def sales_entry(doc: Document, settings, entry_date: dt.date) -> Entry:
-    """Debit 411 / credit revenue for an invoice; the reverse for a credit note (negative amount)."""
+    """Debit 411 / credit revenue for an invoice; the reverse for a credit note (negative amount), its 411 side
+    one line per invoice it corrects."""
     accounts = settings.comptes
     what = "Facture" if doc.type == "facture" else f"Avoir sur {doc.original_number}"
     label = f"{what} {doc.number} {doc.establishment_code} {doc.service_month}"
     entry = Entry(accounts.journaux.ventes, entry_date, doc.number, doc.issue_date, label, "document", doc.number)
-    letter = {"ecriture_let": doc.letter, "date_let": doc.settled_on} if doc.letter else {}
-    entry.lines = [
-        _line(
-            entry,
-            accounts.clients,
-            "Clients",
-            doc.amount,
-            ZERO,
-            comp_aux_num=doc.aux_account,
-            comp_aux_lib=doc.payer_name,
-            **letter,
-        ),
-        _line(
-            entry,
-            revenue_account(settings, doc.payer_type, doc.establishment_type),
-            f"Produits {doc.payer_type}",
-            ZERO,
-            doc.amount,
-        ),
-    ]
+    client = {"comp_aux_num": doc.aux_account, "comp_aux_lib": doc.payer_name}
+    if doc.type == "facture" or not doc.corrections:
+        own = doc.number if doc.type == "facture" else ""
+        clients = [_line(entry, accounts.clients, "Clients", doc.amount, ZERO, invoice=own, **client,
+                         **_letter(doc.letter, doc.settled_on))]  # fmt: skip
+    else:
+        clients = [
+            _line(entry, accounts.clients, "Clients", c.amount, ZERO, invoice=c.invoice, **client,
+                  ecriture_lib=f"Avoir {doc.number} sur {c.invoice} {doc.establishment_code} {doc.service_month}",
+                  **_letter(c.letter, c.settled_on))
+            for c in doc.corrections
+        ]  # fmt: skip
+    revenue = revenue_account(settings, doc.payer_type, doc.establishment_type)
+    entry.lines = [*clients, _line(entry, revenue, f"Produits {doc.payer_type}", ZERO, doc.amount)]
     return entry
 
 
@@ -157,18 +183,24 @@ def bank_entry(receipt: Receipt, settings, entry_date: dt.date) -> Entry:
     unknown = receipt.amount - sum((s.amount for s in receipt.shares), ZERO)
     if unknown:
         entry.lines.append(_line(entry, accounts.attente, "Encaissements à identifier", ZERO, unknown))
-    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=True) for share in receipt.shares]
+    entry.lines += [_client_credit(entry, accounts.clients, share) for share in receipt.shares]
     return entry
 
 
 def move_entry(
-    line_id: str, line_date: dt.date, entered: dict[str, Share], now: list[Share], settings, entry_date: dt.date
+    line_id: str,
+    line_date: dt.date,
+    entered: dict[tuple[str, str], Share],
+    now: list[Share],
+    settings,
+    entry_date: dt.date,
 ) -> Entry | None:
     """A receipt an earlier file entered, placed differently since (a decision, a return, a correction): each
-    payer's 411 credited with what it now gets more than its entries gave it (debited with what less), against
-    the waiting account for the rest; None when nothing moved. `entered` and `now`: the shares per auxiliary
-    account, the waiting account's apart (a receipt first on the waiting account, then matched, is the
-    usual case: debit 4711 / credit the payers' 411)."""
+    payer's 411 credited, invoice by invoice, with what it now gets more than its entries gave it (debited with
+    what less), against the waiting account for the rest; None when nothing moved. `entered` and `now`: the
+    shares per (auxiliary account, invoice), the waiting account's apart (a receipt first on the waiting
+    account, then matched, is the usual case: debit 4711 / credit the payers' 411). A line settling an invoice
+    carries its letter when it is settled."""
     accounts = settings.comptes
     entry = Entry(
         accounts.journaux.banque,
@@ -179,19 +211,19 @@ def move_entry(
         "affectation",
         line_id,
     )
-    wanted = {s.aux_account: s for s in now}
+    wanted = {(s.aux_account, s.invoice): s for s in now}
     moved = []
-    for aux in sorted(set(entered) | set(wanted)):
-        before, after = entered.get(aux), wanted.get(aux)
+    for key in sorted(set(entered) | set(wanted)):
+        before, after = entered.get(key), wanted.get(key)
         change = (after.amount if after else ZERO) - (before.amount if before else ZERO)
         if change:
             who = after or before
-            moved.append(Share(who.payer_code, who.payer_name, aux, change))
+            moved.append(dataclasses.replace(who, amount=change))
     if not moved:
         return None
     total = sum((s.amount for s in moved), ZERO)
     entry.lines = [_line(entry, accounts.attente, "Encaissements à identifier", total, ZERO)] if total else []
-    entry.lines += [_client_credit(entry, accounts.clients, share, lettered=False) for share in moved]
+    entry.lines += [_client_credit(entry, accounts.clients, share) for share in moved]
     return entry
 
 

@@ -26,6 +26,7 @@ import polars as pl
 
 from assets.accounting.entries import (
     ZERO,
+    Corrected,
     Document,
     Entry,
     Receipt,
@@ -37,6 +38,8 @@ from assets.accounting.entries import (
 )
 from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
 from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
+from assets.accounting.lettering import file_name as lettering_file
+from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
 from assets.common.csvfile import Reject, read_limited
 from assets.common.outputs import write_bytes, write_csv
@@ -65,6 +68,7 @@ ENTRY_SCHEMA = {
     "valid_date": pl.Date,
     "kind": pl.String,
     "source": pl.String,
+    "invoice": pl.String,
 }
 
 
@@ -79,6 +83,7 @@ class EntriesSummary:
     receipts: int = 0
     transfers: int = 0
     lines: int = 0
+    letters: int = 0  # letter events the month's lettering file lists
 
 
 def file_name(month: str) -> str:
@@ -97,16 +102,23 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
     start, end = dt.date.fromisoformat(f"{month}-01"), month_end(month)
     entries: list[Entry] = []
     summary = EntriesSummary(locked=False)
-    for row in run_sql(con, "accounting/documents_to_enter.sql", {"end": end}):
-        doc = Document(*row)
+    docs = [Document(*row) for row in run_sql(con, "accounting/documents_to_enter.sql", {"end": end})]
+    corrected: dict[str, list[Corrected]] = defaultdict(list)
+    credits = sorted(d.number for d in docs if d.type == "avoir")
+    for number, *correction in run_sql(con, "accounting/corrections_to_enter.sql", {"numbers": credits}):
+        corrected[number].append(Corrected(*correction))
+    for doc in docs:
+        doc = dataclasses.replace(doc, corrections=tuple(corrected.get(doc.number, ())))
         entries.append(sales_entry(doc, settings, max(doc.issue_date, start)))
         summary.documents += 1
     shares: dict[str, list[Share]] = {}
-    for line_id, payer, name, aux, amount, letter, settled in run_sql(con, "accounting/line_shares.sql", {"end": end}):
-        shares.setdefault(line_id, []).append(Share(payer, name, aux, amount, letter or "", settled))
+    for line_id, payer, name, aux, amount, letter, settled, invoice in run_sql(
+        con, "accounting/line_shares.sql", {"end": end}
+    ):
+        shares.setdefault(line_id, []).append(Share(payer, name, aux, amount, letter or "", settled, invoice))
     names = {code: (name, aux) for code, name, aux in run_sql(con, "accounting/payer_names.sql")}
     for line_id, day, amount, mode, payer in run_sql(con, "accounting/receipts_to_enter.sql", {"end": end}):
-        own = sorted(shares.get(line_id, []), key=lambda s: s.payer_code)
+        own = sorted(shares.get(line_id, []), key=lambda s: (s.payer_code, s.invoice))
         rest = amount - sum((s.amount for s in own), ZERO)
         if rest and payer in names:  # the payer it is known to come from keeps the rest as credit
             own.append(Share(payer, names[payer][0], names[payer][1], rest))
@@ -142,30 +154,34 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
                 "valid_date": x.valid_date,
                 "kind": kind,
                 "source": source,
+                "invoice": x.invoice if x.compte_num == settings.comptes.clients else None,
             }
         )
     summary.lines = insert_frame(con, "entries", pl.DataFrame(rows, schema=ENTRY_SCHEMA, orient="row"))
+    summary.letters = list_letters(con, settings, month)
     return summary
 
 
 def moved_receipts(con, settings, month: str, names: dict[str, tuple[str, str]], entry_date: dt.date) -> list[Entry]:
     """The entries moving the receipts an earlier file entered and that were placed differently since: what
-    their entries gave each payer's account against what the allocations give it now, the rest kept by the
-    payer it is known to come from, as when a receipt is first entered (else on the waiting account, as is a
-    receipt a decision says is not ours)."""
+    their entries gave each payer's account for each invoice against what the allocations give it now, the rest
+    kept by the payer it is known to come from, as when a receipt is first entered (else on the waiting account,
+    as is a receipt a decision says is not ours)."""
     params = {"end": month_end(month), "month": month, "waiting": settings.comptes.attente}
     params["clients"] = settings.comptes.clients
     payer_of = {aux: code for code, (_, aux) in names.items()}
     days: dict[str, dt.date] = {}
-    entered: dict[str, dict[str, Share]] = {}
+    entered: dict[str, dict[tuple[str, str], Share]] = {}
     now: dict[str, list[Share]] = {}
-    for line_id, day, aux, before, after in run_sql(con, "accounting/moved_receipts.sql", params):
+    for line_id, day, aux, invoice, before, after, letter, settled in run_sql(
+        con, "accounting/moved_receipts.sql", params
+    ):
         days[line_id] = day
         if aux:  # the waiting account's part is what is left
             who = payer_of.get(aux, aux)
             name = names.get(who, (aux, aux))[0]
-            entered.setdefault(line_id, {})[aux] = Share(who, name, aux, before)
-            now.setdefault(line_id, []).append(Share(who, name, aux, after))
+            entered.setdefault(line_id, {})[(aux, invoice)] = Share(who, name, aux, before, invoice=invoice)
+            now.setdefault(line_id, []).append(Share(who, name, aux, after, letter, settled, invoice))
     out = []
     for line_id, day in days.items():
         entry = move_entry(line_id, day, entered.get(line_id, {}), now.get(line_id, []), settings, entry_date)
@@ -219,15 +235,19 @@ def month_lines(con, month: str) -> list[FecLine]:
 
 def export_month(con, settings, sorties: Path, month: str, now: dt.datetime) -> tuple[Path, int, bool]:
     """Write sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (FEC layout, validated before it is
-    written) and lock the month. A locked month's file is written again only if it went missing, from its
-    stored entries: the same bytes. Returns (path, lines, written now)."""
+    written) and the month's lettering file beside it, and lock the month. A locked month's files are written
+    again only if they went missing, from its stored entries: the same bytes. Returns (path, lines, written
+    now)."""
     path = sorties / month / file_name(month)
     locked = is_locked(con, month)
     if locked and path.exists():
+        if not (sorties / month / lettering_file(month)).exists():
+            write_lettering(con, settings, sorties, month)
         return path, 0, False
     lines = month_lines(con, month)
     data = write_fec(lines, settings.fec.separateur, settings.fec.encodage, name=path.name)
     write_bytes(path, data)
+    write_lettering(con, settings, sorties, month)
     entries = len({x.ecriture_num for x in lines})
     run_sql(
         con,

@@ -1,5 +1,6 @@
 """Entries of the sales and bank journals (DOMAIN.md "Accounting entries"), as plain functions."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -73,11 +74,11 @@ def test_a_receipt_shared_between_payers_its_unknown_rest_on_4711_cash_and_a_ret
     d66 = Share("D66", "Département 66", "411D66", D("99.00"))
     moved = move_entry("CAMT-9", DAY, {}, [d66], settings, DAY)
     assert sides(moved) == [("4711", "", D("99.00"), D("0")), ("411", "411D66", D("0"), D("99.00"))]
-    assert move_entry("CAMT-9", DAY, {"411D66": d66}, [d66], settings, DAY) is None
+    assert move_entry("CAMT-9", DAY, {("411D66", ""): d66}, [d66], settings, DAY) is None
     # a cheque first given to the resident, then placed on the département's invoice by a decision
     resident = Share("U000001", "DURAND Léa", "U000001", D("123.45"))
     d66 = Share("D66", "Département 66", "411D66", D("123.45"))
-    moved = move_entry("MAN-1", DAY, {"U000001": resident}, [d66], settings, DAY)
+    moved = move_entry("MAN-1", DAY, {("U000001", ""): resident}, [d66], settings, DAY)
     assert sides(moved) == [("411", "411D66", D("0"), D("123.45")), ("411", "U000001", D("123.45"), D("0"))]
     assert moved.balanced and moved.kind == "affectation"
 
@@ -100,3 +101,49 @@ def test_numbers_run_per_journal_and_year_in_date_order_from_the_last_one_given(
     ]
     assert last == {("VT", 2026): 43, ("BQ", 2026): 1, ("VT", 2025): 1}
     assert {x.valid_date for _, x in numbered} == {dt.date(2026, 4, 5)}
+
+
+def test_a_credit_note_has_one_client_line_per_invoice_it_corrects_with_its_letter_when_settled():
+    from assets.accounting.entries import Corrected
+
+    settings = parse_settings(SETTINGS_FH)
+    corrections = (Corrected("F2026-000003", D("-24.00"), "AC", DAY), Corrected("F2026-000001", D("-738.00")))
+    credit = dataclasses.replace(doc("A2026-000001", "avoir", "-762.00"), corrections=corrections)
+    entry = sales_entry(credit, settings, DAY)
+    assert sides(entry) == [
+        ("411", "411D66", D("0"), D("24.00")),
+        ("411", "411D66", D("0"), D("738.00")),
+        ("73421", "", D("762.00"), D("0")),
+    ]
+    assert [(x.invoice, x.ecriture_let, x.date_let) for x in entry.lines] == [
+        ("F2026-000003", "AC", DAY),
+        ("F2026-000001", "", None),
+        ("", "", None),
+    ]
+    assert entry.lines[1].ecriture_lib == "Avoir A2026-000001 sur F2026-000001 FH01 2026-02" and entry.balanced
+    invoice = sales_entry(doc(), settings, DAY)
+    assert [x.invoice for x in invoice.lines] == ["F2026-000001", ""]
+
+
+def test_a_receipt_has_one_client_line_per_invoice_it_settles_and_one_for_its_credit():
+    settings = parse_settings(SETTINGS)
+    shares = (
+        Share("D66", "Département 66", "411D66", D("100.00"), "AA", DAY, "F2026-000001"),
+        Share("D66", "Département 66", "411D66", D("100.00"), "", None, "F2026-000002"),
+        Share("D66", "Département 66", "411D66", D("5.00")),
+    )
+    entry = bank_entry(Receipt("CAMT-1", DAY, D("205.00"), "", shares), settings, DAY)
+    assert [(x.compte_num, x.credit, x.invoice, x.ecriture_let, x.ecriture_lib) for x in entry.lines[1:]] == [
+        ("411", D("100.00"), "F2026-000001", "AA", "Encaissement CAMT-1 F2026-000001"),
+        ("411", D("100.00"), "F2026-000002", "", "Encaissement CAMT-1 F2026-000002"),
+        ("411", D("5.00"), "", "", "Encaissement CAMT-1"),
+    ]
+    # the same receipt placed on another invoice of the same payer since: 411 to 411, nothing on 4711
+    before = {("411D66", s.invoice): s for s in shares}
+    after = [shares[0], dataclasses.replace(shares[1], invoice="F2026-000009", letter="AD", settled_on=DAY), shares[2]]
+    moved = move_entry("CAMT-1", DAY, before, after, settings, DAY)
+    assert [(x.compte_num, x.debit, x.credit, x.invoice, x.ecriture_let) for x in moved.lines] == [
+        ("411", D("100.00"), D("0"), "F2026-000002", ""),
+        ("411", D("0"), D("100.00"), "F2026-000009", "AD"),
+    ]
+    assert moved.balanced

@@ -38,7 +38,7 @@ def add_entries(con, month: str, amount: str) -> None:
         con.execute(
             "INSERT INTO entries VALUES ($m, 'VT', 'Ventes', 'VT-2025-000001', $no, DATE '2025-01-05', $acc, 'x', "
             "NULL, NULL, 'F2025-000001', DATE '2025-01-05', 'Facture', $d::DECIMAL(18,2), $c::DECIMAL(18,2), NULL, "
-            "NULL, DATE '2025-02-05', 'document', 'F2025-000001')",
+            "NULL, DATE '2025-02-05', 'document', 'F2025-000001', NULL)",
             {"m": month, "no": line_no, "acc": account, "d": debit, "c": credit},
         )
 
