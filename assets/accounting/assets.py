@@ -36,6 +36,7 @@ def accounting_entries(
             "encaissements": s.receipts,
             "affectations_depuis_4711": s.transfers,
             "lignes": s.lines,
+            "lettres_au_fichier_de_lettrage": s.letters,
         }
     )
 
@@ -46,13 +47,15 @@ def accounting_entries(
     pool=POOL,
     partitions_def=months,
     deps=[accounting_entries],
-    description="Fichier des écritures du mois (format FEC), validé avant d'être écrit ; verrouille le mois.",
+    description="Fichier des écritures du mois (format FEC), validé avant d'être écrit, et fichier de lettrage ; "
+    "verrouille le mois.",
 )
 def entry_file(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Writes sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (18 FEC columns, separator and encoding of
-    the settings) after checking it with the FEC validator, then locks the month."""
+    the settings) after checking it with the FEC validator, and lettrage_AAAA-MM.csv (the letters given or
+    taken back since the last one, with both sides' lines), then locks the month."""
     month = month_of(context.partition_key)
     now = timestamp()
     with warehouse.transaction() as con:

@@ -207,3 +207,84 @@ def test_a_receipt_decided_not_ours_after_it_was_entered_goes_back_to_the_waitin
     built, *_ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
     assert (built.transfers, rows(case, WAITING)) == (1, [(M("123.45"),)])
     assert rows(case, BALANCES) == rows(case, OPEN) == [("D66", M("11230.00")), ("U000001", M("620.00"))]
+
+
+def lettering(home, month):
+    path = home / "sorties" / month / "comptabilite" / f"lettrage_{month}.csv"
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    assert header == (
+        "evenement;lettre;date_lettrage;numero_facture;code_financeur;journal;numero_ecriture;date_ecriture;compte;"
+        "compte_auxiliaire;piece;libelle;montant;sens;fichier"
+    )
+    return lines
+
+
+def test_the_lettering_file_gives_both_sides_of_each_letter_given_or_taken_back_once_they_balance(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"
+    drop(home, "encaissements/2025.csv", RECEIPTS)
+    close(case, home, "2025-03")
+    ledger(case, home, "2025-02", dt.date(2025, 3, 5))
+    ledger(case, home, "2025-03", dt.date(2025, 4, 5))
+    assert lettering(home, "2025-02") == []
+    # the resident's cheque settles F2025-000002 in March: its invoice was entered in February's file, unlettered
+    f2 = "F2025-000002;U000001;VT;VT-2025-000002;2025-02-05;411;U000001;F2025-000002;Facture F2025-000002 FH01 2025-01"
+    cheque = "BQ;BQ-2025-000001;2025-03-10;411;U000001;MAN-cheque-CHQ-0001;Encaissement cheque MAN-cheque-CHQ-0001"
+    assert lettering(home, "2025-03") == [
+        f"lettre;AA;2025-03-10;{f2};310,00;D;ecritures_2025-02.txt",
+        f"lettre;AA;2025-03-10;F2025-000002;U000001;{cheque} F2025-000002;310,00;C;ecritures_2025-03.txt",
+    ]
+    # April: the cheque decided not ours (F2025-000002 reopened), and the resident gone since 1 February: his
+    # February invoice credited whole, by a credit note dated 5 May, after April's end
+    line_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 310")[0][0]
+    decide(home, (line_id, "", ""))
+    case.execute("UPDATE stays SET exit_date = DATE '2025-02-01' WHERE resident_id = '000001'")
+    case.issue("2025-04", dt.date(2025, 5, 5))
+    close(case, home, "2025-04")
+    built, *_ = ledger(case, home, "2025-04", dt.date(2025, 5, 5))
+    assert built.letters == 1  # the letter taken back; F2025-000004's waits for its credit note's entry
+    assert lettering(home, "2025-04") == [
+        f"delettre;AA;2025-03-10;{f2};310,00;D;ecritures_2025-02.txt",
+        f"delettre;AA;2025-03-10;F2025-000002;U000001;{cheque} F2025-000002;310,00;C;ecritures_2025-03.txt",
+        "delettre;AA;2025-03-10;F2025-000002;U000001;BQ;BQ-2025-000004;2025-04-30;411;U000001;MAN-cheque-CHQ-0001;"
+        "Affectation MAN-cheque-CHQ-0001 F2025-000002;310,00;D;ecritures_2025-04.txt",
+    ]
+    close(case, home, "2025-05")
+    built, path, *_ = ledger(case, home, "2025-05", dt.date(2025, 6, 5))
+    assert built.letters == 1
+    assert lettering(home, "2025-05") == [
+        "lettre;AB;2025-05-05;F2025-000004;U000001;VT;VT-2025-000004;2025-03-05;411;U000001;F2025-000004;"
+        "Facture F2025-000004 FH01 2025-02;310,00;D;ecritures_2025-03.txt",
+        "lettre;AB;2025-05-05;F2025-000004;U000001;VT;VT-2025-000006;2025-05-05;411;U000001;A2025-000002;"
+        "Avoir A2025-000002 sur F2025-000004 FH01 2025-02;310,00;C;ecritures_2025-05.txt",
+    ]
+    # the entry file letters the credit note's line, settled when exported; a locked month's file stays
+    fec = read_fec(path.read_bytes(), path.name)
+    assert [(x.piece_ref, x.ecriture_let, x.date_let) for x in fec.lines if x.compte_num == "411"] == [
+        ("A2025-000001", "", None),
+        ("A2025-000002", "AB", dt.date(2025, 5, 5)),
+    ]
+    before = (home / "sorties" / "2025-05" / "comptabilite" / "lettrage_2025-05.csv").read_bytes()
+    (home / "sorties" / "2025-05" / "comptabilite" / "lettrage_2025-05.csv").unlink()
+    built, *_ = ledger(case, home, "2025-05", dt.date(2025, 6, 6))
+    assert (
+        built.locked and (home / "sorties" / "2025-05" / "comptabilite" / "lettrage_2025-05.csv").read_bytes() == before
+    )
+
+
+def test_a_letter_given_and_taken_back_before_any_file_listed_it_is_not_shown(tmp_path):
+    from assets.accounting.lettering import list_letters
+
+    case = billed(tmp_path)
+    with case.transaction() as con:
+        con.execute(
+            "INSERT INTO letters VALUES ('D66', 'AA', 'F2025-000001', DATE '2025-03-12', 'lettre', '2025-03', 1), "
+            "('D66', 'AA', 'F2025-000001', DATE '2025-03-12', 'delettre', '2025-03', 2), "
+            "('D66', 'AB', 'F2025-000003', DATE '2025-03-14', 'lettre', '2025-04', 3)"
+        )
+        assert list_letters(con, case.settings, "2025-03") == 1  # the letter taken back, shown; AA given, not
+        assert con.execute("SELECT seq, shown FROM lettering_listed WHERE month <> '' ORDER BY seq").fetchall() == [
+            (1, False),
+            (2, True),
+        ]
+        # AB: given by April's close, whose file is not built yet; F2025-000003 has no entry line yet either
+        assert list_letters(con, case.settings, "2025-04") == 0

@@ -180,8 +180,10 @@ def _comparable(path: Path):
 
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             return [(name, _pdf_content(z.read(name))) for name in z.namelist()]
-    if path.name == "alertes.log":  # one block per run: a run killed after alerting, then its re-run, alert twice
-        return sorted({line for line in data.decode("utf-8").splitlines() if line and not line.startswith("== ")})
+    if path.name == "alertes.log":  # one block per run (a run killed after alerting, then its re-run, alert twice;
+        # a run stopped by a full disk alerts its failed steps): what the last run, which completed, alerted
+        last = data.decode("utf-8").split("\n== ")[-1].splitlines()[1:]
+        return sorted({line for line in last if line})
     if path.suffix in (".html", ".log"):
         text = data.decode("utf-8")
         return [line for line in text.splitlines() if not _clocked(line)]
