@@ -27,7 +27,12 @@ a `FecError` naming the file and the line only when the file cannot be read at a
     C01 EcritureDate, C02 PieceDate, C03 ValidDate, C04 DateLet: valid dates AAAAMMJJ
     C05 EcritureDate within the period given (only when one is given)
     C06 ValidDate not before EcritureDate                    C07 entry numbers chronological per journal
-    C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both empty
+    C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both
+                                                                 empty (warning)
+
+L01 is a warning: EcritureLet and DateLet are each "à blanc si non utilisé" (A47 A-1, fields 14 and 15) and no
+text ties them; Test Compta Demat checks neither. A letter without its date (software that keeps none) or a date
+without a letter is worth telling, not a reason to refuse the file.
 
 (A01, an encoding outside ASCII / ISO-8859-15 / UTF-8, is a file that cannot be read: a `FecError`.)
 
@@ -104,7 +109,7 @@ RULES: dict[str, tuple[str, str]] = {
     "C06": (ERREUR, "ValidDate postérieure ou égale à EcritureDate"),
     "C07": (ERREUR, "numérotation des écritures chronologique dans chaque journal"),
     "C08": (AVERTISSEMENT, "écritures sans date de validation"),
-    "L01": (ERREUR, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
+    "L01": (AVERTISSEMENT, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
 }
 _DATE_RULES = {"EcritureDate": "C01", "PieceDate": "C02", "ValidDate": "C03", "DateLet": "C04"}
 

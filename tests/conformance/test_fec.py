@@ -95,7 +95,7 @@ def test_fixture_messages_name_file_line_and_field():
 @pytest.mark.parametrize(
     ("name", "encoding", "separator", "columns", "lines", "last", "entries", "journals", "total", "problems"),
     [
-        # UTF-8 with BOM, LF; lettering codes without DateLet; numbers that do not follow dates in 6 journals
+        # UTF-8 with BOM, LF; lettering codes without DateLet (warnings); numbers not following dates in 6 journals
         (
             "0000000001FEC20220831.txt",
             "utf-8-sig",
@@ -457,3 +457,6 @@ def test_every_rule_code_has_a_severity_and_a_label():
         "L01",
     ]  # fmt: skip
     assert {severity for severity, _ in RULES.values()} == {"erreur", "avertissement"}
+    assert [code for code, (severity, _) in RULES.items() if severity == "avertissement"] == [
+        "A06", "B04", "B06", "C08", "L01",
+    ]  # fmt: skip
