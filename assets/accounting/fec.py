@@ -15,7 +15,8 @@ ModeRglt, NatOp, IdClient that follow the 18 in the BNC/BA cash-basis variant (A
 a `FecError` naming the file and the line only when the file cannot be read at all.
 
 `validate` returns every problem found, each with a stable rule code. The codes are those of RezDevOps/fec-check
-(docs/regles.md) for the same rules, plus L01 (lettering pairs), which that tool does not have:
+(docs/regles.md) for the same rules, plus L01 (lettering pairs) and N01 (one date per entry), which that tool
+does not have:
 
     A02 one separator (tab or pipe) for the whole file       A03 header: the expected column names
     A04 header: the columns in their order                  A05 as many fields on a line as in the header
@@ -29,10 +30,16 @@ a `FecError` naming the file and the line only when the file cannot be read at a
     C06 ValidDate not before EcritureDate                    C07 entry numbers chronological per journal
     C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both
                                                                  empty (warning)
+    N01 each entry (JournalCode + EcritureNum) on one EcritureDate
 
-L01 is a warning: EcritureLet and DateLet are each "à blanc si non utilisé" (A47 A-1, fields 14 and 15) and no
-text ties them; Test Compta Demat checks neither. A letter without its date (software that keeps none) or a date
-without a letter is worth telling, not a reason to refuse the file.
+Entry numbering is judged as strictly as A47 A-1 and the DGFiP's tools, no more. The arrêté asks for "le numéro
+sur une séquence continue de l'écriture comptable" (field 3, alphanumeric) and says nothing of its form.
+
+- N01: the lines of one entry share one EcritureDate, as Test Compta Demat checks ("Différentes dates
+  comptables", its entries grouped by number): a file numbering every line "0" makes one entry of a journal.
+- L01 is a warning: EcritureLet and DateLet are each "à blanc si non utilisé" (fields 14 and 15) and no text ties
+  them; Test Compta Demat checks neither. A letter without its date (software that keeps none) or a date
+  without a letter is worth telling, not a reason to refuse the file.
 
 (A01, an encoding outside ASCII / ISO-8859-15 / UTF-8, is a file that cannot be read: a `FecError`.)
 
@@ -110,6 +117,7 @@ RULES: dict[str, tuple[str, str]] = {
     "C07": (ERREUR, "numérotation des écritures chronologique dans chaque journal"),
     "C08": (AVERTISSEMENT, "écritures sans date de validation"),
     "L01": (AVERTISSEMENT, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
+    "N01": (ERREUR, "une seule EcritureDate par écriture (JournalCode, EcritureNum)"),
 }
 _DATE_RULES = {"EcritureDate": "C01", "PieceDate": "C02", "ValidDate": "C03", "DateLet": "C04"}
 
@@ -730,6 +738,19 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                     None,
                     f"{_where(name, numbers)} : écriture {_entry(journal, number)} déséquilibrée — débit {debit}, "
                     f"crédit {credit}, écart {debit - credit}",
+                )
+            )
+        dates = {x.ecriture_date for x in group if x.ecriture_date}
+        if len(dates) > 1:
+            numbers = [x.number for x in group]
+            problems.append(
+                FecProblem(
+                    "N01",
+                    tuple(numbers),
+                    "EcritureDate",
+                    f"{_where(name, numbers, 'EcritureDate')} : écriture {_entry(journal, number)} à {len(dates)} "
+                    f"dates différentes, du {min(dates):%d/%m/%Y} au {max(dates):%d/%m/%Y} ; une écriture a une "
+                    "seule date de comptabilisation",
                 )
             )
     if total_debit != total_credit:

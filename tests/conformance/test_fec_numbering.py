@@ -1,15 +1,21 @@
-"""Lettering dates judged on real FEC files (../shared/samples/fec): L01 a warning; as strict as the DGFiP's
-texts and tools, no more."""
+"""Entry numbering and lettering dates judged on real FEC files (../shared/samples/fec): N01 one date per entry,
+L01 a warning; as strict as the DGFiP's texts and tools, no more."""
 
+import argparse
 import re
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
 from assets.accounting.fec import read_fec, validate
-from tests.conformance.test_fec import NEOLEGAL, sample
+from pipelines.cli import cmd_fec_check
+from tests.conformance.test_fec import NEOLEGAL, SAMPLES, sample
 
 PREFIXED = "123456789FEC20500930.txt"  # "BNP000000001", numbered per journal; CR CR LF
 PER_JOURNAL = "0000000001FEC20220831.txt"  # "1", "2"…: every journal starts at 1; BOM, LF
+COMMON = "111111111FEC20221231.TXT"  # "00000001"…"00000248": one sequence shared out among 9 journals; pipes
+ALL_ZERO = "000000000FEC20231231.txt"  # EcritureNum "0" on every line, 22 columns
 
 
 def verdict(problems) -> dict[str, Counter]:
@@ -43,6 +49,54 @@ def rewrite(name: str, change: Callable[[dict[str, str]], dict[str, str] | None]
 
 def problems_of(data: bytes, name: str = "f.txt", **kwargs):
     return validate(read_fec(data, name), **kwargs)
+
+
+def check_exit(name: str, capsys) -> int:
+    """What `recettes fec-check` says of a sample: its exit code (1 on an error-level problem)."""
+    if not (SAMPLES / NEOLEGAL / name).is_file():
+        pytest.skip("../shared/samples is not beside this checkout")
+    code = cmd_fec_check(argparse.Namespace(file=str(SAMPLES / NEOLEGAL / name)))
+    capsys.readouterr()
+    return code
+
+
+# ------------------------------------------------------------------------------------- the samples as they are
+
+
+def test_each_real_sample_has_its_verdict(capsys):
+    """Before: every sample passed fec-check but 0000000001 (L01 errors, C07); the all-"0" file with one warning."""
+    verdicts = {
+        name: verdict(problems_of(sample(f"{NEOLEGAL}/{name}"), name))
+        for name in (PREFIXED, PER_JOURNAL, COMMON, ALL_ZERO)
+    }
+    assert verdicts == {
+        PREFIXED: {},
+        COMMON: {},
+        # lettering codes without DateLet: warnings now; its numbers follow ValidDate, not EcritureDate (C07)
+        PER_JOURNAL: {"avertissement": Counter({"L01": 2035}), "erreur": Counter({"C07": 182})},
+        ALL_ZERO: {"erreur": Counter({"N01": 6}), "avertissement": Counter({"C08": 1})},
+    }
+    assert [check_exit(name, capsys) for name in (PREFIXED, COMMON, PER_JOURNAL, ALL_ZERO)] == [0, 0, 1, 1]
+
+
+def test_every_line_numbered_0_makes_one_entry_per_journal_on_many_dates():
+    fec = read_fec(sample(f"{NEOLEGAL}/{ALL_ZERO}"), ALL_ZERO)
+    problems = validate(fec)
+    n01 = [p for p in problems if p.code == "N01"]
+    lines = Counter(x.journal_code for x in fec.lines)
+    assert [(p.field, p.severity, len(p.lines)) for p in n01] == [
+        ("EcritureDate", "erreur", lines[journal]) for journal in ("ac", "ve", "bq", "od", "ca", "AD")
+    ]
+    assert n01[0].message.startswith(f"{ALL_ZERO}, lignes 2, 3, 4, 5, 6, 7, 8, 9, 10, 11… (")
+    assert re.search(
+        r"champ EcritureDate : écriture ac 0 à [0-9]+ dates différentes, du [0-9/]+ au [0-9/]+ ; une écriture a "
+        r"une seule date de comptabilisation$",
+        n01[0].message,
+    )
+    # a real 18-column file rewritten so: one entry per journal, each balanced (no B01), one N01 each but where
+    # a journal's entries all fall on one day (ANO, ODE)
+    zero = problems_of(rewrite(PREFIXED, lambda r: {**r, "EcritureNum": "0"}))
+    assert verdict(zero) == {"erreur": Counter({"N01": 10})}
 
 
 # ---------------------------------------------------------------------------------------------------- DateLet
