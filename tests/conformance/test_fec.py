@@ -235,6 +235,7 @@ ENTRY_2 = [row(number="VT000002"), revenue(number="VT000002")]
         ),
         ([row(valid="20250130"), revenue()], "C06", [((2,), "ValidDate")]),
         ([row(), revenue(date="20250130")], "N01", [((2, 3), "EcritureDate")]),
+        ([row(), revenue(), row(number="VT000003"), revenue(number="VT000003")], "N02", [((2, 4), "EcritureNum")]),
         ([row(let=("AA", "")), revenue()], "L01", [((2,), "DateLet")]),
         ([row(let=("", "20250301")), revenue()], "L01", [((2,), "EcritureLet")]),
         ([row(piece_date="31/01/2025"), revenue()], "C02", [((2,), "PieceDate")]),
@@ -455,7 +456,7 @@ def test_every_rule_code_has_a_severity_and_a_label():
         "A02", "A03", "A04", "A05", "A06", "A07",
         "B01", "B02", "B03", "B04", "B05", "B06",
         "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08",
-        "L01", "N01",
+        "L01", "N01", "N02",
     ]  # fmt: skip
     assert {severity for severity, _ in RULES.values()} == {"erreur", "avertissement"}
     assert [code for code, (severity, _) in RULES.items() if severity == "avertissement"] == [
