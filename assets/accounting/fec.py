@@ -15,7 +15,8 @@ ModeRglt, NatOp, IdClient that follow the 18 in the BNC/BA cash-basis variant (A
 a `FecError` naming the file and the line only when the file cannot be read at all.
 
 `validate` returns every problem found, each with a stable rule code. The codes are those of RezDevOps/fec-check
-(docs/regles.md) for the same rules, plus L01 (lettering pairs), which that tool does not have:
+(docs/regles.md) for the same rules, plus L01 (lettering pairs), N01 and N02 (entry numbering), which that tool
+does not have:
 
     A02 one separator (tab or pipe) for the whole file       A03 header: the expected column names
     A04 header: the columns in their order                  A05 as many fields on a line as in the header
@@ -27,7 +28,30 @@ a `FecError` naming the file and the line only when the file cannot be read at a
     C01 EcritureDate, C02 PieceDate, C03 ValidDate, C04 DateLet: valid dates AAAAMMJJ
     C05 EcritureDate within the period given (only when one is given)
     C06 ValidDate not before EcritureDate                    C07 entry numbers chronological per journal
-    C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both empty
+    C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both
+                                                                 empty (warning)
+    N01 each entry (JournalCode + EcritureNum) on one EcritureDate
+    N02 entry numbers continuous per journal: no number missing inside a series
+
+Entry numbering is judged as strictly as A47 A-1 and the DGFiP's tools, no more. The arrêté asks for "le numéro
+sur une séquence continue de l'écriture comptable" (field 3, alphanumeric) and says nothing of its form: real
+software writes "12", "00000012", "ANO000000012", "VT-2025-000012", per journal or one sequence for the whole
+file, restarting each year or not.
+
+- N01: the lines of one entry share one EcritureDate, as Test Compta Demat checks ("Différentes dates
+  comptables", its entries grouped by number): a file numbering every line "0" makes one entry of a journal.
+- N02: a number's counter is its last run of digits, its series the text around it ("VT-2025-" for
+  "VT-2025-000012", "" for "12"): a year, month or journal written in the number makes a series of its own, so
+  numbering restarting with it is continuous. Within one journal and one series, no counter is missing between
+  the smallest and the largest: a gap inside the file is an error; a series not starting at 1, or stopping
+  before the file's end, is not (a month's extract continues the month before: VT-2025-000101…). A series
+  found in several journals may be one numbering for the whole file (as Test Compta Demat reads numbers, unique
+  in the file): it is judged so when that fits better, fewer counters missing or used by two journals, and its
+  gaps are told once for all its journals. A number without digits, or whose counter has over 18 digits, is
+  not judged.
+- L01 is a warning: EcritureLet and DateLet are each "à blanc si non utilisé" (fields 14 and 15) and no text ties
+  them; Test Compta Demat checks neither. A letter without its date (software that keeps none) or a date
+  without a letter is worth telling, not a reason to refuse the file.
 
 (A01, an encoding outside ASCII / ISO-8859-15 / UTF-8, is a file that cannot be read: a `FecError`.)
 
@@ -104,7 +128,9 @@ RULES: dict[str, tuple[str, str]] = {
     "C06": (ERREUR, "ValidDate postérieure ou égale à EcritureDate"),
     "C07": (ERREUR, "numérotation des écritures chronologique dans chaque journal"),
     "C08": (AVERTISSEMENT, "écritures sans date de validation"),
-    "L01": (ERREUR, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
+    "L01": (AVERTISSEMENT, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
+    "N01": (ERREUR, "une seule EcritureDate par écriture (JournalCode, EcritureNum)"),
+    "N02": (ERREUR, "numéros d'écriture continus dans chaque journal, sans numéro manquant"),
 }
 _DATE_RULES = {"EcritureDate": "C01", "PieceDate": "C02", "ValidDate": "C03", "DateLet": "C04"}
 
@@ -594,6 +620,87 @@ def _natural(number: str) -> tuple:
     )
 
 
+# a counter longer than this is not judged for gaps (no accounting software numbers past 10^18; int() is safe)
+_COUNTER_DIGITS = 18
+_LAST_COUNTER = re.compile(r"([^0-9]*)([0-9]+)")  # on the reversed number: one pass, no backtracking
+
+
+def _counter(number: str) -> tuple[str, str, str, int] | None:
+    """EcritureNum "VT-2025-000012": its series ("VT-2025-", "" after), its counter as written and as a number;
+    None for a number without digits or with a counter too long to be one."""
+    match = _LAST_COUNTER.match(number[::-1])
+    if not match:
+        return None
+    suffix, digits = match[1][::-1], match[2][::-1]
+    if len(digits.lstrip("0")) > _COUNTER_DIGITS:
+        return None
+    return number[: len(number) - len(suffix) - len(digits)], suffix, digits, int(digits)
+
+
+def _holes(values: list[int]) -> list[tuple[int, int]]:
+    """The runs of counters missing between the smallest and the largest of `values` (sorted), first and last."""
+    return [(before + 1, after - 1) for before, after in zip(values, values[1:], strict=False) if after > before + 1]
+
+
+def _missing(holes: list[tuple[int, int]]) -> int:
+    return sum(last - first + 1 for first, last in holes)
+
+
+def _gap_problems(name: str, entries: dict[tuple[str, str], list[FecLine]]) -> list[FecProblem]:
+    """Rule N02: within one journal and one series (the text around the number's last run of digits), no counter
+    missing between the smallest and the largest. A series found in several journals may also be one numbering
+    for all of them: it is judged so when that fits its numbers better, fewer counters missing or used by two
+    journals (none: no problem), and its gaps are then told once, for all its journals."""
+    series: dict[tuple[str, str], dict[str, dict[int, tuple[str, int]]]] = {}
+    for (journal, number), group in entries.items():
+        counter = _counter(number)
+        if counter is not None:
+            prefix, suffix, digits, value = counter
+            counters = series.setdefault((prefix, suffix), {}).setdefault(journal, {})
+            counters.setdefault(value, (digits, group[0].number))
+    problems = []
+    for (prefix, suffix), journals in series.items():
+        own = {journal: _holes(sorted(counters)) for journal, counters in journals.items()}
+        missing = sum(_missing(holes) for holes in own.values())
+        if not missing:
+            continue
+        held: dict[int, tuple[str, int]] = {}
+        for counters in journals.values():
+            held.update(counters)
+        if len(journals) > 1:
+            common = _holes(sorted(held))
+            twice = sum(len(counters) for counters in journals.values()) - len(held)  # counters of two journals
+            if _missing(common) + twice < missing:
+                if common:
+                    codes = ", ".join(printable(journal, 20) for journal in list(journals)[:5])
+                    who = f"journaux {codes}{', …' if len(journals) > 5 else ''} (une numérotation commune)"
+                    problems.append(_gap_problem(name, who, common, held, prefix, suffix))
+                continue
+        for journal, holes in own.items():
+            if holes:
+                who = f"journal {printable(journal, 40)}"
+                problems.append(_gap_problem(name, who, holes, journals[journal], prefix, suffix))
+    return sorted(problems, key=lambda problem: problem.lines)
+
+
+def _gap_problem(
+    name: str, who: str, holes: list[tuple[int, int]], counters: dict[int, tuple[str, int]], prefix: str, suffix: str
+) -> FecProblem:
+    """N02 for the counters missing in `holes`, shown as the file writes its numbers; the lines are the first
+    ones of the entries around each gap."""
+    lines = sorted({counters[value][1] for first, last in holes for value in (first - 1, last + 1)})
+    width = len(counters[holes[0][0] - 1][0])
+    shown = [[printable(f"{prefix}{value:0{width}d}{suffix}", 40) for value in hole] for hole in holes[:5]]
+    listed = ", ".join(first if first == last else f"{first} à {last}" for first, last in shown)
+    return FecProblem(
+        "N02",
+        tuple(lines),
+        "EcritureNum",
+        f"{_where(name, lines, 'EcritureNum')} : {who}, {_missing(holes)} numéro(s) d'écriture manquant(s) : "
+        f"{listed}{', …' if len(holes) > 5 else ''} ; les numéros se suivent sans trou",
+    )
+
+
 def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> list[FecProblem]:
     """Every problem of the file, in file order then the file-wide ones. `period` (first and last day of the
     fiscal year, or of the month of an export) turns rule C05 on."""
@@ -727,6 +834,19 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                     f"crédit {credit}, écart {debit - credit}",
                 )
             )
+        dates = {x.ecriture_date for x in group if x.ecriture_date}
+        if len(dates) > 1:
+            numbers = [x.number for x in group]
+            problems.append(
+                FecProblem(
+                    "N01",
+                    tuple(numbers),
+                    "EcritureDate",
+                    f"{_where(name, numbers, 'EcritureDate')} : écriture {_entry(journal, number)} à {len(dates)} "
+                    f"dates différentes, du {min(dates):%d/%m/%Y} au {max(dates):%d/%m/%Y} ; une écriture a une "
+                    "seule date de comptabilisation",
+                )
+            )
     if total_debit != total_credit:
         problems.append(
             FecProblem(
@@ -762,6 +882,7 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                         f"{before_date:%d/%m/%Y} ; les numéros doivent suivre l'ordre des dates",
                     )
                 )
+    problems += _gap_problems(name, entries)
     if unvalidated:
         numbers = [group[0].number for _, _, group in unvalidated]
         sample = ", ".join(_entry(journal, number) for journal, number, _ in unvalidated[:10])

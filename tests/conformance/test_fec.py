@@ -95,7 +95,7 @@ def test_fixture_messages_name_file_line_and_field():
 @pytest.mark.parametrize(
     ("name", "encoding", "separator", "columns", "lines", "last", "entries", "journals", "total", "problems"),
     [
-        # UTF-8 with BOM, LF; lettering codes without DateLet; numbers that do not follow dates in 6 journals
+        # UTF-8 with BOM, LF; lettering codes without DateLet (warnings); numbers not following dates in 6 journals
         (
             "0000000001FEC20220831.txt",
             "utf-8-sig",
@@ -108,8 +108,8 @@ def test_fixture_messages_name_file_line_and_field():
             "10186219.81",
             {"L01": 2035, "C07": 182},
         ),
-        # 22 columns (BNC/BA cash basis), EcritureNum always "0", no ValidDate anywhere
-        ("000000000FEC20231231.txt", "utf-8", "\t", 22, 2102, 2103, 6, 6, "1265350.82", {"C08": 1}),
+        # 22 columns (BNC/BA cash basis), EcritureNum always "0": one entry a journal on many dates; no ValidDate
+        ("000000000FEC20231231.txt", "utf-8", "\t", 22, 2102, 2103, 6, 6, "1265350.82", {"N01": 6, "C08": 1}),
         # pipe, a pipe ending every line, fields padded with spaces, zero-padded amounts, one byte 0xF8
         ("111111111FEC20221231.TXT", "iso-8859-15", "|", 18, 934, 935, 248, 9, "225682.23", {}),
         # every line ended by CR CR LF, the last one by nothing
@@ -234,6 +234,8 @@ ENTRY_2 = [row(number="VT000002"), revenue(number="VT000002")]
             [((4, 5), "EcritureNum")],
         ),
         ([row(valid="20250130"), revenue()], "C06", [((2,), "ValidDate")]),
+        ([row(), revenue(date="20250130")], "N01", [((2, 3), "EcritureDate")]),
+        ([row(), revenue(), row(number="VT000003"), revenue(number="VT000003")], "N02", [((2, 4), "EcritureNum")]),
         ([row(let=("AA", "")), revenue()], "L01", [((2,), "DateLet")]),
         ([row(let=("", "20250301")), revenue()], "L01", [((2,), "EcritureLet")]),
         ([row(piece_date="31/01/2025"), revenue()], "C02", [((2,), "PieceDate")]),
@@ -454,6 +456,9 @@ def test_every_rule_code_has_a_severity_and_a_label():
         "A02", "A03", "A04", "A05", "A06", "A07",
         "B01", "B02", "B03", "B04", "B05", "B06",
         "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08",
-        "L01",
+        "L01", "N01", "N02",
     ]  # fmt: skip
     assert {severity for severity, _ in RULES.values()} == {"erreur", "avertissement"}
+    assert [code for code, (severity, _) in RULES.items() if severity == "avertissement"] == [
+        "A06", "B04", "B06", "C08", "L01",
+    ]  # fmt: skip
