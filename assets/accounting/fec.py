@@ -27,7 +27,7 @@ does not have:
     B06 an auxiliary account on a third-party (4...) account (warning)
     C01 EcritureDate, C02 PieceDate, C03 ValidDate, C04 DateLet: valid dates AAAAMMJJ
     C05 EcritureDate within the period given (only when one is given)
-    C06 ValidDate not before EcritureDate                    C07 entry numbers chronological per journal
+    C06 ValidDate not before EcritureDate                    C07 numbers in order of validation per journal
     C08 entries without ValidDate (warning)                  L01 EcritureLet and DateLet both filled or both
                                                                  empty (warning)
     N01 each entry (JournalCode + EcritureNum) on one EcritureDate
@@ -126,7 +126,7 @@ RULES: dict[str, tuple[str, str]] = {
     "C04": (ERREUR, "DateLet au format AAAAMMJJ"),
     "C05": (ERREUR, "EcritureDate dans la période de l'exercice"),
     "C06": (ERREUR, "ValidDate postérieure ou égale à EcritureDate"),
-    "C07": (ERREUR, "numérotation des écritures chronologique dans chaque journal"),
+    "C07": (ERREUR, "numérotation des écritures dans l'ordre chronologique de validation, dans chaque journal"),
     "C08": (AVERTISSEMENT, "écritures sans date de validation"),
     "L01": (AVERTISSEMENT, "EcritureLet et DateLet remplis ensemble ou vides ensemble"),
     "N01": (ERREUR, "une seule EcritureDate par écriture (JournalCode, EcritureNum)"),
@@ -864,7 +864,11 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
         if not any(x.raw["ValidDate"] for x in group):
             unvalidated.append((journal, number, group))
             continue
-        date = next((x.ecriture_date for x in group if x.ecriture_date), None)
+        # numbers follow the order of validation (A47 A-1: the entries in the chronological order of their
+        # validation; software numbers an entry when it validates it): its ValidDate, else its EcritureDate
+        date = next((x.valid_date for x in group if x.valid_date), None) or next(
+            (x.ecriture_date for x in group if x.ecriture_date), None
+        )
         if date is not None:
             journals.setdefault(journal, []).append((number, date, group))
     for journal, numbered in journals.items():
@@ -878,8 +882,9 @@ def validate(fec: FecFile, period: tuple[dt.date, dt.date] | None = None) -> lis
                         tuple(numbers),
                         "EcritureNum",
                         f"{_where(name, numbers, 'EcritureNum')} : journal {printable(journal, 40)}, l'écriture "
-                        f"{printable(number, 40)} du {date:%d/%m/%Y} suit l'écriture {printable(before, 40)} du "
-                        f"{before_date:%d/%m/%Y} ; les numéros doivent suivre l'ordre des dates",
+                        f"{printable(number, 40)} validée le {date:%d/%m/%Y} suit l'écriture "
+                        f"{printable(before, 40)} validée le {before_date:%d/%m/%Y} ; les numéros doivent suivre "
+                        "l'ordre chronologique de validation",
                     )
                 )
     problems += _gap_problems(name, entries)

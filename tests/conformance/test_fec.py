@@ -106,7 +106,7 @@ def test_fixture_messages_name_file_line_and_field():
             2033,
             9,
             "10186219.81",
-            {"L01": 2035, "C07": 182},
+            {"L01": 2035},
         ),
         # 22 columns (BNC/BA cash basis), EcritureNum always "0": one entry a journal on many dates; no ValidDate
         ("000000000FEC20231231.txt", "utf-8", "\t", 22, 2102, 2103, 6, 6, "1265350.82", {"N01": 6, "C08": 1}),
@@ -228,8 +228,13 @@ ENTRY_2 = [row(number="VT000002"), revenue(number="VT000002")]
         ([row(date="20250231"), revenue()], "C01", [((2,), "EcritureDate")]),
         ([row(aux=("D66", "")), revenue()], "B05", [((2,), "CompAuxLib")]),
         ([row(aux=("", "Département 66")), revenue()], "B05", [((2,), "CompAuxNum")]),
-        (
-            [row(), revenue(), row(number="VT000002", date="20250115"), revenue(number="VT000002", date="20250115")],
+        (  # numbered after an entry validated later
+            [
+                row(),
+                revenue(),
+                row(number="VT000002", date="20250115", valid="20250120"),
+                revenue(number="VT000002", date="20250115", valid="20250120"),
+            ],
             "C07",
             [((4, 5), "EcritureNum")],
         ),
