@@ -2,7 +2,7 @@
 close, exports its general ledger (FEC layout, tab-separated, Latin-1, its own entry numbers) into
 entrees/comptabilite/grand_livre.txt, as real software does: the current fiscal year (the calendar year),
 opening with the à-nouveaux of the balance-sheet accounts carried from the years before (journal AN, the
-year's result carried to 110 / 119), each journal numbered from 1 in the year.
+year's result carried to 110 / 119), each journal numbered from 1 in the year, in the order of validation.
 
 The ledger holds our entries as imported, the association's other activity (salaries, purchases, their
 payments), and two deliberate discrepancies for the réciprocité comptable to find: one of our bank entries
@@ -50,8 +50,8 @@ class AccountingDepartment:
         for month in months:
             entries = self._entries(home, month)
             if month[:4] == year:
-                for entry in sorted(entries, key=lambda e: (e[0].journal_code, e[0].ecriture_date)):
-                    add(entry)  # the software numbers each journal in date order
+                for entry in sorted(entries, key=_validation_order):
+                    add(entry)  # the software numbers each journal in the order it validates entries
                 continue
             for x in (x for entry in entries for x in entry):
                 income = x.compte_num[:1] in "67"  # the result of the year, carried as one balance
@@ -82,6 +82,12 @@ class AccountingDepartment:
             resident = [e for e in entries if e[0].journal_code == "VT" and e[0].comp_aux_num[:1] == "U"]
             entries += [_write_off(e[0]) for e in resident[-1:]]
         return entries + _other_activity(month)
+
+
+def _validation_order(entry: list[FecLine]) -> tuple:
+    """Per journal, in the order of validation (A47 A-1), then of entry date."""
+    first = entry[0]
+    return (first.journal_code, first.valid_date or first.ecriture_date, first.ecriture_date)
 
 
 def _opening(
