@@ -27,6 +27,8 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1   # the warehouse pool: one writer at a time, across runs and backfills
+  runs:
+    max_concurrent_runs: 1   # the run queue: one close at a time for this association, in the order launched
 """
 
 
@@ -100,6 +102,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     import dagster as dg
 
     from assets.common.settings import load_settings
+    from assets.common.warehouse import Warehouse
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
     from pipelines.partitions import partition_of
@@ -119,6 +122,8 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     try:
         for run_id in recover_interrupted_runs(instance):
             print(f"run {run_id} interrompu (processus disparu) : marqué en échec, sa place dans le pool libérée")
+        if Warehouse(home / "entrepot.duckdb").run_in_progress():
+            print(f"{month} : une autre clôture de cette association est en cours ; attente de sa fin", flush=True)
         result = job.execute_in_process(
             partition_key=partition_of(month),
             instance=instance,

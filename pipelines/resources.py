@@ -5,6 +5,7 @@ RECETTES_HOME (default ./var) is read when the definitions load; `recettes --hom
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -56,14 +57,24 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str
     lock_timeout_s: float = 900.0
+    run_lock_timeout_s: float = 6 * 3600.0  # a run waits this long for another run of the association to end
     _gc_thresholds: tuple[int, int, int] | None = PrivateAttr(default=None)
+    _run_lock: contextlib.ExitStack | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import heap
         from pipelines.recovery import tag_run
 
+        # set up once per run, before any step (in-process executor): the run holds the association's run lock
+        # from its first step to its last, wherever it was launched (not a sensor, which has no run)
+        if context.run is not None:
+            warehouse = self.get()
+            if warehouse.run_in_progress() and context.log is not None:
+                context.log.info("une autre clôture de cette association est en cours : ce run attend sa fin")
+            self._run_lock = contextlib.ExitStack()
+            self._run_lock.enter_context(warehouse.run_lock(self.run_lock_timeout_s))
         tag_run(context.instance, context.run)  # so that a run whose process dies can be recovered
-        self._gc_thresholds = heap.for_run()  # once per run with the in-process executor
+        self._gc_thresholds = heap.for_run()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import heap
@@ -71,6 +82,9 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._gc_thresholds is not None:
             heap.restore(self._gc_thresholds)
             self._gc_thresholds = None
+        if self._run_lock is not None:
+            self._run_lock.close()
+            self._run_lock = None
 
     def get(self) -> Warehouse:
         return Warehouse(self.path, self.lock_timeout_s)

@@ -91,25 +91,38 @@ class Warehouse:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            deadline = time.monotonic() + self.lock_timeout_s
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise WarehouseBusy(
-                            f"{self.path} : l'entrepôt est occupé par un autre traitement depuis "
-                            f"{self.lock_timeout_s:.0f} s ; réessayez quand il sera terminé"
-                        ) from None
-                    time.sleep(0.2)
+        with _flock(
+            self.path.with_name(self.path.name + ".lock"),
+            self.lock_timeout_s,
+            f"{self.path} : l'entrepôt est occupé par un autre traitement depuis {self.lock_timeout_s:.0f} s ; "
+            "réessayez quand il sera terminé",
+        ):
             yield
-        finally:
-            os.close(fd)  # closing the descriptor releases the lock
+
+    def run_lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".run.lock")
+
+    @contextlib.contextmanager
+    def run_lock(self, timeout_s: float) -> Iterator[None]:
+        """Held by a run of the association from its first step to its last, wherever it was launched (the
+        command line, the UI, a backfill): two runs never take turns step by step (a February close read the
+        January days another run had just loaded, and issued January's invoices). A second run waits for the
+        first to end. Apart from the warehouse's own lock, which each unit of work takes in turn."""
+        with _flock(
+            self.run_lock_path(),
+            timeout_s,
+            f"{self.path} : une autre clôture de cette association est en cours depuis plus de {timeout_s:.0f} s ; "
+            "réessayez quand elle sera terminée",
+        ):
+            yield
+
+    def run_in_progress(self) -> bool:
+        """Whether another run holds the run lock now."""
+        try:
+            with _flock(self.run_lock_path(), 0, ""):
+                return False
+        except WarehouseBusy:
+            return True
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -137,6 +150,27 @@ class Warehouse:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _flock(path: Path, timeout_s: float, busy: str) -> Iterator[None]:
+    """An exclusive lock on `path`, waited for up to `timeout_s` (then WarehouseBusy with `busy`); the OS
+    releases it when the process dies, so a killed run never blocks the next."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(busy) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")

@@ -49,6 +49,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("activity_days", "capacite_depassee"),
         ("valued_days", "jours_sans_tarif"),
         ("valued_days", "activite_valorisation"),
+        ("valued_days", "mois_precedents_clotures"),
         ("issued_documents", "valorisation_facturation"),
         ("issued_documents", "numerotation_continue"),
         ("issued_documents", "totaux_documents"),
@@ -71,6 +72,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     }
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
+        "mois_precedents_clotures",
         "referentiel_fichiers_lisibles",
         "referentiel_lignes_rejetees",
         "referentiel_identifiants_uniques",
@@ -126,6 +128,7 @@ def test_close_month_job_runs_in_process():
         "referential_controls",
         "activity_controls",
         "valuation_controls",
+        "valued_days_mois_precedents_clotures",
         "document_controls",
         "invoice_documents_facturx_valide",
         "bank_lines",
