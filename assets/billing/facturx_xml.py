@@ -4,7 +4,14 @@ against its XSD, and embedded in the PDF/A-3 of the document.
 
 Mapping: BT-10 (buyer reference) = the payer's service code, BT-13 (purchase order) = the commitment
 number; VAT category E (exempt) with the settings' exemption mention; a credit note is type 381 with
-positive amounts and names the invoice it corrects (BG-3).
+positive amounts and names every invoice it corrects (one BG-3 each, with its issue date).
+
+Parties as the French rules identify them: the SIRET is the party's identifier (BT-29 / BT-46, scheme 0009),
+its SIREN its legal registration (BT-30 / BT-47, scheme 0002). The seller's SIREN is also its tax registration
+(BT-32, scheme FC) and its VAT number, when it has one, BT-31: an exempt line (category E) needs one of them
+(EN 16931 BR-E-02). BT-23 (business process) is "S1", the French reform's billing frame of a plain invoice of
+services (BR-FR-08). An invoice's notes (BG-1) are the VAT exemption and the payment mentions its PDF prints
+(no discount: AAB; late payment penalties: PMD).
 """
 
 from __future__ import annotations
@@ -16,6 +23,13 @@ import re
 from decimal import Decimal
 
 PUBLIC_PAYER_TYPES = ("departement", "assurance_maladie", "autre")
+BILLING_FRAME = "S1"  # « cadre de facturation » of the reform: deposit of an invoice of services
+# the payment mentions an invoice to an institutional payer prints (reports/templates/document.html), as notes
+# with their subject code (UNTDID 4451): AAB, the discount for early payment; PMD, the late payment penalties
+INVOICE_NOTES = (
+    ("AAB", "Aucun escompte pour paiement anticipé."),
+    ("PMD", "En cas de retard de paiement, des pénalités au taux d'intérêt légal sont exigibles."),
+)
 _POSTCODE = re.compile(r"^(.*?)(?:,\s*|\s+)(\d{5})\s+(.+)$")
 
 
@@ -42,10 +56,48 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def original_numbers(doc: dict) -> list[str]:
+    """The invoices a document names (`original_number`, several separated by commas, latest first)."""
+    return [n.strip() for n in (doc.get("original_number") or "").split(",") if n.strip()]
+
+
+def seller_siren(association: dict) -> str:
+    """The association's SIREN: the settings' `association.siren`, else the first 9 digits of its SIRET."""
+    return association.get("siren") or association["siret"][:9]
+
+
+def _seller(association: dict) -> dict:
+    siren = seller_siren(association)
+    return {
+        "name": association["nom"],
+        "identifiers": {"0009": association["siret"]},
+        "legal_identifier": siren,
+        "legal_identifier_schemeid": "0002",
+        "tax_identifier": siren,
+        **({"vat_identifier": association["tva"]} if association.get("tva") else {}),
+        **split_address(association["adresse"]),
+    }
+
+
+def _buyer(doc: dict) -> dict:
+    siret = doc.get("payer_siret")
+    ids = {}
+    if siret:
+        ids = {"identifiers": {"0009": siret}}
+        if len(siret) == 14 and siret.isdigit():
+            ids |= {"legal_identifier": siret[:9], "legal_identifier_schemeid": "0002"}
+    return {"name": doc["payer_name"], **ids, **split_address(doc.get("payer_address"))}
+
+
 def facturx_data(
-    doc: dict, lines: list[dict], association: dict, vat_mention: str, original_issue_date: dt.date | None = None
+    doc: dict,
+    lines: list[dict],
+    association: dict,
+    vat_mention: str,
+    original_dates: dict[str, dt.date] | None = None,
 ) -> dict:
-    """EN 16931 business terms of one document (`doc` and `lines` as stored, amounts signed)."""
+    """EN 16931 business terms of one document (`doc` and `lines` as stored, amounts signed); `original_dates`
+    gives the issue date of the invoices a credit note names."""
     credit = doc["type"] == "avoir"
     sign = Decimal(-1) if credit else Decimal(1)
     year, month = int(doc["service_month"][:4]), int(doc["service_month"][5:7])
@@ -59,6 +111,7 @@ def facturx_data(
         "BT-5": "EUR",
         "BT-9": doc["due_date"].isoformat(),
         "BT-20": f"Paiement à réception, au plus tard le {doc['due_date']:%d/%m/%Y}, par virement",
+        "BT-23": BILLING_FRAME,
         "BT-24": "urn:cen.eu:en16931:2017",
         "BT-72": last.isoformat(),
         "BT-73": first.isoformat(),
@@ -72,27 +125,10 @@ def facturx_data(
         "BT-110": "0.00",
         "BT-112": _money(total),
         "BT-115": _money(total),
-        "BG-1": [{"BT-22": vat_mention}],
-        "BG-4": {
-            "name": association["nom"],
-            "identifiers": {"0009": association["siret"]},
-            "legal_identifier": association["siret"],
-            "legal_identifier_schemeid": "0009",
-            **split_address(association["adresse"]),
-        },
-        "BG-7": {
-            "name": doc["payer_name"],
-            **(
-                {
-                    "identifiers": {"0009": doc["payer_siret"]},
-                    "legal_identifier": doc["payer_siret"],
-                    "legal_identifier_schemeid": "0009",
-                }
-                if doc.get("payer_siret")
-                else {}
-            ),
-            **split_address(doc.get("payer_address")),
-        },
+        "BG-1": [{"BT-22": vat_mention}]
+        + ([] if credit else [{"BT-21": code, "BT-22": text} for code, text in INVOICE_NOTES]),
+        "BG-4": _seller(association),
+        "BG-7": _buyer(doc),
         "BG-23": [
             {
                 "BT-116": _money(total),
@@ -108,12 +144,11 @@ def facturx_data(
         data["BT-10"] = doc["payer_service_code"]
     if doc.get("commitment_number"):
         data["BT-13"] = doc["commitment_number"]
-    if doc.get("original_number") and credit:
+    if credit and original_numbers(doc):
+        dates = original_dates or {}
         data["BG-3"] = [
-            {
-                "BT-25": doc["original_number"],
-                **({"BT-26": original_issue_date.isoformat()} if original_issue_date else {}),
-            }
+            {"BT-25": number, **({"BT-26": dates[number].isoformat()} if dates.get(number) else {})}
+            for number in original_numbers(doc)
         ]
     for i, line in enumerate(lines, start=1):
         quantity = sign * line["quantity"]
