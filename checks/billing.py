@@ -133,18 +133,22 @@ def document_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
 
 def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> ControlOutcome:
     """Every public payer's document of the month is a Factur-X PDF whose XML passes the XSD and states
-    the document's number, type and amount due."""
-    from assets.billing.facturx_xml import read_facturx
+    the document's number, type and amount due, and whose PDF/A metadata agree (Info and XMP, PDF/A-3b).
+    (Its business rules were checked before it was embedded: `facturx_xml.embed_facturx`.)"""
+    from assets.billing.facturx_xml import pdfa_problems, read_facturx
 
     problems = []
     rows = con.execute(sql("checks/billing/facturx_files.sql"), {"month": month}).fetchall()
     for number, doc_type, amount, path in rows:
         try:
-            terms = read_facturx((sorties / path).read_bytes())
+            data = (sorties / path).read_bytes()
+            terms = read_facturx(data)
             said = (terms.get("BT-1"), terms.get("BT-3"), terms.get("BT-115"))
             expected = (number, "381" if doc_type == "avoir" else "380", f"{abs(amount):.2f}")
             if said != expected:
                 problems.append({"numero": number, "probleme": f"le XML dit {said}, attendu {expected}"})
+            elif metadata := pdfa_problems(data):
+                problems.append({"numero": number, "probleme": f"PDF/A : {'; '.join(metadata)}"[:200]})
         except Exception as exc:  # an unreadable or invalid file fails this control, whatever the cause
             problems.append({"numero": number, "probleme": str(exc)[:200]})
     for number in sorted(public_numbers - {r[0] for r in rows}):
@@ -155,7 +159,7 @@ def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> Contr
         ERROR,
         not problems,
         len(problems),
-        f"{len(rows)} fichier(s) Factur-X conformes au schéma EN 16931"
+        f"{len(rows)} fichier(s) Factur-X conformes au schéma EN 16931, métadonnées PDF/A concordantes"
         if not problems
         else f"{len(problems)} document(s) de payeur public sans Factur-X valide",
         problems[:5],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
+from assets.billing.facturx_xml import embed_facturx, facturx_data, facturx_xml, is_public, original_numbers
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
@@ -33,7 +33,9 @@ class RenderSummary:
 
 
 def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
-    """PDF bytes of one document (runs in a rendering worker); Factur-X embedded for public payers."""
+    """PDF bytes of one document (runs in a rendering worker); Factur-X embedded for public payers, once its
+    XML passes the XSD and the business rules (`embed_facturx`: a fatal rule raises `SchematronError`, naming
+    the document, the rule and its text, and the document has no file)."""
     doc, lines = payload["doc"], payload["lines"]
     credit = doc["type"] == "avoir"
     sign = Decimal(-1) if credit else Decimal(1)
@@ -65,24 +67,20 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
     }
     pdf = renderer.pdf("document.html", context, pdfa=payload["facturx"])
     if payload["facturx"]:
-        import facturx
-
         xml = facturx_xml(
             facturx_data(doc, lines, payload["association"], payload["vat_mention"], payload.get("original_dates"))
         )
-        pdf = facturx.generate_from_binary(
+        pdf = embed_facturx(
             pdf,
             xml,
-            flavor="factur-x",
-            level="en16931",
-            check_xsd=False,  # facturx_xml checked it against the XSD already
-            lang="fr-FR",
-            pdf_metadata={
+            doc["number"],
+            {
                 "author": payload["association"]["nom"],
-                "keywords": "Factur-X, facture",
+                "keywords": f"Factur-X, {context['title'].lower()}",
                 "title": f"{context['title']} {doc['number']}",
                 "subject": f"{context['title']} {doc['number']} – {doc['service_month']}",
             },
+            dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
     return doc["number"], pdf, payload["facturx"]
 
