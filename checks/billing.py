@@ -4,6 +4,7 @@ the business rules of the Factur-X XML of the documents about to be issued, valu
 All error-level: the first three block issuing, the others block the month's files."""
 
 import datetime as dt
+import re
 
 import dagster as dg
 
@@ -113,7 +114,7 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
             xml = facturx_xml(facturx_data(doc, lines.get(doc["number"], []), association, settings.mention_tva, dates))
             failures = validate(xml)
         except Exception as exc:  # an XML the schema refuses blocks as a fatal rule does
-            rows.append({"numero": doc["number"], "regle": "XSD", "texte": str(exc)[:300]})
+            rows.append({"numero": doc["number"], "regle": "XSD", "texte": _schema_error(exc)})
             continue
         named_rules: set[str] = set()  # a rule of EN 16931 is in the Factur-X rule set too: one row
         for failure in distinct(failures):
@@ -141,6 +142,15 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
             f"applicables{notes}"
         )
     return ControlOutcome("facturx_regles", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+
+
+def _schema_error(exc: Exception) -> str:
+    """The XSD's refusal without the value it quotes (a line's label holds a resident's name): the element
+    and the line."""
+    element = re.search(r"Element '(?:\{[^}]*\})?([\w:]+)'", str(exc))
+    line = re.search(r"line (\d+)", str(exc))
+    where = f" : élément {element.group(1)}" if element else ""
+    return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
 VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles")

@@ -357,3 +357,16 @@ def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, 
         assert (fixed.exit_code, fixed.failed_controls) == (0, [])
     data = (home / "sorties" / "2025-03" / "factures" / "F2025-000001.pdf").read_bytes()
     assert blocking(validate(embedded_xml(data)[1])) == [] and pdfa_problems(data) == []
+
+
+def test_an_xml_the_schema_refuses_is_named_without_the_value_it_quotes():
+    from assets.billing.facturx_xml import check_xsd
+    from checks.billing import _schema_error
+
+    xml = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    broken = xml.replace(b"<ram:LineTotalAmount>", b"<ram:LineTotalAmount>DURAND", 1)
+    with pytest.raises(ValueError) as err:
+        check_xsd(broken)
+    assert "DURAND" in str(err.value)
+    assert _schema_error(err.value).startswith("XML refusé par le schéma Factur-X EN 16931 : élément LineTotalAmount")
+    assert "DURAND" not in _schema_error(err.value)
