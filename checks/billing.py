@@ -1,16 +1,20 @@
 """Controls of the billing stage (DOMAIN.md "Controls"): days without a rate (B3), activity vs valuation,
-valuation vs documents ("réciprocité activité / facturation"), numbering, document totals.
-All error-level: the first two block issuing, the others block the month's files."""
+the business rules of the Factur-X XML of the documents about to be issued, valuation vs documents
+("réciprocité activité / facturation"), numbering, document totals, the Factur-X files.
+All error-level: the first three block issuing, the others block the month's files."""
+
+import datetime as dt
+import re
 
 import dagster as dg
 
-from assets.billing.assets import invoice_documents, issued_documents, valued_days
+from assets.billing.assets import invoice_documents, issue_date, issued_documents, valued_days
 from assets.billing.valuation import open_months
 from assets.common.warehouse import query_frame, run_sql, sql
 from checks.controls import ERROR, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
+from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 BILLING = "facturation"
 
@@ -82,7 +86,74 @@ def control_document_totals(con) -> ControlOutcome:
     )
 
 
-VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation")
+def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime) -> ControlOutcome:
+    """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
+    payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
+    French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
+    Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
+    from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
+    from assets.billing.issuing import IssueDateError, draft
+    from assets.billing.schematron import WARNING, distinct, validate
+
+    try:
+        drafted = draft(con, settings, month, when, now)
+    except IssueDateError as exc:  # the issuing refuses this date itself, with this message
+        return ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {exc}")
+    public = [d for d in drafted.documents if is_public(d["payer_type"], d["payer_siret"])]
+    lines: dict[str, list[dict]] = {}
+    for line in drafted.lines:
+        lines.setdefault(line["number"], []).append(line)
+    named = sorted({n for d in public for n in original_numbers(d)})
+    dates = dict(run_sql(con, "checks/billing/invoice_issue_dates.sql", {"numbers": named})) if named else {}
+    association = settings.association.model_dump()
+    rows: list[dict] = []
+    warnings: set[str] = set()
+    set_aside: set[str] = set()
+    for doc in public:
+        try:
+            xml = facturx_xml(facturx_data(doc, lines.get(doc["number"], []), association, settings.mention_tva, dates))
+            failures = validate(xml)
+        except Exception as exc:  # an XML the schema refuses blocks as a fatal rule does
+            rows.append({"numero": doc["number"], "regle": "XSD", "texte": _schema_error(exc)})
+            continue
+        named_rules: set[str] = set()  # a rule of EN 16931 is in the Factur-X rule set too: one row
+        for failure in distinct(failures):
+            if failure.blocking and failure.rule not in named_rules:
+                named_rules.add(failure.rule)
+                rows.append({"numero": doc["number"], "regle": failure.rule, "texte": failure.text[:300]})
+            elif not failure.applies:
+                set_aside.add(failure.rule.split("_")[0])
+            elif failure.flag == WARNING:
+                warnings.add(failure.rule)
+    notes = ""
+    if warnings:
+        notes += f" ; avertissement(s) : {', '.join(sorted(warnings))}"
+    if set_aside:
+        notes += f" ; règles françaises non applicables écartées : {', '.join(sorted(set_aside))}"
+    if rows:
+        first = rows[0]
+        detail = (
+            f"{len({r['numero'] for r in rows})} document(s) Factur-X à émettre enfreignent une règle bloquante, "
+            f"l'émission est bloquée : {first['numero']} : {first['regle']} : {first['texte']}{notes}"
+        )
+    else:
+        detail = (
+            f"{len(public)} document(s) Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises "
+            f"applicables{notes}"
+        )
+    return ControlOutcome("facturx_regles", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+
+
+def _schema_error(exc: Exception) -> str:
+    """The XSD's refusal without the value it quotes (a line's label holds a resident's name): the element
+    and the line."""
+    element = re.search(r"Element '(?:\{[^}]*\})?([\w:]+)'", str(exc))
+    line = re.search(r"line (\d+)", str(exc))
+    where = f" : élément {element.group(1)}" if element else ""
+    return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
+
+
+VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles")
 DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
 
 
@@ -91,10 +162,13 @@ DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_
     pool=POOL,
 )
 def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
-    """Before issuing: every billable day has a rate (B3) and every activity day of the month is valued
-    once, billed, held or not billed with a reason."""
+    """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
+    once, billed, held or not billed with a reason, and the Factur-X XML of each document the close would
+    issue to a public payer breaks no fatal business rule (issued on the run's issue date)."""
     month = month_of(context.partition_key)
-    first_month, last_month = open_months(month, home.settings())
+    settings = home.settings()
+    first_month, last_month = open_months(month, settings)
+    when, now = issue_date(context), timestamp()
     outcomes = run_controls(
         home,
         warehouse,
@@ -102,6 +176,7 @@ def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResourc
         lambda con: [
             control_days_without_rate(con, first_month, last_month),
             control_activity_vs_valuation(con, month),
+            control_facturx_rules(con, settings, month, when, now),
         ],
     )
     for outcome in outcomes:
@@ -133,18 +208,22 @@ def document_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
 
 def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> ControlOutcome:
     """Every public payer's document of the month is a Factur-X PDF whose XML passes the XSD and states
-    the document's number, type and amount due."""
-    from assets.billing.facturx_xml import read_facturx
+    the document's number, type and amount due, and whose PDF/A metadata agree (Info and XMP, PDF/A-3b).
+    (Its business rules were checked before it was embedded: `facturx_xml.embed_facturx`.)"""
+    from assets.billing.facturx_xml import pdfa_problems, read_facturx
 
     problems = []
     rows = con.execute(sql("checks/billing/facturx_files.sql"), {"month": month}).fetchall()
     for number, doc_type, amount, path in rows:
         try:
-            terms = read_facturx((sorties / path).read_bytes())
+            data = (sorties / path).read_bytes()
+            terms = read_facturx(data)
             said = (terms.get("BT-1"), terms.get("BT-3"), terms.get("BT-115"))
             expected = (number, "381" if doc_type == "avoir" else "380", f"{abs(amount):.2f}")
             if said != expected:
                 problems.append({"numero": number, "probleme": f"le XML dit {said}, attendu {expected}"})
+            elif metadata := pdfa_problems(data):
+                problems.append({"numero": number, "probleme": f"PDF/A : {'; '.join(metadata)}"[:200]})
         except Exception as exc:  # an unreadable or invalid file fails this control, whatever the cause
             problems.append({"numero": number, "probleme": str(exc)[:200]})
     for number in sorted(public_numbers - {r[0] for r in rows}):
@@ -155,7 +234,7 @@ def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> Contr
         ERROR,
         not problems,
         len(problems),
-        f"{len(rows)} fichier(s) Factur-X conformes au schéma EN 16931"
+        f"{len(rows)} fichier(s) Factur-X conformes au schéma EN 16931, métadonnées PDF/A concordantes"
         if not problems
         else f"{len(problems)} document(s) de payeur public sans Factur-X valide",
         problems[:5],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public
+from assets.billing.facturx_xml import embed_facturx, facturx_data, facturx_xml, is_public, original_numbers
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
@@ -33,7 +33,9 @@ class RenderSummary:
 
 
 def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
-    """PDF bytes of one document (runs in a rendering worker); Factur-X embedded for public payers."""
+    """PDF bytes of one document (runs in a rendering worker); Factur-X embedded for public payers, once its
+    XML passes the XSD and the business rules (`embed_facturx`: a fatal rule raises `SchematronError`, naming
+    the document, the rule and its text, and the document has no file)."""
     doc, lines = payload["doc"], payload["lines"]
     credit = doc["type"] == "avoir"
     sign = Decimal(-1) if credit else Decimal(1)
@@ -61,30 +63,31 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
         "establishment": payload["establishment"],
         "vat_mention": payload["vat_mention"],
         "delay": (doc["due_date"] - doc["issue_date"]).days,
-        "original_date": payload.get("original_date"),
+        "original_date": _single(payload.get("original_dates") or {}),
     }
     pdf = renderer.pdf("document.html", context, pdfa=payload["facturx"])
     if payload["facturx"]:
-        import facturx
-
         xml = facturx_xml(
-            facturx_data(doc, lines, payload["association"], payload["vat_mention"], payload.get("original_date"))
+            facturx_data(doc, lines, payload["association"], payload["vat_mention"], payload.get("original_dates"))
         )
-        pdf = facturx.generate_from_binary(
+        pdf = embed_facturx(
             pdf,
             xml,
-            flavor="factur-x",
-            level="en16931",
-            check_xsd=False,  # facturx_xml checked it against the XSD already
-            lang="fr-FR",
-            pdf_metadata={
+            doc["number"],
+            {
                 "author": payload["association"]["nom"],
-                "keywords": "Factur-X, facture",
+                "keywords": f"Factur-X, {context['title'].lower()}",
                 "title": f"{context['title']} {doc['number']}",
                 "subject": f"{context['title']} {doc['number']} – {doc['service_month']}",
             },
+            dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
     return doc["number"], pdf, payload["facturx"]
+
+
+def _single(dates: dict) -> dt.date | None:
+    """The date the template shows after the invoice a document names: when it names one."""
+    return next(iter(dates.values())) if len(dates) == 1 else None
 
 
 def render_bordereau(renderer, payload: dict) -> tuple[str, bytes]:
@@ -113,7 +116,7 @@ def document_payload(
         ),
         "vat_mention": settings.mention_tva,
         "facturx": is_public(doc["payer_type"], doc["payer_siret"]),
-        "original_date": issue_dates.get(doc["original_number"]),
+        "original_dates": {n: issue_dates[n] for n in original_numbers(doc) if n in issue_dates},
     }
 
 

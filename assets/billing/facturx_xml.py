@@ -4,7 +4,14 @@ against its XSD, and embedded in the PDF/A-3 of the document.
 
 Mapping: BT-10 (buyer reference) = the payer's service code, BT-13 (purchase order) = the commitment
 number; VAT category E (exempt) with the settings' exemption mention; a credit note is type 381 with
-positive amounts and names the invoice it corrects (BG-3).
+positive amounts and names every invoice it corrects (one BG-3 each, with its issue date).
+
+Parties as the French rules identify them: the SIRET is the party's identifier (BT-29 / BT-46, scheme 0009),
+its SIREN its legal registration (BT-30 / BT-47, scheme 0002). The seller's SIREN is also its tax registration
+(BT-32, scheme FC) and its VAT number, when it has one, BT-31: an exempt line (category E) needs one of them
+(EN 16931 BR-E-02). BT-23 (business process) is "S1", the French reform's billing frame of a plain invoice of
+services (BR-FR-08). An invoice's notes (BG-1) are the VAT exemption and the payment mentions its PDF prints
+(no discount: AAB; late payment penalties: PMD).
 """
 
 from __future__ import annotations
@@ -16,6 +23,13 @@ import re
 from decimal import Decimal
 
 PUBLIC_PAYER_TYPES = ("departement", "assurance_maladie", "autre")
+BILLING_FRAME = "S1"  # « cadre de facturation » of the reform: deposit of an invoice of services
+# the payment mentions an invoice to an institutional payer prints (reports/templates/document.html), as notes
+# with their subject code (UNTDID 4451): AAB, the discount for early payment; PMD, the late payment penalties
+INVOICE_NOTES = (
+    ("AAB", "Aucun escompte pour paiement anticipé."),
+    ("PMD", "En cas de retard de paiement, des pénalités au taux d'intérêt légal sont exigibles."),
+)
 _POSTCODE = re.compile(r"^(.*?)(?:,\s*|\s+)(\d{5})\s+(.+)$")
 
 
@@ -42,10 +56,48 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def original_numbers(doc: dict) -> list[str]:
+    """The invoices a document names (`original_number`, several separated by commas, latest first)."""
+    return [n.strip() for n in (doc.get("original_number") or "").split(",") if n.strip()]
+
+
+def seller_siren(association: dict) -> str:
+    """The association's SIREN: the settings' `association.siren`, else the first 9 digits of its SIRET."""
+    return association.get("siren") or association["siret"][:9]
+
+
+def _seller(association: dict) -> dict:
+    siren = seller_siren(association)
+    return {
+        "name": association["nom"],
+        "identifiers": {"0009": association["siret"]},
+        "legal_identifier": siren,
+        "legal_identifier_schemeid": "0002",
+        "tax_identifier": siren,
+        **({"vat_identifier": association["tva"]} if association.get("tva") else {}),
+        **split_address(association["adresse"]),
+    }
+
+
+def _buyer(doc: dict) -> dict:
+    siret = doc.get("payer_siret")
+    ids = {}
+    if siret:
+        ids = {"identifiers": {"0009": siret}}
+        if len(siret) == 14 and siret.isdigit():
+            ids |= {"legal_identifier": siret[:9], "legal_identifier_schemeid": "0002"}
+    return {"name": doc["payer_name"], **ids, **split_address(doc.get("payer_address"))}
+
+
 def facturx_data(
-    doc: dict, lines: list[dict], association: dict, vat_mention: str, original_issue_date: dt.date | None = None
+    doc: dict,
+    lines: list[dict],
+    association: dict,
+    vat_mention: str,
+    original_dates: dict[str, dt.date] | None = None,
 ) -> dict:
-    """EN 16931 business terms of one document (`doc` and `lines` as stored, amounts signed)."""
+    """EN 16931 business terms of one document (`doc` and `lines` as stored, amounts signed); `original_dates`
+    gives the issue date of the invoices a credit note names."""
     credit = doc["type"] == "avoir"
     sign = Decimal(-1) if credit else Decimal(1)
     year, month = int(doc["service_month"][:4]), int(doc["service_month"][5:7])
@@ -59,6 +111,7 @@ def facturx_data(
         "BT-5": "EUR",
         "BT-9": doc["due_date"].isoformat(),
         "BT-20": f"Paiement à réception, au plus tard le {doc['due_date']:%d/%m/%Y}, par virement",
+        "BT-23": BILLING_FRAME,
         "BT-24": "urn:cen.eu:en16931:2017",
         "BT-72": last.isoformat(),
         "BT-73": first.isoformat(),
@@ -72,27 +125,10 @@ def facturx_data(
         "BT-110": "0.00",
         "BT-112": _money(total),
         "BT-115": _money(total),
-        "BG-1": [{"BT-22": vat_mention}],
-        "BG-4": {
-            "name": association["nom"],
-            "identifiers": {"0009": association["siret"]},
-            "legal_identifier": association["siret"],
-            "legal_identifier_schemeid": "0009",
-            **split_address(association["adresse"]),
-        },
-        "BG-7": {
-            "name": doc["payer_name"],
-            **(
-                {
-                    "identifiers": {"0009": doc["payer_siret"]},
-                    "legal_identifier": doc["payer_siret"],
-                    "legal_identifier_schemeid": "0009",
-                }
-                if doc.get("payer_siret")
-                else {}
-            ),
-            **split_address(doc.get("payer_address")),
-        },
+        "BG-1": [{"BT-22": vat_mention}]
+        + ([] if credit else [{"BT-21": code, "BT-22": text} for code, text in INVOICE_NOTES]),
+        "BG-4": _seller(association),
+        "BG-7": _buyer(doc),
         "BG-23": [
             {
                 "BT-116": _money(total),
@@ -108,12 +144,11 @@ def facturx_data(
         data["BT-10"] = doc["payer_service_code"]
     if doc.get("commitment_number"):
         data["BT-13"] = doc["commitment_number"]
-    if doc.get("original_number") and credit:
+    if credit and original_numbers(doc):
+        dates = original_dates or {}
         data["BG-3"] = [
-            {
-                "BT-25": doc["original_number"],
-                **({"BT-26": original_issue_date.isoformat()} if original_issue_date else {}),
-            }
+            {"BT-25": number, **({"BT-26": dates[number].isoformat()} if dates.get(number) else {})}
+            for number in original_numbers(doc)
         ]
     for i, line in enumerate(lines, start=1):
         quantity = sign * line["quantity"]
@@ -182,6 +217,187 @@ def facturx_xml(data: dict) -> bytes:
     xml = facturx.generate_xml(data, flavor="factur-x", level="en16931", check_xsd=False, check_schematron=False)
     check_xsd(xml)
     return xml
+
+
+def embed_facturx(pdf: bytes, xml: bytes, number: str, metadata: dict[str, str], when: dt.datetime) -> bytes:
+    """The Factur-X PDF/A-3 of one document: `xml` checked against the EN 16931, Factur-X and French rules
+    (`schematron.check`: a fatal rule that applies raises, naming the document, the rule and its text, and
+    nothing is embedded), embedded in `pdf` (rendered as PDF/A-3b) by the factur-x library, then the PDF's
+    Info dictionary and XMP metadata made to agree (`align_metadata`)."""
+    import facturx
+
+    from assets.billing.schematron import check
+
+    check(xml, number)
+    out = facturx.generate_from_binary(
+        pdf,
+        xml,
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=False,  # facturx_xml checked it against the XSD already
+        lang="fr-FR",
+        pdf_metadata=metadata,
+    )
+    return align_metadata(out, when)
+
+
+# ISO 19005-3, 6.6.2.3.1: each entry of the Info dictionary and its XMP property, which must say the same
+INFO_XMP = {
+    "/Title": "dc:title",
+    "/Author": "dc:creator",
+    "/Subject": "dc:description",
+    "/Keywords": "pdf:Keywords",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+    "/CreationDate": "xmp:CreateDate",
+    "/ModDate": "xmp:ModifyDate",
+    "/Trapped": "pdf:Trapped",
+}
+XMP_NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+}
+_LANG_ALT = ("dc:title", "dc:description")
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _qname(prefixed: str) -> str:
+    prefix, local = prefixed.split(":")
+    return f"{{{XMP_NS[prefix]}}}{local}"
+
+
+def _pdf_date(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _xmp_date(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def align_metadata(pdf: bytes, when: dt.datetime) -> bytes:
+    """`pdf` with its XMP metadata saying what its Info dictionary says, entry by entry (ISO 19005-3 6.6.2.3.1:
+    WeasyPrint writes Info /Producer, the factur-x library writes XMP pdf:Producer "pypdf", no pdf:Keywords,
+    and two clocks for the dates), both dated `when`; every rdf:Description gets rdf:about="" (XMP)."""
+    import io
+
+    from lxml import etree
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    info = {k: str(v) for k, v in (reader.metadata or {}).items() if k in INFO_XMP}
+    info["/CreationDate"] = info["/ModDate"] = _pdf_date(when)
+    writer.add_metadata(info)
+    root = etree.fromstring(
+        reader.trailer["/Root"]["/Metadata"].get_object().get_data(),
+        etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True),
+    )
+    rdf = root.find("rdf:RDF", XMP_NS)
+    for description in rdf.findall("rdf:Description", XMP_NS):
+        description.set(_qname("rdf:about"), "")
+        for prop in INFO_XMP.values():
+            description.attrib.pop(_qname(prop), None)
+            for element in description.findall(prop, XMP_NS):
+                description.remove(element)
+        if not len(description) and len(description.attrib) == 1:
+            rdf.remove(description)
+    description = etree.SubElement(rdf, _qname("rdf:Description"), {_qname("rdf:about"): ""})
+    for key, prop in INFO_XMP.items():
+        if key not in info:
+            continue
+        value = _xmp_date(_parse_pdf_date(info[key])) if key in ("/CreationDate", "/ModDate") else info[key]
+        element = etree.SubElement(description, _qname(prop))
+        if prop in _LANG_ALT:
+            etree.SubElement(etree.SubElement(element, _qname("rdf:Alt")), _qname("rdf:li"), {_XML_LANG: "x-default"})
+            element[0][0].text = value
+        elif prop == "dc:creator":
+            etree.SubElement(etree.SubElement(element, _qname("rdf:Seq")), _qname("rdf:li")).text = value
+        else:
+            element.text = value
+    body = etree.tostring(root, encoding="unicode", pretty_print=True).strip()
+    writer.xmp_metadata = (
+        f'<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n{body}\n<?xpacket end="w"?>'.encode()
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _parse_pdf_date(text: str) -> dt.datetime:
+    """'D:20260205093000+01'00'' (or Z, or no zone: UTC) as an aware datetime."""
+    m = re.fullmatch(r"D:(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([+-])(\d\d)'?(\d\d)?'?|Z.*)?", text.strip())
+    if not m:
+        raise ValueError(f"date PDF illisible : {text!r}")
+    year, month, day, hour, minute, second = (
+        int(g) if g else d for g, d in zip(m.groups()[:6], (0, 1, 1, 0, 0, 0), strict=True)
+    )
+    offset = dt.timedelta(hours=int(m.group(8) or 0), minutes=int(m.group(9) or 0))
+    zone = dt.timezone(-offset if m.group(7) == "-" else offset)
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
+
+
+def _xmp_value(rdf, prop: str) -> str | None:
+    """A simple XMP property as text, written as an element (a lang-alt's x-default or first item, a seq's
+    only item) or as an attribute of an rdf:Description; None when absent. A seq of several items is given
+    as their texts joined by '; ' (never equal to one author)."""
+    for description in rdf.findall("rdf:Description", XMP_NS):
+        if _qname(prop) in description.attrib:
+            return description.get(_qname(prop))
+        element = description.find(prop, XMP_NS)
+        if element is None:
+            continue
+        items = element.findall("rdf:Alt/rdf:li", XMP_NS) or element.findall("rdf:Seq/rdf:li", XMP_NS)
+        if not items:
+            items = element.findall("rdf:Bag/rdf:li", XMP_NS)
+        if items:
+            default = [li for li in items if li.get(_XML_LANG) == "x-default"]
+            return (default[0].text or "") if default else "; ".join(li.text or "" for li in items)
+        return element.text or ""
+    return None
+
+
+def pdfa_problems(pdf: bytes) -> list[str]:
+    """What a PDF/A-3 validator would say of the metadata of a Factur-X PDF: each Info entry without its XMP
+    property or with another value (ISO 19005-3 6.6.2.3.1; dates compared as instants), and a PDF/A
+    identification other than part 3, conformance B. Empty when they agree."""
+    import io
+
+    from lxml import etree
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    stream = reader.trailer["/Root"].get("/Metadata")
+    if stream is None:
+        return ["pas de métadonnées XMP"]
+    rdf = etree.fromstring(
+        stream.get_object().get_data(), etree.XMLParser(resolve_entities=False, no_network=True)
+    ).find("rdf:RDF", XMP_NS)
+    problems = []
+    for key, value in (reader.metadata or {}).items():
+        if key not in INFO_XMP:
+            continue
+        prop = INFO_XMP[key]
+        said = _xmp_value(rdf, prop)
+        if said is None:
+            problems.append(f"Info {key} « {value} » sans {prop} dans le XMP")
+        elif key in ("/CreationDate", "/ModDate"):
+            try:
+                same = _parse_pdf_date(str(value)) == dt.datetime.fromisoformat(said.replace("Z", "+00:00"))
+            except ValueError:
+                same = False
+            if not same:
+                problems.append(f"Info {key} « {value} » ≠ {prop} « {said} »")
+        elif str(value) != said:
+            problems.append(f"Info {key} « {value} » ≠ {prop} « {said} »")
+    identification = (_xmp_value(rdf, "pdfaid:part"), _xmp_value(rdf, "pdfaid:conformance"))
+    if identification != ("3", "B"):
+        problems.append(f"identification PDF/A {identification}, attendu ('3', 'B')")
+    return problems
 
 
 def embedded_xml(pdf: bytes) -> tuple[str, bytes]:

@@ -45,12 +45,17 @@ class _Model(BaseModel):
 
 
 class Association(_Model):
+    """The association as its documents name it. `siren` (default: the first 9 digits of the SIRET) is its legal
+    and tax registration in the Factur-X XML; `tva`, its VAT number when it has one (an association exempt
+    under article 261-7-1°-b of the CGI usually has none), is written there too (EN 16931 BT-31)."""
+
     nom: str
     siret: str
     adresse: str
     iban: str
     bic: str
     siren: str | None = None
+    tva: str | None = None
 
     @field_validator("siret")
     @classmethod
@@ -59,6 +64,42 @@ class Association(_Model):
         if not (v.isdigit() and len(v) == 14):
             raise ValueError("un SIRET a 14 chiffres")
         return v
+
+    @field_validator("siren")
+    @classmethod
+    def _siren(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.replace(" ", "")
+        if not (v.isdigit() and len(v) == 9):
+            raise ValueError("un SIREN a 9 chiffres")
+        return v
+
+    @field_validator("tva")
+    @classmethod
+    def _tva(cls, v: str | None) -> str | None:
+        """An intra-community VAT number: two letters of country then 2 to 12 characters; a French one is FR,
+        a 2-digit key and the SIREN, the key being (12 + 3 × (SIREN mod 97)) mod 97."""
+        if v is None or not v.strip():
+            return None
+        v = v.replace(" ", "").replace(".", "").upper()
+        if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*]{2,12}", v):
+            raise ValueError("numéro de TVA intracommunautaire attendu : code pays puis 2 à 12 caractères")
+        if v.startswith("FR"):
+            if not re.fullmatch(r"FR\d{11}", v):
+                raise ValueError("un numéro de TVA français s'écrit FR, une clé de 2 chiffres et le SIREN")
+            if int(v[2:4]) != (12 + 3 * (int(v[4:]) % 97)) % 97:
+                raise ValueError(f"clé du numéro de TVA {v} fausse pour le SIREN {v[4:]}")
+        return v
+
+    @model_validator(mode="after")
+    def _same_siren(self) -> Association:
+        siren = self.siren or self.siret[:9]
+        if self.siren and not self.siret.startswith(self.siren):
+            raise ValueError(f"le SIRET {self.siret} ne commence pas par le SIREN {self.siren}")
+        if self.tva and self.tva.startswith("FR") and self.tva[4:] != siren:
+            raise ValueError(f"le numéro de TVA {self.tva} n'est pas celui du SIREN {siren}")
+        return self
 
     @field_validator("iban")
     @classmethod

@@ -141,6 +141,27 @@ def test_bad_siret_and_iban_of_the_association():
     )
 
 
+def test_siren_and_vat_number_of_the_association():
+    s = parse_settings(ASSOCIATION)
+    assert (s.association.siren, s.association.tva) == (None, None)  # Factur-X takes the SIRET's first 9 digits
+    s = parse_settings(ASSOCIATION + '  siren: "123 456 789"\n  tva: fr 32 123 456 789\n')
+    assert (s.association.siren, s.association.tva) == ("123456789", "FR32123456789")
+    assert parse_settings(ASSOCIATION + "  tva: DE123456789\n").association.tva == "DE123456789"
+    assert parse_settings(ASSOCIATION + "  tva: ''\n").association.tva is None
+    for extra, message in (
+        ('  siren: "12345678"\n', "clé « association.siren » : un SIREN a 9 chiffres"),
+        ('  siren: "987654321"\n', "clé « association » : le SIRET 12345678901234 ne commence pas par le SIREN"),
+        ("  tva: FR00123456789\n", "clé « association.tva » : clé du numéro de TVA FR00123456789 fausse pour le"),
+        ("  tva: FR40303265045\n", "clé « association » : le numéro de TVA FR40303265045 n'est pas celui du SIREN"),
+        ("  tva: 32123456789\n", "clé « association.tva » : texte attendu"),
+        ("  tva: 'F 1'\n", "clé « association.tva » : numéro de TVA intracommunautaire attendu"),
+        ("  tva: FR3212345678\n", "clé « association.tva » : un numéro de TVA français s'écrit FR"),
+    ):
+        with pytest.raises(SettingsError) as err:
+            parse_settings(ASSOCIATION + extra)
+        assert str(err.value).startswith(f"parametrage.yaml : {message}"), str(err.value)
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(SettingsError, match="parametrage.yaml : fichier de paramétrage introuvable"):
         load_settings(tmp_path / "parametrage.yaml")

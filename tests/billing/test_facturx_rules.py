@@ -1,0 +1,372 @@
+"""The Factur-X XML of every kind of document the project emits passes the EN 16931, Factur-X and French
+rules (schematron, run by Saxon) with no blocking failure; a document made to break a rule is refused: the
+control before issuing fails, rendering raises, nothing is embedded. The PDF/A metadata agree."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from facturx.parse_xml import parse_ubl_cii_xml
+
+from assets.billing import facturx_xml
+from assets.billing.documents import render_month
+from assets.billing.facturx_xml import INVOICE_NOTES, embedded_xml, facturx_data, pdfa_problems
+from assets.billing.facturx_xml import facturx_xml as build_xml
+from assets.billing.schematron import NOT_APPLICABLE, SchematronError, blocking, check, distinct, validate
+from checks.billing import control_facturx, control_facturx_rules
+from tests.billing.case import NOW, Case, D, month_of_days
+from tests.billing.test_documents import text_of
+
+SET_ASIDE = {"BR-FR-05_BT-22_PMT", "BR-FR-12_BT-49", "BR-FR-13_BT-34"}  # on every document
+SIRETS = {"D66": "22660000100011", "CPAM66": "18066000100017", "MUT01": "77567000100015"}
+
+
+def build_case(tmp_path) -> Case:
+    """Three public payers of each kind that gets Factur-X (a département, the assurance maladie, another
+    body with a SIRET), one resident each, January 2025 present every day."""
+    case = Case(tmp_path).establishment("FH01", "FH").establishment("IME01", "IME")
+    case.payer("D66", "departement", siret=SIRETS["D66"]).payer("CPAM66", "assurance_maladie", siret=SIRETS["CPAM66"])
+    case.payer("MUT01", "autre", siret=SIRETS["MUT01"])
+    case.rate("FH01", "internat", D(2025, 1, 1), None, "150.00")
+    case.rate("IME01", "semi_internat", D(2025, 1, 1), None, "190.00")
+    for rid, etab, payer, mode in (
+        ("000001", "FH01", "D66", "internat"),
+        ("000002", "FH01", "MUT01", "internat"),
+        ("000003", "IME01", "CPAM66", "semi_internat"),
+    ):
+        case.resident(rid).stay(rid, etab, D(2024, 1, 1), mode=mode).decision(rid, payer, etab, D(2024, 1, 1))
+        case.activity(etab, rid, month_of_days(D(2025, 1, 1), D(2025, 1, 31)))
+    case.contribution("000001", D(2025, 1, 1), None, "310.00")
+    return case
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory):
+    """First invoices, then complementary invoices (a higher rate), then credit notes (a lower one), each kind
+    to each public payer, rendered."""
+    tmp = tmp_path_factory.mktemp("kinds")
+    case = build_case(tmp)
+    case.issue("2025-01", D(2025, 2, 5))
+    case.execute("UPDATE rates SET daily_rate = daily_rate + 5")
+    case.issue("2025-01", D(2025, 2, 6))
+    case.execute("UPDATE rates SET daily_rate = daily_rate - 20")
+    case.issue("2025-01", D(2025, 2, 7))
+    sorties = tmp / "sorties"
+    with case.transaction() as con:
+        render_month(con, case.settings, sorties, "2025-01", D(2025, 2, 7), NOW, workers=1)
+    yield case, sorties / "2025-01" / "factures"
+    case.close()
+
+
+def test_every_kind_of_document_to_every_public_payer_passes_the_rules(issued):
+    case, folder = issued
+    kinds = {}
+    for number, _, nature, _, payer, *_ in case.documents():
+        if payer not in SIRETS:
+            continue
+        data = (folder / f"{number}.pdf").read_bytes()
+        failures = validate(embedded_xml(data)[1])
+        assert blocking(failures) == [], (number, blocking(failures))
+        expected = SET_ASIDE | ({"BR-FR-05_BT-22_PMD", "BR-FR-05_BT-22_AAB"} if nature == "avoir" else set())
+        assert {f.rule for f in failures} == expected, number  # no warning either
+        assert pdfa_problems(data) == [], number
+        kinds.setdefault(payer, set()).add(nature)
+    assert kinds == {p: {"initiale", "complementaire", "avoir"} for p in SIRETS}
+
+
+def test_the_parties_are_identified_as_the_rules_want(issued):
+    case, folder = issued
+    credit = next(n for n, t, _, _, p, *_ in case.documents() if t == "avoir" and p == "CPAM66")
+    xml = embedded_xml((folder / f"{credit}.pdf").read_bytes())[1].decode()
+    seller = xml[xml.index("<ram:SellerTradeParty>") : xml.index("</ram:SellerTradeParty>")]
+    assert '<ram:GlobalID schemeID="0009">12345678901234</ram:GlobalID>' in seller  # BT-29 SIRET
+    assert '<ram:ID schemeID="0002">123456789</ram:ID>' in seller  # BT-30 SIREN
+    assert '<ram:ID schemeID="FC">123456789</ram:ID>' in seller  # BT-32: what BR-E-02 asks
+    buyer = xml[xml.index("<ram:BuyerTradeParty>") : xml.index("</ram:BuyerTradeParty>")]
+    assert '<ram:GlobalID schemeID="0009">18066000100017</ram:GlobalID>' in buyer
+    assert '<ram:ID schemeID="0002">180660001</ram:ID>' in buyer
+    assert "<ram:ID>S1</ram:ID>" in xml  # BT-23, the billing frame (BR-FR-08)
+    terms = parse_ubl_cii_xml(xml.encode())
+    original = case.documents()
+    corrected = next(o for n, *_, o, _, _ in original if n == credit)
+    issued_on = next(d for n, *_, d, _ in original if n == corrected)
+    assert [(g["BT-25"], g["BT-26"]) for g in terms["BG-3"]] == [(corrected, issued_on)]
+
+
+def test_the_vat_number_of_the_settings_is_the_sellers_bt_31(tmp_path):
+    case = Case(tmp_path)
+    association = {**case.settings.association.model_dump(), "tva": "FR32123456789", "siren": "123456789"}
+    xml = build_xml(facturx_data(DOC, LINES, association, "TVA non applicable", DATES)).decode()
+    assert '<ram:ID schemeID="VA">FR32123456789</ram:ID>' in xml
+    assert '<ram:ID schemeID="FC">123456789</ram:ID>' in xml
+    assert blocking(validate(xml.encode())) == []
+    case.close()
+
+
+DOC = {
+    "number": "A2025-000009",
+    "type": "avoir",
+    "service_month": "2025-01",
+    "issue_date": D(2025, 3, 5),
+    "due_date": D(2025, 4, 4),
+    "amount": Decimal("-300.00"),
+    "payer_name": "Département 66",
+    "payer_siret": SIRETS["D66"],
+    "payer_address": "Hôtel du Département, 66000 Perpignan",
+    "payer_service_code": "SERV",
+    "commitment_number": "EJ1",
+    "original_number": "F2025-000007,F2025-000002",
+}
+LINES = [
+    {
+        "quantity": -2,
+        "unit_price": Decimal("150.00"),
+        "amount": Decimal("-300.00"),
+        "category": "presence",
+        "label": "Journées de présence",
+        "resident_name": "DURAND Léa",
+        "resident_id": "000001",
+    }
+]
+DATES = {"F2025-000007": D(2025, 2, 20), "F2025-000002": D(2025, 2, 5)}
+ASSOCIATION = {
+    "nom": "Association test",
+    "siret": "12345678901234",
+    "adresse": "1 rue du Test, 66000 Perpignan",
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+    "siren": None,
+    "tva": None,
+}
+
+
+def test_a_credit_note_correcting_several_invoices_names_each_with_its_date():
+    xml = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    terms = parse_ubl_cii_xml(xml)
+    assert [(g["BT-25"], g["BT-26"]) for g in terms["BG-3"]] == [
+        ("F2025-000007", D(2025, 2, 20)),
+        ("F2025-000002", D(2025, 2, 5)),
+    ]
+    failures = validate(xml)  # EN 16931, Factur-X and BR-FR (BR-FR-CO-05: a date for each) accept several BG-3
+    assert blocking(failures) == [] and {f.rule for f in failures} <= set(NOT_APPLICABLE)
+
+
+def test_issue_dates_of_the_rendering_cover_every_invoice_a_credit_note_names(issued):
+    case, folder = issued
+    credit, original = next((n, o) for n, t, *_, o, _, _ in case.documents() if t == "avoir")
+    second = next(n for n, t, nature, *_ in case.documents() if nature == "complementaire")
+    case.execute("UPDATE documents SET original_number = ? WHERE number = ?", [f"{second},{original}", credit])
+    (folder / f"{credit}.pdf").unlink()
+    try:
+        with case.transaction() as con:
+            render_month(con, case.settings, folder.parent.parent, "2025-01", D(2025, 2, 7), NOW, workers=1)
+        terms = parse_ubl_cii_xml(embedded_xml((folder / f"{credit}.pdf").read_bytes())[1])
+        dates = {n: d for n, *_, d, _ in case.documents()}
+        assert [(g["BT-25"], g["BT-26"]) for g in terms["BG-3"]] == [
+            (second, dates[second]),
+            (original, dates[original]),
+        ]
+    finally:  # as it was, for the other tests of the module
+        case.execute("UPDATE documents SET original_number = ? WHERE number = ?", [original, credit])
+        (folder / f"{credit}.pdf").unlink()
+        with case.transaction() as con:
+            render_month(con, case.settings, folder.parent.parent, "2025-01", D(2025, 2, 7), NOW, workers=1)
+
+
+def without_tax_registration(real):
+    """facturx_data as it was before BR-E-02 was fixed: the seller without tax registration."""
+
+    def broken(*args, **kwargs):
+        data = real(*args, **kwargs)
+        data["BG-4"] = {k: v for k, v in data["BG-4"].items() if k not in ("tax_identifier", "vat_identifier")}
+        return data
+
+    return broken
+
+
+def test_a_fatal_rule_names_the_document_the_rule_and_its_text():
+    xml = build_xml(without_tax_registration(facturx_data)(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    with pytest.raises(SchematronError) as err:
+        check(xml, "A2025-000009")
+    assert str(err.value).startswith("document A2025-000009 : règle BR-E-02 [EN 16931] : [BR-E-02]-An Invoice that")
+    assert {(f.rules, f.rule, f.flag) for f in err.value.failures} == {
+        ("EN 16931", "BR-E-02", "fatal"),
+        ("Factur-X", "BR-E-02", "fatal"),
+    }
+    assert err.value.failures[0].location.endswith(
+        "IncludedSupplyChainTradeLineItem/SpecifiedLineTradeSettlement/ApplicableTradeTax"
+    )
+
+
+def test_rules_that_do_not_apply_are_reported_and_never_block():
+    failures = distinct(validate(build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))))
+    assert sorted(f.rule for f in failures) == sorted(NOT_APPLICABLE)
+    assert all(f.flag == "fatal" and f.rules == "BR-FR" and not f.blocking for f in failures)
+    assert check(build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES)), "A2025-000009")
+
+
+def test_an_invoice_carries_the_payment_mentions_its_pdf_prints(issued):
+    case, folder = issued
+    number = next(n for n, t, _, _, p, *_ in case.documents() if t == "facture" and p == "MUT01")
+    data = (folder / f"{number}.pdf").read_bytes()
+    notes = parse_ubl_cii_xml(embedded_xml(data)[1])["BG-1"]
+    assert [(n.get("BT-21"), n["BT-22"]) for n in notes] == [(None, case.settings.mention_tva), *INVOICE_NOTES]
+    printed = text_of(folder / f"{number}.pdf")
+    assert all(text in printed for _, text in INVOICE_NOTES)
+
+
+def test_an_invoice_without_its_payment_mentions_is_refused_a_credit_note_needs_none():
+    invoice = {**DOC, "type": "facture", "amount": Decimal("300.00"), "original_number": None}
+    lines = [{**LINES[0], "quantity": 2, "amount": Decimal("300.00")}]
+    data = facturx_data(invoice, lines, ASSOCIATION, "TVA non applicable")
+    data["BG-1"] = data["BG-1"][:1]
+    assert {f.rule for f in blocking(validate(build_xml(data)))} == {"BR-FR-05_BT-22_PMD", "BR-FR-05_BT-22_AAB"}
+    credit = facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES)
+    assert len(credit["BG-1"]) == 1 and blocking(validate(build_xml(credit))) == []
+
+
+def test_an_xml_declaring_entities_is_refused_before_saxon_reads_it():
+    with pytest.raises(ValueError, match="DOCTYPE"):
+        validate(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+
+
+def test_the_control_before_issuing_passes_then_blocks_a_document_breaking_a_rule(tmp_path, monkeypatch):
+    case = build_case(tmp_path)
+    case.value("2025-01")
+    with case.transaction() as con:
+        ok = control_facturx_rules(con, case.settings, "2025-01", D(2025, 2, 5), NOW)
+    assert (ok.control, ok.passed, ok.value) == ("facturx_regles", True, 0)
+    assert ok.detail == (
+        "3 document(s) Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises applicables ; "
+        "règles françaises non applicables écartées : BR-FR-05, BR-FR-12, BR-FR-13"
+    )
+    monkeypatch.setattr(facturx_xml, "facturx_data", without_tax_registration(facturx_data))
+    with case.transaction() as con:
+        bad = control_facturx_rules(con, case.settings, "2025-01", D(2025, 2, 5), NOW)
+    assert (bad.passed, bad.value) == (False, 3)
+    assert bad.detail.startswith(
+        "3 document(s) Factur-X à émettre enfreignent une règle bloquante, l'émission est bloquée : "
+        "F2025-000001 : BR-E-02 : [BR-E-02]-An Invoice that contains"
+    )
+    assert [set(row) for row in bad.examples] == [{"numero", "regle", "texte"}] * 3
+    assert [row["regle"] for row in bad.examples] == ["BR-E-02"] * 3
+    assert "DURAND" not in json.dumps(bad.examples)  # identifiers only
+    assert case.documents() == []  # the control drafts, it issues nothing
+    case.close()
+
+
+def test_rendering_never_embeds_an_xml_breaking_a_fatal_rule(tmp_path, monkeypatch):
+    import assets.billing.documents as documents
+
+    case = build_case(tmp_path)
+    case.issue("2025-01", D(2025, 2, 5))
+    monkeypatch.setattr(documents, "facturx_data", without_tax_registration(facturx_data))
+    with pytest.raises(SchematronError, match=r"^document F2025-00000\d : règle BR-E-02 \[EN 16931\] : \[BR-E-02\]"):
+        with case.transaction() as con:
+            render_month(con, case.settings, tmp_path / "sorties", "2025-01", D(2025, 2, 5), NOW, workers=1)
+    assert not [p for p in (tmp_path / "sorties").rglob("*.pdf") if _is_facturx(p)]
+    case.close()
+
+
+def _is_facturx(path) -> bool:
+    try:
+        embedded_xml(path.read_bytes())
+    except Exception:
+        return False
+    return True
+
+
+def test_the_facturx_control_catches_metadata_that_disagree(issued):
+    case, folder = issued
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    number = next(n for n, _, _, _, p, *_ in case.documents() if p == "D66")
+    path = folder / f"{number}.pdf"
+    good = path.read_bytes()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(good)))
+    writer.add_metadata({"/Producer": "autre chose"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert pdfa_problems(out.getvalue()) == ["Info /Producer « autre chose » ≠ pdf:Producer « WeasyPrint 70.0 »"]
+    path.write_bytes(out.getvalue())
+    try:
+        with case.transaction() as con:
+            outcome = control_facturx(con, folder.parent.parent, "2025-01", {number})
+        assert (outcome.passed, outcome.examples[0]["numero"]) == (False, number)
+        assert outcome.examples[0]["probleme"].startswith("PDF/A : Info /Producer")
+    finally:
+        path.write_bytes(good)
+
+
+def test_the_metadata_check_sees_what_the_library_alone_writes():
+    """Before alignment the factur-x library leaves Info and XMP disagreeing: the check must see it."""
+    import facturx
+    from weasyprint import HTML
+
+    pdf = HTML(string="<p>Facture</p>").write_pdf(pdf_variant="pdf/a-3b")
+    xml = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    raw = facturx.generate_from_binary(
+        pdf, xml, flavor="factur-x", level="en16931", check_xsd=False, pdf_metadata={"keywords": "Factur-X"}
+    )
+    problems = pdfa_problems(raw)
+    assert any(p.startswith("Info /Producer") and "pypdf" in p for p in problems)
+    assert "Info /Keywords « Factur-X » sans pdf:Keywords dans le XMP" in problems
+    aligned = facturx_xml.align_metadata(raw, dt.datetime(2025, 3, 5, 9, 30, tzinfo=dt.UTC))
+    assert pdfa_problems(aligned) == []
+    import io
+
+    from pypdf import PdfReader
+
+    assert PdfReader(io.BytesIO(aligned)).metadata["/ModDate"] == "D:20250305093000+00'00'"
+    assert aligned.startswith(b"%PDF-1.7")
+
+
+def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, monkeypatch):
+    """Through the Dagster job: the control fails, issued_documents does not run, nothing is numbered; once
+    the XML is right, the same close issues."""
+    import dagster as dg
+
+    from assets.common.warehouse import Warehouse
+    from pipelines.cli import close_month
+    from tests.conftest import REFERENTIAL, march_fh01, write_activity, write_home
+
+    referential = {
+        **REFERENTIAL,
+        "financeurs.csv": "code_financeur;nom;type;siret;code_service\n"
+        f"D66;Département 66;departement;{SIRETS['D66']};ASE\nCPAM66;CPAM;assurance_maladie;{SIRETS['CPAM66']};\n",
+    }
+    home = write_home(tmp_path / "home", referential)
+    write_activity(home, "2025-03", "fh01.csv", march_fh01())
+    monkeypatch.setattr(facturx_xml, "facturx_data", without_tax_registration(facturx_data))
+    with dg.DagsterInstance.ephemeral() as instance:
+        blocked = close_month(home, "2025-03", D(2025, 4, 5), instance=instance)
+        assert blocked.exit_code == 1
+        assert [c for c, _ in blocked.failed_controls] == ["facturx_regles"]
+        assert blocked.failed_controls[0][1].startswith(
+            "1 document(s) Factur-X à émettre enfreignent une règle bloquante, l'émission est bloquée : "
+            "F2025-000001 : BR-E-02 : [BR-E-02]-An Invoice that contains an Invoice line"
+        )
+        with Warehouse(home / "entrepot.duckdb").connect() as con:
+            assert con.execute("SELECT count(*) FROM documents").fetchall() == [(0,)]
+        assert not (home / "sorties" / "2025-03" / "factures" / "F2025-000001.pdf").exists()
+        monkeypatch.undo()
+        fixed = close_month(home, "2025-03", D(2025, 4, 5), instance=instance)
+        assert (fixed.exit_code, fixed.failed_controls) == (0, [])
+    data = (home / "sorties" / "2025-03" / "factures" / "F2025-000001.pdf").read_bytes()
+    assert blocking(validate(embedded_xml(data)[1])) == [] and pdfa_problems(data) == []
+
+
+def test_an_xml_the_schema_refuses_is_named_without_the_value_it_quotes():
+    from assets.billing.facturx_xml import check_xsd
+    from checks.billing import _schema_error
+
+    xml = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    broken = xml.replace(b"<ram:LineTotalAmount>", b"<ram:LineTotalAmount>DURAND", 1)
+    with pytest.raises(ValueError) as err:
+        check_xsd(broken)
+    assert "DURAND" in str(err.value)
+    assert _schema_error(err.value).startswith("XML refusé par le schéma Factur-X EN 16931 : élément LineTotalAmount")
+    assert "DURAND" not in _schema_error(err.value)
