@@ -63,7 +63,7 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
         "establishment": payload["establishment"],
         "vat_mention": payload["vat_mention"],
         "delay": (doc["due_date"] - doc["issue_date"]).days,
-        "original_date": _single(payload.get("original_dates") or {}),
+        "originals": [(n, (payload.get("original_dates") or {}).get(n)) for n in original_numbers(doc)],
     }
     pdf = renderer.pdf("document.html", context, pdfa=payload["facturx"])
     if payload["facturx"]:
@@ -83,11 +83,6 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
             dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
     return doc["number"], pdf, payload["facturx"]
-
-
-def _single(dates: dict) -> dt.date | None:
-    """The date the template shows after the invoice a document names: when it names one."""
-    return next(iter(dates.values())) if len(dates) == 1 else None
 
 
 def render_bordereau(renderer, payload: dict) -> tuple[str, bytes]:

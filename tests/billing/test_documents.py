@@ -244,3 +244,26 @@ def test_issue_date_rule_in_documents(billed):
         due - issued == dt.timedelta(days=45 if payer == "D66" else 30)
         for _, _, _, _, payer, _, _, _, issued, due in docs
     )
+
+
+def test_a_credit_note_correcting_two_invoices_names_both_in_its_pdf_and_its_xml(billed):
+    from assets.billing.facturx_xml import embedded_xml
+
+    case, folder, _, _ = billed
+    case.execute("UPDATE rates SET daily_rate = 152.00")  # 3.00 a day more: a complementary invoice
+    case.issue("2025-01", D(2025, 2, 7))
+    # 000002 gone since 11 January: his 21 days credited, the complementary invoice first, down to 0
+    case.execute("UPDATE stays SET exit_date = DATE '2025-01-11' WHERE resident_id = '000002'")
+    case.issue("2025-01", D(2025, 2, 8))
+    (credit,) = [d for d in case.documents() if d[0] == "A2025-000002"]
+    assert credit[7] == "F2025-000003,F2025-000001"
+    with case.transaction() as con:
+        render_month(con, case.settings, folder.parent, "2025-01", D(2025, 2, 8), NOW, workers=1)
+    text = text_of(folder / "factures" / "A2025-000002.pdf")
+    assert "Avoir sur les factures F2025-000003 du 07/02/2025 et F2025-000001 du 05/02/2025" in text
+    assert "imputé sur les factures F2025-000003 et F2025-000001, chacune à hauteur" in text
+    _, xml = embedded_xml((folder / "factures" / "A2025-000002.pdf").read_bytes())
+    assert re.findall(rb"<ram:IssuerAssignedID>(F2025-\d+)</ram:IssuerAssignedID>", xml) == [
+        b"F2025-000003",
+        b"F2025-000001",
+    ]

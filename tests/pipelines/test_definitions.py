@@ -50,6 +50,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("valued_days", "jours_sans_tarif"),
         ("valued_days", "activite_valorisation"),
         ("valued_days", "mois_precedents_clotures"),
+        ("valued_days", "facturx_regles"),
         ("issued_documents", "valorisation_facturation"),
         ("issued_documents", "numerotation_continue"),
         ("issued_documents", "totaux_documents"),
@@ -73,6 +74,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {
         "mois_precedents_clotures",
+        "facturx_regles",
         "referentiel_fichiers_lisibles",
         "referentiel_lignes_rejetees",
         "referentiel_identifiants_uniques",
