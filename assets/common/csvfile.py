@@ -15,9 +15,12 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 # a larger "CSV" is refused rather than loaded whole by surprise: the largest real input, the activity of a
 # month of a large association in one file, is about 10 MB; the rows read take about 30 times the file
@@ -250,14 +253,35 @@ def too_large(name: str, size: int, limit: int) -> str:
 
 
 def read_limited(path: Path, name: str, limit: int = MAX_BYTES, error: type[Exception] = UnreadableFile) -> bytes:
-    """The bytes of a file of at most `limit` bytes. A larger file is refused (`error`, naming the file and
-    the limit) before anything is read, and never more than `limit` + 1 bytes are read, even from a file
-    that grows meanwhile or a device whose size says nothing."""
-    size = path.stat().st_size
+    """The bytes of a file of at most `limit` bytes, named on the command line (an input of the data folder is
+    read with `assets.common.inputs.read_input`). A larger file is refused (`error`, naming the file and the
+    limit) before anything is read, and never more than `limit` + 1 bytes are read, even from a file that
+    grows meanwhile or a device whose size says nothing; a folder, a FIFO or a socket is refused unread."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)  # a FIFO does not block
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            what = "dossier" if stat.S_ISDIR(mode) else "tube nommé (FIFO)" if stat.S_ISFIFO(mode) else "socket"
+            raise error(f"{name} : {what}, pas un fichier ordinaire ; refusé, non lu")
+        os.set_blocking(fd, True)
+        return read_from(f, name, limit, error)
+
+
+def read_from(f: BinaryIO, name: str, limit: int, error: type[Exception] = UnreadableFile) -> bytes:
+    """At most `limit` bytes of the open file `f`: refused (`error`) when its size is larger, before anything
+    is read, or when more is read (a file that grows meanwhile, a device whose size says nothing). Its size
+    and one byte are read at once, then by steps: a read of `limit` bytes would take them in memory, however
+    small the file."""
+    size = os.fstat(f.fileno()).st_size
     if size > limit:
         raise error(too_large(name, size, limit))
-    with path.open("rb") as f:
-        data = f.read(limit + 1)
+    data = f.read(size + 1)
+    if len(data) > size:
+        chunks, total = [data], len(data)
+        while total <= limit and (chunk := f.read(min(limit + 1 - total, 1 << 20))):
+            chunks.append(chunk)
+            total += len(chunk)
+        data = b"".join(chunks)
     if len(data) > limit:
         raise error(f"{name} : plus de {limit} octets lus, au-delà de la limite de {limit} octets")
     return data

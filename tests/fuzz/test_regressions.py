@@ -4,6 +4,7 @@ clean rejection or the value kept that replaced the crash, the hang or the silen
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from decimal import Decimal
 
@@ -362,3 +363,56 @@ def test_manual_receipt_amount_that_would_not_be_stored():
     ]
     rows = [_row(x, "encaissements", "m.csv", "2025-03", NOW) for x in lines]
     assert pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")["amount"].null_count() == 0
+
+
+# ------------------------------------------------------------------------------------------------ inputs inside
+
+LINK = "lien symbolique, refusé, non lu (il peut mener hors du dossier de données) ; déposez le fichier lui-même"
+
+
+def test_the_phone_log_and_the_ledger_are_not_read_through_a_link(tmp_path):
+    """Was: relances/appels.csv and comptabilite/*.txt were read wherever their link led (a ledger of another
+    association, /etc/passwd); now refused by name, unread, like an unreadable file."""
+    from assets.accounting.ledger import check_reciprocity
+    from assets.common.warehouse import Warehouse
+    from assets.receivables.ledger import load_calls
+
+    entrees = tmp_path / "home" / "entrees"
+    (entrees / "relances").mkdir(parents=True)
+    (entrees / "comptabilite").mkdir()
+    calls = tmp_path / "appels.csv"
+    calls.write_text("date;cible;resultat\n2025-03-03;D66;promesse\n", encoding="utf-8")
+    os.symlink(calls, entrees / "relances" / "appels.csv")
+    os.symlink("/etc/passwd", entrees / "comptabilite" / "grand_livre.txt")
+    with Warehouse(tmp_path / "e.duckdb").connect() as con:
+        assert load_calls(con, entrees, "2025-03", NOW) == ([], 1)
+        summary = check_reciprocity(con, parse_settings(SETTINGS), entrees, tmp_path / "sorties", "2025-03", NOW)
+        refused = con.execute("SELECT scope, path, reason FROM quarantine ORDER BY path").fetchall()
+    assert summary.unreadable == {"comptabilite/grand_livre.txt": f"comptabilite/grand_livre.txt : {LINK}"}
+    assert refused == [
+        ("comptabilite", "comptabilite/grand_livre.txt", f"comptabilite/grand_livre.txt : {LINK}"),
+        ("relances", "relances/appels.csv", f"relances/appels.csv : {LINK}"),
+    ]
+
+
+def test_settings_are_not_read_through_a_link_nor_from_a_fifo(tmp_path):
+    from assets.common.settings import load_settings
+
+    (tmp_path / "ailleurs.yaml").write_text(SETTINGS, encoding="utf-8")
+    os.symlink(tmp_path / "ailleurs.yaml", tmp_path / "parametrage.yaml")
+    with pytest.raises(SettingsError) as err:
+        load_settings(tmp_path / "parametrage.yaml")
+    assert str(err.value) == f"{tmp_path / 'parametrage.yaml'} : {LINK}"
+    os.unlink(tmp_path / "parametrage.yaml")
+    os.mkfifo(tmp_path / "parametrage.yaml")
+    with time_limit(10), pytest.raises(SettingsError) as err:
+        load_settings(tmp_path / "parametrage.yaml")
+    assert str(err.value).endswith("parametrage.yaml : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu")
+
+
+def test_read_limited_refuses_a_fifo_without_hanging(tmp_path):
+    """`recettes fec-check tube.txt` waited forever for a writer."""
+    os.mkfifo(tmp_path / "tube.txt")
+    with time_limit(10), pytest.raises(UnreadableFile) as err:
+        csvfile.read_limited(tmp_path / "tube.txt", "tube.txt")
+    assert str(err.value) == "tube.txt : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu"
