@@ -41,7 +41,7 @@ from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
 from assets.accounting.lettering import file_name as lettering_file
 from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
-from assets.common.csvfile import Reject
+from assets.common.csvfile import Reject, escaped
 from assets.common.inputs import list_inputs
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
@@ -309,7 +309,9 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
             if ledger.last_date:
                 ledgers.append((ledger.last_date, name, ledger))
         except (OSError, FecError) as exc:
-            message = str(exc) if isinstance(exc, FecError) else f"{name} : illisible ({exc.strerror or exc})"
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if isinstance(exc, FecError) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
             unreadable[name] = message
             record.update(status="illisible", error=message)
         run_sql(con, "ingest/register_file.sql", record)

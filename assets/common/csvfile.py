@@ -18,6 +18,7 @@ import io
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -59,10 +60,40 @@ class CsvTable:
     rejects: list[Reject] = field(default_factory=list)
 
 
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(c: str) -> str:
+    """One character as a message shows it: itself, or its escape when it is not printable (a line break, a
+    control, an invisible format character such as a right-to-left override); spaces of any width stay."""
+    if c.isprintable() or unicodedata.category(c) == "Zs":
+        return c
+    code = ord(c)
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def escaped(text: str) -> str:
+    """Text from a file (a file name, a cell, a parser's message) as stdout, a log or an e-mail may show it: on
+    one line, each character that is not printable shown by its escape (\\n, \\r, \\t, else \\xNN or
+    \\uNNNN), so that a file name cannot write a line of its own into alertes.log or the close summary."""
+    return text if text.isprintable() else "".join(map(_shown, text))
+
+
 def printable(text: str, limit: int = 160) -> str:
-    """Input text as a message may show it: controls and line breaks as "?", at most `limit` characters."""
-    shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    """Input text as a message may show it: `escaped`, at most `limit` characters (an escape is never cut)."""
+    pieces, length = [], 0
+    for c in text:
+        pieces.append(_shown(c))
+        length += len(pieces[-1])
+        if length > limit:
+            break
+    if length <= limit:
+        return "".join(pieces)
+    while length > limit - 1:
+        length -= len(pieces.pop())
+    return "".join(pieces) + "…"
 
 
 def sha256_of(data: bytes) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, sha256_of
+from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
 from assets.common.fields import canonical_resident_id
 from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
@@ -180,7 +180,9 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
                 rejects.extend(parsed.rejects)
                 record.update(rows_read=parsed.days_read, rows_rejected=len(parsed.rejects))
         except (OSError, UnreadableFile) as exc:
-            message = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc.strerror or exc})"
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
             record.update(status="illisible", error=message, sha256=record["sha256"] or "-")
             summary.unreadable[name] = message
             rejects.append(Reject(name, None, None, None, message))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text, sha256_of
+from assets.common.csvfile import Reject, UnreadableFile, decode, escaped, parse_csv_text, sha256_of
 from assets.common.fields import BadValue, parse_amount
 from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
@@ -202,7 +202,9 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                     rows.append(row)
                 record.update(rows_read=len(lines), rows_rejected=len(file_rejects))
         except (OSError, UnreadableFile, CamtError, CfonbError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc.strerror or exc})"
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
             record.update(status="illisible", month_status="illisible", error=message)
             summary.unreadable[name] = message
             file_rejects = [Reject(name, None, None, None, message)]

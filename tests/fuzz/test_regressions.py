@@ -79,7 +79,7 @@ def test_camt_entry_without_booking_date_takes_the_value_date_then_the_statement
         ("1_000.00", "montant illisible « 1_000.00 »"),
         ("١٢.٥٠", "montant illisible « ١٢.٥٠ »"),
         ("12,50", "montant illisible « 12,50 »"),
-        ("6.7\n7", "montant illisible « 6.7?7 »"),
+        ("6.7\n7", "montant illisible « 6.7\\n7 »"),
         ("1000000000000.00", "montant « 1000000000000.00 » hors limites"),
     ],
 )
@@ -105,7 +105,7 @@ def test_camt_syntax_error_message_is_one_line():
         parse_camt(b"<\x00?xml version='1.0'?><Document/>", "r.xml")
     assert (
         str(err.value)
-        == "r.xml, ligne 1 : XML illisible (Invalid character: Char 0x0 out of allowed range?, line 1, column 2)"
+        == "r.xml, ligne 1 : XML illisible (Invalid character: Char 0x0 out of allowed range\\n, line 1, column 2)"
     )
 
 
@@ -261,8 +261,8 @@ def test_csv_header_echo_is_one_short_line():
     with pytest.raises(UnreadableFile) as err:
         parse_activity(('"a\nb";' + "y" * 500 + ";id_usager\n").encode(), "a.csv", "2025-03")
     assert str(err.value) == (
-        "a.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : code_etablissement (en-tête lu : a?b; "
-        + "y" * 154
+        "a.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : code_etablissement (en-tête lu : a\\nb; "
+        + "y" * 153
         + "…)"
     )
 
@@ -416,3 +416,29 @@ def test_read_limited_refuses_a_fifo_without_hanging(tmp_path):
     with time_limit(10), pytest.raises(UnreadableFile) as err:
         csvfile.read_limited(tmp_path / "tube.txt", "tube.txt")
     assert str(err.value) == "tube.txt : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu"
+
+
+# ------------------------------------------------------------------------------------------------ messages
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("evil\nAVERTISSEMENT tout va bien;x.xml", "evil\\nAVERTISSEMENT tout va bien;x.xml"),
+        ("a\tb\r\x00\x1b[31m", "a\\tb\\r\\x00\\x1b[31m"),
+        ("ligne\u2028suite\u202egnp.exe", "ligne\\u2028suite\\u202egnp.exe"),  # a line separator, right-to-left
+        ("1\u202f234,56\xa0€ Ré", "1\u202f234,56\xa0€ Ré"),  # spaces of any width stay as they are
+    ],
+)
+def test_texts_are_shown_on_one_line_their_controls_escaped(text, shown):
+    """Was: a file name with a line break wrote a line of its own into the close summary and alertes.log
+    (printable showed controls as "?", and was not used there)."""
+    assert csvfile.escaped(text) == shown
+    assert len(csvfile.escaped(text).splitlines()) == 1
+    assert csvfile.printable(text) == shown
+
+
+def test_a_shortened_text_never_ends_in_half_an_escape():
+    assert csvfile.printable("a\nbcd", 3) == "a…"
+    assert csvfile.printable("a\nbcd", 4) == "a\\n…"
+    assert csvfile.printable("a\nb", 4) == "a\\nb"

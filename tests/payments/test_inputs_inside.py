@@ -89,3 +89,17 @@ def test_a_decisions_file_that_is_a_link_keeps_the_decisions_last_read(home, war
     assert ([d.line_id for d in decisions], bad) == (["L1"], 1)
     message = f"relances/lettrage_manuel.csv : {LINK}"
     assert quarantine == [("relances/lettrage_manuel.csv", message)]
+
+
+def test_a_file_name_with_a_line_break_is_escaped_in_its_message(home, warehouse, banque):
+    """The message reaches the controls (controles.csv), the close summary and the alerts: one line."""
+    name = "evil\nAVERTISSEMENT tout va bien;ok.xml"
+    (banque / name).write_bytes(b"pas du xml")
+    summary, _, files, quarantine = loaded(warehouse, home)
+    message = (
+        "banque/evil\\nAVERTISSEMENT tout va bien;ok.xml, ligne 1 : XML illisible (Start tag expected, '<' not "
+        "found, line 1, column 1)"
+    )
+    assert summary.unreadable == {f"banque/{name}": message}  # the file's own name, its message on one line
+    assert files == [(f"banque/{name}", "illisible", None, message)]
+    assert quarantine == [(f"banque/{name}", None, message)]
