@@ -166,6 +166,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
         try:
             data = extract.read()
             record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
+            if not data or data.isspace():  # an empty file is said so, not a copy of another empty one
+                raise UnreadableFile(f"{name} : fichier vide")
             if record["sha256"] in seen:
                 record.update(status="doublon", same_as=seen[record["sha256"]])
                 summary.duplicates += 1
@@ -183,6 +185,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             # one line whatever the file's name: it reaches the controls, the close summary and the alerts
             said = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc.strerror or exc})"
             message = escaped(said)
+            if seen.get(record["sha256"]) == name:  # a copy of this file is unreadable too, not its "doublon"
+                del seen[record["sha256"]]
             record.update(status="illisible", error=message, sha256=record["sha256"] or "-")
             summary.unreadable[name] = message
             rejects.append(Reject(name, None, None, None, message))

@@ -158,6 +158,8 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
             data = entry.read()  # a link or a special file is refused by name, unopened
             sha = sha256_of(data)
             record.update(sha256=sha, size_bytes=len(data))
+            if not data or data.isspace():  # said so, not a "doublon" of another empty file
+                raise UnreadableFile(f"{name} : fichier vide")
             if sha in known:
                 if known[sha] == name:
                     record["month_status"] = "deja_lu"  # the registry keeps it as read
@@ -205,6 +207,8 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
             # one line whatever the file's name: it reaches the controls, the close summary and the alerts
             said = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc.strerror or exc})"
             message = escaped(said)
+            if known.get(record["sha256"]) == name and record["month_status"] == "lu":
+                del known[record["sha256"]]  # a copy of it is unreadable too, not its "doublon"
             record.update(status="illisible", month_status="illisible", error=message)
             summary.unreadable[name] = message
             file_rejects = [Reject(name, None, None, None, message)]

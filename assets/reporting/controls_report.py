@@ -35,8 +35,9 @@ SCOPES = {
 
 
 def _example(row: dict) -> dict:
-    """A row explaining a failure as the report shows it: file names with their line breaks escaped."""
-    return {key: escaped(value) if isinstance(value, str) else value for key, value in row.items()}
+    """A row explaining a failure as the report shows it: what it lacks (a file refused whole has no line nor
+    column) is left out rather than shown as "None"; file names with their line breaks escaped."""
+    return {key: escaped(str(value)) for key, value in row.items() if value is not None and value != ""}
 
 
 def controls_context(con, month: str) -> dict:

@@ -421,6 +421,18 @@ def test_read_limited_refuses_a_fifo_without_hanging(tmp_path):
 # ------------------------------------------------------------------------------------------------ messages
 
 
+def test_a_camt_file_without_namespace_says_so_not_none():
+    """Was: « ce n'est pas un message camt.052/053/054 (espace de noms « None ») »."""
+    with pytest.raises(CamtError) as err:
+        parse_camt(b"<html><body/></html>", "banque/page.xml")
+    assert str(err.value) == (
+        "banque/page.xml : ce n'est pas un message camt.052/053/054 (sans espace de noms, élément racine « html »)"
+    )
+    with pytest.raises(CamtError) as err:
+        parse_camt(b"<Document xmlns='urn:x'/>", "banque/x.xml")
+    assert "(espace de noms « urn:x », élément racine « Document »)" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [

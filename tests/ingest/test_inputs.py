@@ -1,5 +1,5 @@
 """Inputs stay inside the data folder: a symbolic link, a FIFO, a device or a folder where an input is expected
-is refused by name, unopened, like any unreadable file."""
+is refused by name, unopened, like any unreadable file; an empty extract is said empty, not a copy."""
 
 import os
 
@@ -85,6 +85,34 @@ def test_a_month_folder_that_is_a_link_is_refused_by_name(home, warehouse, outsi
     message = "activite/2025-03 : « 2025-03 » est un lien symbolique, pas un dossier ; refusé, non lu"
     assert (summary.unreadable, days) == ({"activite/2025-03": message}, [])
     assert quarantine == [("activite/2025-03", None, None, message)]
+
+
+def test_empty_extracts_are_each_said_empty_not_a_copy_of_another(home, warehouse):
+    write_activity(home, "2025-03", "fh01.csv", march_fh01())
+    write_activity(home, "2025-03", "a.csv", b"")
+    write_activity(home, "2025-03", "b.csv", b"  \r\n")
+    write_activity(home, "2025-03", "c.csv", b"")
+    summary, _, files, _ = loaded(warehouse, home)
+    assert summary.duplicates == 0
+    assert [
+        (path, status, same_as, error) for path, status, same_as, error in files if path != "activite/2025-03/fh01.csv"
+    ] == [
+        ("activite/2025-03/a.csv", "illisible", None, "activite/2025-03/a.csv : fichier vide"),
+        ("activite/2025-03/b.csv", "illisible", None, "activite/2025-03/b.csv : fichier vide"),
+        ("activite/2025-03/c.csv", "illisible", None, "activite/2025-03/c.csv : fichier vide"),
+    ]
+
+
+def test_a_copy_of_an_unreadable_extract_is_unreadable_too_not_its_copy(home, warehouse):
+    broken = b"code_etablissement,id_usager,date,code\nIME01,3,03/03/2025,P\n"
+    write_activity(home, "2025-03", "a.csv", broken)
+    write_activity(home, "2025-03", "b.csv", broken)
+    summary, _, files, _ = loaded(warehouse, home)
+    assert sorted(summary.unreadable) == ["activite/2025-03/a.csv", "activite/2025-03/b.csv"]
+    assert [(path, status, same_as) for path, status, same_as, _ in files] == [
+        ("activite/2025-03/a.csv", "illisible", None),
+        ("activite/2025-03/b.csv", "illisible", None),
+    ]
 
 
 def test_a_referential_file_that_is_a_link_keeps_the_previous_referential(home, warehouse, tmp_path):

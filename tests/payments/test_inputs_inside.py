@@ -1,6 +1,6 @@
 """Bank statements, manual receipts and matching decisions are read from the data folder only: a symbolic
 link (outside or inside), a FIFO, a device or a folder named like a statement is refused by name, unopened,
-like any unreadable file."""
+like any unreadable file; an empty statement is said empty, not a copy of another."""
 
 import os
 from decimal import Decimal
@@ -70,6 +70,30 @@ def test_links_to_system_files_fifos_devices_and_folders_are_refused_without_han
         "encaissements/saisie.csv": f"encaissements/saisie.csv : tube nommé (FIFO), {NOT_A_FILE}",
     }
     assert lines == [] and {status for _, status, _, _ in files} == {"illisible"}
+
+
+def test_empty_statements_are_said_empty_not_a_copy_of_one_another(home, warehouse, banque):
+    (banque / "a.xml").write_bytes(b"")
+    (banque / "b.txt").write_bytes(b"")
+    (banque / "c.cfo").write_bytes(b"\n")
+    summary, _, files, _ = loaded(warehouse, home)
+    assert summary.duplicates == 0
+    assert files == [
+        ("banque/a.xml", "illisible", None, "banque/a.xml : fichier vide"),
+        ("banque/b.txt", "illisible", None, "banque/b.txt : fichier vide"),
+        ("banque/c.cfo", "illisible", None, "banque/c.cfo : fichier vide"),
+    ]
+
+
+def test_a_copy_of_an_unreadable_statement_is_unreadable_too(home, warehouse, banque):
+    (banque / "a.xml").write_bytes(b"pas du xml")
+    (banque / "b.xml").write_bytes(b"pas du xml")
+    summary, _, files, _ = loaded(warehouse, home)
+    assert sorted(summary.unreadable) == ["banque/a.xml", "banque/b.xml"]
+    assert [(path, status, same_as) for path, status, same_as, _ in files] == [
+        ("banque/a.xml", "illisible", None),
+        ("banque/b.xml", "illisible", None),
+    ]
 
 
 def test_a_decisions_file_that_is_a_link_keeps_the_decisions_last_read(home, warehouse, tmp_path):
