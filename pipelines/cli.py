@@ -192,14 +192,18 @@ def _euros(amount) -> str:
 
 
 def _print_result(r: MonthResult) -> None:
+    """The close summary; a file name or a message it quotes shows its line breaks escaped (`\\n`): one
+    line each, none forged by a name."""
+    from assets.common.csvfile import escaped
+
     state = "clôturé" if r.exit_code == 0 else "BLOQUÉ" if r.exit_code == 1 else "ÉCHEC"
     print(f"{r.month} : {state} en {r.seconds:.1f} s")
     for line in r.summary:
-        print(f"  {line}")
+        print(f"  {escaped(line)}")
     for control, detail in r.failed_controls:
-        print(f"  contrôle bloquant en échec : {control} — {detail}")
+        print(f"  contrôle bloquant en échec : {escaped(control)} — {escaped(detail)}")
     for error in r.errors:
-        print(f"  erreur : {error}")
+        print(f"  erreur : {escaped(error)}")
 
 
 def cmd_run(args) -> int:

@@ -41,7 +41,8 @@ from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
 from assets.accounting.lettering import file_name as lettering_file
 from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
-from assets.common.csvfile import Reject, read_limited
+from assets.common.csvfile import Reject, escaped
+from assets.common.inputs import list_inputs
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
@@ -295,22 +296,24 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
     sorties/AAAA-MM/comptabilite/reciprocite.csv."""
 
     run_sql(con, "accounting/clear_reciprocity.sql", {"month": month})
-    folder = entrees / "comptabilite"
     ledgers, unreadable = [], {}
-    for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
-        name = f"comptabilite/{path.name}"
+    for export in list_inputs(entrees, "comptabilite", {".txt"}):
+        name = export.path
         record = {"path": name, "kind": "comptabilite", "month": month, "sha256": "-", "size_bytes": 0, "now": now}
         record.update(status="lu", same_as=None, encoding=None, rows_read=None, rows_rejected=None, error=None)
         try:
-            data = read_limited(path, name, FEC_MAX_BYTES, FecError)  # a huge file is refused, not loaded
+            data = export.read(FEC_MAX_BYTES, FecError)  # a link, a special or a huge file is refused, unread
             record.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
             ledger = read_ledger(data, name, settings.comptes.clients)
             record.update(encoding=ledger.encoding, rows_read=ledger.rows, rows_rejected=0)
             if ledger.last_date:
                 ledgers.append((ledger.last_date, name, ledger))
         except (OSError, FecError) as exc:
-            unreadable[name] = str(exc)
-            record.update(status="illisible", error=str(exc))
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if isinstance(exc, FecError) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
+            unreadable[name] = message
+            record.update(status="illisible", error=message)
         run_sql(con, "ingest/register_file.sql", record)
     rejects = [Reject(name, None, None, None, message) for name, message in unreadable.items()]
     insert_frame(con, "quarantine", quarantine_frame(rejects, "comptabilite", month, now))

@@ -15,9 +15,13 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 # a larger "CSV" is refused rather than loaded whole by surprise: the largest real input, the activity of a
 # month of a large association in one file, is about 10 MB; the rows read take about 30 times the file
@@ -56,10 +60,40 @@ class CsvTable:
     rejects: list[Reject] = field(default_factory=list)
 
 
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(c: str) -> str:
+    """One character as a message shows it: itself, or its escape when it is not printable (a line break, a
+    control, an invisible format character such as a right-to-left override); spaces of any width stay."""
+    if c.isprintable() or unicodedata.category(c) == "Zs":
+        return c
+    code = ord(c)
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def escaped(text: str) -> str:
+    """Text from a file (a file name, a cell, a parser's message) as stdout, a log or an e-mail may show it: on
+    one line, each character that is not printable shown by its escape (\\n, \\r, \\t, else \\xNN or
+    \\uNNNN), so that a file name cannot write a line of its own into alertes.log or the close summary."""
+    return text if text.isprintable() else "".join(map(_shown, text))
+
+
 def printable(text: str, limit: int = 160) -> str:
-    """Input text as a message may show it: controls and line breaks as "?", at most `limit` characters."""
-    shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    """Input text as a message may show it: `escaped`, at most `limit` characters (an escape is never cut)."""
+    pieces, length = [], 0
+    for c in text:
+        pieces.append(_shown(c))
+        length += len(pieces[-1])
+        if length > limit:
+            break
+    if length <= limit:
+        return "".join(pieces)
+    while length > limit - 1:
+        length -= len(pieces.pop())
+    return "".join(pieces) + "…"
 
 
 def sha256_of(data: bytes) -> str:
@@ -250,14 +284,35 @@ def too_large(name: str, size: int, limit: int) -> str:
 
 
 def read_limited(path: Path, name: str, limit: int = MAX_BYTES, error: type[Exception] = UnreadableFile) -> bytes:
-    """The bytes of a file of at most `limit` bytes. A larger file is refused (`error`, naming the file and
-    the limit) before anything is read, and never more than `limit` + 1 bytes are read, even from a file
-    that grows meanwhile or a device whose size says nothing."""
-    size = path.stat().st_size
+    """The bytes of a file of at most `limit` bytes, named on the command line (an input of the data folder is
+    read with `assets.common.inputs.read_input`). A larger file is refused (`error`, naming the file and the
+    limit) before anything is read, and never more than `limit` + 1 bytes are read, even from a file that
+    grows meanwhile or a device whose size says nothing; a folder, a FIFO or a socket is refused unread."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)  # a FIFO does not block
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            what = "dossier" if stat.S_ISDIR(mode) else "tube nommé (FIFO)" if stat.S_ISFIFO(mode) else "socket"
+            raise error(f"{name} : {what}, pas un fichier ordinaire ; refusé, non lu")
+        os.set_blocking(fd, True)
+        return read_from(f, name, limit, error)
+
+
+def read_from(f: BinaryIO, name: str, limit: int, error: type[Exception] = UnreadableFile) -> bytes:
+    """At most `limit` bytes of the open file `f`: refused (`error`) when its size is larger, before anything
+    is read, or when more is read (a file that grows meanwhile, a device whose size says nothing). Its size
+    and one byte are read at once, then by steps: a read of `limit` bytes would take them in memory, however
+    small the file."""
+    size = os.fstat(f.fileno()).st_size
     if size > limit:
         raise error(too_large(name, size, limit))
-    with path.open("rb") as f:
-        data = f.read(limit + 1)
+    data = f.read(size + 1)
+    if len(data) > size:
+        chunks, total = [data], len(data)
+        while total <= limit and (chunk := f.read(min(limit + 1 - total, 1 << 20))):
+            chunks.append(chunk)
+            total += len(chunk)
+        data = b"".join(chunks)
     if len(data) > limit:
         raise error(f"{name} : plus de {limit} octets lus, au-delà de la limite de {limit} octets")
     return data

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
-from assets.common.csvfile import printable, read_limited
+from assets.common.csvfile import printable
+from assets.common.inputs import read_inside
 
 PAYER_TYPES = ("departement", "assurance_maladie", "usager", "autre")
 ESTABLISHMENT_TYPES = ("FH", "FV", "FAM", "MAS", "IME", "SESSAD", "ESAT", "SAVS", "SAMSAH")
@@ -531,9 +532,10 @@ def parse_settings(text: str, source: str = "parametrage.yaml") -> Settings:
 
 
 def load_settings(path: Path) -> Settings:
-    """Load `parametrage.yaml`; a missing, unreadable or oversized file is an error naming the path."""
+    """Load `parametrage.yaml`; a missing, unreadable or oversized file is an error naming the path, and so
+    is a link or a special file in its place (refused unopened: nothing outside the data folder is read)."""
     try:
-        data = read_limited(path, str(path), MAX_BYTES, SettingsError)
+        data = read_inside(path.parent, path.name, str(path), MAX_BYTES, SettingsError)
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise SettingsError(f"{path} : fichier de paramétrage introuvable") from None

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import MAX_BYTES, Reject, UnreadableFile, sha256_of
+from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
 from assets.common.fields import canonical_resident_id
+from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
 from assets.ingest.referential import SPECS, parse_referential
@@ -39,12 +40,6 @@ def quarantine_frame(rejects: list[Reject], scope: str, month: str | None, now: 
     )
 
 
-def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_BYTES:
-        raise UnreadableFile(f"{path.name} : fichier de {path.stat().st_size} octets, trop volumineux")
-    return path.read_bytes()
-
-
 @dataclass
 class ReferentialSummary:
     changed: bool
@@ -59,16 +54,14 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
     When a file is absent or unreadable, the previous referential stays in place whole and the
     problem is recorded in `referential_files` (the control `referentiel_fichiers_lisibles` blocks).
     """
-    folder = entrees / "referentiel"
     contents: dict[str, bytes | None] = {}
     errors: dict[str, str] = {}
     for spec in SPECS:
-        path = folder / spec.file
         try:
-            contents[spec.file] = _read(path) if path.is_file() else None
-        except (OSError, UnreadableFile) as exc:
+            contents[spec.file] = read_if_present(entrees, f"referentiel/{spec.file}")
+        except UnreadableFile as exc:  # a link, a special file, too large: the message names the file, unread
             contents[spec.file] = None
-            errors[spec.file] = f"referentiel/{spec.file} : illisible ({exc})"
+            errors[spec.file] = str(exc)
     hashes = {f: sha256_of(b) for f, b in contents.items() if b is not None}
     previous = dict(run_sql(con, "ingest/referential_unchanged.sql"))
     if not errors and len(hashes) == len(SPECS) and previous == hashes:
@@ -146,16 +139,14 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/. An establishment whose
     extract has a resident's day twice is held (B1): its rows are stored held, and the days it had before stay
     in force until a corrected extract replaces them; so do the days of an extract that cannot be read now."""
-    folder = entrees / "activite" / month
     summary = ActivitySummary(month=month)
     run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
     frames: list[pl.DataFrame] = []
     rejects: list[Reject] = []
     seen: dict[str, str] = {}
     records: list[dict] = []
-    files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() == ".csv") if folder.is_dir() else []
-    for path in files:
-        name = f"activite/{month}/{path.name}"
+    for extract in list_inputs(entrees, f"activite/{month}", {".csv"}):
+        name = extract.path
         summary.files += 1
         record = {
             "sha256": None,
@@ -173,8 +164,10 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             "now": now,
         }
         try:
-            data = _read(path)
+            data = extract.read()
             record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
+            if not data or data.isspace():  # an empty file is said so, not a copy of another empty one
+                raise UnreadableFile(f"{name} : fichier vide")
             if record["sha256"] in seen:
                 record.update(status="doublon", same_as=seen[record["sha256"]])
                 summary.duplicates += 1
@@ -189,7 +182,11 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
                 rejects.extend(parsed.rejects)
                 record.update(rows_read=parsed.days_read, rows_rejected=len(parsed.rejects))
         except (OSError, UnreadableFile) as exc:
-            message = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc})"
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if isinstance(exc, UnreadableFile) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
+            if seen.get(record["sha256"]) == name:  # a copy of this file is unreadable too, not its "doublon"
+                del seen[record["sha256"]]
             record.update(status="illisible", error=message, sha256=record["sha256"] or "-")
             summary.unreadable[name] = message
             rejects.append(Reject(name, None, None, None, message))

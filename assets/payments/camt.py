@@ -130,10 +130,13 @@ def parse_camt(data: bytes, name: str = "releve.xml") -> list[Statement]:
         raise CamtError(f"{name}{where} : XML illisible ({printable(exc.msg or '', 200)})") from None
     if root.getroottree().docinfo.doctype:  # written in an encoding the byte search above does not see
         raise CamtError(f"{name} : déclaration DOCTYPE refusée (un relevé bancaire n'en a pas)")
-    m = _NS.match(etree.QName(root).namespace or "")
+    namespace = etree.QName(root).namespace
+    m = _NS.match(namespace or "")
     if not m:
+        found = f"espace de noms « {printable(namespace, 200)} »" if namespace else "sans espace de noms"
         raise CamtError(
-            f"{name} : ce n'est pas un message camt.052/053/054 (espace de noms « {etree.QName(root).namespace} »)"
+            f"{name} : ce n'est pas un message camt.052/053/054 ({found}, élément racine "
+            f"« {printable(etree.QName(root).localname, 40)} »)"
         )
     kind = m.group(1)
     r = _Reader(etree.QName(root).namespace)

@@ -16,16 +16,9 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import (
-    MAX_BYTES,
-    Reject,
-    UnreadableFile,
-    decode,
-    parse_csv_text,
-    read_limited,
-    sha256_of,
-)
+from assets.common.csvfile import Reject, UnreadableFile, decode, escaped, parse_csv_text, sha256_of
 from assets.common.fields import BadValue, parse_amount
+from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
 from assets.payments.camt import CamtError, parse_camt
@@ -143,12 +136,6 @@ def parse_bank_file(data: bytes, name: str) -> list[Statement]:
     return statements
 
 
-def _files(folder: Path, suffixes) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-
-
 def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSummary:
     """Read the bank statements and manual receipts now in entrees/ (new contents only) and store their
     new lines; `bank_files` lists the month's files and what became of them."""
@@ -158,21 +145,21 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     stored: dict[str, tuple] = {}  # line id -> (amount, date): the lines stored that this run's files name
     rows: list[dict] = []
     statements: list[dict] = []
-    inputs = [("banque", p) for p in _files(entrees / "banque", BANK_SUFFIXES)]
-    inputs += [("encaissements", p) for p in _files(entrees / "encaissements", {".csv"})]
-    for source, path in inputs:
-        name = f"{source}/{path.name}"
+    inputs = [("banque", x) for x in list_inputs(entrees, "banque", BANK_SUFFIXES)]
+    inputs += [("encaissements", x) for x in list_inputs(entrees, "encaissements", {".csv"})]
+    for source, entry in inputs:
+        name = entry.path
         summary.files += 1
         record = {"path": name, "kind": source, "month": month, "sha256": "-", "size_bytes": 0, "status": "lu"}
         record["month_status"] = "lu"
         record.update(same_as=None, encoding=None, rows_read=None, rows_rejected=None, error=None, now=now)
         file_rejects: list[Reject] = []
         try:
-            if path.stat().st_size > MAX_BYTES:
-                raise UnreadableFile(f"{name} : fichier de {path.stat().st_size} octets, trop volumineux")
-            data = path.read_bytes()
+            data = entry.read()  # a link or a special file is refused by name, unopened
             sha = sha256_of(data)
             record.update(sha256=sha, size_bytes=len(data))
+            if not data or data.isspace():  # said so, not a "doublon" of another empty file
+                raise UnreadableFile(f"{name} : fichier vide")
             if sha in known:
                 if known[sha] == name:
                     record["month_status"] = "deja_lu"  # the registry keeps it as read
@@ -217,7 +204,11 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                     rows.append(row)
                 record.update(rows_read=len(lines), rows_rejected=len(file_rejects))
         except (OSError, UnreadableFile, CamtError, CfonbError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc})"
+            # one line whatever the file's name: it reaches the controls, the close summary and the alerts
+            said = str(exc) if not isinstance(exc, OSError) else f"{name} : illisible ({exc.strerror or exc})"
+            message = escaped(said)
+            if known.get(record["sha256"]) == name and record["month_status"] == "lu":
+                del known[record["sha256"]]  # a copy of it is unreadable too, not its "doublon"
             record.update(status="illisible", month_status="illisible", error=message)
             summary.unreadable[name] = message
             file_rejects = [Reject(name, None, None, None, message)]
@@ -255,17 +246,17 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     """relances/lettrage_manuel.csv as it is now (the file is the reference: a removed row is no longer a
     decision; an emptied file removes them all). Rows with a bad amount are set aside. A missing or
     unreadable file keeps the decisions last read: applied decisions are never undone by accident."""
-    path = entrees / DECISIONS
     run_sql(con, "payments/clear_file_quarantine.sql", {"month": month, "path": DECISIONS})
     decisions: list[Decision] = []
     rejects: list[Reject] = []
-    if not path.is_file():
-        # a removed file is not "no decision": the decisions last read stay (an emptied file removes them)
-        return _last_decisions(con), 0
-    data = read_limited(path, DECISIONS)  # a huge file is refused by name, never loaded whole
-    record = {"path": DECISIONS, "kind": "lettrage", "month": month, "sha256": sha256_of(data), "now": now}
-    record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
+    record = {"path": DECISIONS, "kind": "lettrage", "month": month, "sha256": "-", "now": now}
+    record.update(size_bytes=0, status="lu", same_as=None, encoding=None, error=None)
     try:
+        data = read_if_present(entrees, DECISIONS)  # a link, a special or a huge file is refused by name, unread
+        if data is None:
+            # a removed file is not "no decision": the decisions last read stay (an emptied file removes them)
+            return _last_decisions(con), 0
+        record.update(sha256=sha256_of(data), size_bytes=len(data))
         text, encoding = decode(data, DECISIONS)
         table = parse_csv_text(text, DECISIONS, {"id_ligne_bancaire", "numero_facture", "montant"}, encoding)
         record["encoding"] = encoding

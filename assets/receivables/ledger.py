@@ -18,10 +18,10 @@ from assets.common.csvfile import (
     decode,
     has_utf8_accents,
     parse_csv_text,
-    read_limited,
     sha256_of,
 )
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
+from assets.common.inputs import read_if_present
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
@@ -181,16 +181,22 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
     """relances/appels.csv as it is now into call_log; bad rows set aside with line and column (scope
     `relances`). The cell appends to its log: when the file only adds lines to what call_log was read from,
     those lines alone are parsed (the log of a large association's second year has 23,000 calls)."""
-    path = entrees / CALLS
     calls: list[Call] = []
     rejects: list[Reject] = []
     rows = []
     appended, source = None, None
-    if path.is_file():
-        data = read_limited(path, CALLS)  # a huge file is refused by name, never loaded whole
-        record = {"path": CALLS, "kind": "relances", "month": month, "sha256": sha256_of(data), "now": now}
+    refused: UnreadableFile | None = None
+    try:
+        data = read_if_present(entrees, CALLS)  # a link, a special or a huge file is refused by name, unread
+    except UnreadableFile as exc:
+        data, refused = b"", exc
+    if data is not None:
+        record = {"path": CALLS, "kind": "relances", "month": month, "sha256": "-", "now": now}
         record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
         try:
+            if refused is not None:
+                raise refused
+            record["sha256"] = sha256_of(data)
             appended = _appended(con, data)
             if appended:
                 encoding, offset, header = appended.encoding, appended.offset, appended.header

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from assets.common.csvfile import escaped
 from assets.common.outputs import OutputError, write_bytes
 from checks.controls import month_controls
 
@@ -27,12 +28,15 @@ class AlertSummary:
 
 
 def alert_lines(con, month: str, step_errors: list[str]) -> list[str]:
-    """One line per failed step, then per failed control (errors first)."""
+    """One line per failed step, then per failed control (errors first). Each is one line whatever the texts
+    it quotes: a file name or a message holding a line break shows it escaped (`\\n`), so that it cannot
+    write a line of its own into the log and the e-mail."""
     failed = [(c, sev, d) for c, sev, status, _, d in month_controls(con, month) if status == "echec"]
     failed.sort(key=lambda x: (x[1] != "erreur", x[0]))
-    lines = [f"ÉCHEC D'ÉTAPE {error}" for error in step_errors]
+    lines = [f"ÉCHEC D'ÉTAPE {escaped(error)}" for error in step_errors]
     lines += [
-        f"{'ERREUR' if sev == 'erreur' else 'AVERTISSEMENT'} {control} : {detail}" for control, sev, detail in failed
+        f"{'ERREUR' if sev == 'erreur' else 'AVERTISSEMENT'} {escaped(control)} : {escaped(detail)}"
+        for control, sev, detail in failed
     ]
     return lines
 
@@ -54,11 +58,11 @@ def alert_run(con, settings, sorties: Path, month: str, run_id: str, step_errors
         )
     except (OSError, smtplib.SMTPException) as exc:  # the log keeps the alert; the close goes on
         mailed = False
-        block.insert(-1, f"COURRIEL NON ENVOYÉ : {type(exc).__name__} {exc}")
+        block.insert(-1, f"COURRIEL NON ENVOYÉ : {type(exc).__name__} {escaped(str(exc))}")
     try:
         write_bytes(log, (previous + "\n".join(block) + "\n").encode("utf-8"))
     except OutputError as exc:  # a full disk: the alert still reaches the operator, on the command's error output
-        print("\n".join([*block[:-1], f"ALERTE NON JOURNALISÉE : {exc}"]), file=sys.stderr)
+        print("\n".join([*block[:-1], f"ALERTE NON JOURNALISÉE : {escaped(str(exc))}"]), file=sys.stderr)
         return AlertSummary(lines, False, mailed)
     return AlertSummary(lines, True, mailed)
 

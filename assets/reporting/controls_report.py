@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assets.common.csvfile import escaped
 from assets.common.outputs import write_bytes
 from assets.common.warehouse import run_sql
 from reports.render import environment
@@ -33,6 +34,12 @@ SCOPES = {
 }
 
 
+def _example(row: dict) -> dict:
+    """A row explaining a failure as the report shows it: what it lacks (a file refused whole has no line nor
+    column) is left out rather than shown as "None"; file names with their line breaks escaped."""
+    return {key: escaped(str(value)) for key, value in row.items() if value is not None and value != ""}
+
+
 def controls_context(con, month: str) -> dict:
     rows = run_sql(con, "reporting/month_controls.sql", {"month": month, "all": "*"})
     controls = [
@@ -42,8 +49,8 @@ def controls_context(con, month: str) -> dict:
             "severity": severity,
             "status": status,
             "value": value,
-            "detail": detail,
-            "examples": json.loads(examples),
+            "detail": escaped(detail),
+            "examples": [_example(row) for row in json.loads(examples)],
             "evaluated_at": evaluated_at,
         }
         for control, stage, severity, status, value, detail, examples, evaluated_at in rows
@@ -51,10 +58,10 @@ def controls_context(con, month: str) -> dict:
     quarantine = [
         {
             "scope": SCOPES.get(scope, scope),
-            "path": path,
+            "path": escaped(path),
             "line": line,
             "column": column,
-            "reason": reason,
+            "reason": escaped(reason),
             "kept": kept,
         }
         for scope, path, line, column, reason, kept in run_sql(con, "reporting/month_quarantine.sql", {"month": month})

@@ -4,6 +4,7 @@ clean rejection or the value kept that replaced the crash, the hang or the silen
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from decimal import Decimal
 
@@ -78,7 +79,7 @@ def test_camt_entry_without_booking_date_takes_the_value_date_then_the_statement
         ("1_000.00", "montant illisible « 1_000.00 »"),
         ("١٢.٥٠", "montant illisible « ١٢.٥٠ »"),
         ("12,50", "montant illisible « 12,50 »"),
-        ("6.7\n7", "montant illisible « 6.7?7 »"),
+        ("6.7\n7", "montant illisible « 6.7\\n7 »"),
         ("1000000000000.00", "montant « 1000000000000.00 » hors limites"),
     ],
 )
@@ -104,7 +105,7 @@ def test_camt_syntax_error_message_is_one_line():
         parse_camt(b"<\x00?xml version='1.0'?><Document/>", "r.xml")
     assert (
         str(err.value)
-        == "r.xml, ligne 1 : XML illisible (Invalid character: Char 0x0 out of allowed range?, line 1, column 2)"
+        == "r.xml, ligne 1 : XML illisible (Invalid character: Char 0x0 out of allowed range\\n, line 1, column 2)"
     )
 
 
@@ -260,8 +261,8 @@ def test_csv_header_echo_is_one_short_line():
     with pytest.raises(UnreadableFile) as err:
         parse_activity(('"a\nb";' + "y" * 500 + ";id_usager\n").encode(), "a.csv", "2025-03")
     assert str(err.value) == (
-        "a.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : code_etablissement (en-tête lu : a?b; "
-        + "y" * 154
+        "a.csv, ligne 1 : colonne(s) obligatoire(s) absente(s) : code_etablissement (en-tête lu : a\\nb; "
+        + "y" * 153
         + "…)"
     )
 
@@ -362,3 +363,94 @@ def test_manual_receipt_amount_that_would_not_be_stored():
     ]
     rows = [_row(x, "encaissements", "m.csv", "2025-03", NOW) for x in lines]
     assert pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")["amount"].null_count() == 0
+
+
+# ------------------------------------------------------------------------------------------------ inputs inside
+
+LINK = "lien symbolique, refusé, non lu (il peut mener hors du dossier de données) ; déposez le fichier lui-même"
+
+
+def test_the_phone_log_and_the_ledger_are_not_read_through_a_link(tmp_path):
+    """Was: relances/appels.csv and comptabilite/*.txt were read wherever their link led (a ledger of another
+    association, /etc/passwd); now refused by name, unread, like an unreadable file."""
+    from assets.accounting.ledger import check_reciprocity
+    from assets.common.warehouse import Warehouse
+    from assets.receivables.ledger import load_calls
+
+    entrees = tmp_path / "home" / "entrees"
+    (entrees / "relances").mkdir(parents=True)
+    (entrees / "comptabilite").mkdir()
+    calls = tmp_path / "appels.csv"
+    calls.write_text("date;cible;resultat\n2025-03-03;D66;promesse\n", encoding="utf-8")
+    os.symlink(calls, entrees / "relances" / "appels.csv")
+    os.symlink("/etc/passwd", entrees / "comptabilite" / "grand_livre.txt")
+    with Warehouse(tmp_path / "e.duckdb").connect() as con:
+        assert load_calls(con, entrees, "2025-03", NOW) == ([], 1)
+        summary = check_reciprocity(con, parse_settings(SETTINGS), entrees, tmp_path / "sorties", "2025-03", NOW)
+        refused = con.execute("SELECT scope, path, reason FROM quarantine ORDER BY path").fetchall()
+    assert summary.unreadable == {"comptabilite/grand_livre.txt": f"comptabilite/grand_livre.txt : {LINK}"}
+    assert refused == [
+        ("comptabilite", "comptabilite/grand_livre.txt", f"comptabilite/grand_livre.txt : {LINK}"),
+        ("relances", "relances/appels.csv", f"relances/appels.csv : {LINK}"),
+    ]
+
+
+def test_settings_are_not_read_through_a_link_nor_from_a_fifo(tmp_path):
+    from assets.common.settings import load_settings
+
+    (tmp_path / "ailleurs.yaml").write_text(SETTINGS, encoding="utf-8")
+    os.symlink(tmp_path / "ailleurs.yaml", tmp_path / "parametrage.yaml")
+    with pytest.raises(SettingsError) as err:
+        load_settings(tmp_path / "parametrage.yaml")
+    assert str(err.value) == f"{tmp_path / 'parametrage.yaml'} : {LINK}"
+    os.unlink(tmp_path / "parametrage.yaml")
+    os.mkfifo(tmp_path / "parametrage.yaml")
+    with time_limit(10), pytest.raises(SettingsError) as err:
+        load_settings(tmp_path / "parametrage.yaml")
+    assert str(err.value).endswith("parametrage.yaml : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu")
+
+
+def test_read_limited_refuses_a_fifo_without_hanging(tmp_path):
+    """`recettes fec-check tube.txt` waited forever for a writer."""
+    os.mkfifo(tmp_path / "tube.txt")
+    with time_limit(10), pytest.raises(UnreadableFile) as err:
+        csvfile.read_limited(tmp_path / "tube.txt", "tube.txt")
+    assert str(err.value) == "tube.txt : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu"
+
+
+# ------------------------------------------------------------------------------------------------ messages
+
+
+def test_a_camt_file_without_namespace_says_so_not_none():
+    """Was: « ce n'est pas un message camt.052/053/054 (espace de noms « None ») »."""
+    with pytest.raises(CamtError) as err:
+        parse_camt(b"<html><body/></html>", "banque/page.xml")
+    assert str(err.value) == (
+        "banque/page.xml : ce n'est pas un message camt.052/053/054 (sans espace de noms, élément racine « html »)"
+    )
+    with pytest.raises(CamtError) as err:
+        parse_camt(b"<Document xmlns='urn:x'/>", "banque/x.xml")
+    assert "(espace de noms « urn:x », élément racine « Document »)" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("evil\nAVERTISSEMENT tout va bien;x.xml", "evil\\nAVERTISSEMENT tout va bien;x.xml"),
+        ("a\tb\r\x00\x1b[31m", "a\\tb\\r\\x00\\x1b[31m"),
+        ("ligne\u2028suite\u202egnp.exe", "ligne\\u2028suite\\u202egnp.exe"),  # a line separator, right-to-left
+        ("1\u202f234,56\xa0€ Ré", "1\u202f234,56\xa0€ Ré"),  # spaces of any width stay as they are
+    ],
+)
+def test_texts_are_shown_on_one_line_their_controls_escaped(text, shown):
+    """Was: a file name with a line break wrote a line of its own into the close summary and alertes.log
+    (printable showed controls as "?", and was not used there)."""
+    assert csvfile.escaped(text) == shown
+    assert len(csvfile.escaped(text).splitlines()) == 1
+    assert csvfile.printable(text) == shown
+
+
+def test_a_shortened_text_never_ends_in_half_an_escape():
+    assert csvfile.printable("a\nbcd", 3) == "a…"
+    assert csvfile.printable("a\nbcd", 4) == "a\\n…"
+    assert csvfile.printable("a\nb", 4) == "a\\nb"

@@ -95,7 +95,7 @@ def test_settings_that_cannot_be_read_are_named(tmp_path):
     (tmp_path / "parametrage.yaml").mkdir()
     with pytest.raises(SettingsError) as err:
         load_settings(tmp_path / "parametrage.yaml")
-    assert str(err.value) == f"{tmp_path / 'parametrage.yaml'} : illisible (Is a directory)"
+    assert str(err.value) == f"{tmp_path / 'parametrage.yaml'} : dossier, pas un fichier ordinaire ; refusé, non lu"
 
 
 def test_bytes_over_the_limit_are_refused_by_each_parser(monkeypatch):
@@ -134,12 +134,11 @@ def test_loaders_refuse_a_1_gb_input_and_go_on(home, warehouse):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert elapsed < 10 and peak < 64 * MB, (elapsed, peak)
-    assert activity.unreadable == {
-        "activite/2025-03/enorme.csv": f"enorme.csv : fichier de {GB} octets, trop volumineux"
-    }
+    over = f"fichier de {GB} octets, au-delà de la limite de {256 * MB} octets"  # the file named with its folder
+    assert activity.unreadable == {"activite/2025-03/enorme.csv": f"activite/2025-03/enorme.csv : {over}"}
     assert bank.unreadable == {
-        "banque/enorme.xml": f"banque/enorme.xml : fichier de {GB} octets, trop volumineux",
-        "encaissements/enorme.csv": f"encaissements/enorme.csv : fichier de {GB} octets, trop volumineux",
+        "banque/enorme.xml": f"banque/enorme.xml : {over}",
+        "encaissements/enorme.csv": f"encaissements/enorme.csv : {over}",
     }
     assert (bank.files, bank.statements) == (3, 1)
 
@@ -150,7 +149,7 @@ def test_a_1_gb_referential_file_keeps_the_previous_referential(home, warehouse)
     with warehouse.transaction() as con:
         summary = load_referential(con, entrees, NOW)
     assert summary.unreadable == {
-        "usagers.csv": f"referentiel/usagers.csv : illisible (usagers.csv : fichier de {GB} octets, trop volumineux)"
+        "usagers.csv": f"referentiel/usagers.csv : fichier de {GB} octets, au-delà de la limite de {256 * MB} octets"
     }
 
 
@@ -211,13 +210,19 @@ def test_the_phone_log_decisions_and_ledger_are_refused_by_name_past_their_ceili
     now = dt.datetime(2025, 4, 5)
     tracemalloc.start()
     with Warehouse(tmp_path / "e.duckdb").connect() as con:
-        with pytest.raises(UnreadableFile, match="relances/appels.csv"):
-            load_calls(con, entrees, "2025-03", now)
-        with pytest.raises(UnreadableFile, match="relances/lettrage_manuel.csv"):
-            load_decisions(con, entrees, "2025-03", now)
+        # refused like any unreadable file: named in the quarantine, the decisions last read kept
+        assert load_calls(con, entrees, "2025-03", now) == ([], 1)
+        assert load_decisions(con, entrees, "2025-03", now) == ([], 1)
         summary = check_reciprocity(con, parse_settings(SETTINGS), entrees, tmp_path / "sorties", "2025-03", now)
+        refused = con.execute("SELECT path, reason FROM quarantine WHERE line IS NULL ORDER BY path").fetchall()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    over = "fichier de 1073741824 octets, au-delà de la limite de 268435456 octets"
+    assert refused == [
+        ("comptabilite/grand_livre.txt", f"comptabilite/grand_livre.txt : {over}"),
+        ("relances/appels.csv", f"relances/appels.csv : {over}"),
+        ("relances/lettrage_manuel.csv", f"relances/lettrage_manuel.csv : {over}"),
+    ]
     assert list(summary.unreadable) == ["comptabilite/grand_livre.txt"]
     assert "au-delà de la limite" in summary.unreadable["comptabilite/grand_livre.txt"]
     assert peak < 128 * 1024 * 1024  # far from the 1 GB files: none was loaded (migrations and imports count)

@@ -6,6 +6,7 @@ SQL parameters, printed as text in the PDFs, cleaned in the FEC file."""
 import csv
 import dataclasses
 import io
+import os
 import subprocess
 
 import dagster as dg
@@ -24,6 +25,9 @@ from demo.generator import (
     write_settings,
 )
 from pipelines.cli import close_month
+from tests.conftest import march_fh01, write_home
+from tests.conftest import write_activity as write_extract
+from tests.fuzz.test_regressions import camt
 from tests.reliability.harness import FIRST, RECETTES, trim
 
 SCRIPT = '<script>alert("x")</script>'
@@ -161,3 +165,72 @@ def test_a_text_for_the_fec_loses_separators_and_characters_the_encoding_lacks()
         "N'Diaye Nom avec séparateurs suite ? ?ukasz a œ"
     )
     assert fec_text("a\tb|c", "\t", "utf-8") == "a b|c"
+
+
+# ------------------------------------------------------------------------------------------------ hostile files
+
+EVIL = "evil\nAVERTISSEMENT tout va bien;ok.xml"
+
+
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory):
+    """A month closed by `recettes run` with, among its inputs, a bank file whose name carries a line break and
+    a fake alert, links to a statement outside the data folder and to system files, a FIFO, empty files."""
+    root = tmp_path_factory.mktemp("fichiers")
+    home = write_home(root / "home")
+    write_extract(home, "2025-03", "fh01.csv", march_fh01())
+    (root / "ailleurs").mkdir()
+    (root / "ailleurs" / "releve.xml").write_bytes(camt("136.00"))
+    banque = home / "entrees" / "banque"
+    banque.mkdir(parents=True)
+    (banque / EVIL).write_bytes(b"pas du xml")
+    os.symlink(root / "ailleurs" / "releve.xml", banque / "x.xml")
+    os.symlink("/etc/passwd", banque / "passwd.txt")
+    os.symlink("/dev/zero", banque / "zero.txt")
+    os.mkfifo(banque / "tube.xml")
+    (banque / "vide1.xml").write_bytes(b"")
+    (banque / "vide2.txt").write_bytes(b"")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"RECETTES_HOME": str(home)}
+    done = subprocess.run(
+        [RECETTES, "run", "--month", "2025-03", "--date-emission", "2025-04-05"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # blocked: the bank files cannot be read
+    return home, done.stdout
+
+
+def test_a_hostile_file_name_is_one_line_of_the_summary_and_of_the_alerts(hostile_files):
+    home, stdout = hostile_files
+    log = (home / "sorties" / "2025-03" / "alertes.log").read_text(encoding="utf-8")
+    for text in (stdout, log):
+        assert len([line for line in text.splitlines() if "evil" in line]) == 1, text
+        assert "banque/evil\\nAVERTISSEMENT tout va bien;ok.xml" in text
+        assert not any(line.lstrip().startswith("AVERTISSEMENT tout va bien") for line in text.splitlines())
+
+
+def test_links_and_special_files_are_refused_by_name_and_nothing_outside_is_booked(hostile_files):
+    home, stdout = hostile_files
+    with duckdb.connect(str(home / "entrepot.duckdb"), read_only=True) as con:
+        lines = con.execute("SELECT count(*) FROM bank_lines").fetchone()[0]
+        files = dict(con.execute("SELECT path, error FROM bank_files").fetchall())
+    assert lines == 0
+    for name in ("x.xml", "passwd.txt", "zero.txt"):
+        assert files[f"banque/{name}"].startswith(f"banque/{name} : lien symbolique, refusé, non lu")
+        assert f"banque/{name} : lien symbolique" in stdout
+    assert files["banque/tube.xml"] == "banque/tube.xml : tube nommé (FIFO), pas un fichier ordinaire ; refusé, non lu"
+    assert (files["banque/vide1.xml"], files["banque/vide2.txt"]) == (
+        "banque/vide1.xml : fichier vide",
+        "banque/vide2.txt : fichier vide",
+    )
+
+
+def test_the_controls_show_no_none_and_no_forged_line(hostile_files):
+    home, _ = hostile_files
+    for path in ("rapports/controles.html", "controles/controles.csv"):
+        text = (home / "sorties" / "2025-03" / path).read_text(encoding="utf-8")
+        assert "None" not in text, path
+        assert "banque/evil\\nAVERTISSEMENT tout va bien;ok.xml" in text, path
+        assert not any(line.startswith("AVERTISSEMENT tout va bien") for line in text.splitlines()), path

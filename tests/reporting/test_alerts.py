@@ -97,3 +97,25 @@ def test_nothing_to_say_writes_nothing(tmp_path):
         record(con, "2026-03", ControlOutcome("releves_equilibres", "encaissements", ERROR, True, 0, "ok"), NOW)
         summary = alert_run(con, parse_settings(SETTINGS), tmp_path, "2026-03", "r1", [], NOW)
     assert (summary.lines, summary.logged) == ([], False) and not (tmp_path / "2026-03" / "alertes.log").exists()
+
+
+def test_a_file_name_cannot_write_a_line_of_its_own(tmp_path, smtp_server):
+    """Was: a bank file named "evil\\nAVERTISSEMENT tout va bien;….xml" wrote its own line into alertes.log and
+    the e-mail."""
+    inbox, port = smtp_server
+    sorties = tmp_path / "sorties"
+    name = "banque/evil\nAVERTISSEMENT tout va bien;ok.xml\r\x1b[2J"
+    with Warehouse(tmp_path / "e.duckdb").transaction() as con:
+        outcome = ControlOutcome("banque_fichiers_lisibles", "encaissements", ERROR, False, 1, f"{name} : illisible")
+        record(con, "2026-03", outcome, NOW)
+        summary = alert_run(con, settings_with(port), sorties, "2026-03", "r1", [f"bank_lines : {name}"], NOW)
+    shown = "banque/evil\\nAVERTISSEMENT tout va bien;ok.xml\\r\\x1b[2J"
+    assert summary.lines == [
+        f"ÉCHEC D'ÉTAPE bank_lines : {shown}",
+        f"ERREUR banque_fichiers_lisibles : {shown} : illisible",
+    ]
+    log = (sorties / "2026-03" / "alertes.log").read_text(encoding="utf-8").splitlines()
+    assert log[1:] == [*summary.lines, ""]
+    assert not any(line.startswith("AVERTISSEMENT") for line in log)
+    body = email.message_from_bytes(inbox.messages[0][2], policy=email.policy.default).get_content()
+    assert body.splitlines()[1:] == summary.lines

@@ -52,3 +52,23 @@ def test_every_control_its_failure_rows_and_the_rows_set_aside(tmp_path):
     index = (sorties / "index.html").read_text(encoding="utf-8")
     assert re.findall(r"<td>([^<]+ 20\d\d)</td>", index) == ["mars 2026", "février 2026"]
     assert '<a href="2026-03/rapports/controles.html">Contrôles</a>' in index
+
+
+def test_a_file_refused_whole_shows_no_line_nor_column_and_its_name_escaped(tmp_path):
+    """Was: « ligne : None », « colonne : None » for a file refused whole (no line, no column), and its name's
+    line break written as it is."""
+    from checks.ingest import control_quarantine
+
+    sorties = tmp_path / "sorties"
+    name = "banque/evil\nAVERTISSEMENT tout va bien.xml"
+    with Warehouse(tmp_path / "e.duckdb").transaction() as con:
+        rejects = [Reject(name, None, None, None, f"{name} : fichier vide")]
+        insert_frame(con, "quarantine", quarantine_frame(rejects, "banque", "2026-03", NOW))
+        record(con, "2026-03", control_quarantine(con, "banque", "2026-03", "banque_lignes_rejetees", "x"), NOW)
+        write_month_controls(con, sorties, "2026-03")
+    html = (sorties / "2026-03" / "rapports" / "controles.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "None" not in html and "ligne :" not in text and "colonne :" not in text
+    assert "fichier : banque/evil\\nAVERTISSEMENT tout va bien.xml motif : banque/evil\\nAVERTISSEMENT" in text
+    assert "\nAVERTISSEMENT" not in html
+    assert "None" not in (sorties / "2026-03" / "controles" / "controles.csv").read_text(encoding="utf-8")
