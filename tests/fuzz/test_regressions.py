@@ -165,8 +165,8 @@ def test_fec_messages_show_short_values():
     data += f"VT\t{long}\t20250101\t20250101\n"
     messages = [p.message for p in validate(read_fec(data.encode(), "g.txt")) if p.code == "C07"]
     assert messages == [
-        "g.txt, ligne 3, champ EcritureNum : journal VT, l'écriture " + "9" * 39 + "… du 01/01/2025 suit l'écriture 1 "
-        "du 02/01/2025 ; les numéros doivent suivre l'ordre des dates"
+        "g.txt, ligne 3, champ EcritureNum : journal VT, l'écriture " + "9" * 39 + "… validée le 01/01/2025 suit "
+        "l'écriture 1 validée le 02/01/2025 ; les numéros doivent suivre l'ordre chronologique de validation"
     ]
     ends = "".join(f"VT|{k}" + "\r" * k + "\n" for k in range(3, 5003))  # found by the longer random run
     (problem,) = [
