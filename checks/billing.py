@@ -11,6 +11,7 @@ import dagster as dg
 from assets.billing.assets import invoice_documents, issue_date, issued_documents, valued_days
 from assets.billing.valuation import open_months
 from assets.common.warehouse import query_frame, run_sql, sql
+from checks.closing import control_mass_credits
 from checks.controls import ERROR, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of
@@ -86,19 +87,28 @@ def control_document_totals(con) -> ControlOutcome:
     )
 
 
-def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime) -> ControlOutcome:
+def drafted_close(con, settings, month: str, when: dt.date, now: dt.datetime):
+    """What the close of `month` on `when` would issue (`issuing.draft`, read-only), or the issuing's own
+    refusal of that date (its message)."""
+    from assets.billing.issuing import IssueDateError, draft
+
+    try:
+        return draft(con, settings, month, when, now)
+    except IssueDateError as exc:
+        return str(exc)
+
+
+def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime, drafted=None) -> ControlOutcome:
     """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
     payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
     French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
-    from assets.billing.issuing import IssueDateError, draft
     from assets.billing.schematron import WARNING, distinct, validate
 
-    try:
-        drafted = draft(con, settings, month, when, now)
-    except IssueDateError as exc:  # the issuing refuses this date itself, with this message
-        return ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {exc}")
+    drafted = drafted_close(con, settings, month, when, now) if drafted is None else drafted
+    if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
+        return ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {drafted}")
     public = [d for d in drafted.documents if is_public(d["payer_type"], d["payer_siret"])]
     lines: dict[str, list[dict]] = {}
     for line in drafted.lines:
@@ -153,8 +163,17 @@ def _schema_error(exc: Exception) -> str:
     return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
-VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles")
+VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles", "avoirs_massifs")
 DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
+
+
+def _draft_controls(con, settings, month: str, when: dt.date, now: dt.datetime) -> list[ControlOutcome]:
+    """The controls of what the close would issue, on one draft of it."""
+    drafted = drafted_close(con, settings, month, when, now)
+    return [
+        control_facturx_rules(con, settings, month, when, now, drafted),
+        control_mass_credits(con, settings, month, drafted),
+    ]
 
 
 @dg.multi_asset_check(
@@ -163,8 +182,9 @@ DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_
 )
 def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
-    once, billed, held or not billed with a reason, and the Factur-X XML of each document the close would
-    issue to a public payer breaks no fatal business rule (issued on the run's issue date)."""
+    once, billed, held or not billed with a reason, the Factur-X XML of each document the close would
+    issue to a public payer breaks no fatal business rule (issued on the run's issue date), and no payer would
+    receive mass credit notes (DOMAIN "Validation before issuing")."""
     month = month_of(context.partition_key)
     settings = home.settings()
     first_month, last_month = open_months(month, settings)
@@ -176,7 +196,7 @@ def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResourc
         lambda con: [
             control_days_without_rate(con, first_month, last_month),
             control_activity_vs_valuation(con, month),
-            control_facturx_rules(con, settings, month, when, now),
+            *_draft_controls(con, settings, month, when, now),
         ],
     )
     for outcome in outcomes:

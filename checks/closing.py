@@ -1,22 +1,36 @@
-"""Months close in order (DOMAIN.md "Accounting entries": a month once exported is locked, and each file
+"""What must hold before a month issues anything.
+
+Months close in order (DOMAIN.md "Accounting entries": a month once exported is locked, and each file
 continues the numbers of the one before). A month is closed once its close exported its entry file; every
 month from the association's first to the one before must be closed before a month issues anything, or its
 documents, receipts and entries would be taken by the wrong month (a February closed before January exported
 January's invoices and receipts in February's file, and January never got one).
 
 The association's first month is the first month closed; before any, the first month of activity dropped in
-`entrees/activite/`. Error-level, on the valuation: a refused month issues, exports and sends nothing."""
+`entrees/activite/`. Error-level, on the valuation: a refused month issues, exports and sends nothing.
+
+A resident, payer or stay that issued documents in the months a close recomputes and is missing from the
+referential is an error naming it, before any valuation (DOMAIN "Validation before issuing"): without it, its
+billed days would be valued at nothing and credited.
+
+The mass credit guard (same section): the credit notes one close would issue to one payer, above both a share of
+what that payer was billed for the month before and an amount (settings `avoirs_massifs`, 20 % and 10,000.00 €
+by default), are held: an error-level control until they are confirmed for that payer. Small corrections (a
+resident's month credited back, a re-sent extract) are not held."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 
 from assets.billing.assets import valued_days
-from assets.billing.valuation import add_months
-from assets.common.warehouse import run_sql
+from assets.billing.valuation import add_months, open_months
+from assets.common.outputs import french_amount
+from assets.common.warehouse import query_frame, run_sql
+from assets.ingest.assets import referential
 from checks.controls import ERROR, ControlOutcome
-from checks.wiring import check_result, run_controls
+from checks.wiring import REFERENTIAL, check_result, examples, run_controls
 from pipelines.partitions import month_of
 from pipelines.resources import POOL, HomeResource, WarehouseResource
 
@@ -70,3 +84,63 @@ def month_order_control(context: dg.AssetCheckExecutionContext, home: HomeResour
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_month_order(con, home.entrees, month)])
     return check_result(outcome)
+
+
+def control_billed_missing(con, since: str) -> ControlOutcome:
+    """Residents, payers and stays billed since `since` and missing from the referential."""
+    frame = query_frame(con, "checks/closing/billed_missing.sql", {"since": since})
+    if frame.is_empty():
+        detail = "chaque usager, financeur et séjour facturé est au référentiel"
+    else:
+        first = frame.row(0, named=True)
+        shown = {"usager": "usager", "financeur": "financeur", "sejour": "séjour de l'usager"}[first["absent"]]
+        detail = (
+            f"{frame.height} usager(s), financeur(s) ou séjour(s) facturé(s) absent(s) du référentiel, la valorisation "
+            f"est bloquée : {shown} {first['identifiant']} ({first['etablissement']}) ; un identifiant qui a perdu ses "
+            "zéros ou une ligne supprimée ?"
+        )
+    return ControlOutcome("factures_sans_referentiel", REFERENTIAL, ERROR, frame.is_empty(), frame.height, detail,
+                          examples(frame))  # fmt: skip
+
+
+@dg.asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
+def billed_missing_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+    """Facturés absents du référentiel : un usager, un financeur ou un séjour qui a reçu des factures des mois
+    qu'une clôture recalcule et que le référentiel n'a plus bloque la valorisation."""
+    tag = context.run.tags.get("dagster/partition")
+    month = month_of(tag) if tag else None
+    since = open_months(month, home.settings())[0] if month else "0000-00"
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_billed_missing(con, since)])
+    return check_result(outcome)
+
+
+def control_mass_credits(con, settings, month: str, drafted) -> ControlOutcome:
+    """The payers the drafted close (`drafted`: an `issuing.Draft`, or the issuing's refusal of its date) would
+    give credit notes above both `avoirs_massifs.part` % of their invoices of the month before and
+    `avoirs_massifs.montant`."""
+    if isinstance(drafted, str):
+        return ControlOutcome("avoirs_massifs", "facturation", ERROR, True, 0, f"non évalué : {drafted}")
+    credited: dict[str, Decimal] = {}
+    for doc in drafted.documents:
+        if doc["type"] == "avoir":
+            credited[doc["payer_code"]] = credited.get(doc["payer_code"], Decimal("0.00")) - doc["amount"]
+    before = add_months(month, -1)
+    billed = dict(run_sql(con, "checks/closing/billed_before.sql", {"month": before, "payers": sorted(credited)}))
+    guard = settings.avoirs_massifs
+    rows = []
+    for payer, amount in sorted(credited.items()):
+        previous = billed.get(payer, Decimal("0.00"))
+        if amount > guard.montant and amount > previous * guard.part / 100:
+            rows.append({"code_financeur": payer, "avoirs": str(amount), f"facture_{before}": str(previous)})
+    if rows:
+        first = rows[0]
+        detail = (
+            f"{len(rows)} financeur(s) recevraient des avoirs au-delà de {guard.part} % de leur facturation de "
+            f"{before} et de {french_amount(guard.montant)} € : retenus, l'émission attend leur confirmation ; "
+            f"{first['code_financeur']} : {french_amount(Decimal(first['avoirs']))} € d'avoirs pour "
+            f"{french_amount(billed.get(first['code_financeur'], Decimal('0.00')))} € facturés"
+        )
+    else:
+        total = sum(credited.values(), Decimal("0.00"))
+        detail = f"aucun avoir massif ({french_amount(total)} € d'avoirs à émettre, {len(credited)} financeur(s))"
+    return ControlOutcome("avoirs_massifs", "facturation", ERROR, not rows, len(rows), detail, rows[:5])

@@ -10,7 +10,7 @@ from assets.receivables.assets import aged_balance, dunning_letters, reminders
 from assets.reporting.assets import director_report, outputs_retention
 from checks.accounting import entry_controls, fec_control, reciprocity_control
 from checks.billing import document_controls, facturx_control, valuation_controls
-from checks.closing import month_order_control
+from checks.closing import billed_missing_control, month_order_control
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
@@ -45,6 +45,7 @@ def build(home: str | None = None) -> dg.Definitions:
             activity_controls,
             valuation_controls,
             month_order_control,
+            billed_missing_control,
             document_controls,
             facturx_control,
             bank_controls,

@@ -298,6 +298,14 @@ class Retention(_Model):
     annees: int = Field(default=10, ge=10, le=100)
 
 
+class MassCredits(_Model):
+    """The mass credit guard (DOMAIN "Validation before issuing"): the credit notes one close would issue to one
+    payer are held when they exceed both `part` % of what it was billed for the month before and `montant`."""
+
+    part: Decimal = Field(default=Decimal("20"), ge=0, le=100)
+    montant: Decimal = Field(default=Decimal("10000.00"), ge=0)
+
+
 class Settings(_Model):
     association: Association
     mention_tva: str = "TVA non applicable – article 261-7-1°-b du CGI"
@@ -315,6 +323,7 @@ class Settings(_Model):
     fec: Fec = Fec()
     alertes: Alerts = Alerts()
     conservation: Retention = Retention()
+    avoirs_massifs: MassCredits = MassCredits()
 
     @field_validator("fjh")
     @classmethod
