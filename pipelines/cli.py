@@ -333,11 +333,12 @@ def cmd_verify(args) -> int:
         return 2
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         found = verify(con, home / "sorties")
-    counts = ", ".join(f"{found.sealed[kind]} {label}(s)" for kind, _, label in KINDS)
     print(
-        f"chaîne d'audit : {found.records} enregistrement(s) ; dans l'entrepôt : {counts} ; "
-        f"{found.anchors} tête(s) de chaîne relue(s) dans sorties/"
+        f"chaîne d'audit : {found.records} enregistrement(s) ; {found.anchors} tête(s) de chaîne relue(s) dans sorties/"
     )
+    for kind, _, label in KINDS:
+        gap = "" if found.sealed[kind] == found.found[kind] else " (écart)"
+        print(f"  {label} : {found.sealed[kind]} scellé(s), {found.found[kind]} dans l'entrepôt{gap}")
     if found.intact:
         print("intègre : chaque enregistrement suit le précédent et chaque élément scellé est inchangé")
         return 0

@@ -5,7 +5,9 @@ exported month, sealed by a hash chained to the record before it (schema 8, sql/
 `verify` recomputes everything from the warehouse: the chain itself (each hash from the one before), each
 sealed item against its current content, items recorded without a seal, sealed items gone, and the chain
 heads written to `sorties/AAAA-MM/controles/chaine_audit.txt` at each close. Those files leave the warehouse
-with the month's outputs: a chain rewritten whole inside the warehouse no longer matches them.
+with the month's outputs: a chain rewritten whole inside the warehouse no longer matches them. What verify
+checks comes from the chain, not from a flag of the warehouse: the entries of every month exported and not
+unlocked by a sealed unlock are checked, whatever `accounting_exports.locked` says now.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def write_anchor(sorties: Path, month: str, position: tuple[int, str]) -> None:
 @dataclasses.dataclass
 class Verification:
     records: int = 0
-    sealed: dict[str, int] = dataclasses.field(default_factory=dict)  # current items checked, per kind
+    sealed: dict[str, int] = dataclasses.field(default_factory=dict)  # items the chain holds in force, per kind
+    found: dict[str, int] = dataclasses.field(default_factory=dict)  # items found in the warehouse, per kind
     anchors: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
 
@@ -100,14 +103,14 @@ def verify(con, sorties: Path | None = None, limit: int = 50) -> Verification:
             broken.append(f"chaîne : l'empreinte de l'enregistrement n° {seq} ({kind} {item}) a été modifiée")
         previous, hashes[seq] = current, current
     out.problems += broken[:limit]
-    sealed: dict[str, dict[str, str]] = {kind: {} for kind, _, _ in KINDS}
-    for _, kind, item, content_hash, _, _ in chain:
-        if kind != "ecriture":
-            sealed[kind][item] = content_hash
-    sealed["ecriture"] = dict(run_sql(con, "audit/live_entries.sql"))
+    sealed = _in_force(chain)
+    locked = {month for (month,) in run_sql(con, "audit/locked_months.sql")}
+    for month in sorted({item.split(":")[0] for item in sealed["ecriture"]}):
+        if month not in locked:
+            out.problems.append(f"verrouillage {month} : mois marqué déverrouillé sans déverrouillage scellé")
     for kind, query, label in KINDS:
         current = dict(run_sql(con, query, {"all": True}))
-        out.sealed[kind] = len(current)
+        out.sealed[kind], out.found[kind] = len(sealed[kind]), len(current)
         found = []
         for item, content_hash in current.items():
             if item not in sealed[kind]:
@@ -127,3 +130,18 @@ def verify(con, sorties: Path | None = None, limit: int = 50) -> Verification:
                         "dans l'entrepôt"
                     )
     return out
+
+
+def _in_force(chain: list[tuple]) -> dict[str, dict[str, str]]:
+    """Per kind, each item's latest sealed content. An unlock sealed releases its month: the entry lines sealed
+    before it are no longer in force (the month is sealed again when it is exported anew)."""
+    unlocked: dict[str, int] = {}
+    for seq, kind, item, *_ in chain:
+        if kind == "deverrouillage":
+            unlocked[item.split(":")[0]] = seq
+    sealed: dict[str, dict[str, str]] = {kind: {} for kind, _, _ in KINDS}
+    for seq, kind, item, content_hash, _, _ in chain:
+        if kind == "ecriture" and seq < unlocked.get(item.split(":")[0], 0):
+            continue
+        sealed[kind][item] = content_hash
+    return sealed

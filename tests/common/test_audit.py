@@ -96,7 +96,7 @@ def test_every_item_is_sealed_once_in_order_and_a_second_seal_adds_nothing(books
         f"enregistrement;empreinte\n5;{chain[-1][5]}\n"
     )
     assert found.intact and found.records == 5 and found.anchors == 1
-    assert found.sealed == {"document": 2, "affectation": 1, "deverrouillage": 0, "ecriture": 2}
+    assert found.sealed == found.found == {"document": 2, "affectation": 1, "deverrouillage": 0, "ecriture": 2}
 
 
 def test_a_changed_amount_name_or_line_is_reported(books):
@@ -206,3 +206,43 @@ def test_an_unlock_releases_its_month_and_the_new_export_is_sealed_again(books):
 
 def test_link_is_the_sha256_of_the_joined_fields():
     assert link(GENESIS, "document", "F1", "c") == hashlib.sha256(f"{GENESIS}|document|F1|c".encode()).hexdigest()
+
+
+def test_a_lock_turned_off_leaves_the_month_checked_and_is_itself_an_alteration(books):
+    warehouse, sorties = books
+    with warehouse.transaction() as con:
+        con.execute("UPDATE accounting_exports SET locked = false")
+        con.execute("UPDATE entries SET debit = debit + 1000 WHERE line_no = 1")
+        found = verify(con, sorties)
+    assert found.problems == [
+        "verrouillage 2025-01 : mois marqué déverrouillé sans déverrouillage scellé",
+        "écriture 2025-01:1 : modifié depuis son scellement",
+    ]
+    assert found.sealed["ecriture"] == found.found["ecriture"] == 2  # the month's lines are still counted
+
+
+def test_an_unlock_whose_sealed_record_is_cut_off_the_chain_is_an_alteration(books):
+    """The last record of the chain removed with the unlock it sealed: the chain still holds together, but the
+    month it held locked is unlocked without a sealed unlock."""
+    warehouse, sorties = books
+    with warehouse.transaction() as con:
+        con.execute("UPDATE accounting_exports SET locked = false")
+        con.execute("INSERT INTO accounting_unlocks VALUES ('2025-01', 'erreur de compte', $now)", {"now": NOW})
+        seal(con, NOW)
+        assert verify(con, sorties).intact
+        con.execute("DELETE FROM audit_chain WHERE kind = 'deverrouillage'")
+        con.execute("DELETE FROM accounting_unlocks")
+    assert problems(warehouse, sorties) == [
+        "verrouillage 2025-01 : mois marqué déverrouillé sans déverrouillage scellé"
+    ]
+
+
+def test_an_unlock_without_its_sealed_record_is_reported(books):
+    warehouse, sorties = books
+    with warehouse.transaction() as con:
+        con.execute("UPDATE accounting_exports SET locked = false")
+        con.execute("INSERT INTO accounting_unlocks VALUES ('2025-01', 'erreur de compte', $now)", {"now": NOW})
+    assert problems(warehouse, sorties) == [
+        "verrouillage 2025-01 : mois marqué déverrouillé sans déverrouillage scellé",
+        "déverrouillage 2025-01:1 : présent dans l'entrepôt sans avoir été scellé",
+    ]
