@@ -28,7 +28,7 @@ def bank_lines(
     now = timestamp()
     with warehouse.transaction() as con:
         s = load_bank_inputs(con, home.entrees, month, now)
-        chain = seal(con, now)  # each bank line sealed in the transaction that stores it
+        chain = seal(con, now, ["ligne_bancaire"])  # each bank line sealed in the transaction that stores it
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(
         metadata={
@@ -66,7 +66,7 @@ def allocations(
     with warehouse.transaction() as con:
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
         s = run_matching(con, month, decisions, now)
-        chain = seal(con, now)  # each allocation sealed in the transaction that records it
+        chain = seal(con, now, ["affectation"])  # each allocation sealed in the transaction that records it
     write_anchor(home.sorties, month, chain)
     statuses = {status: n for status, (n, _) in s.by_status.items()}
     return dg.MaterializeResult(
@@ -101,6 +101,6 @@ def matching_files(
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         counts = write_matching_files(con, home.sorties, month)
-        chain = seal(con, timestamp())  # rapprochements.csv sealed in the transaction that writes it
+        chain = seal(con, timestamp(), ["fichier"])  # rapprochements.csv sealed in the transaction that writes it
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata=counts)
