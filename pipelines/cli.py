@@ -3,7 +3,7 @@
     recettes demo                      create the demo association and close every month of it
     recettes generate --scale demo     write the demo's inputs without running anything
     recettes run --month 2025-03       close one month through the Dagster asset graph
-    recettes verify                    recompute the audit chain and report any alteration of the warehouse
+    recettes verify                    recompute the audit chain and report any alteration of the warehouse or sorties/
     recettes ui                        open the Dagster UI on the same data folder
 
 `--home` (or RECETTES_HOME, default ./var) is the data folder.
@@ -332,21 +332,36 @@ def cmd_unlock(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    """Recompute the audit chain of the warehouse; exit 1 on any alteration found."""
-    from assets.common.audit import KINDS, verify
+    """Recompute the audit chain of the warehouse and the files of sorties/; exit 1 on any alteration found."""
+    from assets.common.audit import FILES, KINDS, latest_issue_date, verify
+    from assets.common.settings import Retention, load_settings
     from assets.common.warehouse import Warehouse
+    from assets.reporting.retention import expired
 
     home = _home(args)
     if not (home / "entrepot.duckdb").exists():
         print(f"aucun entrepôt dans {home}", file=sys.stderr)
         return 2
+    settings = home / "parametrage.yaml"
+    years = load_settings(settings).conservation.annees if settings.exists() else Retention().annees
     with Warehouse(home / "entrepot.duckdb").connect() as con:
-        found = verify(con, home / "sorties")
-    counts = ", ".join(f"{found.sealed[kind]} {label}(s)" for kind, _, label in KINDS)
+        as_of = max(d for d in (dt.date.today(), latest_issue_date(con)) if d)  # retention counts from the issue date
+        found = verify(con, home / "sorties", retained=lambda month: expired(month, as_of, years))
     print(
-        f"chaîne d'audit : {found.records} enregistrement(s) ; dans l'entrepôt : {counts} ; "
-        f"{found.anchors} tête(s) de chaîne relue(s) dans sorties/"
+        f"chaîne d'audit : {found.records} enregistrement(s) ; {found.anchors} tête(s) de chaîne relue(s) dans sorties/"
     )
+    for kind, _, label in KINDS:
+        where = "dans sorties/" if kind in FILES else "dans l'entrepôt"
+        gap = "" if found.sealed[kind] == found.found[kind] else " (écart)"
+        print(f"  {label} : {found.sealed[kind]} scellé(s), {found.found[kind]} {where}{gap}")
+    if found.retained:
+        months = ", ".join(f"{m} ({n})" for m, n in sorted(found.retained.items()))
+        print(f"  supprimé(s) par la conservation ({years} ans), dossier du mois retiré : {months}")
+    if found.earlier:
+        named = ", ".join(found.earlier[:3]) + (", …" if len(found.earlier) > 3 else "")
+        print(
+            f"  non scellé (antérieur) : {len(found.earlier)} élément(s) enregistré(s) avant d'être scellés : {named}"
+        )
     if found.intact:
         print("intègre : chaque enregistrement suit le précédent et chaque élément scellé est inchangé")
         return 0
@@ -386,7 +401,9 @@ def parser() -> argparse.ArgumentParser:
     unlock.add_argument("--motif", required=True, help="pourquoi le mois est rouvert")
     unlock.set_defaults(func=cmd_unlock)
 
-    verify = sub.add_parser("verify", help="recalcule la chaîne d'audit et signale toute altération de l'entrepôt")
+    verify = sub.add_parser(
+        "verify", help="recalcule la chaîne d'audit et signale toute altération de l'entrepôt ou des sorties"
+    )
     verify.set_defaults(func=cmd_verify)
 
     ui = sub.add_parser("ui", help="ouvre l'interface Dagster sur ce dossier de données")

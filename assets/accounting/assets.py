@@ -60,7 +60,7 @@ def entry_file(
     now = timestamp()
     with warehouse.transaction() as con:
         path, lines, written = export_month(con, home.settings(), home.sorties, month, now)
-        chain = seal(con, now)  # the exported entry lines sealed in the transaction that locks the month
+        chain = seal(con, now, ["ecriture", "verrouillage", "fichier"])  # the lines, the lock and the files
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata={"fichier": str(path.name), "lignes": lines, "ecrit": written})
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assets.common.audit import record_file
 from assets.common.outputs import write_csv
 from assets.common.warehouse import run_sql
 
@@ -57,4 +58,5 @@ def write_lettering(con, settings, sorties: Path, month: str) -> Path:
     path = sorties / month / file_name(month)
     rows = run_sql(con, "accounting/lettering_rows.sql", {"month": month, "clients": settings.comptes.clients})
     write_csv(path, HEADER, rows)
+    record_file(con, sorties, path)
     return path

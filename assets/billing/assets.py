@@ -82,7 +82,7 @@ def issued_documents(
     now = timestamp()
     with warehouse.transaction() as con:
         summary = issue(con, settings, month, when, now)
-        chain = seal(con, now)  # each document sealed in the transaction that issues it
+        chain = seal(con, now, ["document"])  # each document sealed in the transaction that issues it
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(
         metadata={
@@ -117,6 +117,8 @@ def billing_files(
     settings = home.settings()
     with warehouse.transaction() as con:
         counts = write_billing_files(con, settings, home.sorties, month, issue_date(context))
+        chain = seal(con, timestamp(), ["fichier"])  # the register and its lines, sealed as they are written
+    write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata={k: v for k, v in counts.items()})
 
 
@@ -137,8 +139,11 @@ def invoice_documents(
     its hash in document_files."""
     month = month_of(context.partition_key)
     settings = home.settings()
+    now = timestamp()
     with warehouse.transaction() as con:
-        summary = render_month(con, settings, home.sorties, month, issue_date(context), timestamp())
+        summary = render_month(con, settings, home.sorties, month, issue_date(context), now)
+        chain = seal(con, now, ["pdf"])  # each PDF's hash (document_files) sealed as it is recorded
+    write_anchor(home.sorties, month, chain)
     per_second = summary.rendered / summary.seconds if summary.seconds and summary.rendered else 0
     return dg.MaterializeResult(
         metadata={

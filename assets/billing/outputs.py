@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from assets.billing.valuation import open_months
+from assets.common.audit import record_file
 from assets.common.outputs import write_csv
 from assets.common.settings import Settings
 from assets.common.warehouse import run_sql
@@ -58,9 +59,11 @@ def write_billing_files(con, settings: Settings, sorties: Path, month: str, as_o
     counts = {}
     rows = run_sql(con, "billing/register.sql", {"month": month})
     write_csv(folder / "factures" / "registre.csv", REGISTER, rows)
+    record_file(con, sorties, folder / "factures" / "registre.csv")
     counts["registre"] = len(rows)
     rows = run_sql(con, "billing/register_lines.sql", {"month": month})
     write_csv(folder / "factures" / "lignes.csv", LINES, rows)
+    record_file(con, sorties, folder / "factures" / "lignes.csv")
     counts["lignes"] = len(rows)
     first_month, last_month = open_months(month, settings)
     rows = run_sql(con, "billing/held.sql", {"first_month": first_month, "last_month": last_month, "as_of": as_of})

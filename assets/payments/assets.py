@@ -25,8 +25,11 @@ def bank_lines(
     files and overlapping statements it appears in. A malformed file is refused whole (record and
     position in `quarantine`), the others still load; bad receipt rows are set aside with line and column."""
     month = month_of(context.partition_key)
+    now = timestamp()
     with warehouse.transaction() as con:
-        s = load_bank_inputs(con, home.entrees, month, timestamp())
+        s = load_bank_inputs(con, home.entrees, month, now)
+        chain = seal(con, now, ["ligne_bancaire"])  # each bank line sealed in the transaction that stores it
+    write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(
         metadata={
             "fichiers": s.files,
@@ -63,7 +66,7 @@ def allocations(
     with warehouse.transaction() as con:
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
         s = run_matching(con, month, decisions, now)
-        chain = seal(con, now)  # each allocation sealed in the transaction that records it
+        chain = seal(con, now, ["affectation"])  # each allocation sealed in the transaction that records it
     write_anchor(home.sorties, month, chain)
     statuses = {status: n for status, (n, _) in s.by_status.items()}
     return dg.MaterializeResult(
@@ -98,4 +101,6 @@ def matching_files(
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         counts = write_matching_files(con, home.sorties, month)
+        chain = seal(con, timestamp(), ["fichier"])  # rapprochements.csv sealed in the transaction that writes it
+    write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata=counts)

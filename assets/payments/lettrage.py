@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.common.audit import record_file
 from assets.common.csvfile import Reject
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
@@ -243,6 +244,7 @@ def write_matching_files(con, sorties: Path, month: str) -> dict[str, int]:
     folder = sorties / month / "lettrage"
     allocations = run_sql(con, "payments/month_allocations.sql", {"month": month})
     write_csv(folder / "rapprochements.csv", ALLOCATION_HEADER, allocations)
+    record_file(con, sorties, folder / "rapprochements.csv")
     queue = run_sql(con, "payments/queue.sql", {"cutoff": month_end(month)})
     write_csv(folder / "non_rapproches.csv", QUEUE_HEADER, queue)
     return {"rapprochements": len(allocations), "non_rapproches": len(queue)}

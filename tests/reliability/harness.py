@@ -160,7 +160,8 @@ def snapshot(home: Path) -> dict:
                 if name not in CLOCK_COLUMNS and kind not in CLOCK_TYPES and name not in RUN_COLUMNS.get(table, ())
             ]
             cols = ", ".join(f'"{c}"' for c in columns)
-            state[f"table:{table}"] = con.execute(f'SELECT {cols} FROM "{table}" ORDER BY ALL').fetchall()  # noqa: S608
+            rows = con.execute(f'SELECT {cols} FROM "{table}" ORDER BY ALL').fetchall()  # noqa: S608
+            state[f"table:{table}"] = _chain_records(rows) if table == "audit_chain" else rows
     finally:
         con.close()
     sorties = home / "sorties"
@@ -170,8 +171,20 @@ def snapshot(home: Path) -> dict:
     return state
 
 
+def _chain_records(rows: list[tuple]) -> list[tuple]:
+    """What the audit chain sealed: each record's kind, item and content hash, a PDF's hash left out, in a fixed
+    order. A PDF carries the time of its rendering (RUN_COLUMNS) and the chain seals its bytes, so its hash and,
+    through it, the links of every record after it differ from one close to the next; and each step seals what it
+    writes, so a close stopped by a full disk, whose other steps went on, has its files sealed in another order
+    by the close that completes it. When it was sealed is history, as the clock columns are; what was sealed is
+    the books. `recettes verify` checks each chain's numbers and links."""
+    return sorted((kind, item, "-" if kind == "pdf" else content) for _, kind, item, content, *_ in rows)
+
+
 def _comparable(path: Path):
     data = path.read_bytes()
+    if path.name == "chaine_audit.txt":  # the chain's head: its number (its hash follows the PDFs' hashes)
+        return [line.split(";")[0] for line in data.decode("utf-8").splitlines()]
     if path.suffix == ".pdf":  # the same document: its pages' text and its Factur-X XML (dates of the
         return _pdf_content(data)  # PDF's metadata are the time of rendering)
     if path.suffix == ".zip":
