@@ -133,6 +133,12 @@ def known_forms(con) -> dict[str, dict[str, str]]:
     return {kind: {key: preferred_form(forms) for key, forms in keys.items()} for kind, keys in written.items()}
 
 
+def payer_codes(con) -> dict[str, str]:
+    """The payer codes of the referential (U + id_usager included) by their identifier_key: how the payer
+    code of an operator's file (`U123`, `066`) is read as the code stored (`U000123`, `066`)."""
+    return {identifier_key(code): code for (code,) in run_sql(con, "ingest/payer_codes.sql")}
+
+
 @dataclass
 class ActivitySummary:
     month: str
