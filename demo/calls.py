@@ -31,7 +31,7 @@ class CallCentre:
         tasks = home / "sorties" / month / "recouvrement" / "appels_a_passer.csv"
         if not tasks.exists():
             return 0
-        with tasks.open(encoding="utf-8") as f:
+        with tasks.open(encoding="utf-8-sig") as f:
             todo = list(csv.DictReader(f, delimiter=";"))
         for task in todo:
             day = close_day + dt.timedelta(days=self.rng.randint(1, 4))

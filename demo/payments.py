@@ -108,7 +108,7 @@ class PaymentSimulator:
         """Plans the payment of the invoices of a register not seen yet; returns how many."""
         if not register.exists():
             return 0
-        with register.open(encoding="utf-8") as f:
+        with register.open(encoding="utf-8-sig") as f:
             documents = list(csv.DictReader(f, delimiter=";"))
         invoices = [r for r in documents if r["type"] == "facture"]
         self.credited.update({r["numero"]: r for r in documents if r["type"] == "avoir"})
@@ -309,7 +309,7 @@ class PaymentSimulator:
         paid: dict[str, Decimal] = defaultdict(Decimal)
         by_line: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         for path in sorted((home / "sorties").glob("*/lettrage/rapprochements.csv")):
-            with path.open(encoding="utf-8") as f:
+            with path.open(encoding="utf-8-sig") as f:
                 for r in csv.DictReader(f, delimiter=";"):
                     paid[r["numero_facture"]] += _amount(r["montant_affecte"])
                     by_line[r["id_ligne_bancaire"]][r["numero_facture"]] += _amount(r["montant_affecte"])
@@ -340,7 +340,7 @@ class PaymentSimulator:
             return [(line_id, number, str(value).replace(".", ",")) for number, value in taken.items()]
 
         decisions: list[tuple[str, str, str]] = []
-        with queue.open(encoding="utf-8") as f:
+        with queue.open(encoding="utf-8-sig") as f:
             for r in csv.DictReader(f, delimiter=";"):
                 line_id, amount, text = r["id_ligne_bancaire"], _amount(r["montant"]), r["libelle"]
                 if line_id in self.decided:
@@ -366,7 +366,7 @@ class PaymentSimulator:
                         paid[number] += amount
                 decisions += rows
                 self.decided.update(line_id for line_id, _, _ in rows)
-        with (folder / "rapprochements.csv").open(encoding="utf-8") as f:
+        with (folder / "rapprochements.csv").open(encoding="utf-8-sig") as f:
             matched = {r["id_ligne_bancaire"]: _amount(r["montant"]) for r in csv.DictReader(f, delimiter=";")}
         for line_id, amount in sorted(matched.items()):
             short = sum(by_line[line_id].values(), Decimal("0")) < amount

@@ -2,6 +2,11 @@
 
 Each parser returns the typed value, or raises `BadValue` whose message is the reason shown to the
 operator in quarantine.
+
+Identifiers go through spreadsheets: Excel drops the leading zeros of a column of digits (`000178` saved
+as `178`) and writes a long one in scientific notation (`2,26632E+13`). The first is harmless once every
+identifier is compared by `identifier_key`; the second has lost its digits, and is refused (`LostDigits`)
+wherever an identifier is read, never taken for another value or ignored.
 """
 
 from __future__ import annotations
@@ -15,10 +20,29 @@ _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 _AMOUNT = re.compile(r"^-?\d{1,12}([,.]\d{1,2})?$", re.ASCII)  # under 10^12 €: DECIMAL(18,2) holds it
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# a number as Excel shows a long one in its General format: 2,26632E+13, 2.26632E+13, 1E+15 (without a sign
+# only after a decimal separator: 12E4 may be a code)
+_SCIENTIFIC = re.compile(r"^[+-]?[0-9]+(?:[,.][0-9]*[eE][+-]?|[eE][+-])[0-9]{1,3}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_RESIDENT_PAYER = re.compile(r"^U([0-9]+)$")  # a resident as private payer: U + id_usager (CONTRACT.md)
 
 
 class BadValue(ValueError):
     """A cell that does not hold what its column needs."""
+
+
+class LostDigits(BadValue):
+    """An identifier written in scientific notation: its digits are lost, so its row cannot be kept on a
+    guess (an optional identifier too: the row is set aside, not kept without it)."""
+
+
+def check_digits_kept(text: str) -> None:
+    """Raise `LostDigits` when an identifier cell holds a number in scientific notation (`2,26632E+13`)."""
+    if _SCIENTIFIC.match(text.strip()):
+        raise LostDigits(
+            "nombre en notation scientifique (Excel) : les chiffres de l'identifiant sont perdus ; "
+            "mettez la colonne au format Texte et saisissez de nouveau l'identifiant complet"
+        )
 
 
 def parse_date(text: str) -> dt.date:
@@ -62,15 +86,32 @@ def parse_code(text: str) -> str:
 
     Codes become parts of file names and payer accounts, so nothing else is let through.
     """
+    check_digits_kept(text)
     if not _CODE.match(text):
         raise BadValue("code attendu : lettres, chiffres, « - » ou « _ » (32 caractères au plus)")
     return text.upper()
 
 
 def parse_siret(text: str) -> str:
+    check_digits_kept(text)
     compact = text.replace(" ", "")
-    if not (compact.isdigit() and len(compact) == 14):
+    if not (_DIGITS.match(compact) and len(compact) == 14):
         raise BadValue("SIRET attendu : 14 chiffres")
+    return compact
+
+
+_FINESS = re.compile(r"^(2A|2B|[0-9]{2})[0-9]{7}$")
+
+
+def parse_finess(text: str) -> str:
+    """A FINESS number: 9 characters, the département first (01 to 95, 2A, 2B, 97x); one of a département
+    from 01 to 09 that Excel saved without its leading zero (8 digits) gets it back."""
+    check_digits_kept(text)
+    compact = text.replace(" ", "").upper()
+    if _DIGITS.match(compact) and len(compact) == 8:
+        compact = "0" + compact
+    if not _FINESS.match(compact):
+        raise BadValue("FINESS attendu : 9 chiffres (ou 2A, 2B suivis de 7 chiffres)")
     return compact
 
 
@@ -114,9 +155,21 @@ def parse_choice(text: str, choices: tuple[str, ...]) -> str:
     raise BadValue(f"valeur non prévue, attendu : {', '.join(choices)}")
 
 
-def canonical_resident_id(text: str) -> str:
-    """Resident ids are compared without leading zeros that a spreadsheet may have dropped."""
-    stripped = text.strip().upper()
-    if stripped.isdigit():
-        return stripped.lstrip("0") or "0"
-    return stripped
+def identifier_key(text: str) -> str:
+    """What two spellings of one identifier (a resident, a payer code, a piece number) have in common: the
+    same identifier without the leading zeros Excel drops from a column of digits (`000178` and `178`),
+    also after the `U` of a resident's payer code (`U000178` and `U178`, as the operator types it), in
+    capitals. Identifiers are compared by this key only; the warehouse keeps the form first written."""
+    value = text.strip().upper()
+    if _DIGITS.match(value):
+        return value.lstrip("0") or "0"
+    resident = _RESIDENT_PAYER.match(value)
+    if resident:
+        return "U" + (resident.group(1).lstrip("0") or "0")
+    return value
+
+
+def preferred_form(forms: list[str]) -> str:
+    """The form to keep of one identifier written several ways: the longest (the one with its leading
+    zeros), the first of equal ones."""
+    return max(forms, key=len)

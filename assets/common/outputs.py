@@ -103,9 +103,16 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
+# The CSV files people open are opened by a double click in a French Excel, which reads a file without a byte
+# order mark in the system's code page (Windows-1252): "Léa" shows as "LÃ©a". With the mark, Excel reads UTF-8,
+# and so do Python (`utf-8-sig`), Polars, LibreOffice and the accounting software. The FEC, which the
+# accounting software imports, keeps the encoding of its settings (`fec.encodage`).
+CSV_ENCODING = "utf-8-sig"
+
+
 def write_csv(target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A `;`-separated UTF-8 CSV written atomically."""
-    write_bytes(target, csv_text(header, rows).encode("utf-8"))
+    """A `;`-separated CSV in UTF-8 with a byte order mark (`CSV_ENCODING`), written atomically."""
+    write_bytes(target, csv_text(header, rows).encode(CSV_ENCODING))
 
 
 def french_amount(amount) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, check_rejects, decode, parse_csv_text, printable
-from assets.common.fields import BadValue, canonical_resident_id, parse_code, parse_date
+from assets.common.fields import BadValue, identifier_key, parse_code, parse_date
 
 CODES = ("P", "H", "C", "F")
 _GRID_COLUMN = re.compile(r"^j(\d{1,2})$")
@@ -132,10 +132,11 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
 def validate_activity(
     frame: pl.DataFrame, establishments: set[str], residents: dict[str, str]
 ) -> tuple[pl.DataFrame, list[Reject]]:
-    """Keep the rows naming a known establishment and resident (`residents`: canonical id -> id)."""
+    """Keep the rows naming a known establishment and resident (`residents`: identifier_key -> the id stored),
+    each under the resident's stored id whatever the extract did to its leading zeros."""
     if frame.is_empty():
         return frame, []
-    canonical = frame["resident_id"].map_elements(canonical_resident_id, return_dtype=pl.String)
+    canonical = frame["resident_id"].map_elements(identifier_key, return_dtype=pl.String)
     frame = frame.with_columns(
         pl.Series("resident_id", [residents.get(c) for c in canonical.to_list()], dtype=pl.String),
         canonical.alias("_given"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
-from assets.common.fields import canonical_resident_id
+from assets.common.fields import identifier_key, preferred_form
 from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
@@ -68,7 +68,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
         run_sql(con, "ingest/referential_unchanged_mark.sql", {"now": now})
         return ReferentialSummary(changed=False)
 
-    parsed = parse_referential(contents)
+    parsed = parse_referential(contents, known=known_forms(con))
     parsed.unreadable.update(errors)
     run_sql(con, "ingest/clear_referential_state.sql")
     for spec in SPECS:
@@ -122,6 +122,21 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
     run_sql(con, "ingest/clear_referential_quarantine.sql")
     insert_frame(con, "quarantine", quarantine_frame(parsed.rejects, "referentiel", None, now))
     return summary
+
+
+def known_forms(con) -> dict[str, dict[str, str]]:
+    """The forms of resident ids and payer codes the warehouse holds: {"resident"|"payer": {identifier_key:
+    form}}, the longest form of an identifier stored several ways (by a version that did not settle them)."""
+    written: dict[str, dict[str, list[str]]] = {}
+    for kind, form in run_sql(con, "ingest/known_forms.sql"):
+        written.setdefault(kind, {}).setdefault(identifier_key(form), []).append(form)
+    return {kind: {key: preferred_form(forms) for key, forms in keys.items()} for kind, keys in written.items()}
+
+
+def payer_codes(con) -> dict[str, str]:
+    """The payer codes of the referential (U + id_usager included) by their identifier_key: how the payer
+    code of an operator's file (`U123`, `066`) is read as the code stored (`U000123`, `066`)."""
+    return {identifier_key(code): code for (code,) in run_sql(con, "ingest/payer_codes.sql")}
 
 
 @dataclass
@@ -199,7 +214,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
         if kind == "establishment":
             establishments.add(key)
         else:
-            residents[canonical_resident_id(key)] = key
+            residents[identifier_key(key)] = key
     rows, unknown = validate_activity(rows, establishments, residents)
     rejects.extend(unknown)
     # a file's rejected count includes rows that name an unknown establishment or resident

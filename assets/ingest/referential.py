@@ -3,6 +3,11 @@ cross-file checks (a stay names a known resident and establishment, ...).
 
 `parse_referential` is a plain function of the files' bytes: it returns one Polars frame per table,
 the rows set aside with file, line, column and reason, and the files that could not be read at all.
+
+Identifiers (CONTRACT.md): a resident id or a payer code without its leading zeros (`178`, as Excel saves
+`000178`) is the same resident or payer, in every file. Each is stored in one form: the form the warehouse
+already holds (`known`), else the longest one the files write; two rows of one file that only their zeros
+tell apart are one identifier written twice, set aside naming both lines.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ import polars as pl
 from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text
 from assets.common.fields import (
     BadValue,
-    canonical_resident_id,
+    LostDigits,
+    identifier_key,
     parse_amount,
     parse_choice,
     parse_code,
     parse_date,
+    parse_finess,
     parse_iban,
     parse_int,
     parse_siret,
+    preferred_form,
 )
 from assets.common.settings import ESTABLISHMENT_TYPES, PAYER_TYPES
 
@@ -120,7 +128,7 @@ SPECS: tuple[FileSpec, ...] = (
             Column("code_etablissement", "code", parse_code),
             Column("nom", "name"),
             Column("type", "type", _choice(*ESTABLISHMENT_TYPES)),
-            Column("finess", "finess", needed=False, mandatory=False),
+            Column("finess", "finess", parse_finess, needed=False, mandatory=False),
             Column("siret", "siret", parse_siret, needed=False, mandatory=False),
             Column("capacite", "capacity", parse_int, needed=False, mandatory=False, dtype=pl.Int32),
             Column("adresse", "address", needed=False, mandatory=False),
@@ -260,7 +268,9 @@ def parse_rows(spec: FileSpec, name: str, rows: list[tuple[int, dict[str, str]]]
             try:
                 record[col.target] = col.parse(raw)
             except BadValue as exc:
-                problems.append((col.name, raw[:200], str(exc), col.mandatory or col.strict))
+                # digits lost to scientific notation: the row is not kept on a guess, even for an optional cell
+                blocking = col.mandatory or col.strict or isinstance(exc, LostDigits)
+                problems.append((col.name, raw[:200], str(exc), blocking))
         set_aside = any(mandatory for _, _, _, mandatory in problems)
         for column, value, reason, _ in problems:
             if set_aside:
@@ -283,12 +293,64 @@ def _defaults(table: str, records: list[dict]) -> None:
                 r["capacity"] = 0
 
 
+# where each kind of identifier is written: (table, column, header); the first names the rows themselves
+IDENTIFIERS = {
+    "resident": (
+        ("residents", "id", "id_usager"),
+        ("stays", "resident_id", "id_usager"),
+        ("funding_decisions", "resident_id", "id_usager"),
+        ("contributions", "resident_id", "id_usager"),
+    ),
+    "payer": (("payers", "code", "code_financeur"), ("funding_decisions", "payer_code", "code_financeur")),
+}
+
+
+def _settle_identifiers(
+    records: dict[str, list[dict]], files: dict[str, str], known: dict[str, dict[str, str]]
+) -> list[Reject]:
+    """Write every resident id and payer code in its one form (`known`: kind -> key -> the form the
+    warehouse holds), and set aside a row of usagers.csv or financeurs.csv whose identifier is another row's
+    but for its leading zeros (`0012` and `12`): two rows for one identifier, both named."""
+    rejects: list[Reject] = []
+    for kind, places in IDENTIFIERS.items():
+        (table, column, header), *_ = places
+        first: dict[str, dict] = {}
+        kept = []
+        for r in records[table]:
+            key = identifier_key(r[column])
+            seen = first.setdefault(key, r)
+            if seen is not r and seen[column] != r[column]:
+                rejects.append(
+                    Reject(
+                        files[table],
+                        r["src_line"],
+                        header,
+                        r[column],
+                        f"même identifiant que « {seen[column]} » (ligne {seen['src_line']}, colonne {header}) "
+                        "aux zéros de tête près : deux lignes pour un seul identifiant",
+                    )
+                )
+                continue
+            kept.append(r)
+        records[table] = kept
+        written: dict[str, list[str]] = {}
+        for table, column, _ in places:
+            for r in records[table]:
+                written.setdefault(identifier_key(r[column]), []).append(r[column])
+        stored = known.get(kind, {})
+        form = {key: stored.get(key) or preferred_form(forms) for key, forms in written.items()}
+        for table, column, _ in places:
+            for r in records[table]:
+                r[column] = form[identifier_key(r[column])]
+    return rejects
+
+
 def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[Reject]:
     """Set aside rows that name an unknown row of another file, or end before they start."""
     known = {
-        "residents": {canonical_resident_id(r["id"]): r["id"] for r in records["residents"]},
-        "establishments": {r["code"]: r["code"] for r in records["establishments"]},
-        "payers": {r["code"]: r["code"] for r in records["payers"]},
+        "residents": {r["id"] for r in records["residents"]},
+        "establishments": {r["code"] for r in records["establishments"]},
+        "payers": {r["code"] for r in records["payers"]},
     }
     labels = {"residents": "usager inconnu", "establishments": "établissement inconnu", "payers": "financeur inconnu"}
     rejects: list[Reject] = []
@@ -298,11 +360,9 @@ def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[
         for r in records[table]:
             problem = None
             for column, target, header in refs:
-                key = canonical_resident_id(r[column]) if target == "residents" else r[column]
-                if key not in known[target]:
+                if r[column] not in known[target]:  # identifiers are settled: one form for each
                     problem = Reject(name, r["src_line"], header, r[column], labels[target])
                     break
-                r[column] = known[target][key]
             if problem is None:
                 start, end, header = _PERIODS[table]
                 if r[end] is not None and r[end] < r[start]:
@@ -317,8 +377,13 @@ def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[
     return rejects
 
 
-def parse_referential(contents: dict[str, bytes | None], folder: str = "referentiel") -> ReferentialParse:
-    """Parse the seven files given as {file name: bytes or None when absent}."""
+def parse_referential(
+    contents: dict[str, bytes | None],
+    folder: str = "referentiel",
+    known: dict[str, dict[str, str]] | None = None,
+) -> ReferentialParse:
+    """Parse the seven files given as {file name: bytes or None when absent}; `known`: the forms of resident
+    ids and payer codes the warehouse already holds ({"resident"|"payer": {identifier_key: form}})."""
     result = ReferentialParse()
     records: dict[str, list[dict]] = {}
     names: dict[str, str] = {}
@@ -343,6 +408,7 @@ def parse_referential(contents: dict[str, bytes | None], folder: str = "referent
         result.rows_read[spec.file] = len(table.rows) + len(table.rejects)
     if result.unreadable:
         return result  # the referential is loaded as one consistent set, or not at all
+    result.rejects.extend(_settle_identifiers(records, names, known or {}))
     result.rejects.extend(_cross_check(records, names))
     for spec in SPECS:
         result.frames[spec.table] = (

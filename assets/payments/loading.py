@@ -20,10 +20,10 @@ from assets.common.csvfile import Reject, UnreadableFile, decode, escaped, parse
 from assets.common.fields import BadValue, parse_amount
 from assets.common.inputs import list_inputs, read_if_present
 from assets.common.warehouse import insert_frame, run_sql
-from assets.ingest.loading import quarantine_frame
+from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.payments.camt import CamtError, parse_camt
 from assets.payments.cfonb import CfonbError, parse_cfonb120
-from assets.payments.manual import parse_manual_receipts
+from assets.payments.manual import ReceiptKey, file_keys, parse_manual_receipts, piece_line_key, stored_key
 from assets.payments.matching import Decision
 from assets.payments.statements import BankLine, Statement
 
@@ -145,6 +145,8 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     stored: dict[str, tuple] = {}  # line id -> (amount, date): the lines stored that this run's files name
     rows: list[dict] = []
     statements: list[dict] = []
+    codes: dict[str, str] | None = None  # read once a receipts file is: the payer codes and receipts stored
+    receipts_stored: dict[ReceiptKey, str] = {}
     inputs = [("banque", x) for x in list_inputs(entrees, "banque", BANK_SUFFIXES)]
     inputs += [("encaissements", x) for x in list_inputs(entrees, "encaissements", {".csv"})]
     for source, entry in inputs:
@@ -179,8 +181,13 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
                         lines += [_row(x, source, name, month, now) for x in booked]
                     summary.statements += len(parsed)
                 else:
-                    receipts, file_rejects = parse_manual_receipts(data, name)
+                    if codes is None:
+                        codes, receipts_stored = payer_codes(con), manual_receipts(con)
+                    receipts, file_rejects = parse_manual_receipts(data, name, codes)
                     lines = [_row(x, source, name, month, now, mode=x.label) for x in receipts]
+                    for row, key in zip(lines, file_keys(receipts), strict=True):
+                        # a receipt already stored under another spelling is that receipt (its id first made)
+                        row["line_id"] = receipts_stored.setdefault(key, row["line_id"])
                 summary.lines_read += len(lines)
                 ids = [row["line_id"] for row in lines if row["line_id"] not in stored]
                 stored.update((i, (a, d)) for i, a, d in run_sql(con, "payments/stored_lines.sql", {"ids": ids}))
@@ -224,6 +231,15 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     return summary
 
 
+def manual_receipts(con) -> dict[ReceiptKey, str]:
+    """The manual receipts stored, by their `receipt_key`: their ids, made from the spelling first read (the
+    first one stored of a key an earlier version stored twice)."""
+    receipts: dict[ReceiptKey, str] = {}
+    for line_id, *cells in run_sql(con, "payments/manual_receipts.sql"):
+        receipts.setdefault(stored_key(line_id, *cells), line_id)
+    return receipts
+
+
 def _statement_row(s: Statement, sha: str, name: str, rank: int, month: str) -> dict:
     return {
         "sha256": sha,
@@ -251,6 +267,7 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     rejects: list[Reject] = []
     record = {"path": DECISIONS, "kind": "lettrage", "month": month, "sha256": "-", "now": now}
     record.update(size_bytes=0, status="lu", same_as=None, encoding=None, error=None)
+    receipts: dict[ReceiptKey, str] | None = None
     try:
         data = read_if_present(entrees, DECISIONS)  # a link, a special or a huge file is refused by name, unread
         if data is None:
@@ -271,6 +288,10 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
             except BadValue as exc:
                 rejects.append(Reject(DECISIONS, line_no, "montant", amount_text, str(exc)))
                 continue
+            key = piece_line_key(line_id)
+            if key is not None:  # a receipt named by its piece number, whatever the zeros the operator wrote
+                receipts = receipts if receipts is not None else manual_receipts(con)
+                line_id = receipts.get(key, line_id)
             decisions.append(Decision(line_id, number.upper(), amount, line_no))
         record.update(rows_read=len(decisions), rows_rejected=len(rejects))
         run_sql(con, "payments/replace_decisions.sql")

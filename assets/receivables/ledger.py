@@ -20,11 +20,11 @@ from assets.common.csvfile import (
     parse_csv_text,
     sha256_of,
 )
-from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
+from assets.common.fields import BadValue, identifier_key, parse_amount, parse_choice, parse_date
 from assets.common.inputs import read_if_present
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
-from assets.ingest.loading import quarantine_frame
+from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.payments.lettrage import month_end, receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import ZERO, Call, Issued, OpenInvoice, plan_dunning
@@ -204,8 +204,10 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                     table = parse_csv_text(f"{header}\n{appended.text}", CALLS, CALL_COLUMNS, encoding)
                 except UnreadableFile:
                     appended = None  # said again below with the line of the whole file
+            codes = payer_codes(con)
             if appended:
-                calls = [Call(*row) for row in run_sql(con, "receivables/calls.sql")]
+                # each under its payer's stored code, a call logged before the referential knew the payer too
+                calls = [_named(Call(*row), codes) for row in run_sql(con, "receivables/calls.sql")]
             else:
                 content, encoding = decode(data, CALLS)
                 table, offset = parse_csv_text(content, CALLS, CALL_COLUMNS, encoding), 0
@@ -233,6 +235,7 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                     rejects.append(problem)
                     continue
                 target = cells["cible"].strip().upper()
+                target = codes.get(identifier_key(target), target)  # U123: the payer stored as U000123
                 calls.append(
                     Call(values["date"], target, values["resultat"], values["date_promesse"], values["montant_promis"])
                 )
@@ -253,6 +256,12 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
     insert_frame(con, "call_log", pl.DataFrame(rows, schema=CALL_LOG_SCHEMA, orient="row"))
     insert_frame(con, "quarantine", quarantine_frame(rejects, "relances", month, now))
     return calls, len(rejects)
+
+
+def _named(call: Call, codes: dict[str, str]) -> Call:
+    """`call` with its target written as the payer code stored (`U123` for `U000123`), else as it is."""
+    target = codes.get(identifier_key(call.target), call.target)
+    return call if target == call.target else dataclasses.replace(call, target=target)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.outputs import french_amount, write_bytes, write_csv
+from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import environment, month_fr
 
@@ -27,7 +27,7 @@ LEVELS = {"relance1": "1re relance", "relance2": "2e relance", "mise_en_demeure"
 def _rows(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding=CSV_ENCODING, newline="") as f:  # the month's CSV files, with their byte order mark
         return list(csv.DictReader(f, delimiter=";"))
 
 

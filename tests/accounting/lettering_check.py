@@ -35,7 +35,7 @@ def letter(sorties: Path, clients: str = "411") -> tuple[dict[Key, str], Counter
     lines = client_lines(sorties, clients)
     applied: Counter = Counter()
     for path in sorted(sorties.glob("*/comptabilite/lettrage_*.csv")):
-        with path.open(encoding="utf-8", newline="") as f:
+        with path.open(encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f, delimiter=";"):
                 amount = Decimal(row["montant"].replace(",", "."))
                 key = (row["fichier"], row["journal"], row["numero_ecriture"], row["compte_auxiliaire"],

@@ -213,7 +213,7 @@ def lettering(home, month):
     path = home / "sorties" / month / "comptabilite" / f"lettrage_{month}.csv"
     header, *lines = path.read_text(encoding="utf-8").splitlines()
     assert header == (
-        "evenement;lettre;date_lettrage;numero_facture;code_financeur;journal;numero_ecriture;date_ecriture;compte;"
+        "\ufeffevenement;lettre;date_lettrage;numero_facture;code_financeur;journal;numero_ecriture;date_ecriture;compte;"
         "compte_auxiliaire;piece;libelle;montant;sens;fichier"
     )
     return lines

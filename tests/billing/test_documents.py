@@ -65,15 +65,15 @@ def text_of(pdf: Path) -> str:
 def test_register_and_lines_are_exact(billed):
     case, folder, counts, _ = billed
     assert counts == {"registre": 3, "lignes": 17, "en_attente": 1, "portail": 2}
-    assert (folder / "factures" / "registre.csv").read_text() == (
-        "numero;type;date_emission;date_echeance;mois_prestation;code_etablissement;code_financeur;montant;"
+    assert (folder / "factures" / "registre.csv").read_text(encoding="utf-8") == (
+        "\ufeffnumero;type;date_emission;date_echeance;mois_prestation;code_etablissement;code_financeur;montant;"
         "numero_facture_origine;nature\n"
         "F2025-000001;facture;2025-02-05;2025-03-22;2025-01;FH01;D66;8950,00;;initiale\n"
         "F2025-000002;facture;2025-02-05;2025-03-07;2025-01;FH01;U000001;310,00;;initiale\n"
         "A2025-000001;avoir;2025-02-06;2025-03-23;2025-01;FH01;D66;-62,00;F2025-000001;avoir\n"
     )
-    lines = (folder / "factures" / "lignes.csv").read_text().splitlines()
-    assert lines[0] == "numero;id_usager;categorie;quantite;prix_unitaire;montant;libelle"
+    lines = (folder / "factures" / "lignes.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "\ufeffnumero;id_usager;categorie;quantite;prix_unitaire;montant;libelle"
     assert lines[1:4] == [
         "F2025-000001;000001;presence;31;150,00;4650,00;Journées de présence",
         "F2025-000001;000001;participation_usager;1;-310,00;-310,00;Participation de l'usager",
@@ -98,13 +98,13 @@ def test_register_and_lines_are_exact(billed):
 
 def test_held_amounts_and_portal_statement(billed):
     _, folder, _, _ = billed
-    assert (folder / "factures" / "en_attente.csv").read_text() == (
-        "id_usager;code_financeur;code_etablissement;mois_prestation;jours;montant;debut_dossier;anciennete_jours;"
+    assert (folder / "factures" / "en_attente.csv").read_text(encoding="utf-8") == (
+        "\ufeffid_usager;code_financeur;code_etablissement;mois_prestation;jours;montant;debut_dossier;anciennete_jours;"
         "reference_decision\n"
         "000003;D66;FH01;2025-01;31;4619,00;2024-12-15;53;DEC-000003\n"
     )
-    assert (folder / "portail" / "etat_mensuel_D66.csv").read_text() == (
-        "id_usager;nom;prenom;numero_dossier;code_etablissement;jours_presence;jours_hospitalisation;jours_absence;"
+    assert (folder / "portail" / "etat_mensuel_D66.csv").read_text(encoding="utf-8") == (
+        "\ufeffid_usager;nom;prenom;numero_dossier;code_etablissement;jours_presence;jours_hospitalisation;jours_absence;"
         "jours_fermeture;prix_journee;forfait_journalier_deduit;participation_usager;montant_reclame\n"
         "000001;DURAND;Usager000001;DEC-000001;FH01;31;0;0;0;149,00;0,00;310,00;4309,00\n"
         "000002;DURAND;Usager000002;DEC-000002;FH01;25;1;5;0;149,00;40,00;0,00;4579,00\n"
@@ -122,7 +122,7 @@ def test_the_portal_statement_leaves_out_the_days_outside_the_stay(tmp_path):
         write_billing_files(con, case.settings, tmp_path / "sorties", "2025-01", D(2025, 2, 5))
     portal = tmp_path / "sorties" / "2025-01" / "portail" / "etat_mensuel_D66.csv"
     # 20 days present, 310.00 x 20 / 31 = 200.00 of contribution, 3,000.00 - 200.00 claimed
-    assert portal.read_text().splitlines()[1:] == [
+    assert portal.read_text(encoding="utf-8").splitlines()[1:] == [
         "000001;DURAND;Usager000001;DEC-000001;FH01;20;0;0;0;150,00;0,00;200,00;2800,00"
     ]
 

@@ -234,7 +234,7 @@ def test_controls_file_lists_month_and_referential_controls(home, warehouse):
         assert failed_errors(con, "2025-04") == []
     assert path == home / "sorties" / "2025-03" / "controles" / "controles.csv"
     assert path.read_text(encoding="utf-8") == (
-        "controle;severite;statut;valeur;detail\n"
+        "\ufeffcontrole;severite;statut;valeur;detail\n"
         "tarifs_chevauchement;erreur;ok;0;aucun\n"
         "activite_doublons;erreur;echec;2;'=deux\n"
         "activite_hors_sejour;avertissement;echec;1;un\n"

@@ -6,12 +6,15 @@ import pytest
 
 from assets.common.fields import (
     BadValue,
-    canonical_resident_id,
+    LostDigits,
+    identifier_key,
     parse_amount,
     parse_code,
     parse_date,
+    parse_finess,
     parse_iban,
     parse_siret,
+    preferred_form,
 )
 
 
@@ -89,8 +92,8 @@ def test_siret_iban_and_resident_ids():
         parse_iban("FR7630006000011234567890188")
     with pytest.raises(BadValue, match="^IBAN invalide : longueur incorrecte$"):
         parse_iban("FR76300060000112345678901")
-    assert canonical_resident_id("000123") == canonical_resident_id("123") == "123"
-    assert canonical_resident_id("a12") == "A12"
+    assert identifier_key("000123") == identifier_key("123") == "123"
+    assert identifier_key("a12") == "A12"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +112,32 @@ def test_the_largest_amount_accepted_and_dates_in_other_digits_refused():
     assert parse_amount("999 999 999 999,99") == Decimal("999999999999.99")
     with pytest.raises(BadValue):
         parse_date("١٢/٠٣/٢٠٢٥")
+
+
+def test_one_key_for_an_identifier_whatever_excel_did_to_its_leading_zeros():
+    assert identifier_key("000178") == identifier_key("178") == identifier_key(" 0178 ") == "178"
+    assert identifier_key("0") == identifier_key("000") == "0"
+    # a resident as private payer, as the operator types it
+    assert identifier_key("U000123") == identifier_key("u123") == "U123"
+    assert identifier_key("D066") == "D066"  # a code with letters keeps its zeros: Excel does not touch it
+    assert identifier_key("CHQ 0012") == "CHQ 0012"
+    assert identifier_key("١٢٣") == "١٢٣"  # digits of another script are not ours to strip
+    assert preferred_form(["178", "000178", "0178"]) == "000178"
+    assert preferred_form(["12", "12"]) == "12"
+
+
+@pytest.mark.parametrize("text", ["2,26632E+13", "2.26632E+13", "2,26632E13 ", "1E+15", "6,6e+08", "-1,2E-05"])
+def test_an_identifier_in_scientific_notation_has_lost_its_digits(text):
+    for parse in (parse_siret, parse_finess, parse_code):
+        with pytest.raises(LostDigits, match="^nombre en notation scientifique \\(Excel\\) : les chiffres"):
+            parse(text)
+
+
+def test_finess_numbers():
+    assert parse_finess("660 780 123") == "660780123"
+    assert parse_finess("2a0001234") == "2A0001234"
+    assert parse_finess("10001234") == "010001234"  # a département from 01 to 09, its zero dropped by Excel
+    for bad in ("6607801", "1234", "6607801234", "FINESS", "2C0001234"):
+        with pytest.raises(BadValue, match="^FINESS attendu"):
+            parse_finess(bad)
+    assert parse_code("12E4") == "12E4"  # a code, not a number: no sign, no decimal separator

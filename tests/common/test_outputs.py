@@ -1,8 +1,11 @@
 """Output files: written whole or not at all, owner-only, with a clear error when the disk refuses."""
 
+import codecs
+import csv
 import errno
 import os
 import stat
+from decimal import Decimal
 
 import pytest
 
@@ -54,3 +57,16 @@ def test_other_errors_pass_through_unchanged(tmp_path, monkeypatch):
     with pytest.raises(OSError) as caught:
         write_bytes(tmp_path / "x.csv", b"x")
     assert not isinstance(caught.value, OutputError) and caught.value.errno == errno.EIO
+
+
+def test_csv_files_carry_a_byte_order_mark_so_that_a_french_excel_reads_their_accents(tmp_path):
+    """Opened by a double click, a French Excel reads a CSV without a byte order mark as Windows-1252:
+    "Léa" would show as "LÃ©a"."""
+    target = tmp_path / "lignes.csv"
+    outputs.write_csv(target, ["id_usager", "nom", "montant"], [["000001", "Léa Núria", Decimal("1234.56")]])
+    data = target.read_bytes()
+    assert data == "\ufeffid_usager;nom;montant\n000001;Léa Núria;1234,56\n".encode()
+    assert data.startswith(codecs.BOM_UTF8)
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    assert rows == [{"id_usager": "000001", "nom": "Léa Núria", "montant": "1234,56"}]

@@ -31,8 +31,8 @@ def test_demo_closes_its_first_months(tmp_path):
     assert lines[0].endswith("clôture de 3 mois (2024-11 à 2025-01).")
     for month in ("2024-11", "2024-12", "2025-01"):
         assert any(line.startswith(f"{month} : clôturé en ") for line in lines)
-        controls = (home / "sorties" / month / "controles" / "controles.csv").read_text().splitlines()
-        assert controls[0] == "controle;severite;statut;valeur;detail" and len(controls) == CONTROLS + 1
+        controls = (home / "sorties" / month / "controles" / "controles.csv").read_text(encoding="utf-8").splitlines()
+        assert controls[0] == "\ufeffcontrole;severite;statut;valeur;detail" and len(controls) == CONTROLS + 1
     assert (home / "dagster" / "dagster.yaml").read_text().count("default_limit: 1") == 1
     assert len(list((home / "dagster").glob("**/runs.db"))) == 1  # the run history lives with the data
     assert "Stack Trace" not in done.stdout + done.stderr

@@ -88,12 +88,12 @@ def test_receipts_are_matched_recorded_and_written(tmp_path):
     ref_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 1000")[0][0]
     cash_id = rows(case, "SELECT line_id FROM bank_lines WHERE amount = 77")[0][0]
     assert (folder / "rapprochements.csv").read_text(encoding="utf-8").splitlines() == [
-        "id_ligne_bancaire;date;montant;numero_facture;montant_affecte;regle;code_financeur;lettre;date_lettrage",
+        "\ufeffid_ligne_bancaire;date;montant;numero_facture;montant_affecte;regle;code_financeur;lettre;date_lettrage",
         f"{ref_id};2025-03-12;1000,00;F2025-000001;1000,00;reference;D66;;",
         "MAN-cheque-CHQ-0001;2025-03-10;310,00;F2025-000002;310,00;payeur_montant;U000001;AA;2025-03-10",
     ]
     assert (folder / "non_rapproches.csv").read_text(encoding="utf-8").splitlines() == [
-        "id_ligne_bancaire;date;montant;compte;libelle;nom_emetteur;iban_emetteur;payeur_probable;motif",
+        "\ufeffid_ligne_bancaire;date;montant;compte;libelle;nom_emetteur;iban_emetteur;payeur_probable;motif",
         f"{cash_id};2025-03-20;77,00;MANUEL;especes;;;;payeur inconnu et aucune référence de facture",
     ]
 

@@ -105,8 +105,8 @@ def test_a_month_is_closed_with_exact_counts_then_rerunning_changes_nothing(tmp_
         assert controls[(month, "activite_doublons")] == "ok"
         assert controls[("*", "tarifs_chevauchement")] == "ok"
         assert len(controls) == CONTROLS
-        csv_lines = (home / "sorties" / month / "controles" / "controles.csv").read_text().splitlines()
-        assert csv_lines[0] == "controle;severite;statut;valeur;detail" and len(csv_lines) == CONTROLS + 1
+        csv_lines = (home / "sorties" / month / "controles" / "controles.csv").read_text(encoding="utf-8").splitlines()
+        assert csv_lines[0] == "\ufeffcontrole;severite;statut;valeur;detail" and len(csv_lines) == CONTROLS + 1
 
         again = close_month(home, month, close_date(month), instance=instance)
         assert again.exit_code == 0

@@ -198,7 +198,7 @@ def test_entry_files_add_up_and_the_ledger_read_back_shows_only_the_two_delibera
     csv_lines = (home / "sorties" / "2025-01" / "comptabilite" / "reciprocite.csv").read_text(encoding="utf-8")
     assert (
         csv_lines.splitlines()[0]
-        == "code_auxiliaire;nom;solde_comptabilite;solde_recettes;ecart;explication;date;fichier"
+        == "\ufeffcode_auxiliaire;nom;solde_comptabilite;solde_recettes;ecart;explication;date;fichier"
     )
     assert len(csv_lines.splitlines()) == 3
 
@@ -218,7 +218,7 @@ def test_the_directors_report_ties_to_the_months_files(closed):
         return Decimal(text.replace("\u202f", "").replace(" €", "").replace(",", "."))
 
     def rows(relative):
-        with (folder / relative).open(encoding="utf-8") as f:
+        with (folder / relative).open(encoding="utf-8-sig") as f:
             return list(csv.DictReader(f, delimiter=";"))
 
     def money(text):
@@ -298,7 +298,7 @@ def test_each_reminder_sent_has_its_letter_rendered_by_the_close(closed):
     sent, rendered = set(), set()
     for month in MONTHS:
         folder = home / "sorties" / month / "recouvrement"
-        with (folder / "relances.csv").open(encoding="utf-8") as f:
+        with (folder / "relances.csv").open(encoding="utf-8-sig") as f:
             sent |= {
                 f"{month}/{r['date']}_{r['code_financeur']}_{r['niveau']}.pdf" for r in csv.DictReader(f, delimiter=";")
             }

@@ -150,3 +150,27 @@ def test_a_log_read_then_appended_to_reads_as_the_whole_file(template, tmp_path_
     with warehouse(template, tmp_path / "w.duckdb").connect() as con:
         assert read(con, entrees, before, "2025-01") == whole(template, tmp_path, before, "2025-01")
         assert read(con, entrees, after, "2025-02") == whole(template, tmp_path, after, "2025-02")
+
+
+def test_a_payer_code_without_its_leading_zeros_names_the_payer_stored(template, tmp_path):
+    """The cell types U1 for the resident U000001, and Excel saves the département 066 as 66: the calls are
+    those of the payers the referential and the invoices know, under their stored codes."""
+    entrees = tmp_path / "entrees"
+    (entrees / "relances").mkdir(parents=True)
+    with warehouse(template, tmp_path / "w.duckdb").connect() as con:
+        con.execute("INSERT INTO residents (id, last_name, first_name, src_line) VALUES ('000001', 'DURAND', 'Léa', 2)")
+        con.execute("INSERT INTO payers (code, name, type, src_line) VALUES ('066', 'Département', 'departement', 2)")
+        content = log(
+            "2025-03-02;U1;la tutrice;promesse;2025-03-20;310,00;",
+            "2025-03-04;66;le service;litige;;;",
+            "2025-03-05;u0001;;injoignable;;;",
+            "2025-03-06;F2025-000001;;autre;;;",
+            "2025-03-07;U2;;autre;;;",  # nobody: kept as written
+        )
+        calls, rejected, rows, _ = read(con, entrees, content, "2025-03")
+        assert rejected == 0
+        assert [c.target for c in calls] == ["U000001", "066", "U000001", "F2025-000001", "U2"]
+        assert [r[1] for r in rows] == ["U000001", "066", "U000001", "F2025-000001", "U2"]
+        # read again after a line is appended: the calls read before too
+        calls, *_ = read(con, entrees, content + b"2025-03-08;0066;;autre;;;\n", "2025-04")
+        assert [c.target for c in calls] == ["U000001", "066", "U000001", "F2025-000001", "U2", "066"]

@@ -23,7 +23,7 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
         summary = age_month(con, home / "sorties", "2025-03")
     folder = home / "sorties" / "2025-03" / "recouvrement"
     assert (folder / "balance_agee.csv").read_text(encoding="utf-8").splitlines() == [
-        "code_financeur;nom;non_echu;j1_30;j31_60;j61_90;plus_90;total",
+        "\ufeffcode_financeur;nom;non_echu;j1_30;j31_60;j61_90;plus_90;total",
         "D66;Payeur D66;5390,00;4840,00;0,00;0,00;0,00;10230,00",
         "U000001;DURAND Usager000001;310,00;0,00;0,00;0,00;0,00;310,00",
         "TOTAL;Total;5700,00;4840,00;0,00;0,00;0,00;10540,00",
@@ -57,7 +57,7 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
     ]
     relances = (home / "sorties" / "2025-04" / "recouvrement" / "relances.csv").read_text(encoding="utf-8")
     assert relances.splitlines() == [
-        "date;code_financeur;niveau;canaux;factures;montant",
+        "\ufeffdate;code_financeur;niveau;canaux;factures;montant",
         "2025-05-05;D66;relance1;releve;F2025-000001 F2025-000003;10230,00",
     ]
     # the same day again: the same plan, nothing sent twice
@@ -106,7 +106,7 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
     assert rows(case, "SELECT count(*) FROM reminders WHERE day = '2025-06-01'") == [(0,)]
     calls = (home / "sorties" / "2025-05" / "recouvrement" / "appels_a_passer.csv").read_text(encoding="utf-8")
     assert calls.splitlines() == [
-        "rang;code_financeur;nom;montant;echeance_la_plus_ancienne;factures;motif;appels_precedents",
+        "\ufeffrang;code_financeur;nom;montant;echeance_la_plus_ancienne;factures;motif;appels_precedents",
         "1;D66;Payeur D66;10230,00;2025-03-07;F2025-000001 F2025-000003;relance2 : appel;",
         "2;U000001;DURAND Usager000001;310,00;2025-04-04;F2025-000004;promesse non tenue;"
         "20/04/2025 promesse (promesse au 15/05/2025)",
@@ -272,9 +272,13 @@ def test_pending_funding_files_with_their_held_amount_age_and_alert(tmp_path):
     case.issue("2025-01", D(2025, 2, 5))
     with case.transaction() as con:
         age_month(con, tmp_path / "sorties", "2025-01")
-    lines = (tmp_path / "sorties" / "2025-01" / "recouvrement" / "dossiers_en_instruction.csv").read_text().splitlines()
+    lines = (
+        (tmp_path / "sorties" / "2025-01" / "recouvrement" / "dossiers_en_instruction.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     assert lines == [
-        "code_financeur;code_etablissement;id_usager;depuis;age_jours;mois;journees;montant_retenu;alerte_90_jours",
+        "\ufeffcode_financeur;code_etablissement;id_usager;depuis;age_jours;mois;journees;montant_retenu;alerte_90_jours",
         "D66;FH01;000002;2024-01-01;396;1;10;1500,00;oui",
     ]
     from checks.receivables import control_old_pending_files

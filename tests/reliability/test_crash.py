@@ -108,7 +108,7 @@ def _half_written(home) -> list[str]:
             if path.suffix == ".pdf":
                 assert data.rstrip().endswith(b"%%EOF") and len(PdfReader(io.BytesIO(data)).pages) >= 1
             elif path.suffix == ".csv":
-                rows = list(csv.reader(io.StringIO(data.decode("utf-8")), delimiter=";"))
+                rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
                 assert data.endswith(b"\n") and all(len(r) == len(rows[0]) for r in rows)
             elif path.suffix == ".html":
                 assert data.rstrip().endswith(b"</html>")

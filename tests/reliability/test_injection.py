@@ -130,7 +130,7 @@ def test_csv_cells_cannot_run_as_formulas(closed):
     files = outputs(closed, ".csv")
     found = 0
     for path in files:
-        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8")), delimiter=";"):
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"):
             for cell in row:
                 assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path.name, cell)
                 found += FORMULA in cell

@@ -51,7 +51,7 @@ def test_ibans_appear_in_full_in_no_text_output(reference):
     texts = [p for p in (reference / "sorties").rglob("*") if p.suffix in (".csv", ".html", ".txt", ".log")]
     assert len(texts) > 20
     assert found_in(texts, {"iban": values["iban"]}) == []
-    queue = (reference / "sorties/2024-12/lettrage/non_rapproches.csv").read_text().splitlines()
+    queue = (reference / "sorties/2024-12/lettrage/non_rapproches.csv").read_text(encoding="utf-8-sig").splitlines()
     masked = [line for line in queue[1:] if "FR76" in line]
     assert all("*" * 10 in line for line in masked)
 

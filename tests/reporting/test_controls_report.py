@@ -71,4 +71,4 @@ def test_a_file_refused_whole_shows_no_line_nor_column_and_its_name_escaped(tmp_
     assert "None" not in html and "ligne :" not in text and "colonne :" not in text
     assert "fichier : banque/evil\\nAVERTISSEMENT tout va bien.xml motif : banque/evil\\nAVERTISSEMENT" in text
     assert "\nAVERTISSEMENT" not in html
-    assert "None" not in (sorties / "2026-03" / "controles" / "controles.csv").read_text(encoding="utf-8")
+    assert "None" not in (sorties / "2026-03" / "controles" / "controles.csv").read_text(encoding="utf-8-sig")
