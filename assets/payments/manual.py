@@ -1,4 +1,4 @@
-"""Manual receipts (`encaissements/*.csv`: cheques, cash, transfers entered by hand), CONTRACT.md:
+"""Manual receipts (`encaissements/*.csv` or workbooks: cheques, cash, transfers entered by hand), CONTRACT.md:
 `date; montant; mode` (cheque, especes, virement, prelevement); `payeur; reference; numero_piece`.
 
 Each row becomes a bank line of the manual "account" `MANUEL`, with a stable id: the piece number when
@@ -7,7 +7,7 @@ there is one, else a hash of the row (with its rank among identical rows of the 
 
 from __future__ import annotations
 
-from assets.common.csvfile import Reject, decode, parse_csv_text
+from assets.common.csvfile import Reject, read_table
 from assets.common.fields import BadValue, parse_amount, parse_choice, parse_date
 from assets.payments.statements import MAX_AMOUNT, BankLine, hashed_id
 
@@ -17,8 +17,7 @@ REQUIRED = {"date", "montant", "mode"}
 
 def parse_manual_receipts(data: bytes, name: str) -> tuple[list[BankLine], list[Reject]]:
     """Receipts of one file and the rows set aside; raises UnreadableFile when the file cannot be read."""
-    text, encoding = decode(data, name)
-    table = parse_csv_text(text, name, REQUIRED, encoding)
+    table = read_table(data, name, REQUIRED)  # a CSV, or a workbook in its place
     lines: list[BankLine] = []
     rejects = list(table.rejects)
     seen: dict[str, int] = {}
