@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import PurePosixPath
 
+from assets.common.csvfile import Reject, printable
 from assets.common.workbook import TABLE_SUFFIXES
 
 
@@ -52,3 +53,17 @@ def two_versions(paths: Collection[str], establishments: Mapping[str, Collection
             "celle qui n'est pas la bonne (leurs journées ne sont pas lues, celles déjà en vigueur restent)"
         )
     return refused
+
+
+def nothing_readable(name: str, rejects: list[Reject]) -> str:
+    """Why an extract whose every day is set aside is refused whole: how many, and where the first ones are."""
+    first = sorted(rejects, key=lambda r: (r.line or 0, r.column or ""))[:3]
+    where = " ; ".join(f"ligne {r.line}, colonne {r.column} : {r.reason}" for r in first)
+    message = f"{name} : aucune journée lisible, {len(rejects)} écartée(s) ; d'abord {where}"
+    serial = next((r.value for r in first if r.value and r.value.isdigit() and 4 <= len(r.value) <= 5), None)
+    if serial and any("date" in r.reason for r in first):
+        message += (
+            f" ({printable(serial, 8)} est une date que le tableur a enregistrée comme un nombre : donnez à la "
+            "colonne le format date avant d'enregistrer le CSV, ou déposez le classeur lui-même)"
+        )
+    return message

@@ -18,7 +18,7 @@ from assets.common.inputs import list_inputs, read_table_input
 from assets.common.warehouse import insert_frame, run_sql
 from assets.common.workbook import refused_type
 from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
-from assets.ingest.extracts import two_versions
+from assets.ingest.extracts import nothing_readable, two_versions
 from assets.ingest.referential import SPECS, parse_referential
 
 QUARANTINE_SCHEMA = {
@@ -145,7 +145,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/ (CSV or workbooks; any
     other file is refused by name). An establishment whose extract has a resident's day twice is held (B1): its
     rows are stored held, and the days it had before stay in force until a corrected extract replaces them; so
-    do the days of an extract that cannot be read now, and of two versions of one extract (`extracts.two_versions`)."""
+    do the days of an extract that cannot be read now, of one whose every day is set aside, and of two
+    versions of one extract (`extracts.two_versions`)."""
     summary = ActivitySummary(month=month)
     run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
     read: dict[str, tuple[pl.DataFrame, list[Reject]]] = {}  # file -> its rows and rows set aside
@@ -183,6 +184,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             else:
                 seen[record["sha256"]] = name
                 parsed = parse_activity(data, name, month)
+                if parsed.rejects and not parsed.rows:  # every date a number, say: not an empty month
+                    raise UnreadableFile(nothing_readable(name, parsed.rejects))
                 record.update(form=parsed.form, encoding=parsed.encoding)
                 frame = pl.DataFrame(parsed.rows, schema=ROW_SCHEMA, orient="row").with_columns(
                     pl.lit(name).alias("source_path")

@@ -1,5 +1,6 @@
 """Workbooks dropped in place of the CSV inputs are read as the CSV would be; a file Recettes cannot read is
-named, never skipped; two versions of one extract are refused together."""
+named, never skipped; two versions of one extract are refused together; an extract whose every day is set
+aside is unreadable, not an empty month."""
 
 import datetime as dt
 from decimal import Decimal
@@ -130,6 +131,25 @@ def test_two_files_of_one_establishment_are_two_versions_whatever_their_names(ho
             in (s.unreadable["activite/2025-03/fh01.csv"])
         )
         assert s.days == 0
+
+
+def test_a_csv_whose_every_date_is_a_serial_number_is_unreadable_naming_where(home, warehouse):
+    serials = "code_etablissement;id_usager;date;code\n" + "".join(f"FH01;000001;{45716 + d};P\n" for d in range(1, 32))
+    write_activity(home, MONTH, "fh01.csv", serials)
+    write_activity(home, MONTH, "ime01.csv", IME)
+    with warehouse.transaction() as con:
+        load_referential(con, home / "entrees", NOW)
+        s = load_activity(con, home / "entrees", MONTH, NOW)
+        assert s.unreadable == {
+            "activite/2025-03/fh01.csv": (
+                "activite/2025-03/fh01.csv : aucune journée lisible, 31 écartée(s) ; d'abord ligne 2, colonne date : "
+                "date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ ; ligne 3, colonne date : date attendue au format "
+                "JJ/MM/AAAA ou AAAA-MM-JJ ; ligne 4, colonne date : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ "
+                "(45717 est une date que le tableur a enregistrée comme un nombre : donnez à la colonne le format "
+                "date avant d'enregistrer le CSV, ou déposez le classeur lui-même)"
+            )
+        }
+        assert [r[0] for r in activity(con)] == ["IME01", "IME01"]
 
 
 def referential(con) -> dict[str, list[tuple]]:

@@ -1,4 +1,5 @@
-"""Closes through the Dagster job (issue 24): a month whose extracts are workbooks closes as with their CSV."""
+"""Closes through the Dagster job (issue 24): a month whose extracts are workbooks closes as with their CSV;
+an establishment billed per day with no readable activity blocks the month by name, and nothing is issued."""
 
 import datetime as dt
 
@@ -72,3 +73,22 @@ def test_an_activity_workbook_dropped_instead_of_its_csv_closes_the_month_as_the
         ).read_bytes()
     facturx = sorted(p.name for p in (with_book / "sorties" / MONTH / "factures").glob("F*.pdf"))
     assert facturx == sorted(p.name for p in (with_csv / "sorties" / MONTH / "factures").glob("F*.pdf"))
+
+
+def test_an_extract_of_serial_dates_holds_its_establishment_and_nothing_is_issued(tmp_path, instance):
+    serials = "code_etablissement;id_usager;date;code\n"
+    serials += "".join(f"FH01;000001;{45716 + d};P\n" for d in range(1, 32))
+    home = home_with(tmp_path, fh01_csv=serials, ime01_csv=IME)
+    done = close_month(home, MONTH, ON, instance=instance)
+    assert done.exit_code == 1
+    failed = dict(done.failed_controls)
+    assert sorted(failed) == ["activite_fichiers_lisibles", "activite_manquante"]
+    assert failed["activite_fichiers_lisibles"].startswith(
+        "activite/2025-03/fh01.csv : aucune journée lisible, 31 écartée(s) ; d'abord ligne 2, colonne date"
+    )
+    assert failed["activite_manquante"].startswith(
+        "1 établissement(s) au prix de journée avec des séjours dans le mois et aucune activité lisible : FH01 ; "
+        "retenu(s), rien n'est facturé"
+    )
+    assert issued(home) == []
+    assert not (home / "sorties" / MONTH / "factures" / "registre.csv").exists()
