@@ -1,7 +1,7 @@
 """Controls of the billing stage (DOMAIN.md "Controls"): days without a rate (B3), activity vs valuation,
-the business rules of the Factur-X XML of the documents about to be issued, valuation vs documents
-("réciprocité activité / facturation"), numbering, document totals, the Factur-X files.
-All error-level: the first three block issuing, the others block the month's files."""
+the public payers' SIRETs and the business rules of the Factur-X XML of the documents about to be issued,
+valuation vs documents ("réciprocité activité / facturation"), numbering, document totals, the Factur-X files.
+All error-level: the first four block issuing, the others block the month's files."""
 
 import datetime as dt
 import re
@@ -86,17 +86,47 @@ def control_document_totals(con) -> ControlOutcome:
     )
 
 
-def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime) -> ControlOutcome:
+# the payers that take Factur-X whatever they are given: without a SIRET they would get plain PDFs that the
+# public invoicing portal does not take (`facturx_xml.is_public` needs the SIRET)
+FACTURX_PAYER_TYPES = ("departement", "assurance_maladie")
+
+
+def control_public_payer_siret(con, documents: list[dict]) -> ControlOutcome:
+    """Before issuing: every département and assurance maladie the close would issue `documents` to has a
+    usable SIRET (Factur-X identifies the buyer by it); one absent, or set aside as unreadable from
+    financeurs.csv, is named with the file's line and reason, and blocks issuing. Rows: code_financeur;
+    documents; siret."""
+    missing: dict[str, int] = {}
+    for doc in documents:
+        if doc["payer_type"] in FACTURX_PAYER_TYPES and not (doc["payer_siret"] or "").strip():
+            missing[doc["payer_code"]] = missing.get(doc["payer_code"], 0) + 1
+    rows = []
+    for code, line, path, reason in run_sql(con, "checks/billing/payer_siret_set_aside.sql", {"codes": list(missing)}):
+        said = f"écarté ({reason}), {path} ligne {line}" if reason else f"absent, referentiel/financeurs ligne {line}"
+        rows.append({"code_financeur": code, "documents": missing[code], "siret": said})
+    detail = (
+        f"{len(rows)} financeur(s) public(s) sans SIRET utilisable, à qui la clôture émettrait "
+        f"{sum(missing.values())} document(s) sans Factur-X : "
+        + " ; ".join(f"{r['code_financeur']} : SIRET {r['siret']}" for r in rows[:5])
+        + " — l'émission est bloquée jusqu'à la correction de financeurs"
+        if rows
+        else "chaque département et assurance maladie à facturer a un SIRET"
+    )
+    return ControlOutcome("financeurs_publics_siret", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+
+
+def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime, drafted=None) -> ControlOutcome:
     """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
-    payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
-    French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
-    Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
+    payer (`issuing.draft`, read-only, numbered as it would be; `drafted` when already drawn) passes the XSD
+    and the EN 16931, Factur-X and French rules that apply (`schematron`); a fatal failure fails the control,
+    which blocks issuing. Rows: numero; regle; texte (identifiers only: the texts of the rules name no
+    resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
     from assets.billing.issuing import IssueDateError, draft
     from assets.billing.schematron import WARNING, distinct, validate
 
     try:
-        drafted = draft(con, settings, month, when, now)
+        drafted = drafted if drafted is not None else draft(con, settings, month, when, now)
     except IssueDateError as exc:  # the issuing refuses this date itself, with this message
         return ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {exc}")
     public = [d for d in drafted.documents if is_public(d["payer_type"], d["payer_siret"])]
@@ -153,7 +183,24 @@ def _schema_error(exc: Exception) -> str:
     return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
-VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles")
+def _drafted_controls(con, settings, month: str, when: dt.date, now: dt.datetime) -> list[ControlOutcome]:
+    """The controls of what the close would issue, on one draft: the payers' SIRETs and the Factur-X rules."""
+    from assets.billing.issuing import IssueDateError, draft
+
+    try:
+        drafted = draft(con, settings, month, when, now)
+    except IssueDateError as exc:  # the issuing refuses this date itself, with this message
+        return [
+            ControlOutcome("financeurs_publics_siret", BILLING, ERROR, True, 0, f"non évalué : {exc}"),
+            ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {exc}"),
+        ]
+    return [
+        control_public_payer_siret(con, drafted.documents),
+        control_facturx_rules(con, settings, month, when, now, drafted),
+    ]
+
+
+VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "financeurs_publics_siret", "facturx_regles")
 DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
 
 
@@ -163,8 +210,9 @@ DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_
 )
 def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
-    once, billed, held or not billed with a reason, and the Factur-X XML of each document the close would
-    issue to a public payer breaks no fatal business rule (issued on the run's issue date)."""
+    once, billed, held or not billed with a reason, every département and assurance maladie to bill has a
+    SIRET, and the Factur-X XML of each document the close would issue to a public payer breaks no fatal
+    business rule (issued on the run's issue date)."""
     month = month_of(context.partition_key)
     settings = home.settings()
     first_month, last_month = open_months(month, settings)
@@ -176,7 +224,7 @@ def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResourc
         lambda con: [
             control_days_without_rate(con, first_month, last_month),
             control_activity_vs_valuation(con, month),
-            control_facturx_rules(con, settings, month, when, now),
+            *_drafted_controls(con, settings, month, when, now),
         ],
     )
     for outcome in outcomes:

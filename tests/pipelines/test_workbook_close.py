@@ -1,5 +1,6 @@
 """Closes through the Dagster job (issue 24): a month whose extracts are workbooks closes as with their CSV;
-an establishment billed per day with no readable activity blocks the month by name, and nothing is issued."""
+an establishment billed per day with no readable activity, and a public payer without a usable SIRET, block
+the month by name, and nothing is issued."""
 
 import datetime as dt
 
@@ -92,3 +93,19 @@ def test_an_extract_of_serial_dates_holds_its_establishment_and_nothing_is_issue
     )
     assert issued(home) == []
     assert not (home / "sorties" / MONTH / "factures" / "registre.csv").exists()
+
+
+def test_a_departement_whose_siret_was_set_aside_blocks_issuing_by_name(tmp_path, instance):
+    financeurs = FINANCEURS.replace(SIRETS["D66"], "2,26632E+13")
+    home = home_with(tmp_path, financeurs, fh01_csv=march_fh01(), ime01_csv=IME)
+    done = close_month(home, MONTH, ON, instance=instance)
+    assert done.exit_code == 1
+    failed = dict(done.failed_controls)
+    assert failed["financeurs_publics_siret"].startswith(
+        "1 financeur(s) public(s) sans SIRET utilisable, à qui la clôture émettrait 1 document(s) sans Factur-X : "
+        "D66 : SIRET écarté (SIRET attendu : 14 chiffres"
+    ), failed
+    assert failed["financeurs_publics_siret"].endswith(
+        "referentiel/financeurs.csv ligne 2 — l'émission est bloquée jusqu'à la correction de financeurs"
+    )
+    assert issued(home) == []
