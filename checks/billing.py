@@ -1,7 +1,7 @@
 """Controls of the billing stage (DOMAIN.md "Controls"): days without a rate (B3), activity vs valuation,
-the business rules of the Factur-X XML of the documents about to be issued, valuation vs documents
-("réciprocité activité / facturation"), numbering, document totals, the Factur-X files.
-All error-level: the first three block issuing, the others block the month's files."""
+the public payers' SIRETs, the business rules of the Factur-X XML of the documents about to be issued and the mass
+credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering, document totals, the
+Factur-X files. All error-level: the first five block issuing, the others block the month's files."""
 
 import datetime as dt
 import re
@@ -98,6 +98,35 @@ def drafted_close(con, settings, month: str, when: dt.date, now: dt.datetime):
         return str(exc)
 
 
+# the payers that take Factur-X whatever they are given: without a SIRET they would get plain PDFs that the
+# public invoicing portal does not take (`facturx_xml.is_public` needs the SIRET)
+FACTURX_PAYER_TYPES = ("departement", "assurance_maladie")
+
+
+def control_public_payer_siret(con, documents: list[dict]) -> ControlOutcome:
+    """Before issuing: every département and assurance maladie the close would issue `documents` to has a
+    usable SIRET (Factur-X identifies the buyer by it); one absent, or set aside as unreadable from
+    financeurs.csv, is named with the file's line and reason, and blocks issuing. Rows: code_financeur;
+    documents; siret."""
+    missing: dict[str, int] = {}
+    for doc in documents:
+        if doc["payer_type"] in FACTURX_PAYER_TYPES and not (doc["payer_siret"] or "").strip():
+            missing[doc["payer_code"]] = missing.get(doc["payer_code"], 0) + 1
+    rows = []
+    for code, line, path, reason in run_sql(con, "checks/billing/payer_siret_set_aside.sql", {"codes": list(missing)}):
+        said = f"écarté ({reason}), {path} ligne {line}" if reason else f"absent, referentiel/financeurs ligne {line}"
+        rows.append({"code_financeur": code, "documents": missing[code], "siret": said})
+    detail = (
+        f"{len(rows)} financeur(s) public(s) sans SIRET utilisable, à qui la clôture émettrait "
+        f"{sum(missing.values())} document(s) sans Factur-X : "
+        + " ; ".join(f"{r['code_financeur']} : SIRET {r['siret']}" for r in rows[:5])
+        + " — l'émission est bloquée jusqu'à la correction de financeurs"
+        if rows
+        else "chaque département et assurance maladie à facturer a un SIRET"
+    )
+    return ControlOutcome("financeurs_publics_siret", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+
+
 def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime, drafted=None) -> ControlOutcome:
     """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
     payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
@@ -163,14 +192,26 @@ def _schema_error(exc: Exception) -> str:
     return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
-VALUATION_CHECKS = ("jours_sans_tarif", "activite_valorisation", "facturx_regles", "avoirs_massifs")
+VALUATION_CHECKS = (
+    "jours_sans_tarif",
+    "activite_valorisation",
+    "financeurs_publics_siret",
+    "facturx_regles",
+    "avoirs_massifs",
+)
 DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
 
 
 def _draft_controls(con, settings, month: str, when: dt.date, now: dt.datetime) -> list[ControlOutcome]:
-    """The controls of what the close would issue, on one draft of it."""
+    """The controls of what the close would issue, on one draft of it: the payers' SIRETs, the Factur-X rules,
+    the mass credit notes."""
     drafted = drafted_close(con, settings, month, when, now)
+    if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
+        siret = ControlOutcome("financeurs_publics_siret", BILLING, ERROR, True, 0, f"non évalué : {drafted}")
+    else:
+        siret = control_public_payer_siret(con, drafted.documents)
     return [
+        siret,
         control_facturx_rules(con, settings, month, when, now, drafted),
         control_mass_credits(con, settings, month, drafted),
     ]
@@ -182,9 +223,10 @@ def _draft_controls(con, settings, month: str, when: dt.date, now: dt.datetime) 
 )
 def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
-    once, billed, held or not billed with a reason, the Factur-X XML of each document the close would
-    issue to a public payer breaks no fatal business rule (issued on the run's issue date), and no payer would
-    receive mass credit notes (DOMAIN "Validation before issuing")."""
+    once, billed, held or not billed with a reason, every département and assurance maladie to bill has a
+    SIRET, the Factur-X XML of each document the close would issue to a public payer breaks no fatal business
+    rule (issued on the run's issue date), and no payer would receive mass credit notes (DOMAIN "Validation
+    before issuing")."""
     month = month_of(context.partition_key)
     settings = home.settings()
     first_month, last_month = open_months(month, settings)

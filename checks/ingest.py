@@ -1,5 +1,6 @@
 """Controls of the ingest stage (DOMAIN.md "Controls"): inputs readable, rows set aside, referential
-keys and periods, activity duplicates (B1), activity outside stays (B2), days not reported, capacity.
+keys and periods, activity duplicates (B1), establishments billed per day without activity, activity outside
+stays (B2), days not reported, capacity.
 
 Each `control_*` function is plain (a DuckDB connection in, a ControlOutcome out); the asset checks at
 the bottom run them, record the outcome and rewrite the month's controls file.
@@ -165,6 +166,29 @@ def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
     return [duplicates, shape]
 
 
+def control_activity_missing(con, month: str) -> ControlOutcome:
+    """An establishment billed per day with stays in the month and no readable activity for it is held, never
+    billed at zero: error (until an establishment can be held alone, it blocks the month's issuing)."""
+    first, last = month_bounds(month)
+    frame = query_frame(con, "checks/activity_missing.sql", {"month": month, "first": first, "last": last})
+    codes = ", ".join(frame["establishment_code"].to_list())
+    unreadable = [p for p, _ in run_sql(con, "checks/activity_files_state.sql", {"month": month})]
+    said = f" ; extrait(s) illisible(s) du mois : {', '.join(unreadable)}" if unreadable and frame.height else ""
+    return ControlOutcome(
+        "activite_manquante",
+        INGEST,
+        ERROR,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} établissement(s) au prix de journée avec des séjours dans le mois et aucune activité "
+        f"lisible : {codes} ; retenu(s), rien n'est facturé (extrait absent, illisible ou entièrement écarté)"
+        f"{said}"
+        if frame.height
+        else "chaque établissement au prix de journée ayant des séjours dans le mois a son activité",
+        examples(frame),
+    )
+
+
 def control_outside_stay(con, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/activity_outside_stay.sql", {"month": month})
     return ControlOutcome(
@@ -249,6 +273,7 @@ ACTIVITY_CHECKS = (
     "activite_lignes_rejetees",
     "activite_doublons",
     "activite_conforme",
+    "activite_manquante",
     "activite_hors_sejour",
     "jours_non_renseignes",
     "capacite_depassee",
@@ -263,6 +288,7 @@ _BLOCKING = {
     "activite_fichiers_lisibles",
     "activite_doublons",
     "activite_conforme",
+    "activite_manquante",
 }
 
 
@@ -292,8 +318,9 @@ def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResou
     pool=POOL,
 )
 def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
-    """Controls of the month's activity: extracts readable, rows set aside, duplicates (B1, blocking),
-    activity outside stays (B2), days of stays not reported, presence above capacity."""
+    """Controls of the month's activity: extracts readable, rows set aside, duplicates (B1, blocking), an
+    establishment billed per day without activity (blocking), activity outside stays (B2), days of stays not
+    reported, presence above capacity."""
     month = month_of(context.partition_key)
 
     def controls(con) -> list[ControlOutcome]:
@@ -301,6 +328,7 @@ def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
             control_activity_files(con, month),
             control_quarantine(con, "activite", month, "activite_lignes_rejetees", INGEST),
             *control_activity_expectations(con, month),
+            control_activity_missing(con, month),
             control_outside_stay(con, month),
             control_days_not_reported(con, month),
             control_capacity(con, month),

@@ -1,4 +1,5 @@
-"""Reading the CSV files people drop: `;`, a header line, UTF-8 or Windows-1252 (CONTRACT.md).
+"""Reading the CSV files people drop: `;`, a header line, UTF-8 or Windows-1252 (CONTRACT.md); `read_table`
+reads a workbook dropped in their place as the same table (`assets.common.workbook`).
 
 `read_csv_file` either returns the rows with their line numbers, or raises `UnreadableFile` with a
 message naming the file and what is wrong (binary, unknown encoding, wrong separator, no header,
@@ -177,6 +178,30 @@ def _looks_like_data(cells: list[str]) -> bool:
     return any(_DATA_CELL.match(c.strip()) for c in cells)
 
 
+def header_columns(header: list[str], name: str, required: set[str], line: int = 1) -> list[str]:
+    """The normalised column names of a header line (line `line` of the file), or UnreadableFile naming what is
+    wrong: no expected column (the line is data, or something else), a column twice, a required one missing."""
+    columns = [normalise_header(h) for h in header]
+    if not (required & set(columns)):
+        # a first line naming none of the expected columns is data (never echoed: it may name a person)
+        what = (
+            f"la ligne {line} ressemble à des données"
+            if _looks_like_data(header)
+            else (f"la ligne {line} ne contient aucune des colonnes attendues")
+        )
+        raise UnreadableFile(f"{name} : en-tête absent, {what} ; colonnes attendues : {', '.join(sorted(required))}")
+    doubles = sorted({c for c in columns if c and columns.count(c) > 1})
+    if doubles:
+        raise UnreadableFile(f"{name}, ligne {line} : colonne(s) en double : {', '.join(doubles)}")
+    missing = sorted(required - set(columns))
+    if missing:
+        raise UnreadableFile(
+            f"{name}, ligne {line} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)} "
+            f"(en-tête lu : {printable('; '.join(h.strip() for h in header))})"
+        )
+    return columns
+
+
 def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "utf-8") -> CsvTable:
     """Split `text` into rows keyed by normalised column name; checks header and field counts."""
     line_break = _LINE_BREAK.search(text)
@@ -195,25 +220,7 @@ def parse_csv_text(text: str, name: str, required: set[str], encoding: str = "ut
         header = next(reader)
     except csv.Error as exc:
         raise UnreadableFile(f"{name}, ligne 1 : en-tête illisible ({exc})") from None
-    columns = [normalise_header(h) for h in header]
-    if not (required & set(columns)):
-        # a first line naming none of the expected columns is data (never echoed: it may name a person)
-        what = (
-            "la ligne 1 ressemble à des données"
-            if _looks_like_data(header)
-            else ("la ligne 1 ne contient aucune des colonnes attendues")
-        )
-        raise UnreadableFile(f"{name} : en-tête absent, {what} ; colonnes attendues : {', '.join(sorted(required))}")
-    doubles = sorted({c for c in columns if c and columns.count(c) > 1})
-    if doubles:
-        raise UnreadableFile(f"{name}, ligne 1 : colonne(s) en double : {', '.join(doubles)}")
-    missing = sorted(required - set(columns))
-    if missing:
-        raise UnreadableFile(
-            f"{name}, ligne 1 : colonne(s) obligatoire(s) absente(s) : {', '.join(missing)} "
-            f"(en-tête lu : {printable('; '.join(h.strip() for h in header))})"
-        )
-    table = CsvTable(path=name, encoding=encoding, columns=columns)
+    table = CsvTable(path=name, encoding=encoding, columns=header_columns(header, name, required))
     truncated_tail = not text.endswith(("\n", "\r"))
     previous_end = reader.line_num
     pending: tuple[int, list[str]] | None = None  # the record read last: only the last one can be truncated
@@ -316,6 +323,19 @@ def read_from(f: BinaryIO, name: str, limit: int, error: type[Exception] = Unrea
     if len(data) > limit:
         raise error(f"{name} : plus de {limit} octets lus, au-delà de la limite de {limit} octets")
     return data
+
+
+def read_table(data: bytes, name: str, required: set[str]) -> CsvTable:
+    """The rows of an input file by the ending of its name `name`: a workbook's (.xlsx, .xlsm, .xls, .ods: the
+    rows of its sheet, `assets.common.workbook`) or a CSV's. Both give the same table: columns by their header
+    name, rows with their line number in the file (the sheet's row number), rows set aside. A workbook saved
+    under a .csv name is refused as any CSV that is not one (`decode` says what it is)."""
+    from assets.common.workbook import is_workbook, read_workbook
+
+    if is_workbook(name):
+        return read_workbook(data, name, required)
+    text, encoding = decode(data, name)
+    return parse_csv_text(text, name, required, encoding)
 
 
 def read_csv_file(path: Path, name: str, required: set[str], data: bytes | None = None) -> CsvTable:

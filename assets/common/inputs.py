@@ -21,9 +21,10 @@ import os
 import stat
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from assets.common.csvfile import MAX_BYTES, UnreadableFile, read_from
+from assets.common.workbook import TABLE_SUFFIXES
 
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a FIFO put in place of the file after it was checked does not block the open; O_NOCTTY: nor does a
@@ -159,11 +160,11 @@ class Input:
         return read_input(self.entrees, self.path, limit, error)
 
 
-def list_inputs(entrees: Path, folder: str, suffixes: Collection[str]) -> list[Input]:
+def list_inputs(entrees: Path, folder: str, suffixes: Collection[str] | None) -> list[Input]:
     """The entries of entrees/folder (e.g. "activite/2025-03") whose name ends with one of `suffixes` (in any
-    case), sorted by name, whatever they are: links and special files so named are listed for `Input.read` to
-    refuse them by name. None when the folder is absent; when it cannot be listed, one entry, the folder,
-    whose reading says why."""
+    case; None: every entry), sorted by name, whatever they are: links and special files so named are listed
+    for `Input.read` to refuse them by name. None when the folder is absent; when it cannot be listed, one
+    entry, the folder, whose reading says why."""
     try:
         fd = _open_folder(entrees.parent, [entrees.name, *_parts(folder)], folder, UnreadableFile)
         try:
@@ -176,5 +177,27 @@ def list_inputs(entrees: Path, folder: str, suffixes: Collection[str]) -> list[I
         return [Input(entrees, folder, str(exc))]
     except OSError as exc:
         return [Input(entrees, folder, f"{folder} : dossier illisible ({exc.strerror or exc})")]
-    endings = tuple(s.lower() for s in suffixes)
+    endings = tuple(s.lower() for s in suffixes) if suffixes is not None else ("",)
     return [Input(entrees, f"{folder}/{n}") for n in sorted(names) if n.lower().endswith(endings)]
+
+
+def read_table_input(
+    entrees: Path, relative: str, limit: int = MAX_BYTES, error: type[Exception] = UnreadableFile
+) -> tuple[str, bytes] | None:
+    """The path and bytes of the input `relative` (e.g. "referentiel/usagers.csv"), or of the workbook dropped in
+    its place (usagers.xlsx, .xls, .ods; the endings in any case); None when there is none. Two of them (the
+    CSV and a workbook, two workbooks) are two versions of one file: refused (`error`), naming both, none read."""
+    folder, _, file = relative.rpartition("/")
+    stem = PurePosixPath(file).stem.lower()
+    names = {stem + suffix for suffix in TABLE_SUFFIXES}
+    found = [
+        entry
+        for entry in list_inputs(entrees, folder, None)
+        if entry.refused is not None or entry.path.rpartition("/")[2].lower() in names
+    ]
+    if not found:
+        return None
+    if len(found) > 1:
+        paths = " et ".join(entry.path for entry in found)
+        raise error(f"{relative} : deux versions du même fichier, {paths} ; retirez celle qui n'est pas la bonne")
+    return found[0].path, found[0].read(limit, error)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, check_rejects, decode, parse_csv_text, printable
+from assets.common.csvfile import Reject, UnreadableFile, check_rejects, printable, read_table
 from assets.common.fields import BadValue, identifier_key, parse_code, parse_date
 
 CODES = ("P", "H", "C", "F")
@@ -59,9 +59,9 @@ def _form(columns: list[str]) -> str:
 
 def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
     """Rows of one extract of `month` ('AAAA-MM'); raises UnreadableFile when it cannot be read."""
-    text, encoding = decode(data, name)
     first, last = month_bounds(month)
-    table = parse_csv_text(text, name, {"code_etablissement", "id_usager"}, encoding)
+    table = read_table(data, name, {"code_etablissement", "id_usager"})  # a CSV, or a workbook in its place
+    encoding = table.encoding
     form = _form(table.columns)
     if form == "inconnue":
         raise UnreadableFile(

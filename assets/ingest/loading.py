@@ -14,9 +14,11 @@ import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
 from assets.common.fields import identifier_key, preferred_form
-from assets.common.inputs import list_inputs, read_if_present
+from assets.common.inputs import list_inputs, read_table_input
 from assets.common.warehouse import insert_frame, run_sql
+from assets.common.workbook import refused_type
 from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
+from assets.ingest.extracts import nothing_readable, two_versions
 from assets.ingest.referential import SPECS, parse_referential
 
 QUARANTINE_SCHEMA = {
@@ -49,17 +51,21 @@ class ReferentialSummary:
 
 
 def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary:
-    """Load entrees/referentiel/*.csv as one consistent set; unchanged files are not read again.
+    """Load entrees/referentiel/*.csv (or a workbook in place of any of them: usagers.xlsx) as one consistent
+    set; unchanged files are not read again.
 
     When a file is absent or unreadable, the previous referential stays in place whole and the
     problem is recorded in `referential_files` (the control `referentiel_fichiers_lisibles` blocks).
     """
     contents: dict[str, bytes | None] = {}
     errors: dict[str, str] = {}
+    paths = {spec.file: f"referentiel/{spec.file}" for spec in SPECS}  # the file read for each, as named
     for spec in SPECS:
         try:
-            contents[spec.file] = read_if_present(entrees, f"referentiel/{spec.file}")
-        except UnreadableFile as exc:  # a link, a special file, too large: the message names the file, unread
+            found = read_table_input(entrees, f"referentiel/{spec.file}")
+            contents[spec.file] = found[1] if found else None
+            paths[spec.file] = found[0] if found else paths[spec.file]
+        except UnreadableFile as exc:  # a link, a special file, too large, two versions: named, unread
             contents[spec.file] = None
             errors[spec.file] = str(exc)
     hashes = {f: sha256_of(b) for f, b in contents.items() if b is not None}
@@ -68,7 +74,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
         run_sql(con, "ingest/referential_unchanged_mark.sql", {"now": now})
         return ReferentialSummary(changed=False)
 
-    parsed = parse_referential(contents, known=known_forms(con))
+    parsed = parse_referential(contents, known=known_forms(con), paths=paths)
     parsed.unreadable.update(errors)
     run_sql(con, "ingest/clear_referential_state.sql")
     for spec in SPECS:
@@ -86,7 +92,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
                 "ingest/register_file.sql",
                 {
                     "sha256": hashes[spec.file],
-                    "path": f"referentiel/{spec.file}",
+                    "path": paths[spec.file],
                     "kind": "referentiel",
                     "month": None,
                     "size_bytes": len(data),
@@ -104,7 +110,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
             "ingest/referential_file_state.sql",
             {
                 "file": spec.file,
-                "path": f"referentiel/{spec.file}",
+                "path": paths[spec.file],
                 "sha": hashes.get(spec.file),
                 "status": status,
                 "error": error,
@@ -151,16 +157,18 @@ class ActivitySummary:
 
 
 def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
-    """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/. An establishment whose
-    extract has a resident's day twice is held (B1): its rows are stored held, and the days it had before stay
-    in force until a corrected extract replaces them; so do the days of an extract that cannot be read now."""
+    """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/ (CSV or workbooks; any
+    other file is refused by name). An establishment whose extract has a resident's day twice is held (B1): its
+    rows are stored held, and the days it had before stay in force until a corrected extract replaces them; so
+    do the days of an extract that cannot be read now, of one whose every day is set aside, and of two
+    versions of one extract (`extracts.two_versions`)."""
     summary = ActivitySummary(month=month)
     run_sql(con, "ingest/replace_activity_month.sql", {"month": month})
-    frames: list[pl.DataFrame] = []
+    read: dict[str, tuple[pl.DataFrame, list[Reject]]] = {}  # file -> its rows and rows set aside
     rejects: list[Reject] = []
     seen: dict[str, str] = {}
     records: list[dict] = []
-    for extract in list_inputs(entrees, f"activite/{month}", {".csv"}):
+    for extract in list_inputs(entrees, f"activite/{month}", None):
         name = extract.path
         summary.files += 1
         record = {
@@ -179,6 +187,8 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             "now": now,
         }
         try:
+            if extract.refused is None and (refused := refused_type(name, "l'extrait")):  # a PDF, a lock file…
+                raise UnreadableFile(refused)
             data = extract.read()
             record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
             if not data or data.isspace():  # an empty file is said so, not a copy of another empty one
@@ -189,12 +199,13 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             else:
                 seen[record["sha256"]] = name
                 parsed = parse_activity(data, name, month)
+                if parsed.rejects and not parsed.rows:  # every date a number, say: not an empty month
+                    raise UnreadableFile(nothing_readable(name, parsed.rejects))
                 record.update(form=parsed.form, encoding=parsed.encoding)
                 frame = pl.DataFrame(parsed.rows, schema=ROW_SCHEMA, orient="row").with_columns(
                     pl.lit(name).alias("source_path")
                 )
-                frames.append(frame)
-                rejects.extend(parsed.rejects)
+                read[name] = (frame, parsed.rejects)
                 record.update(rows_read=parsed.days_read, rows_rejected=len(parsed.rejects))
         except (OSError, UnreadableFile) as exc:
             # one line whatever the file's name: it reaches the controls, the close summary and the alerts
@@ -206,6 +217,20 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
             summary.unreadable[name] = message
             rejects.append(Reject(name, None, None, None, message))
         records.append(record)
+    versions = two_versions(
+        [r["path"] for r in records if r["status"] != "doublon"],
+        {path: frame["establishment_code"].unique().to_list() for path, (frame, _) in read.items()},
+        month,
+    )
+    for record in records:
+        if record["path"] in versions and record["status"] == "lu":
+            message = escaped(versions[record["path"]])
+            del read[record["path"]]
+            record.update(status="illisible", error=message, form=None, rows_read=None, rows_rejected=None)
+            summary.unreadable[record["path"]] = message
+            rejects.append(Reject(record["path"], None, None, None, message))
+    frames = [frame for frame, _ in read.values()]
+    rejects.extend(r for _, file_rejects in read.values() for r in file_rejects)
     _register_files(con, records)
     rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
     establishments: set[str] = set()

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text
+from assets.common.csvfile import Reject, UnreadableFile, read_table
 from assets.common.fields import (
     BadValue,
     LostDigits,
@@ -381,22 +381,25 @@ def parse_referential(
     contents: dict[str, bytes | None],
     folder: str = "referentiel",
     known: dict[str, dict[str, str]] | None = None,
+    paths: dict[str, str] | None = None,
 ) -> ReferentialParse:
     """Parse the seven files given as {file name: bytes or None when absent}; `known`: the forms of resident
-    ids and payer codes the warehouse already holds ({"resident"|"payer": {identifier_key: form}})."""
+    ids and payer codes the warehouse already holds ({"resident"|"payer": {identifier_key: form}}); `paths`:
+    the file read in place of one, as messages name it (a workbook: "referentiel/usagers.xlsx"), when it is
+    not folder/file name."""
     result = ReferentialParse()
     records: dict[str, list[dict]] = {}
     names: dict[str, str] = {}
     for spec in SPECS:
-        name = f"{folder}/{spec.file}"
+        name = (paths or {}).get(spec.file, f"{folder}/{spec.file}")
         names[spec.table] = name
         data = contents.get(spec.file)
         if data is None:
             result.unreadable[spec.file] = f"{name} : fichier absent"
             continue
         try:
-            text, encoding = decode(data, name)
-            table = parse_csv_text(text, name, spec.required, encoding)
+            table = read_table(data, name, spec.required)  # a CSV, or a workbook in its place
+            encoding = table.encoding
         except UnreadableFile as exc:
             result.unreadable[spec.file] = str(exc)
             continue

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.common.csvfile import Reject, UnreadableFile, decode, escaped, parse_csv_text, sha256_of
+from assets.common.csvfile import Reject, UnreadableFile, escaped, read_table, sha256_of
 from assets.common.fields import BadValue, parse_amount
-from assets.common.inputs import list_inputs, read_if_present
+from assets.common.inputs import list_inputs, read_table_input
 from assets.common.warehouse import insert_frame, run_sql
+from assets.common.workbook import TABLE_SUFFIXES, refused_type
 from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.payments.camt import CamtError, parse_camt
 from assets.payments.cfonb import CfonbError, parse_cfonb120
@@ -148,7 +149,7 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     codes: dict[str, str] | None = None  # read once a receipts file is: the payer codes and receipts stored
     receipts_stored: dict[ReceiptKey, str] = {}
     inputs = [("banque", x) for x in list_inputs(entrees, "banque", BANK_SUFFIXES)]
-    inputs += [("encaissements", x) for x in list_inputs(entrees, "encaissements", {".csv"})]
+    inputs += [("encaissements", x) for x in list_inputs(entrees, "encaissements", None)]  # CSV or workbooks
     for source, entry in inputs:
         name = entry.path
         summary.files += 1
@@ -157,6 +158,9 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
         record.update(same_as=None, encoding=None, rows_read=None, rows_rejected=None, error=None, now=now)
         file_rejects: list[Reject] = []
         try:
+            refused = refused_type(name, "la liste des encaissements") if entry.refused is None else None
+            if source == "encaissements" and refused:  # a scanned cheque, a lock file…: named, never skipped
+                raise UnreadableFile(refused)
             data = entry.read()  # a link or a special file is refused by name, unopened
             sha = sha256_of(data)
             record.update(sha256=sha, size_bytes=len(data))
@@ -262,31 +266,34 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     """relances/lettrage_manuel.csv as it is now (the file is the reference: a removed row is no longer a
     decision; an emptied file removes them all). Rows with a bad amount are set aside. A missing or
     unreadable file keeps the decisions last read: applied decisions are never undone by accident."""
-    run_sql(con, "payments/clear_file_quarantine.sql", {"month": month, "path": DECISIONS})
+    for suffix in TABLE_SUFFIXES:  # the rows set aside from the file, whichever was read last
+        run_sql(con, "payments/clear_file_quarantine.sql", {"month": month, "path": DECISIONS[:-4] + suffix})
     decisions: list[Decision] = []
     rejects: list[Reject] = []
     record = {"path": DECISIONS, "kind": "lettrage", "month": month, "sha256": "-", "now": now}
     record.update(size_bytes=0, status="lu", same_as=None, encoding=None, error=None)
     receipts: dict[ReceiptKey, str] | None = None
+    name = DECISIONS
     try:
-        data = read_if_present(entrees, DECISIONS)  # a link, a special or a huge file is refused by name, unread
-        if data is None:
+        # the file, or a workbook in its place; a link, a special or a huge file, two versions: refused by name
+        found = read_table_input(entrees, DECISIONS)
+        if found is None:
             # a removed file is not "no decision": the decisions last read stay (an emptied file removes them)
             return _last_decisions(con), 0
-        record.update(sha256=sha256_of(data), size_bytes=len(data))
-        text, encoding = decode(data, DECISIONS)
-        table = parse_csv_text(text, DECISIONS, {"id_ligne_bancaire", "numero_facture", "montant"}, encoding)
-        record["encoding"] = encoding
+        name, data = found
+        record.update(path=name, sha256=sha256_of(data), size_bytes=len(data))
+        table = read_table(data, name, {"id_ligne_bancaire", "numero_facture", "montant"})
+        record["encoding"] = table.encoding
         rejects.extend(table.rejects)
         for line_no, cells in table.rows:
             line_id, number, amount_text = cells["id_ligne_bancaire"], cells["numero_facture"], cells["montant"]
             if not line_id:
-                rejects.append(Reject(DECISIONS, line_no, "id_ligne_bancaire", "", "identifiant de ligne vide"))
+                rejects.append(Reject(name, line_no, "id_ligne_bancaire", "", "identifiant de ligne vide"))
                 continue
             try:
                 amount = parse_amount(amount_text) if amount_text else None
             except BadValue as exc:
-                rejects.append(Reject(DECISIONS, line_no, "montant", amount_text, str(exc)))
+                rejects.append(Reject(name, line_no, "montant", amount_text, str(exc)))
                 continue
             key = piece_line_key(line_id)
             if key is not None:  # a receipt named by its piece number, whatever the zeros the operator wrote
@@ -304,7 +311,7 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     except UnreadableFile as exc:
         # keep the decisions last read: applied ones must not be undone because the file is broken
         record.update(status="illisible", error=str(exc))
-        rejects = [Reject(DECISIONS, None, None, None, str(exc))]
+        rejects = [Reject(name, None, None, None, str(exc))]
         decisions = _last_decisions(con)
     run_sql(con, "ingest/register_file.sql", record | {"rows_read": len(decisions), "rows_rejected": len(rejects)})
     insert_frame(con, "quarantine", quarantine_frame(rejects, "lettrage", month, now))

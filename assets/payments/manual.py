@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from assets.common.csvfile import Reject, decode, parse_csv_text
+from assets.common.csvfile import Reject, read_table
 from assets.common.fields import BadValue, check_digits_kept, identifier_key, parse_amount, parse_choice, parse_date
 from assets.payments.statements import MAX_AMOUNT, BankLine, hashed_id
 
@@ -33,8 +33,7 @@ def parse_manual_receipts(
     """Receipts of one file and the rows set aside; raises UnreadableFile when the file cannot be read.
     `payer_codes` (identifier_key -> the code stored): a payer column naming a payer of the referential
     however its zeros were written (`U123`) is read as its stored code (`U000123`)."""
-    text, encoding = decode(data, name)
-    table = parse_csv_text(text, name, REQUIRED, encoding)
+    table = read_table(data, name, REQUIRED)  # a CSV, or a workbook in its place
     lines: list[BankLine] = []
     rejects = list(table.rejects)
     seen: dict[str, int] = {}

@@ -18,12 +18,14 @@ from assets.common.csvfile import (
     decode,
     has_utf8_accents,
     parse_csv_text,
+    read_table,
     sha256_of,
 )
 from assets.common.fields import BadValue, identifier_key, parse_amount, parse_choice, parse_date
-from assets.common.inputs import read_if_present
+from assets.common.inputs import read_table_input
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
+from assets.common.workbook import is_workbook
 from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.payments.lettrage import month_end, receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
@@ -186,18 +188,22 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
     rows = []
     appended, source = None, None
     refused: UnreadableFile | None = None
+    name, header = CALLS, None
     try:
-        data = read_if_present(entrees, CALLS)  # a link, a special or a huge file is refused by name, unread
+        # the log, or a workbook in its place; a link, a special or a huge file, two versions: refused by name
+        found = read_table_input(entrees, CALLS)
+        name, data = found if found else (CALLS, None)
     except UnreadableFile as exc:
         data, refused = b"", exc
+    workbook = is_workbook(name)  # read whole each time: only a CSV log is read from where it was left
     if data is not None:
-        record = {"path": CALLS, "kind": "relances", "month": month, "sha256": "-", "now": now}
+        record = {"path": name, "kind": "relances", "month": month, "sha256": "-", "now": now}
         record.update(size_bytes=len(data), status="lu", same_as=None, encoding=None, error=None)
         try:
             if refused is not None:
                 raise refused
             record["sha256"] = sha256_of(data)
-            appended = _appended(con, data)
+            appended = None if workbook else _appended(con, data)
             if appended:
                 encoding, offset, header = appended.encoding, appended.offset, appended.header
                 try:
@@ -208,6 +214,9 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
             if appended:
                 # each under its payer's stored code, a call logged before the referential knew the payer too
                 calls = [_named(Call(*row), codes) for row in run_sql(con, "receivables/calls.sql")]
+            elif workbook:
+                table, offset = read_table(data, name, CALL_COLUMNS), 0
+                encoding = table.encoding
             else:
                 content, encoding = decode(data, CALLS)
                 table, offset = parse_csv_text(content, CALLS, CALL_COLUMNS, encoding), 0
@@ -227,10 +236,10 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                     try:
                         values[column] = parse(text) if (text or required) else None
                     except BadValue as exc:
-                        problem = Reject(CALLS, line_no, column, text, str(exc))
+                        problem = Reject(name, line_no, column, text, str(exc))
                         break
                 if problem is None and not cells["cible"].strip():
-                    problem = Reject(CALLS, line_no, "cible", "", "cible vide (un numéro de facture ou un code payeur)")
+                    problem = Reject(name, line_no, "cible", "", "cible vide (un numéro de facture ou un code payeur)")
                 if problem:
                     rejects.append(problem)
                     continue
@@ -243,11 +252,11 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                 promise, promised = values["date_promesse"], values["montant_promis"]
                 rows.append((values["date"], target, speaker, values["resultat"], promise, promised, comment, line_no))
             record.update(encoding=encoding, rows_read=len(calls), rows_rejected=len(rejects))
-            if not rejects:
+            if not rejects and header is not None:
                 source = _source(data, header, encoding, table.columns)
         except UnreadableFile as exc:
             record.update(status="illisible", error=str(exc), rows_read=0, rows_rejected=1)
-            rejects = [Reject(CALLS, None, None, None, str(exc))]
+            rejects = [Reject(name, None, None, None, str(exc))]
             calls, rows, appended = [], [], None
         run_sql(con, "ingest/register_file.sql", record)
     if not appended:

@@ -326,7 +326,10 @@ def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, 
         **REFERENTIAL,
         "financeurs.csv": "code_financeur;nom;type;siret;code_service\n"
         f"D66;Département 66;departement;{SIRETS['D66']};ASE\nCPAM66;CPAM;assurance_maladie;{SIRETS['CPAM66']};\n",
+        # FH01 alone: IME01, billed per day, would be held for want of an extract (activite_manquante)
+        "sejours.csv": REFERENTIAL["sejours.csv"].replace("000003;IME01;2025-03-03;;semi_internat\n", ""),
     }
+    assert "IME01" not in referential["sejours.csv"]
     home = write_home(tmp_path / "home", referential)
     write_activity(home, "2025-03", "fh01.csv", march_fh01())
     monkeypatch.setattr(facturx_xml, "facturx_data", without_tax_registration(facturx_data))

@@ -20,8 +20,11 @@ from tests.conftest import REFERENTIAL, write_activity, write_home
 
 D = dt.date
 CLOSES = {"2025-01": D(2025, 2, 5), "2025-02": D(2025, 3, 5), "2025-03": D(2025, 4, 4)}
-# D66 as a code of digits: Excel drops its zero too
-CLEAN = {name: text.replace("D66", "066") for name, text in REFERENTIAL.items()}
+# D66 as a code of digits: Excel drops its zero too; the public payers with their SIRET (they get Factur-X)
+CLEAN = {name: text.replace("D66", "066") for name, text in REFERENTIAL.items()} | {
+    "financeurs.csv": "code_financeur;nom;type;siret\n066;Département 66;departement;22660000100011\n"
+    "CPAM66;CPAM;assurance_maladie;18066000100017\n"
+}
 ID_COLUMNS = {"id_usager", "code_financeur", "payeur", "cible", "numero_piece"}
 RECEIPTS = "date;montant;mode;payeur;reference;numero_piece\n"
 CALLS = "date;cible;interlocuteur;resultat;date_promesse;montant_promis;commentaire\n"
