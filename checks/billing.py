@@ -133,7 +133,7 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
     French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
-    from assets.billing.schematron import WARNING, distinct, validate
+    from assets.billing.schematron import NOT_APPLICABLE, WARNING, distinct, validate
 
     drafted = drafted_close(con, settings, month, when, now) if drafted is None else drafted
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
@@ -147,7 +147,6 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
     association = settings.association.model_dump()
     rows: list[dict] = []
     warnings: set[str] = set()
-    set_aside: set[str] = set()
     for doc in public:
         try:
             xml = facturx_xml(facturx_data(doc, lines.get(doc["number"], []), association, settings.mention_tva, dates))
@@ -160,15 +159,15 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
             if failure.blocking and failure.rule not in named_rules:
                 named_rules.add(failure.rule)
                 rows.append({"numero": doc["number"], "regle": failure.rule, "texte": failure.text[:300]})
-            elif not failure.applies:
-                set_aside.add(failure.rule.split("_")[0])
-            elif failure.flag == WARNING:
+            elif failure.applies and failure.flag == WARNING:
                 warnings.add(failure.rule)
-    notes = ""
-    if warnings:
-        notes += f" ; avertissement(s) : {', '.join(sorted(warnings))}"
-    if set_aside:
-        notes += f" ; règles françaises non applicables écartées : {', '.join(sorted(set_aside))}"
+    # a passing detail says the same whatever is left to issue: a close run again after an interruption, which
+    # issued already, writes the controls of an uninterrupted close (the rules set aside are those that never
+    # apply, whichever documents show them)
+    notes = f" ; avertissement(s) : {', '.join(sorted(warnings))}" if warnings else ""
+    notes += " ; règles françaises non applicables écartées : " + ", ".join(
+        sorted({rule.split("_")[0] for rule in NOT_APPLICABLE})
+    )
     if rows:
         first = rows[0]
         detail = (
@@ -176,10 +175,8 @@ def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.date
             f"l'émission est bloquée : {first['numero']} : {first['regle']} : {first['texte']}{notes}"
         )
     else:
-        detail = (
-            f"{len(public)} document(s) Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises "
-            f"applicables{notes}"
-        )
+        detail = "documents Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises applicables"
+        detail += notes
     return ControlOutcome("facturx_regles", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
 
 

@@ -7,7 +7,8 @@ documents, receipts and entries would be taken by the wrong month (a February cl
 January's invoices and receipts in February's file, and January never got one).
 
 The association's first month is the first month closed; before any, the first month of activity dropped in
-`entrees/activite/`. Error-level, on the valuation: a refused month issues, exports and sends nothing.
+`entrees/activite/`. Error-level, on the month's activity: a refused month values, issues, exports and sends
+nothing.
 
 A resident, payer or stay that issued documents in the months a close recomputes and is missing from the
 referential is an error naming it, before any valuation (DOMAIN "Validation before issuing"): without it, its
@@ -24,11 +25,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.billing.assets import valued_days
 from assets.billing.valuation import add_months, open_months
 from assets.common.outputs import french_amount
 from assets.common.warehouse import query_frame, run_sql
-from assets.ingest.assets import referential
+from assets.ingest.assets import activity_days, referential
 from checks.controls import ERROR, ControlOutcome
 from checks.wiring import REFERENTIAL, check_result, examples, run_controls
 from pipelines.partitions import month_of
@@ -77,7 +77,7 @@ def control_month_order(con, entrees: Path, month: str) -> ControlOutcome:
     return ControlOutcome("mois_precedents_clotures", CLOSING, ERROR, not missing, len(missing), detail, examples)
 
 
-@dg.asset_check(asset=valued_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
+@dg.asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
 def month_order_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
     """Mois précédents clôturés : un mois n'émet rien tant qu'un mois avant lui, depuis le premier, n'est pas
     clôturé (son fichier d'écritures exporté)."""
@@ -140,7 +140,9 @@ def control_mass_credits(con, settings, month: str, drafted) -> ControlOutcome:
             f"{first['code_financeur']} : {french_amount(Decimal(first['avoirs']))} € d'avoirs pour "
             f"{french_amount(billed.get(first['code_financeur'], Decimal('0.00')))} € facturés"
         )
-    else:
-        total = sum(credited.values(), Decimal("0.00"))
-        detail = f"aucun avoir massif ({french_amount(total)} € d'avoirs à émettre, {len(credited)} financeur(s))"
+    else:  # the same whatever is left to issue: a close run again after an interruption writes the same controls
+        detail = (
+            f"aucun financeur ne recevrait d'avoirs au-delà de {guard.part} % de sa facturation de {before} et de "
+            f"{french_amount(guard.montant)} €"
+        )
     return ControlOutcome("avoirs_massifs", "facturation", ERROR, not rows, len(rows), detail, rows[:5])

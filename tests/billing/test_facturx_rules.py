@@ -227,7 +227,7 @@ def test_the_control_before_issuing_passes_then_blocks_a_document_breaking_a_rul
         ok = control_facturx_rules(con, case.settings, "2025-01", D(2025, 2, 5), NOW)
     assert (ok.control, ok.passed, ok.value) == ("facturx_regles", True, 0)
     assert ok.detail == (
-        "3 document(s) Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises applicables ; "
+        "documents Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises applicables ; "
         "règles françaises non applicables écartées : BR-FR-05, BR-FR-12, BR-FR-13"
     )
     monkeypatch.setattr(facturx_xml, "facturx_data", without_tax_registration(facturx_data))
