@@ -8,6 +8,7 @@ and a snapshot of everything a close leaves behind, to compare with an uninterru
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 import shutil
@@ -20,7 +21,9 @@ from pathlib import Path
 import duckdb
 
 RECETTES = str(Path(sys.executable).parent / "recettes")
-FIRST, MONTH = "2024-11", "2024-12"
+FIRST, MONTH, NEXT = "2024-11", "2024-12", "2025-01"
+# what closes issue and send: the ledgers of the warehouse (the books of `books`)
+BOOK_TABLES = ("documents", "document_lines", "document_corrections", "allocations", "letters", "entries")
 
 # columns written with the wall clock: everything else a close records must be the same after a crash
 CLOCK_COLUMNS = {"recorded_at", "issued_at", "read_at", "loaded_at", "rendered_at", "exported_at", "applied_at"}
@@ -106,19 +109,22 @@ def _env(home: Path) -> dict:
     return env
 
 
-def close_args(month: str = MONTH) -> list[str]:
+def close_args(month: str = MONTH, on: dt.date | None = None) -> list[str]:
+    """`recettes run` of `month`, its documents dated `on` (default: the demo's day of closing it)."""
     from demo.generator import close_date
 
-    return [RECETTES, "run", "--month", month, "--date-emission", close_date(month).isoformat()]
+    return [RECETTES, "run", "--month", month, "--date-emission", (on or close_date(month)).isoformat()]
 
 
-def close(home: Path, month: str = MONTH, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(close_args(month), env=_env(home), capture_output=True, text=True, timeout=timeout)
+def close(
+    home: Path, month: str = MONTH, timeout: float = 600, on: dt.date | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(close_args(month, on), env=_env(home), capture_output=True, text=True, timeout=timeout)
 
 
-def start(home: Path, month: str = MONTH) -> subprocess.Popen:
+def start(home: Path, month: str = MONTH, on: dt.date | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        close_args(month),
+        close_args(month, on),
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -218,6 +224,17 @@ def _clocked(line: str) -> bool:
     import re
 
     return bool(re.search(r"\d{2}:\d{2}(:\d{2})?|\d+[.,]\d+\s?s\b|run [0-9a-f]{8}|[0-9a-f]{8}-[0-9a-f]{4}-", line))
+
+
+def books(state: dict) -> dict:
+    """What the closes of MONTH and NEXT issued and sent: the ledgers of the warehouse and every file of the two
+    months but the alerts and HTML reports (they print the runs' times)."""
+    return {
+        key: value
+        for key, value in state.items()
+        if key in {f"table:{t}" for t in BOOK_TABLES}
+        or (key.startswith((f"file:{MONTH}/", f"file:{NEXT}/")) and not key.endswith(("alertes.log", ".html")))
+    }
 
 
 def differences(expected: dict, got: dict) -> list[str]:
