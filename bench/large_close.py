@@ -545,7 +545,7 @@ def close(world: World, month: str, index: int, full: bool) -> Close:
 
 
 def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
-    """What `recettes run` does (pipelines/cli.py close_month), without the documents: `invoice_documents`
+    """What `recettes run` does (pipelines/close.py close_month), without the documents: `invoice_documents`
     and its check, and `dunning_letters`."""
     from pipelines import heap
 

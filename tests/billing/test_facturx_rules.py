@@ -319,7 +319,7 @@ def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, 
     import dagster as dg
 
     from assets.common.warehouse import Warehouse
-    from pipelines.cli import close_month
+    from pipelines.close import close_month
     from tests.conftest import REFERENTIAL, march_fh01, write_activity, write_home
 
     referential = {

@@ -109,7 +109,7 @@ def postgres():
 
 
 def dagster_yaml(db: dict) -> str:
-    """The instance of pipelines/cli.py (DAGSTER_YAML) with its storage on PostgreSQL. `scheme` names the
+    """The instance of pipelines/close.py (DAGSTER_YAML) with its storage on PostgreSQL. `scheme` names the
     psycopg2 driver that dagster-postgres installs: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3."""
     return f"""\
 telemetry:

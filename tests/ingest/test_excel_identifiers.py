@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from assets.common.warehouse import Warehouse
-from pipelines.cli import close_month
+from pipelines.close import close_month
 from tests.conftest import REFERENTIAL, write_activity, write_home
 
 D = dt.date

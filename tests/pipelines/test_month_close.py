@@ -9,7 +9,7 @@ import pytest
 from assets.common.warehouse import Warehouse
 from assets.ingest.activity import CODES
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
-from pipelines.cli import close_month
+from pipelines.close import close_month
 from pipelines.definitions import defs
 from pipelines.resources import resources
 from pipelines.sensors import alert_after_failed_close

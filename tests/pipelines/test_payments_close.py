@@ -14,7 +14,7 @@ from assets.payments.lettrage import month_end
 from demo.accounting import AccountingDepartment, previous_month
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from demo.payments import PaymentSimulator
-from pipelines.cli import close_month
+from pipelines.close import close_month
 
 MONTHS = ["2024-11", "2024-12", "2025-01"]
 

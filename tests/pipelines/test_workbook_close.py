@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from assets.common.warehouse import Warehouse
-from pipelines.cli import close_month
+from pipelines.close import close_month
 from tests.common.workbooks import csv_rows, xlsx
 from tests.conftest import REFERENTIAL, march_fh01, write_activity, write_home
 

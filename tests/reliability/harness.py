@@ -75,7 +75,7 @@ def prepare_base(root: Path, seed: int = 66) -> Path:
     from demo.accounting import AccountingDepartment, previous_month
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator
-    from pipelines.cli import close_month
+    from pipelines.close import close_month
 
     data = trim(generate("demo", seed))
     home = root / "base"

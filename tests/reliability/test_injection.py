@@ -24,7 +24,7 @@ from demo.generator import (
     write_referential,
     write_settings,
 )
-from pipelines.cli import close_month
+from pipelines.close import close_month
 from tests.conftest import march_fh01, write_home
 from tests.conftest import write_activity as write_extract
 from tests.fuzz.test_regressions import camt

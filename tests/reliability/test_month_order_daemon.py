@@ -40,7 +40,7 @@ RUNS = """{ runsOrError(filter: {tags: [{key: "dagster/backfill", value: "%s"}]}
 @pytest.mark.e2e
 def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a_time(two_months, tmp_path):
     from demo.generator import close_date
-    from pipelines.cli import prepare_instance
+    from pipelines.close import prepare_instance
     from tests.e2e.test_webserver import free_port
 
     inputs, expected = two_months

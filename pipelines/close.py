@@ -1,0 +1,180 @@
+"""Closing one month through the Dagster job, as the UI does, and what the command line prints of it.
+
+`close_month` materializes the month's assets and checks with the data folder's Dagster instance
+(`DAGSTER_HOME`, by default `RECETTES_HOME/dagster`, created with `DAGSTER_YAML`), writes the alerts the sensors
+write for a run launched from the UI, and returns what the operator is told (`MonthResult`, `print_result`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+DAGSTER_YAML = """\
+# Dagster instance of this data folder (written by `recettes`; edit freely, it is not overwritten).
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1   # the warehouse pool: one writer at a time, across runs and backfills
+  runs:
+    max_concurrent_runs: 1   # the run queue: one close at a time for this association, in the order launched
+"""
+
+
+def prepare_instance(home: Path) -> Path:
+    """DAGSTER_HOME defaults to RECETTES_HOME/dagster, so that run history lives with the data."""
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    return dagster_home
+
+
+@contextlib.contextmanager
+def _instance_lock():
+    """Exclusive while the Dagster instance is opened: its SQLite files are created and migrated then."""
+    import fcntl
+
+    path = Path(os.environ["DAGSTER_HOME"]) / ".instance.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+class MonthResult:
+    def __init__(
+        self,
+        month: str,
+        success: bool,
+        failed_controls: list[tuple[str, str]],
+        errors: list[str],
+        summary: list[str],
+        seconds: float,
+        run_id: str = "",
+    ):
+        self.month, self.success, self.failed_controls = month, success, failed_controls
+        self.errors, self.summary, self.seconds, self.run_id = errors, summary, seconds, run_id
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed_controls:
+            return 1
+        return 0 if self.success else 2
+
+
+def close_month(home: Path, month: str, issue_date: dt.date | None = None, instance=None) -> MonthResult:
+    """Materialize the month's assets and checks through the Dagster job, as the UI does."""
+    import dagster as dg
+
+    from assets.common.settings import load_settings
+    from assets.common.warehouse import Warehouse
+    from pipelines.definitions import build
+    from pipelines.jobs import CLOSE_MONTH
+    from pipelines.partitions import partition_of
+    from pipelines.recovery import PROCESS_TAG, recover_interrupted_runs, this_process
+    from pipelines.resources import DATE_TAG
+    from pipelines.sensors import error_text
+
+    started = time.monotonic()
+    load_settings(home / "parametrage.yaml")  # a wrong settings file stops here, with its keys named
+    prepare_instance(home)
+    defs = build(str(home))
+    job = defs.resolve_job_def(CLOSE_MONTH)
+    own_instance = instance is None
+    if own_instance:
+        with _instance_lock():  # two commands started together on a new data folder would both create it
+            instance = dg.DagsterInstance.get()
+    try:
+        for run_id in recover_interrupted_runs(instance):
+            print(f"run {run_id} interrompu (processus disparu) : marqué en échec, sa place dans le pool libérée")
+        if Warehouse(home / "entrepot.duckdb").run_in_progress():
+            print(f"{month} : une autre clôture de cette association est en cours ; attente de sa fin", flush=True)
+        result = job.execute_in_process(
+            partition_key=partition_of(month),
+            instance=instance,
+            raise_on_error=False,
+            tags={DATE_TAG: (issue_date or dt.date.today()).isoformat(), PROCESS_TAG: this_process()},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    finally:
+        if own_instance:
+            instance.dispose()
+    errors = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_key:
+            message = error_text(event.event_specific_data.error)
+            if "blocking asset check" not in message:  # a blocking control is reported by its name below
+                errors.append(f"{event.step_key} : {message}")
+    failed, summary = _month_report(home, month)
+    _alert(home, month, result.run_id, errors)
+    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
+
+
+def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
+    """What the sensors do for a run launched from the UI: alertes.log and the alert e-mail."""
+    from assets.common.settings import load_settings
+    from assets.common.warehouse import Warehouse
+    from assets.reporting.alerts import alert_run
+    from pipelines.resources import timestamp
+
+    with Warehouse(home / "entrepot.duckdb").transaction() as con:
+        alert_run(con, load_settings(home / "parametrage.yaml"), home / "sorties", month, run_id, errors, timestamp())
+
+
+def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
+    from assets.common.warehouse import Warehouse, run_sql
+    from assets.payments.lettrage import month_end
+    from checks.controls import failed_errors, month_controls
+
+    with Warehouse(home / "entrepot.duckdb").connect() as con:
+        files, days, held = run_sql(con, "ingest/month_summary.sql", {"month": month})[0]
+        rejected = run_sql(con, "ingest/month_quarantine_count.sql", {"month": month})[0][0]
+        invoices, invoiced, credits, credited, complementary = run_sql(
+            con, "billing/month_summary.sql", {"month": month}
+        )[0]
+        allocated, allocated_amount, settled, queued, queued_amount = run_sql(
+            con, "payments/close_summary.sql", {"month": month, "cutoff": month_end(month)}
+        )[0]
+        controls = month_controls(con, month)
+        failed = failed_errors(con, month)
+    warnings = [c for c, sev, status, _, _ in controls if status == "echec" and sev != "erreur"]
+    summary = [
+        f"activité : {files} fichier(s), {days} journée(s) dont {held} retenue(s), {rejected} ligne(s) écartée(s)",
+        f"facturation : {invoices} facture(s) pour {euros(invoiced)} dont {complementary} complémentaire(s), "
+        f"{credits} avoir(s) pour {euros(credited)}",
+        f"encaissements : {allocated} affectation(s) pour {euros(allocated_amount)}, {settled} facture(s) soldée(s), "
+        f"{queued} ligne(s) bancaire(s) pour {euros(queued_amount)} en attente de décision",
+        f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
+        f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
+    ]
+    return failed, summary
+
+
+def euros(amount) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(amount, "EUR", locale="fr_FR")
+
+
+def print_result(r: MonthResult) -> None:
+    """The close summary; a file name or a message it quotes shows its line breaks escaped (`\\n`): one
+    line each, none forged by a name."""
+    from assets.common.csvfile import escaped
+
+    state = "clôturé" if r.exit_code == 0 else "BLOQUÉ" if r.exit_code == 1 else "ÉCHEC"
+    print(f"{r.month} : {state} en {r.seconds:.1f} s")
+    for line in r.summary:
+        print(f"  {escaped(line)}")
+    for control, detail in r.failed_controls:
+        print(f"  contrôle bloquant en échec : {escaped(control)} — {escaped(detail)}")
+    for error in r.errors:
+        print(f"  erreur : {escaped(error)}")
