@@ -26,13 +26,21 @@ concurrency:
 
 
 def prepare_instance(home: Path) -> Path:
-    """DAGSTER_HOME defaults to RECETTES_HOME/dagster, so that run history lives with the data."""
+    """DAGSTER_HOME defaults to RECETTES_HOME/dagster, so that run history lives with the data.
+
+    The instance's storage is created here, once and under a lock: a webserver and a daemon started together on
+    a new data folder would otherwise both create its SQLite tables, and one of them fail.
+    """
+    import dagster as dg
+
     dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster")
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with _instance_lock(), dg.DagsterInstance.get():
+        pass  # created and migrated if new; a few tens of milliseconds otherwise
     return dagster_home
 
 
