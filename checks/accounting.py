@@ -6,8 +6,8 @@ block the file)."""
 import dagster as dg
 
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
+from assets.accounting.entry_file import file_name
 from assets.accounting.fec import read_fec, validate
-from assets.accounting.ledger import file_name
 from assets.common.warehouse import query_frame, run_sql
 from assets.payments.lettrage import month_end
 from checks.controls import ERROR, WARNING, ControlOutcome

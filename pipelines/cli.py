@@ -147,7 +147,7 @@ def cmd_fec_check(args) -> int:
 
 def cmd_unlock(args) -> int:
     """Unlock an exported month for the accountant, with the reason recorded."""
-    from assets.accounting.ledger import LockError, unlock
+    from assets.accounting.entry_file import LockError, unlock
     from assets.common.audit import seal
     from assets.common.warehouse import Warehouse
     from pipelines.resources import timestamp

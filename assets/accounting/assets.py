@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.accounting.ledger import build_entries, check_reciprocity, export_month
+from assets.accounting.entry_file import build_entries, check_reciprocity, export_month
 from assets.billing.assets import issue_date, issued_documents
 from assets.common.audit import seal, write_anchor
 from assets.payments.assets import allocations

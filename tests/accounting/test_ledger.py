@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from assets.accounting.entry_file import LockError, build_entries, export_month, unlock
 from assets.accounting.fec import read_fec, validate
-from assets.accounting.ledger import LockError, build_entries, export_month, unlock
 from tests.billing.case import NOW
 from tests.payments.test_payment_stage import RECEIPTS, billed, close, drop, rows
 

@@ -373,7 +373,7 @@ LINK = "lien symbolique, refus√©, non lu (il peut mener hors du dossier de donn√
 def test_the_phone_log_and_the_ledger_are_not_read_through_a_link(tmp_path):
     """Was: relances/appels.csv and comptabilite/*.txt were read wherever their link led (a ledger of another
     association, /etc/passwd); now refused by name, unread, like an unreadable file."""
-    from assets.accounting.ledger import check_reciprocity
+    from assets.accounting.entry_file import check_reciprocity
     from assets.common.warehouse import Warehouse
     from assets.receivables.ledger import load_calls
 

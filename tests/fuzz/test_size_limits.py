@@ -195,7 +195,7 @@ def test_memory_of_a_large_accepted_file(kind, factor):
 
 def test_the_phone_log_decisions_and_ledger_are_refused_by_name_past_their_ceiling(tmp_path):
     """The loaders that read the cell's files and the ledger read at most their ceiling (a sparse 1 GB file)."""
-    from assets.accounting.ledger import check_reciprocity
+    from assets.accounting.entry_file import check_reciprocity
     from assets.common.settings import parse_settings
     from assets.common.warehouse import Warehouse
     from assets.payments.loading import load_decisions

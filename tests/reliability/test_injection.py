@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from assets.accounting.ledger import fec_text
+from assets.accounting.entry_file import fec_text
 from demo.generator import (
     REFERENTIAL_HEADERS,
     _cell,
