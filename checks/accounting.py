@@ -9,7 +9,7 @@ from assets.accounting.assets import accounting_entries, entry_file, ledger_reci
 from assets.accounting.entry_file import file_name
 from assets.accounting.fec import read_fec, validate
 from assets.common.warehouse import query_frame, run_sql
-from assets.payments.lettrage import month_end
+from assets.payments.matching_run import month_end
 from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of

@@ -46,7 +46,7 @@ from assets.common.inputs import list_inputs
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
-from assets.payments.lettrage import month_end
+from assets.payments.matching_run import month_end
 
 ENTRY_SCHEMA = {
     "export_month": pl.String,

@@ -162,7 +162,7 @@ class Directory:
 @dataclass(frozen=True)
 class Settled:
     """What the bank lines a run leaves out still tell it. A close matches only the lines whose state can
-    still change (lettrage.py); a line settled for good (fully allocated, a debit, a return applied, the
+    still change (matching_run.py); a line settled for good (fully allocated, a debit, a return applied, the
     debit it returned) is left out, but its account may have taught which payer it belongs to, and a debit
     already returned cannot be returned again."""
 

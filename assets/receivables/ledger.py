@@ -27,7 +27,7 @@ from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.common.workbook import is_workbook
 from assets.ingest.loading import payer_codes, quarantine_frame
-from assets.payments.lettrage import month_end, receipts_after
+from assets.payments.matching_run import month_end, receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import ZERO, Call, Issued, OpenInvoice, plan_dunning
 

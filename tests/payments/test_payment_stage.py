@@ -4,8 +4,8 @@ manual decisions, re-runs."""
 import datetime as dt
 from decimal import Decimal
 
-from assets.payments.lettrage import run_matching, write_matching_files
 from assets.payments.loading import load_bank_inputs, load_decisions
+from assets.payments.matching_run import run_matching, write_matching_files
 from tests.billing.case import NOW, D
 from tests.billing.test_issuing import association
 

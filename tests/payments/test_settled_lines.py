@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from assets.common.warehouse import Warehouse
-from assets.payments.lettrage import lettering, month_end, run_matching
 from assets.payments.matching import Decision, Letter, Lettering
+from assets.payments.matching_run import lettering, month_end, run_matching
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
 MONTHS = [f"2025-{m:02d}" for m in range(1, 11)]

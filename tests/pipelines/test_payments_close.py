@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from assets.common.warehouse import Warehouse
-from assets.payments.lettrage import month_end
+from assets.payments.matching_run import month_end
 from demo.accounting import AccountingDepartment, previous_month
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from demo.payments import PaymentSimulator
