@@ -14,8 +14,8 @@ import dagster as dg
 from assets.common.outputs import french_amount
 from assets.common.warehouse import query_frame, run_sql
 from assets.payments.assets import allocations, bank_lines
-from assets.payments.checks import chain_breaks
 from assets.payments.matching_run import month_end
+from assets.payments.statement_checks import chain_breaks
 from assets.payments.statements import Statement
 from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.ingest import control_quarantine

@@ -11,7 +11,7 @@ from lxml import etree
 
 from assets.payments.camt import parse_camt
 from assets.payments.cfonb import parse_cfonb120
-from assets.payments.checks import chain_breaks, unbalanced
+from assets.payments.statement_checks import chain_breaks, unbalanced
 from demo.bank_files import (
     BankCodes,
     Movement,

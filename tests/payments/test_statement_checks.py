@@ -9,7 +9,7 @@ import pytest
 
 from assets.payments.camt import parse_camt
 from assets.payments.cfonb import parse_cfonb120
-from assets.payments.checks import StatementProblem, chain_breaks, unbalanced
+from assets.payments.statement_checks import StatementProblem, chain_breaks, unbalanced
 from assets.payments.statements import Statement
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
