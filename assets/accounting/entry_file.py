@@ -37,7 +37,7 @@ from assets.accounting.entries import (
     sales_entry,
 )
 from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
-from assets.accounting.fec import FecError, FecLine, read_ledger, write_fec
+from assets.accounting.fec import FecError, FecLine, read_general_ledger, write_fec
 from assets.accounting.lettering import file_name as lettering_file
 from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
@@ -304,7 +304,7 @@ def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, n
         try:
             data = export.read(FEC_MAX_BYTES, FecError)  # a link, a special or a huge file is refused, unread
             record.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
-            ledger = read_ledger(data, name, settings.comptes.clients)
+            ledger = read_general_ledger(data, name, settings.comptes.clients)
             record.update(encoding=ledger.encoding, rows_read=ledger.rows, rows_rejected=0)
             if ledger.last_date:
                 ledgers.append((ledger.last_date, name, ledger))

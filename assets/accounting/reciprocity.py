@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assets.accounting.fec import OPENING_JOURNALS, FecFile, Ledger
+from assets.accounting.fec import OPENING_JOURNALS, FecFile, GeneralLedger
 from assets.common.outputs import french_amount
 
 ZERO = Decimal("0.00")
@@ -53,17 +53,17 @@ def last_date(ledger: FecFile) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def opening_date(ledger: FecFile | Ledger) -> dt.date | None:
+def opening_date(ledger: FecFile | GeneralLedger) -> dt.date | None:
     """The date of the ledger's à-nouveaux (any account's), None when it has none."""
-    if isinstance(ledger, Ledger):
+    if isinstance(ledger, GeneralLedger):
         return ledger.opening
     return min((x.ecriture_date for x in ledger.lines if x.journal_code in OPENING_JOURNALS and x.ecriture_date),
                default=None)  # fmt: skip
 
 
-def reciprocity(ledger: FecFile | Ledger, ours: list[OurLine], clients: str, on: dt.date) -> list[Difference]:
+def reciprocity(ledger: FecFile | GeneralLedger, ours: list[OurLine], clients: str, on: dt.date) -> list[Difference]:
     """The payers whose 411 balance in the ledger on `on` differs from ours, with their explanations. The
-    ledger as read_fec reads it, or its client lines only (read_ledger)."""
+    ledger as read_fec reads it, or its client lines only (read_general_ledger)."""
     theirs: dict[str, list[tuple[str, Decimal, str]]] = {}
     opening: dict[str, Decimal] = {}  # the à-nouveaux, per payer
     names: dict[str, str] = {}

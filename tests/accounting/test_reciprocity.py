@@ -4,7 +4,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from assets.accounting.fec import FecLine, LedgerLine, read_fec, read_ledger, write_fec
+from assets.accounting.fec import FecLine, LedgerLine, read_fec, write_fec
+from assets.accounting.fec import read_general_ledger as read_ledger
 from assets.accounting.reciprocity import OurLine, last_date, reciprocity
 
 D = Decimal

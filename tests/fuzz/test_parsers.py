@@ -30,7 +30,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from assets.accounting.fec import RULES, FecError, LedgerLine, read_fec, read_ledger, validate
+from assets.accounting.fec import RULES, FecError, LedgerLine, read_fec, validate
+from assets.accounting.fec import read_general_ledger as read_ledger
 from assets.accounting.reciprocity import last_date, opening_date, reciprocity
 from assets.common.csvfile import UnreadableFile, decode, parse_csv_text
 from assets.common.settings import Settings, SettingsError, load_settings, parse_settings

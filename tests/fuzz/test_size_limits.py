@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import assets.accounting.fec as fec
+import assets.accounting.fec.read as fec
 import assets.common.csvfile as csvfile
 import assets.common.settings as settings
 import assets.payments.camt as camt
