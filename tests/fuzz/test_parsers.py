@@ -43,7 +43,7 @@ from assets.payments.cfonb import CfonbError
 from assets.payments.loading import LINE_SCHEMA, STATEMENT_SCHEMA, _row, _statement_row, parse_bank_file
 from assets.payments.manual import parse_manual_receipts
 from assets.payments.statements import MAX_AMOUNT
-from assets.receivables.ledger import load_calls
+from assets.receivables.call_log import load_calls
 from tests.conftest import REFERENTIAL
 from tests.fuzz.hostile import (
     ACTIVITY_SEEDS,

@@ -375,7 +375,7 @@ def test_the_phone_log_and_the_ledger_are_not_read_through_a_link(tmp_path):
     association, /etc/passwd); now refused by name, unread, like an unreadable file."""
     from assets.accounting.entry_file import check_reciprocity
     from assets.common.warehouse import Warehouse
-    from assets.receivables.ledger import load_calls
+    from assets.receivables.call_log import load_calls
 
     entrees = tmp_path / "home" / "entrees"
     (entrees / "relances").mkdir(parents=True)

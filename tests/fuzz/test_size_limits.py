@@ -199,7 +199,7 @@ def test_the_phone_log_decisions_and_ledger_are_refused_by_name_past_their_ceili
     from assets.common.settings import parse_settings
     from assets.common.warehouse import Warehouse
     from assets.payments.loading import load_decisions
-    from assets.receivables.ledger import load_calls
+    from assets.receivables.call_log import load_calls
     from tests.conftest import SETTINGS
 
     entrees = tmp_path / "entrees"

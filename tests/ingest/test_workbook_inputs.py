@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from assets.ingest.loading import load_activity, load_referential
 from assets.payments.loading import load_bank_inputs, load_decisions
-from assets.receivables.ledger import load_calls
+from assets.receivables.call_log import load_calls
 from tests.common.workbooks import Formula, csv_rows, ods, xlsx
 from tests.conftest import NOW, march_fh01, write_activity
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assets.common.warehouse import Warehouse
-from assets.receivables import ledger
-from assets.receivables.ledger import load_calls
+from assets.receivables import call_log as ledger
+from assets.receivables.call_log import load_calls
 
 NOW = dt.datetime(2025, 6, 5, 9, 0)
 HEADER = "date;cible;interlocuteur;resultat;date_promesse;montant_promis;commentaire"

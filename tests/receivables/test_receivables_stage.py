@@ -5,7 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 from assets.common.warehouse import run_sql
-from assets.receivables.ledger import age_month, run_dunning
+from assets.receivables.aging_run import age_month
+from assets.receivables.dunning_run import run_dunning
 from assets.receivables.letters import write_letters
 from checks.payments import control_credits
 from tests.billing.case import NOW, D
