@@ -103,19 +103,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assets.payments import matching as engine  # noqa: E402
-from assets.payments.matching import (  # noqa: E402
+from assets.payments.matching import match  # noqa: E402
+from assets.payments.matching_records import (  # noqa: E402
     DEBIT,
     QUEUED,
     RETURN,
     RETURNED,
     RULE_AMOUNT,
     RULE_REFERENCE,
-    Directory,
     Invoice,
     Line,
     MatchResult,
-    match,
 )
+from assets.payments.payer_directory import Directory  # noqa: E402
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

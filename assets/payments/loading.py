@@ -25,7 +25,7 @@ from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.payments.camt import CamtError, parse_camt
 from assets.payments.cfonb import CfonbError, parse_cfonb120
 from assets.payments.manual import ReceiptKey, file_keys, parse_manual_receipts, piece_line_key, stored_key
-from assets.payments.matching import Decision
+from assets.payments.matching_records import Decision
 from assets.payments.statements import BankLine, Statement
 
 BANK_SUFFIXES = {".xml": "camt", ".txt": "cfonb", ".cfo": "cfonb", ".cfonb": "cfonb"}

@@ -32,208 +32,38 @@ given again).
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-ZERO = Decimal("0.00")
-
-# statuses of a bank line after matching
-MATCHED = "rapproche"  # fully allocated to invoices
-CREDIT = "credit"  # payer known, part or all of the amount not allocated: the payer's credit
-QUEUED = "non_rapproche"  # waits for a manual decision
-NOT_OURS = "hors_recettes"  # a manual decision says it is not a receipt of ours
-RETURN = "rejet"  # a return or reversal, applied to its original line
-RETURNED = "rejete"  # an original line cancelled by its return before it was matched
-DEBIT = "debit"  # money going out: not a receipt
-OTHER_CURRENCY = "devise"  # not in euros: not matched
-
-RULE_MANUAL, RULE_RETURN, RULE_REFERENCE, RULE_AMOUNT = "manuel", "rejet", "reference", "payeur_montant"
-
-SUBSET_STATES = 50_000  # beyond this many partial sums, a combination search gives up (to the queue)
-
-_REFERENCE = re.compile(
-    r"(?<![A-Z0-9])(?:FACTURES?|FACT|FAC|FA|F)\s*(?:N[O°º]?\s*)?[-./:]?\s*(20\d\d)\s*[-./]?\s*(\d{1,6})(?!\d)"
+from assets.payments.combinations import unique_combination
+from assets.payments.letter_codes import give_letters
+from assets.payments.matching_records import (
+    CREDIT,
+    DEBIT,
+    MATCHED,
+    NOT_OURS,
+    OTHER_CURRENCY,
+    QUEUED,
+    RETURN,
+    RETURNED,
+    RULE_AMOUNT,
+    RULE_MANUAL,
+    RULE_REFERENCE,
+    RULE_RETURN,
+    ZERO,
+    Allocation,
+    Decision,
+    Invoice,
+    Letter,
+    Lettering,
+    Line,
+    LineState,
+    MatchResult,
+    Rejected,
+    Settled,
 )
-_CIVILITIES = {"M", "MR", "MME", "MLLE", "MM", "MADAME", "MONSIEUR", "MADEMOISELLE", "OU", "ET", "EPOUSE", "VEUVE"}
-
-
-@dataclass(frozen=True)
-class Invoice:
-    number: str
-    payer_code: str
-    issue_date: dt.date
-    open_amount: Decimal  # amount + its credit notes - every allocation recorded so far
-    settled_on: dt.date | None = None  # when its open amount is 0 without any allocation (credit notes)
-
-
-@dataclass(frozen=True)
-class Line:
-    line_id: str
-    date: dt.date
-    amount: Decimal
-    text: str = ""
-    iban: str = ""
-    name: str = ""
-    end_to_end_id: str = ""
-    reversal: bool = False  # a returned direct debit or a reversal
-    payer_hint: str = ""  # the payer column of a manual receipt: a payer code or a name
-    currency: str = "EUR"
-
-
-@dataclass(frozen=True)
-class Allocation:
-    line_id: str
-    number: str
-    amount: Decimal  # negative: what a return or a changed decision takes back
-    rule: str
-    date: dt.date
-
-
-@dataclass(frozen=True)
-class Decision:
-    line_id: str
-    number: str  # empty: not a receipt of ours
-    amount: Decimal | None  # None: the whole line (or what remains of it)
-    source_line: int = 0
-
-
-@dataclass(frozen=True)
-class Rejected:
-    source_line: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class LineState:
-    line_id: str
-    status: str
-    payer_code: str = ""
-    rule: str = ""
-    allocated: Decimal = ZERO
-    unallocated: Decimal = ZERO
-    reason: str = ""
-    reverses: str = ""
-
-
-@dataclass(frozen=True)
-class Letter:
-    payer_code: str
-    letter: str
-    number: str
-    date: dt.date
-    event: str  # lettre (settled) or delettre (reopened)
-
-
-@dataclass
-class Directory:
-    """Who pays from which account and under which name: referential IBANs and names, plus accounts
-    learnt from lines already matched to one payer."""
-
-    ibans: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    names: dict[frozenset, set[str]] = field(default_factory=lambda: defaultdict(set))
-    codes: set[str] = field(default_factory=set)
-    _by_code: dict[str, set[frozenset]] | None = None
-
-    def names_of(self, code: str) -> set[frozenset]:
-        if self._by_code is None:
-            self._by_code = defaultdict(set)
-            for key, codes in self.names.items():
-                for c in codes:
-                    self._by_code[c].add(key)
-        return self._by_code.get(code, set())
-
-    def add(self, code: str, iban: str = "", *names: str) -> None:
-        self._by_code = None
-        self.codes.add(code)
-        if normal_iban(iban):
-            self.ibans[normal_iban(iban)].add(code)
-        for name in names:
-            key = name_key(name)
-            if key:
-                self.names[key].add(code)
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What the bank lines a run leaves out still tell it. A close matches only the lines whose state can
-    still change (matching_run.py); a line settled for good (fully allocated, a debit, a return applied, the
-    debit it returned) is left out, but its account may have taught which payer it belongs to, and a debit
-    already returned cannot be returned again."""
-
-    taken: frozenset[str] = frozenset()  # debits reversed by a return left out
-    payers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # account -> payers its references settled
-
-
-@dataclass
-class Lettering:
-    """What the letter events recorded tell the matching: the letter each invoice holds now (its last event,
-    when it is a `lettre`), and how many letters each payer was ever given (a letter is never given twice).
-    `from_events` reads them from every event; the warehouse gives them for the invoices read only
-    (payments/active_letters.sql, payments/used_letters.sql)."""
-
-    active: dict[str, Letter] = field(default_factory=dict)  # invoice -> its letter
-    used: dict[str, int] = field(default_factory=dict)  # payer -> letters given
-
-    @classmethod
-    def from_events(cls, events: list[Letter]) -> Lettering:
-        active: dict[str, Letter] = {}
-        given: dict[str, set[str]] = defaultdict(set)
-        for event in events:
-            given[event.payer_code].add(event.letter)
-            if event.event == "lettre":
-                active[event.number] = event
-            else:
-                active.pop(event.number, None)
-        return cls(active, {payer: len(letters) for payer, letters in given.items()})
-
-
-@dataclass
-class MatchResult:
-    allocations: list[Allocation]
-    states: dict[str, LineState]
-    letters: list[Letter]
-    rejected: list[Rejected]
-
-
-def normal_iban(iban: str) -> str:
-    return re.sub(r"\s+", "", iban or "").upper()
-
-
-def name_key(name: str) -> frozenset:
-    """The words of a name, without accents, punctuation nor civilities, in any order."""
-    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().upper()
-    words = re.sub(r"[^A-Z0-9]+", " ", text).split()
-    return frozenset(w for w in words if w not in _CIVILITIES and len(w) > 1)
-
-
-def references(text: str) -> list[str]:
-    """Invoice numbers named in a text, in the canonical form F2026-000123, in order of appearance."""
-    found = []
-    for year, seq in _REFERENCE.findall((text or "").upper()):
-        number = f"F{year}-{int(seq):06d}"
-        if number not in found and int(seq) > 0:
-            found.append(number)
-    return found
-
-
-def letter_code(index: int) -> str:
-    """0 → AA, 1 → AB, … 675 → ZZ, 676 → AAA, …"""
-    length, base = 2, 26 * 26
-    while index >= base:
-        index -= base
-        length += 1
-        base *= 26
-    code = ""
-    for _ in range(length):
-        index, rest = divmod(index, 26)
-        code = chr(ord("A") + rest) + code
-    return code
+from assets.payments.payer_directory import Directory, identify, normal_iban
+from assets.payments.references import complete_references
 
 
 class _Book:
@@ -333,7 +163,9 @@ def match(
             states[line.line_id] = _by_payer_amount(book, line, payer, candidates)
             moved = moved or states[line.line_id].status != QUEUED
     lettering = letters if isinstance(letters, Lettering) else Lettering.from_events(letters)
-    return MatchResult(book.new, states, _letters(book, lettering), rejected)
+    return MatchResult(
+        book.new, states, give_letters(book.invoices, book.open, book.settled_by, book.reopened_by, lettering), rejected
+    )
 
 
 def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decision], states) -> list[Rejected]:
@@ -455,7 +287,7 @@ def _payer_of(book: _Book, line: Line, directory: Directory) -> str | None:
     payers = {book.invoices[n].payer_code for n in net}
     if len(payers) == 1:
         return payers.pop()
-    found = _identify(line, directory)
+    found = identify(line, directory)
     return found if isinstance(found, str) else None
 
 
@@ -469,56 +301,16 @@ def _state_of(book: _Book, line: Line) -> LineState:
     return LineState(line.line_id, MATCHED if rest == 0 else CREDIT, ",".join(payers), rule, allocated, rest)
 
 
-def _identify(line: Line, directory: Directory) -> str | set[str] | None:
-    """The payer of a line: by IBAN, else by name, else by the manual payer column. A set: ambiguous."""
-    iban = normal_iban(line.iban)
-    if iban and iban in directory.ibans:
-        payers = directory.ibans[iban]
-        if len(payers) > 1 and line.text:
-            # a guardian's account: the resident whose name the text gives (the most complete name found,
-            # not a name every holder of the account shares)
-            words = name_key(line.text)
-            keys = {k for c in payers for k in directory.names_of(c) if k <= words and not payers <= directory.names[k]}
-            keys = {k for k in keys if not any(k < other for other in keys)}
-            named = {c for k in keys for c in directory.names[k] & payers}
-            payers = named or payers
-        return next(iter(payers)) if len(payers) == 1 else set(payers)
-    for name in (line.name, line.payer_hint):
-        if name and name.strip().upper() in directory.codes:
-            return name.strip().upper()
-        key = name_key(name)
-        if key and key in directory.names:
-            payers = directory.names[key]
-            return next(iter(payers)) if len(payers) == 1 else set(payers)
-    return None
-
-
-def probable_payers(
-    line: Line, directory: Directory, invoice_payers: dict[str, str], account_payers: dict[str, set[str]]
-) -> set[str]:
-    """Who a receipt not matched yet that names none of our invoices probably comes from, for the dunning,
-    which chases none of them while it waits: the payer its account or name gives (every one of them when
-    several share it), else those its account paid before (`account_payers`). A receipt naming invoices of
-    ours (`invoice_payers`: number -> payer) holds those invoices only: none here."""
-    if any(n in invoice_payers for n in references(f"{line.text} {line.end_to_end_id}")):
-        return set()
-    payers: set[str] = set()
-    found = _identify(line, directory)
-    if isinstance(found, str):
-        payers.add(found)
-    elif found:
-        payers |= found
-    else:
-        payers |= account_payers.get(normal_iban(line.iban), set())
-    return payers
-
-
 def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | None:
     """Rule 1, or None when the text names no invoice of ours issued by the line's date."""
-    refs = [n for n in _complete_references(line) if n in book.invoices and book.invoices[n].issue_date <= line.date]
+    refs = [
+        n
+        for n in complete_references(line.text, line.end_to_end_id)
+        if n in book.invoices and book.invoices[n].issue_date <= line.date
+    ]
     if not refs:
         return None
-    payer = _identify(line, directory)
+    payer = identify(line, directory)
     ref_payers = {book.invoices[n].payer_code for n in refs}
     if len(ref_payers) > 1:
         # a guardian paying for two residents, or a slip: a person decides; meanwhile none of them is chased
@@ -550,7 +342,7 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
 
 def _candidates(line: Line, directory: Directory, learned: dict[str, str]) -> tuple[str | set[str] | None, list[str]]:
     """The payer of a line for rule 2 (a set: several) and the payers whose invoices it may settle."""
-    payer = _identify(line, directory)
+    payer = identify(line, directory)
     learnt = learned.get(normal_iban(line.iban))
     if isinstance(payer, set) and learnt in payer:
         payer = learnt  # a name shared by several payers, and an account that paid one of them
@@ -570,7 +362,7 @@ def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, cand
     for code in candidates:
         numbers = [n for n in book.open_invoices(code) if book.invoices[n].issue_date <= line.date]
         same = [n for n in numbers if book.open[n] == line.amount]
-        fits[code] = same[:1] or _unique_combination(numbers, book.open, line.amount)
+        fits[code] = same[:1] or unique_combination(numbers, book.open, line.amount)
     found = [code for code, chosen in fits.items() if chosen]
     unsure = [code for code, chosen in fits.items() if chosen is None]
     hint = payer if isinstance(payer, str) else ""
@@ -591,87 +383,3 @@ def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, cand
     state = _state_of(book, line)
     state.rule = RULE_AMOUNT
     return state
-
-
-def _unique_combination(numbers: list[str], open_amounts: dict[str, Decimal], target: Decimal) -> list[str] | None:
-    """The invoices whose open amounts add up to `target`, when exactly one combination does (invoices of
-    equal amount are interchangeable: the oldest are taken). [] when none does, None when several do or
-    the search is too large to be sure."""
-    groups: dict[Decimal, list[str]] = defaultdict(list)
-    for n in numbers:  # numbers come oldest first
-        groups[open_amounts[n]].append(n)
-    goal = int(target * 100)
-    items = sorted(((int(a * 100), ns) for a, ns in groups.items()), reverse=True)
-    # partial sums -> (number of ways, capped at 2; one way as counts per group)
-    ways: dict[int, tuple[int, tuple[int, ...]]] = {0: (1, ())}
-    for cents, ns in items:
-        grown: dict[int, tuple[int, tuple[int, ...]]] = {}
-        for total, (count, how) in ways.items():
-            for k in range(len(ns) + 1):
-                s = total + k * cents
-                if s > goal:
-                    break
-                if s in grown:
-                    grown[s] = (min(2, grown[s][0] + count), grown[s][1])
-                else:
-                    grown[s] = (count, how + (k,))
-        ways = grown
-        if len(ways) > SUBSET_STATES:
-            return None
-    if goal not in ways:
-        return []
-    count, how = ways[goal]
-    if count > 1:
-        return None
-    chosen = []
-    for (_, ns), k in zip(items, how, strict=True):
-        chosen.extend(ns[:k])
-    return chosen
-
-
-def _letters(book: _Book, past: Lettering) -> list[Letter]:
-    active = dict(past.active)
-    out: list[Letter] = []
-    for number in sorted(book.reopened_by):
-        if number in active and book.open[number] != 0:
-            old = active.pop(number)
-            out.append(Letter(old.payer_code, old.letter, number, book.reopened_by[number].date, "delettre"))
-    # invoices settled by the same line share a letter; then invoices settled by their credit notes alone
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    dates: dict[tuple[str, str], dt.date] = {}
-    for number, line in book.settled_by.items():
-        if book.open[number] == 0 and number not in active:
-            key = (book.invoices[number].payer_code, line.line_id)
-            groups[key].append(number)
-            dates[key] = line.date
-    for invoice in book.invoices.values():
-        number = invoice.number
-        if invoice.settled_on and book.open[number] == 0 and number not in active and number not in book.settled_by:
-            key = (invoice.payer_code, f"~{number}")
-            groups[key].append(number)
-            dates[key] = invoice.settled_on
-    count = dict(past.used)
-    for key in sorted(groups, key=lambda k: (dates[k], k)):
-        payer = key[0]
-        code = letter_code(count.get(payer, 0))
-        count[payer] = count.get(payer, 0) + 1
-        for number in sorted(groups[key]):
-            out.append(Letter(payer, code, number, dates[key], "lettre"))
-    return out
-
-
-def _complete_references(line: Line) -> list[str]:
-    """The invoice numbers of the text and end-to-end id, without a number cut by the bank: a text of
-    140 characters or more (a SEPA remittance is cut at 140) ending with a short number that comes
-    before the previous one ("… F2026-023706 F2026-02")."""
-    text = (line.text or "").upper().rstrip()
-    found = references(f"{line.text} {line.end_to_end_id}")
-    if len(text) >= 140:
-        matches = list(_REFERENCE.finditer(text))
-        last = matches[-1] if matches else None
-        if last and last.end() == len(text) and len(last.group(2)) < 6:
-            before = references(text[: last.start()])
-            cut = f"F{last.group(1)}-{int(last.group(2)):06d}"
-            if before and cut < before[-1] and cut not in before and cut not in references(line.end_to_end_id):
-                found = [n for n in found if n != cut]
-    return found

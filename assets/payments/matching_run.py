@@ -27,21 +27,10 @@ from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
 from assets.payments.loading import DECISIONS
-from assets.payments.matching import (
-    Allocation,
-    Decision,
-    Directory,
-    Invoice,
-    Letter,
-    Lettering,
-    Line,
-    Rejected,
-    Settled,
-    match,
-    normal_iban,
-    probable_payers,
-    references,
-)
+from assets.payments.matching import match
+from assets.payments.matching_records import Allocation, Decision, Invoice, Letter, Lettering, Line, Rejected, Settled
+from assets.payments.payer_directory import Directory, normal_iban, probable_payers
+from assets.payments.references import references
 
 
 def month_end(month: str) -> dt.date:

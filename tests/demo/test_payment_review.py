@@ -4,7 +4,9 @@ relances/lettrage_manuel.csv after a close, reading the month's matching files a
 import datetime as dt
 from decimal import Decimal
 
-from assets.payments.matching import Decision, Directory, Invoice, Line, match
+from assets.payments.matching import match
+from assets.payments.matching_records import Decision, Invoice, Line
+from assets.payments.payer_directory import Directory
 from demo.payments import PaymentSimulator
 
 MONTH = "2025-03"

@@ -6,7 +6,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.payments.matching import (
+from assets.payments.letter_codes import letter_code
+from assets.payments.matching import match
+from assets.payments.matching_records import (
     CREDIT,
     DEBIT,
     MATCHED,
@@ -15,15 +17,11 @@ from assets.payments.matching import (
     RETURN,
     RETURNED,
     Decision,
-    Directory,
     Invoice,
     Line,
-    letter_code,
-    match,
-    name_key,
-    probable_payers,
-    references,
 )
+from assets.payments.payer_directory import Directory, name_key, probable_payers
+from assets.payments.references import references
 
 D = Decimal
 DAY = dt.date(2026, 3, 1)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from assets.common.warehouse import Warehouse
-from assets.payments.matching import Decision, Letter, Lettering
+from assets.payments.matching_records import Decision, Letter, Lettering
 from assets.payments.matching_run import lettering, month_end, run_matching
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
