@@ -269,7 +269,8 @@ def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> Contr
     """Every public payer's document of the month is a Factur-X PDF whose XML passes the XSD and states
     the document's number, type and amount due, and whose PDF/A metadata agree (Info and XMP, PDF/A-3b).
     (Its business rules were checked before it was embedded: `facturx_xml.embed_facturx`.)"""
-    from assets.billing.facturx_xml import pdfa_problems, read_facturx
+    from assets.billing.facturx_xml import read_facturx
+    from assets.billing.pdfa_metadata import pdfa_problems
 
     problems = []
     rows = con.execute(sql("checks/billing/facturx_files.sql"), {"month": month}).fetchall()

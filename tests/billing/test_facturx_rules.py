@@ -11,8 +11,9 @@ from facturx.parse_xml import parse_ubl_cii_xml
 
 from assets.billing import facturx_xml
 from assets.billing.documents import render_month
-from assets.billing.facturx_xml import INVOICE_NOTES, embedded_xml, facturx_data, pdfa_problems
+from assets.billing.facturx_xml import INVOICE_NOTES, embedded_xml, facturx_data
 from assets.billing.facturx_xml import facturx_xml as build_xml
+from assets.billing.pdfa_metadata import pdfa_problems
 from assets.billing.schematron import NOT_APPLICABLE, SchematronError, blocking, check, distinct, validate
 from checks.billing import control_facturx, control_facturx_rules
 from tests.billing.case import NOW, Case, D, month_of_days
