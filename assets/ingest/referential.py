@@ -23,7 +23,6 @@ from assets.common.csvfile import Reject, UnreadableFile, read_table
 from assets.common.fields import (
     BadValue,
     LostDigits,
-    identifier_key,
     parse_amount,
     parse_choice,
     parse_code,
@@ -32,9 +31,9 @@ from assets.common.fields import (
     parse_iban,
     parse_int,
     parse_siret,
-    preferred_form,
 )
 from assets.common.settings import ESTABLISHMENT_TYPES, PAYER_TYPES
+from assets.ingest.referential_links import cross_check, settle_identifiers
 
 STAY_MODES = ("internat", "internat_semaine", "semi_internat", "accueil_jour")
 RATE_MODES = ("internat", "semi_internat")
@@ -219,29 +218,9 @@ SPECS: tuple[FileSpec, ...] = (
     ),
 )
 SPEC_BY_FILE = {s.file: s for s in SPECS}
-# columns of a table that name a row of another table, and the end date that must not precede the start
-_REFERENCES = {
-    "stays": (
-        ("resident_id", "residents", "id_usager"),
-        ("establishment_code", "establishments", "code_etablissement"),
-    ),
-    "funding_decisions": (
-        ("resident_id", "residents", "id_usager"),
-        ("payer_code", "payers", "code_financeur"),
-        ("establishment_code", "establishments", "code_etablissement"),
-    ),
-    "rates": (("establishment_code", "establishments", "code_etablissement"),),
-    "contributions": (("resident_id", "residents", "id_usager"),),
-}
-_PERIODS = {
-    "stays": ("entry_date", "exit_date", "date_sortie"),
-    "funding_decisions": ("start_date", "end_date", "date_fin"),
-    "rates": ("start_date", "end_date", "date_fin"),
-    "contributions": ("start_date", "end_date", "date_fin"),
-}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReferentialParse:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)  # table -> rows kept
     rejects: list[Reject] = field(default_factory=list)
@@ -293,90 +272,6 @@ def _defaults(table: str, records: list[dict]) -> None:
                 r["capacity"] = 0
 
 
-# where each kind of identifier is written: (table, column, header); the first names the rows themselves
-IDENTIFIERS = {
-    "resident": (
-        ("residents", "id", "id_usager"),
-        ("stays", "resident_id", "id_usager"),
-        ("funding_decisions", "resident_id", "id_usager"),
-        ("contributions", "resident_id", "id_usager"),
-    ),
-    "payer": (("payers", "code", "code_financeur"), ("funding_decisions", "payer_code", "code_financeur")),
-}
-
-
-def _settle_identifiers(
-    records: dict[str, list[dict]], files: dict[str, str], known: dict[str, dict[str, str]]
-) -> list[Reject]:
-    """Write every resident id and payer code in its one form (`known`: kind -> key -> the form the
-    warehouse holds), and set aside a row of usagers.csv or financeurs.csv whose identifier is another row's
-    but for its leading zeros (`0012` and `12`): two rows for one identifier, both named."""
-    rejects: list[Reject] = []
-    for kind, places in IDENTIFIERS.items():
-        (table, column, header), *_ = places
-        first: dict[str, dict] = {}
-        kept = []
-        for r in records[table]:
-            key = identifier_key(r[column])
-            seen = first.setdefault(key, r)
-            if seen is not r and seen[column] != r[column]:
-                rejects.append(
-                    Reject(
-                        files[table],
-                        r["src_line"],
-                        header,
-                        r[column],
-                        f"même identifiant que « {seen[column]} » (ligne {seen['src_line']}, colonne {header}) "
-                        "aux zéros de tête près : deux lignes pour un seul identifiant",
-                    )
-                )
-                continue
-            kept.append(r)
-        records[table] = kept
-        written: dict[str, list[str]] = {}
-        for table, column, _ in places:
-            for r in records[table]:
-                written.setdefault(identifier_key(r[column]), []).append(r[column])
-        stored = known.get(kind, {})
-        form = {key: stored.get(key) or preferred_form(forms) for key, forms in written.items()}
-        for table, column, _ in places:
-            for r in records[table]:
-                r[column] = form[identifier_key(r[column])]
-    return rejects
-
-
-def _cross_check(records: dict[str, list[dict]], files: dict[str, str]) -> list[Reject]:
-    """Set aside rows that name an unknown row of another file, or end before they start."""
-    known = {
-        "residents": {r["id"] for r in records["residents"]},
-        "establishments": {r["code"] for r in records["establishments"]},
-        "payers": {r["code"] for r in records["payers"]},
-    }
-    labels = {"residents": "usager inconnu", "establishments": "établissement inconnu", "payers": "financeur inconnu"}
-    rejects: list[Reject] = []
-    for table, refs in _REFERENCES.items():
-        name = files[table]
-        kept = []
-        for r in records[table]:
-            problem = None
-            for column, target, header in refs:
-                if r[column] not in known[target]:  # identifiers are settled: one form for each
-                    problem = Reject(name, r["src_line"], header, r[column], labels[target])
-                    break
-            if problem is None:
-                start, end, header = _PERIODS[table]
-                if r[end] is not None and r[end] < r[start]:
-                    problem = Reject(
-                        name, r["src_line"], header, r[end].isoformat(), "date de fin antérieure à la date de début"
-                    )
-            if problem:
-                rejects.append(problem)
-            else:
-                kept.append(r)
-        records[table] = kept
-    return rejects
-
-
 def parse_referential(
     contents: dict[str, bytes | None],
     folder: str = "referentiel",
@@ -411,8 +306,8 @@ def parse_referential(
         result.rows_read[spec.file] = len(table.rows) + len(table.rejects)
     if result.unreadable:
         return result  # the referential is loaded as one consistent set, or not at all
-    result.rejects.extend(_settle_identifiers(records, names, known or {}))
-    result.rejects.extend(_cross_check(records, names))
+    result.rejects.extend(settle_identifiers(records, names, known or {}))
+    result.rejects.extend(cross_check(records, names))
     for spec in SPECS:
         result.frames[spec.table] = (
             pl.DataFrame(records[spec.table], schema=spec.schema, orient="row")
