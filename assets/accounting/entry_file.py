@@ -281,7 +281,7 @@ def unlock(con, month: str, reason: str, now: dt.datetime) -> None:
     run_sql(con, "accounting/unlock.sql", {"month": month, "reason": reason.strip(), "now": now})
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReciprocitySummary:
     ledger: str  # the file read back ("" when there is none)
     on: dt.date | None

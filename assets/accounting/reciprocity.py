@@ -35,7 +35,7 @@ class OurLine:
     amount: Decimal  # debit - credit
 
 
-@dataclass
+@dataclass(frozen=True)
 class Difference:
     aux: str
     name: str

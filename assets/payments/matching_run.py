@@ -38,7 +38,7 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
-@dataclass
+@dataclass(frozen=True)
 class MatchingSummary:
     lines: int
     allocations: int

@@ -27,7 +27,7 @@ class OpenItem:
     open_amount: Decimal  # negative for a credit
 
 
-@dataclass
+@dataclass(frozen=True)
 class AgedRow:
     payer_code: str
     buckets: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BUCKETS, ZERO))

@@ -90,7 +90,7 @@ class Hold:
     reason: str  # litige, promesse, encaissement_en_attente, deja_paye, credit_non_affecte
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     day: dt.date
     reminders: list[Reminder] = field(default_factory=list)
