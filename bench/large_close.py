@@ -415,7 +415,7 @@ def row_counts(home: Path, month: str, run_started: float, metadata: dict) -> di
     """Rows per unit, read from the warehouse (read-only, after the run) and the steps' metadata."""
     import duckdb
 
-    from assets.payments.lettrage import month_end
+    from assets.common.months import month_end
 
     started = dt.datetime.fromtimestamp(int(run_started))
     counts: dict[str, int] = {}

@@ -8,8 +8,8 @@ import dagster as dg
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.accounting.fec import read_fec, validate
 from assets.accounting.ledger import file_name
+from assets.common.months import month_end
 from assets.common.warehouse import query_frame, run_sql
-from assets.payments.lettrage import month_end
 from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
 from pipelines.partitions import month_of

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.billing.valuation import add_months, open_months
+from assets.billing.valuation import open_months
+from assets.common.months import add_months
 from assets.common.outputs import french_amount
 from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.assets import activity_days, referential

@@ -9,8 +9,9 @@ the bottom run them, record the outcome and rewrite the month's controls file.
 import dagster as dg
 import polars as pl
 
+from assets.common.months import month_bounds
 from assets.common.warehouse import query_frame, run_sql
-from assets.ingest.activity import CODES, month_bounds
+from assets.ingest.activity import CODES
 from assets.ingest.assets import activity_days, referential
 from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.expectations import Expectation, validate

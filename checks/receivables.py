@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import dagster as dg
 
+from assets.common.months import month_end
 from assets.common.outputs import french_amount
 from assets.common.warehouse import query_frame
-from assets.payments.lettrage import month_end
 from assets.receivables.assets import aged_balance, reminders
 from checks.controls import WARNING, ControlOutcome
 from checks.ingest import control_quarantine

@@ -67,7 +67,8 @@ def cmd_demo(args) -> int:
     import dagster as dg
     import yaml
 
-    from demo.accounting import AccountingDepartment, previous_month
+    from assets.common.months import previous_month
+    from demo.accounting import AccountingDepartment
     from demo.calls import CallCentre
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator

@@ -23,11 +23,12 @@ from assets.common.csvfile import (
 )
 from assets.common.fields import BadValue, identifier_key, parse_amount, parse_choice, parse_date
 from assets.common.inputs import read_table_input
+from assets.common.months import month_end
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.common.workbook import is_workbook
 from assets.ingest.loading import payer_codes, quarantine_frame
-from assets.payments.lettrage import month_end, receipts_after
+from assets.payments.lettrage import receipts_after
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 from assets.receivables.dunning import ZERO, Call, Issued, OpenInvoice, plan_dunning
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
+from assets.common.months import month_end
 from assets.common.warehouse import Warehouse
-from assets.payments.lettrage import lettering, month_end, run_matching
+from assets.payments.lettrage import lettering, run_matching
 from assets.payments.matching import Decision, Letter, Lettering
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
