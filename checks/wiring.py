@@ -8,8 +8,8 @@ from decimal import Decimal
 import dagster as dg
 import polars as pl
 
+from assets.common.resources import HomeResource, WarehouseResource, timestamp
 from checks.controls import ALL_MONTHS, ERROR, ControlOutcome, record, write_month_controls
-from pipelines.resources import HomeResource, WarehouseResource, timestamp
 
 REFERENTIAL = "referentiel"
 

@@ -150,8 +150,8 @@ def cmd_unlock(args) -> int:
     """Unlock an exported month for the accountant, with the reason recorded."""
     from assets.accounting.ledger import LockError, unlock
     from assets.common.audit import seal
+    from assets.common.resources import timestamp
     from assets.common.warehouse import Warehouse
-    from pipelines.resources import timestamp
 
     home = _home(args)
     try:
@@ -248,13 +248,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assets.common import heap
     from assets.common.outputs import OutputError
     from assets.common.settings import SettingsError
-    from pipelines import heap
 
     args = parser().parse_args(argv)
     os.umask(0o077)  # every file this process creates (outputs, warehouse, run history) is the owner's only
-    heap.for_process()  # a command is one batch: fewer searches for cycles (pipelines/heap.py)
+    heap.for_process()  # a command is one batch: fewer searches for cycles (assets/common/heap.py)
     try:
         return args.func(args)
     except SettingsError as exc:

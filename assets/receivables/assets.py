@@ -3,11 +3,11 @@
 import dagster as dg
 
 from assets.billing.assets import issue_date, issued_documents
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.assets import allocations
 from assets.receivables.ledger import age_month, run_dunning
 from assets.receivables.letters import write_letters
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(
