@@ -8,11 +8,11 @@ import dagster as dg
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.accounting.fec import read_fec, validate
 from assets.accounting.ledger import file_name
+from assets.common.controls import ERROR, WARNING, ControlOutcome
 from assets.common.months import month_end
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame, run_sql
-from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
 
 ACCOUNTING = "comptabilite"

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import dagster as dg
 
+from assets.common.controls import ERROR, WARNING, ControlOutcome
 from assets.common.months import month_end
 from assets.common.outputs import french_amount
 from assets.common.partitions import month_of
@@ -19,7 +20,6 @@ from assets.common.warehouse import query_frame, run_sql
 from assets.payments.assets import allocations, bank_lines
 from assets.payments.checks import chain_breaks
 from assets.payments.statements import Statement
-from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.ingest import control_quarantine
 from checks.wiring import check_result, examples, run_controls
 

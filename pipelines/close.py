@@ -139,9 +139,9 @@ def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
 
 
 def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
+    from assets.common.controls import failed_errors, month_controls
     from assets.common.months import month_end
     from assets.common.warehouse import Warehouse, run_sql
-    from checks.controls import failed_errors, month_controls
 
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         files, days, held = run_sql(con, "ingest/month_summary.sql", {"month": month})[0]
