@@ -556,7 +556,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     from assets.billing.assets import invoice_documents
     from assets.common.partitions import partition_of
     from assets.common.resources import DATE_TAG
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
     from assets.receivables.assets import dunning_letters
     from pipelines import cli
     from pipelines.definitions import build
@@ -778,7 +778,7 @@ def month_payloads(home: Path, month: str) -> list[dict]:
     import duckdb
 
     from assets.billing.documents import _documents, document_payload
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import run_sql
 
     settings = load_settings(home / "parametrage.yaml")

@@ -169,7 +169,8 @@ def cmd_unlock(args) -> int:
 def cmd_verify(args) -> int:
     """Recompute the audit chain of the warehouse and the files of sorties/; exit 1 on any alteration found."""
     from assets.common.audit import FILES, KINDS, latest_issue_date, verify
-    from assets.common.settings import Retention, load_settings
+    from assets.common.settings import Retention
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from assets.reporting.retention import expired
 
@@ -250,7 +251,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from assets.common import heap
     from assets.common.outputs import OutputError
-    from assets.common.settings import SettingsError
+    from assets.common.settings_file import SettingsError
 
     args = parser().parse_args(argv)
     os.umask(0o077)  # every file this process creates (outputs, warehouse, run history) is the owner's only

@@ -86,7 +86,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     from assets.common.partitions import partition_of
     from assets.common.resources import DATE_TAG
     from assets.common.runs import PROCESS_TAG, recover_interrupted_runs, this_process
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
@@ -130,7 +130,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
 def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
     """What the sensors do for a run launched from the UI: alertes.log and the alert e-mail."""
     from assets.common.resources import timestamp
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from assets.reporting.alerts import alert_run
 

@@ -15,7 +15,8 @@ from pydantic import PrivateAttr
 
 from assets.common import heap
 from assets.common.runs import tag_run
-from assets.common.settings import Settings, load_settings
+from assets.common.settings import Settings
+from assets.common.settings_file import load_settings
 from assets.common.warehouse import Warehouse
 
 POOL = "warehouse"  # every asset and check that writes the warehouse: one at a time, across runs

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from assets.common.controls import ERROR, WARNING, ControlOutcome, record
-from assets.common.settings import parse_settings
+from assets.common.settings_file import parse_settings
 from assets.common.warehouse import Warehouse
 from assets.reporting.alerts import alert_run
 from tests.conftest import SETTINGS
