@@ -25,7 +25,7 @@ from assets.billing.documents import _documents, render_document  # noqa: E402
 from assets.billing.facturx_xml import is_public  # noqa: E402
 from assets.billing.issuing import issue  # noqa: E402
 from assets.billing.valuation import store_valuation  # noqa: E402
-from assets.common.settings import load_settings  # noqa: E402
+from assets.common.settings_file import load_settings  # noqa: E402
 from assets.common.warehouse import Warehouse  # noqa: E402
 from assets.ingest.loading import load_activity, load_referential  # noqa: E402
 from demo.generator import close_date  # noqa: E402

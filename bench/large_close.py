@@ -415,7 +415,7 @@ def row_counts(home: Path, month: str, run_started: float, metadata: dict) -> di
     """Rows per unit, read from the warehouse (read-only, after the run) and the steps' metadata."""
     import duckdb
 
-    from assets.payments.matching_run import month_end
+    from assets.common.months import month_end
 
     started = dt.datetime.fromtimestamp(int(run_started))
     counts: dict[str, int] = {}
@@ -547,19 +547,19 @@ def close(world: World, month: str, index: int, full: bool) -> Close:
 def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     """What `recettes run` does (pipelines/close.py close_month), without the documents: `invoice_documents`
     and its check, and `dunning_letters`."""
-    from pipelines import heap
+    from assets.common import heap
 
     heap.for_process()  # as `recettes run` does, before Dagster's imports
     collections, clock = collector_clock()
     import dagster as dg
 
     from assets.billing.assets import invoice_documents
-    from assets.common.settings import load_settings
+    from assets.common.partitions import partition_of
+    from assets.common.resources import DATE_TAG
+    from assets.common.settings_file import load_settings
     from assets.receivables.assets import dunning_letters
     from pipelines import cli
     from pipelines.definitions import build
-    from pipelines.partitions import partition_of
-    from pipelines.resources import DATE_TAG
 
     started = time.monotonic()
     os.environ["RECETTES_HOME"] = str(home)
@@ -700,9 +700,9 @@ def stack_floor_child() -> None:
     as the first control does (checks/expectations.py)."""
     import dagster as dg
 
+    from assets.common.partitions import months, partition_of
     from checks.expectations import _context
     from pipelines import cli
-    from pipelines.partitions import months, partition_of
 
     keys = [k for k in STEPS if k not in RENDERING_STEPS] + ["outputs_retention"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -778,7 +778,7 @@ def month_payloads(home: Path, month: str) -> list[dict]:
     import duckdb
 
     from assets.billing.documents import _documents, document_payload
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import run_sql
 
     settings = load_settings(home / "parametrage.yaml")

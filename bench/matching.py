@@ -102,6 +102,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assets.common.months import add_months, days_in  # noqa: E402
 from assets.payments import matching as engine  # noqa: E402
 from assets.payments.matching import match  # noqa: E402
 from assets.payments.matching_records import (  # noqa: E402
@@ -202,15 +203,6 @@ class World:
     names: dict[frozenset, set[str]]  # words of a name -> payers
     codes: set[str]
     opening: dict[str, Decimal] = field(default_factory=dict)  # open amount of each invoice before the lines
-
-
-def add_months(day: dt.date, n: int) -> dt.date:
-    y, m = divmod(day.month - 1 + n, 12)
-    return dt.date(day.year + y, m + 1, 1)
-
-
-def days_in(month_start: dt.date) -> int:
-    return (add_months(month_start, 1) - month_start).days
 
 
 def words(name: str) -> frozenset:

@@ -8,12 +8,12 @@ import dagster as dg
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.accounting.entry_file import file_name
 from assets.accounting.fec import read_fec, validate
+from assets.common.controls import ERROR, WARNING, ControlOutcome
+from assets.common.months import month_end
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame, run_sql
-from assets.payments.matching_run import month_end
-from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 ACCOUNTING = "comptabilite"
 

@@ -10,12 +10,12 @@ import dagster as dg
 
 from assets.billing.assets import invoice_documents, issue_date, issued_documents, valued_days
 from assets.billing.valuation import open_months
+from assets.common.controls import ERROR, ControlOutcome
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.common.warehouse import query_frame, run_sql, sql
 from checks.closing import control_mass_credits
-from checks.controls import ERROR, ControlOutcome
 from checks.wiring import check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 BILLING = "facturation"
 

@@ -25,14 +25,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.billing.valuation import add_months, open_months
+from assets.billing.valuation import open_months
+from assets.common.controls import ERROR, ControlOutcome
+from assets.common.months import add_months
 from assets.common.outputs import french_amount
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.assets import activity_days, referential
-from checks.controls import ERROR, ControlOutcome
 from checks.wiring import REFERENTIAL, check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 CLOSING = "cloture"
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

@@ -9,14 +9,15 @@ the bottom run them, record the outcome and rewrite the month's controls file.
 import dagster as dg
 import polars as pl
 
+from assets.common.controls import ERROR, WARNING, ControlOutcome
+from assets.common.months import month_bounds
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame, run_sql
-from assets.ingest.activity import CODES, month_bounds
+from assets.ingest.activity import CODES
 from assets.ingest.assets import activity_days, referential
-from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.expectations import Expectation, validate
 from checks.wiring import REFERENTIAL, check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 INGEST = "ingest"
 

@@ -11,17 +11,17 @@ from decimal import Decimal
 
 import dagster as dg
 
+from assets.common.controls import ERROR, WARNING, ControlOutcome
+from assets.common.months import month_end
 from assets.common.outputs import french_amount
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame, run_sql
 from assets.payments.assets import allocations, bank_lines
-from assets.payments.matching_run import month_end
 from assets.payments.statement_checks import chain_breaks
 from assets.payments.statements import Statement
-from checks.controls import ERROR, WARNING, ControlOutcome
 from checks.ingest import control_quarantine
 from checks.wiring import check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 PAYMENTS = "encaissements"
 

@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import dagster as dg
 
+from assets.common.controls import WARNING, ControlOutcome
+from assets.common.months import month_end
 from assets.common.outputs import french_amount
+from assets.common.partitions import month_of
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame
-from assets.payments.matching_run import month_end
 from assets.receivables.assets import aged_balance, reminders
-from checks.controls import WARNING, ControlOutcome
 from checks.ingest import control_quarantine
 from checks.wiring import check_result, examples, run_controls
-from pipelines.partitions import month_of
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 RECEIVABLES = "recouvrement"
 

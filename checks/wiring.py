@@ -4,12 +4,15 @@ outcomes, rewriting the month's controls file, and turning an outcome into a Dag
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from checks.controls import ALL_MONTHS, ERROR, ControlOutcome, record, write_month_controls
-from pipelines.resources import HomeResource, WarehouseResource, timestamp
+from assets.common.controls import ALL_MONTHS, CONTROLS_HEADER, ERROR, ControlOutcome, month_controls, record
+from assets.common.outputs import write_csv
+from assets.common.resources import HomeResource, WarehouseResource, timestamp
+from assets.reporting.controls_report import write_controls_report, write_index
 
 REFERENTIAL = "referentiel"
 
@@ -23,6 +26,16 @@ def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
         }
         for row in frame.head(limit).to_dicts()
     ]
+
+
+def write_month_controls(con, sorties: Path, month: str) -> Path:
+    """Rewrite the month's controles.csv, its control report and the index of months: every check that
+    records an outcome calls this, so the files always show the latest state of every control."""
+    target = sorties / month / "controles" / "controles.csv"
+    write_csv(target, CONTROLS_HEADER, month_controls(con, month))
+    write_controls_report(con, sorties, month)
+    write_index(sorties)
+    return target
 
 
 def check_result(outcome: ControlOutcome) -> dg.AssetCheckResult:

@@ -17,11 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from assets.accounting.fec import FecLine, read_fec, write_fec
-
-
-def previous_month(month: str) -> str:
-    first = dt.date.fromisoformat(f"{month}-01")
-    return f"{first - dt.timedelta(days=1):%Y-%m}"
+from assets.common.months import previous_month as previous_month  # the demo's callers import it from here
 
 
 class AccountingDepartment:

@@ -9,7 +9,6 @@ time: the same scale and seed give the same bytes.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import random
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from schwifty import IBAN
+
+from assets.common.months import add_months
 
 FIRST_MONTH = dt.date(2024, 11, 1)
 MONTHS = 24  # 2024-11 .. 2026-10
@@ -320,11 +321,6 @@ def _cell(value) -> str:
 
 def month_key(first_day: dt.date) -> str:
     return f"{first_day:%Y-%m}"
-
-
-def add_months(day: dt.date, n: int) -> dt.date:
-    y, m = divmod(day.month - 1 + n, 12)
-    return dt.date(day.year + y, m + 1, 1)
 
 
 def _luhn_number(rng: random.Random, prefix: str, length: int) -> str:
@@ -830,10 +826,6 @@ def generate(scale: str = "demo", seed: int = 66) -> DemoData:
     pending = sum(1 for d in b.ref["prises_en_charge.csv"] if d.row[5] == "en_instruction")
     b.story.append(f"{pending} dossier(s) d'aide sociale en instruction, décidés quelques mois plus tard.")
     return DemoData(scale, seed, b.months, yaml_text, b.ref, activity, corrections, b.story)
-
-
-def days_in_month(month: str) -> int:
-    return calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
 
 
 def write_settings(home, data: DemoData) -> None:

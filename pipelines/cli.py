@@ -67,7 +67,8 @@ def cmd_demo(args) -> int:
     import dagster as dg
     import yaml
 
-    from demo.accounting import AccountingDepartment, previous_month
+    from assets.common.months import previous_month
+    from demo.accounting import AccountingDepartment
     from demo.calls import CallCentre
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator
@@ -149,8 +150,8 @@ def cmd_unlock(args) -> int:
     """Unlock an exported month for the accountant, with the reason recorded."""
     from assets.accounting.entry_file import LockError, unlock
     from assets.common.audit import seal
+    from assets.common.resources import timestamp
     from assets.common.warehouse import Warehouse
-    from pipelines.resources import timestamp
 
     home = _home(args)
     try:
@@ -168,7 +169,8 @@ def cmd_unlock(args) -> int:
 def cmd_verify(args) -> int:
     """Recompute the audit chain of the warehouse and the files of sorties/; exit 1 on any alteration found."""
     from assets.common.audit import FILES, KINDS, latest_issue_date, verify
-    from assets.common.settings import Retention, load_settings
+    from assets.common.settings import Retention
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from assets.reporting.retention import expired
 
@@ -247,13 +249,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assets.common import heap
     from assets.common.outputs import OutputError
-    from assets.common.settings import SettingsError
-    from pipelines import heap
+    from assets.common.settings_file import SettingsError
 
     args = parser().parse_args(argv)
     os.umask(0o077)  # every file this process creates (outputs, warehouse, run history) is the owner's only
-    heap.for_process()  # a command is one batch: fewer searches for cycles (pipelines/heap.py)
+    heap.for_process()  # a command is one batch: fewer searches for cycles (assets/common/heap.py)
     try:
         return args.func(args)
     except SettingsError as exc:

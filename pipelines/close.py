@@ -83,13 +83,13 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     """Materialize the month's assets and checks through the Dagster job, as the UI does."""
     import dagster as dg
 
-    from assets.common.settings import load_settings
+    from assets.common.partitions import partition_of
+    from assets.common.resources import DATE_TAG
+    from assets.common.runs import PROCESS_TAG, recover_interrupted_runs, this_process
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from pipelines.definitions import build
     from pipelines.jobs import CLOSE_MONTH
-    from pipelines.partitions import partition_of
-    from pipelines.recovery import PROCESS_TAG, recover_interrupted_runs, this_process
-    from pipelines.resources import DATE_TAG
     from pipelines.sensors import error_text
 
     started = time.monotonic()
@@ -129,19 +129,19 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
 
 def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
     """What the sensors do for a run launched from the UI: alertes.log and the alert e-mail."""
-    from assets.common.settings import load_settings
+    from assets.common.resources import timestamp
+    from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from assets.reporting.alerts import alert_run
-    from pipelines.resources import timestamp
 
     with Warehouse(home / "entrepot.duckdb").transaction() as con:
         alert_run(con, load_settings(home / "parametrage.yaml"), home / "sorties", month, run_id, errors, timestamp())
 
 
 def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
+    from assets.common.controls import failed_errors, month_controls
+    from assets.common.months import month_end
     from assets.common.warehouse import Warehouse, run_sql
-    from assets.payments.matching_run import month_end
-    from checks.controls import failed_errors, month_controls
 
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         files, days, held = run_sql(con, "ingest/month_summary.sql", {"month": month})[0]

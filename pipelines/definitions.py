@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
+from assets.common.resources import resources
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
 from assets.receivables.assets import aged_balance, dunning_letters, reminders
@@ -15,7 +16,6 @@ from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
 from pipelines.jobs import close_month
-from pipelines.resources import resources
 from pipelines.sensors import alert_after_close, alert_after_failed_close, interrupted_runs
 
 

@@ -6,11 +6,11 @@ import re
 
 import dagster as dg
 
+from assets.common.partitions import month_of
+from assets.common.resources import HomeResource, WarehouseResource, timestamp
+from assets.common.runs import recover_interrupted_runs
 from assets.reporting.alerts import alert_run
 from pipelines.jobs import close_month
-from pipelines.partitions import month_of
-from pipelines.recovery import recover_interrupted_runs
-from pipelines.resources import HomeResource, WarehouseResource, timestamp
 
 PARTITION_TAG = "dagster/partition"
 

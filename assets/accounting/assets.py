@@ -5,9 +5,9 @@ import dagster as dg
 from assets.accounting.entry_file import build_entries, check_reciprocity, export_month
 from assets.billing.assets import issue_date, issued_documents
 from assets.common.audit import seal, write_anchor
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.assets import allocations
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(

@@ -43,10 +43,10 @@ from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
 from assets.common.csvfile import Reject, escaped
 from assets.common.inputs import list_inputs
+from assets.common.months import month_end
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
-from assets.payments.matching_run import month_end
 
 ENTRY_SCHEMA = {
     "export_month": pl.String,

@@ -9,9 +9,9 @@ from assets.billing.issuing import issue
 from assets.billing.outputs import write_billing_files
 from assets.billing.valuation import store_valuation
 from assets.common.audit import seal, write_anchor
+from assets.common.partitions import month_of, months
+from assets.common.resources import DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
 from assets.ingest.assets import activity_days
-from pipelines.partitions import month_of, months
-from pipelines.resources import DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
 
 
 def issue_date(context) -> dt.date:

@@ -16,13 +16,13 @@ services (BR-FR-08). An invoice's notes (BG-1) are the VAT exemption and the pay
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import re
 from decimal import Decimal
 
 from assets.billing.pdfa_metadata import align_metadata
+from assets.common.months import month_bounds
 
 PUBLIC_PAYER_TYPES = ("departement", "assurance_maladie", "autre")
 BILLING_FRAME = "S1"  # « cadre de facturation » of the reform: deposit of an invoice of services
@@ -102,9 +102,7 @@ def facturx_data(
     gives the issue date of the invoices a credit note names."""
     credit = doc["type"] == "avoir"
     sign = Decimal(-1) if credit else Decimal(1)
-    year, month = int(doc["service_month"][:4]), int(doc["service_month"][5:7])
-    first = dt.date(year, month, 1)
-    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    first, last = month_bounds(doc["service_month"])
     total = sign * doc["amount"]
     data: dict = {
         "BT-1": doc["number"],

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import polars as pl
 
+from assets.common.months import add_months, month_bounds
 from assets.common.settings import PAYER_TYPES, Settings
 from assets.common.warehouse import query_frame, run_sql, sql
-from assets.ingest.activity import month_bounds
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 DAY_CODES = {"hospitalisation": "H", "convenance": "C"}
@@ -54,11 +54,6 @@ def absence_tiers(settings: Settings) -> pl.DataFrame:
         },
         orient="row",
     )
-
-
-def add_months(month: str, n: int) -> str:
-    y, m = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + n, 12)
-    return f"{y:04d}-{m + 1:02d}"
 
 
 def open_months(month: str, settings: Settings) -> tuple[str, str]:

@@ -8,7 +8,6 @@ referential, `hold_duplicates` applies DOMAIN.md B1.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, check_rejects, printable, read_table
 from assets.common.fields import BadValue, identifier_key, parse_code, parse_date
+from assets.common.months import month_bounds
 
 CODES = ("P", "H", "C", "F")
 _GRID_COLUMN = re.compile(r"^j(\d{1,2})$")
@@ -41,12 +41,6 @@ class ActivityParse:
     @property
     def days_read(self) -> int:
         return len(self.rows) + len(self.rejects)
-
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    """First and last day of 'AAAA-MM'."""
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
 
 def _form(columns: list[str]) -> str:

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.ingest.loading import load_activity, load_referential
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(

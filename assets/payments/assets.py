@@ -4,10 +4,10 @@ import dagster as dg
 
 from assets.billing.assets import issued_documents
 from assets.common.audit import seal, write_anchor
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.loading import load_bank_inputs, load_decisions
 from assets.payments.matching_run import run_matching, write_matching_files
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(

@@ -12,7 +12,6 @@ nothing. Leaving the settled lines out gives the same result as matching every l
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import polars as pl
 
 from assets.common.audit import record_file
 from assets.common.csvfile import Reject
+from assets.common.months import month_end
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
@@ -31,11 +31,6 @@ from assets.payments.matching import match
 from assets.payments.matching_records import Allocation, Decision, Invoice, Letter, Lettering, Line, Rejected, Settled
 from assets.payments.payer_directory import Directory, normal_iban, probable_payers
 from assets.payments.references import references
-
-
-def month_end(month: str) -> dt.date:
-    year, number = int(month[:4]), int(month[5:7])
-    return dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from assets.common.months import days_in
 
 ZERO = Decimal("0.00")
 BUCKETS = ("non_echu", "j1_30", "j31_60", "j61_90", "plus_90")
@@ -68,10 +69,6 @@ def total_row(rows: list[AgedRow]) -> AgedRow:
         for key, amount in row.buckets.items():
             total.buckets[key] += amount
     return total
-
-
-def days_in(month: str) -> int:
-    return calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
 
 
 def dso_countback(receivables: Decimal, billed: list[tuple[str, Decimal]]) -> Decimal | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.common.months import month_end
 from assets.common.outputs import write_csv
 from assets.common.warehouse import insert_frame, run_sql
-from assets.payments.matching_run import month_end
 from assets.receivables.aging import BUCKETS, OpenItem, aged_balance, dso_countback, total_row
 
 AGED_HEADER = ["code_financeur", "nom", *BUCKETS, "total"]

@@ -3,12 +3,12 @@
 import dagster as dg
 
 from assets.billing.assets import issue_date, issued_documents
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.assets import allocations
 from assets.receivables.aging_run import age_month
 from assets.receivables.dunning_run import run_dunning
 from assets.receivables.letters import write_letters
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource, timestamp
 
 
 @dg.asset(

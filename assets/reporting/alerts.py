@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from assets.common.controls import month_controls
 from assets.common.csvfile import escaped
 from assets.common.outputs import OutputError, write_bytes
-from checks.controls import month_controls
 
 
 @dataclass

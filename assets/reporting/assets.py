@@ -4,13 +4,13 @@ import dagster as dg
 
 from assets.accounting.assets import ledger_reciprocity
 from assets.billing.assets import billing_files, issue_date
+from assets.common.partitions import month_of, months
+from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.payments.assets import matching_files
 from assets.receivables.assets import reminders
 from assets.reporting.controls_report import write_index
 from assets.reporting.director import write_director_report
 from assets.reporting.retention import purge_outputs
-from pipelines.partitions import month_of, months
-from pipelines.resources import POOL, HomeResource, WarehouseResource
 
 
 @dg.asset(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.common.months import add_months
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import environment, month_fr
@@ -41,11 +42,6 @@ def _percent(rate: str) -> str:
         return "–"
     value = (_money(rate) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{value} %".replace(".", ",")
-
-
-def _shift(month: str, n: int) -> str:
-    year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + n, 12)
-    return f"{year:04d}-{number + 1:02d}"
 
 
 def write_occupancy(con, sorties: Path, month: str) -> Path:
@@ -103,9 +99,9 @@ def director_context(con, sorties: Path, month: str) -> dict:
     import plotly.graph_objects as go
 
     folder = sorties / month
-    months = [_shift(month, -k) for k in range(11, -1, -1)]
-    heads = {m: headline(sorties, m) for m in [*months, _shift(month, -12)]}
-    now, before, last_year = heads[month], heads[_shift(month, -1)], heads[_shift(month, -12)]
+    months = [add_months(month, -k) for k in range(11, -1, -1)]
+    heads = {m: headline(sorties, m) for m in [*months, add_months(month, -12)]}
+    now, before, last_year = heads[month], heads[add_months(month, -1)], heads[add_months(month, -12)]
     cards = []
     for key, label, unit in (
         ("facture", "Facturé à la clôture", "€"),

@@ -14,7 +14,7 @@ from assets.accounting.entries import (
     revenue_account,
     sales_entry,
 )
-from assets.common.settings import parse_settings
+from assets.common.settings_file import parse_settings
 from tests.conftest import SETTINGS
 
 D = Decimal

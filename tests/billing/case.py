@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assets.billing.issuing import issue
 from assets.billing.valuation import store_valuation
-from assets.common.settings import parse_settings
+from assets.common.settings_file import parse_settings
 from assets.common.warehouse import Warehouse, run_sql
 from tests.conftest import SETTINGS
 

@@ -3,7 +3,7 @@ referential, no mass credit notes."""
 
 from decimal import Decimal
 
-from assets.common.settings import parse_settings
+from assets.common.settings_file import parse_settings
 from checks.billing import drafted_close
 from checks.closing import control_billed_missing, control_mass_credits, months_to_close_first
 from tests.billing.case import NOW, Case, D, month_of_days

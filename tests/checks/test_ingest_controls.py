@@ -1,5 +1,5 @@
+from assets.common.controls import ALL_MONTHS, ControlOutcome, failed_errors, record
 from assets.ingest.loading import load_activity, load_referential
-from checks.controls import ALL_MONTHS, ControlOutcome, failed_errors, record, write_month_controls
 from checks.ingest import (
     control_activity_expectations,
     control_activity_files,
@@ -13,6 +13,7 @@ from checks.ingest import (
     control_referential_keys,
     control_stays_overlap,
 )
+from checks.wiring import write_month_controls
 from tests.conftest import NOW, REFERENTIAL, march_fh01, write_activity, write_home
 
 IME = "code_etablissement;id_usager;J03;J04\nIME01;000003;P;P\n"

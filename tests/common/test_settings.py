@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from assets.common.settings import SettingsError, load_settings, parse_settings
+from assets.common.settings_file import SettingsError, load_settings, parse_settings
 from tests.conftest import SETTINGS
 
 ASSOCIATION = SETTINGS  # the association block of a minimal settings file

@@ -34,7 +34,8 @@ from assets.accounting.fec import RULES, FecError, LedgerLine, read_fec, validat
 from assets.accounting.fec import read_general_ledger as read_ledger
 from assets.accounting.reciprocity import last_date, opening_date, reciprocity
 from assets.common.csvfile import UnreadableFile, decode, parse_csv_text
-from assets.common.settings import Settings, SettingsError, load_settings, parse_settings
+from assets.common.settings import Settings
+from assets.common.settings_file import SettingsError, load_settings, parse_settings
 from assets.common.warehouse import Warehouse
 from assets.ingest.activity import CODES, ROW_SCHEMA, parse_activity
 from assets.ingest.referential import SPECS, parse_referential

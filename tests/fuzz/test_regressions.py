@@ -14,7 +14,7 @@ import pytest
 import assets.common.csvfile as csvfile
 from assets.accounting.fec import read_fec, validate
 from assets.common.csvfile import Reject, UnreadableFile, decode, parse_csv_text
-from assets.common.settings import SettingsError, parse_settings
+from assets.common.settings_file import SettingsError, parse_settings
 from assets.ingest.activity import parse_activity
 from assets.ingest.referential import parse_referential
 from assets.payments.camt import CamtError, parse_camt
@@ -396,7 +396,7 @@ def test_the_phone_log_and_the_ledger_are_not_read_through_a_link(tmp_path):
 
 
 def test_settings_are_not_read_through_a_link_nor_from_a_fifo(tmp_path):
-    from assets.common.settings import load_settings
+    from assets.common.settings_file import load_settings
 
     (tmp_path / "ailleurs.yaml").write_text(SETTINGS, encoding="utf-8")
     os.symlink(tmp_path / "ailleurs.yaml", tmp_path / "parametrage.yaml")

@@ -14,12 +14,12 @@ import pytest
 
 import assets.accounting.fec.read as fec
 import assets.common.csvfile as csvfile
-import assets.common.settings as settings
+import assets.common.settings_file as settings
 import assets.payments.camt as camt
 import assets.payments.cfonb as cfonb
 from assets.accounting.fec import FecError, read_fec, read_fec_file, validate
 from assets.common.csvfile import UnreadableFile, read_csv_file, read_limited
-from assets.common.settings import SettingsError, load_settings
+from assets.common.settings_file import SettingsError, load_settings
 from assets.ingest.activity import parse_activity
 from assets.ingest.loading import load_activity, load_referential
 from assets.payments.camt import CamtError, parse_camt
@@ -196,7 +196,7 @@ def test_memory_of_a_large_accepted_file(kind, factor):
 def test_the_phone_log_decisions_and_ledger_are_refused_by_name_past_their_ceiling(tmp_path):
     """The loaders that read the cell's files and the ledger read at most their ceiling (a sparse 1 GB file)."""
     from assets.accounting.entry_file import check_reciprocity
-    from assets.common.settings import parse_settings
+    from assets.common.settings_file import parse_settings
     from assets.common.warehouse import Warehouse
     from assets.payments.loading import load_decisions
     from assets.receivables.call_log import load_calls

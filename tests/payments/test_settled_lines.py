@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from assets.common.months import month_end
 from assets.common.warehouse import Warehouse
 from assets.payments.matching_records import Decision, Letter, Lettering
-from assets.payments.matching_run import lettering, month_end, run_matching
+from assets.payments.matching_run import lettering, run_matching
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
 MONTHS = [f"2025-{m:02d}" for m in range(1, 11)]

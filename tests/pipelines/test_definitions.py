@@ -1,8 +1,8 @@
 import dagster as dg
 
+from assets.common.partitions import month_of, months, partition_of
 from pipelines.definitions import defs
 from pipelines.jobs import CLOSE_MONTH
-from pipelines.partitions import month_of, months, partition_of
 
 
 def test_definitions_load_and_list_every_asset_check_and_partition():

@@ -1,4 +1,4 @@
-"""While a run executes, the garbage collector searches for cycles less often (pipelines/heap.py); the
+"""While a run executes, the garbage collector searches for cycles less often (assets/common/heap.py); the
 thresholds are set once for the run and the process gets its own back when the run ends. A command of the
 CLI keeps them for its whole process."""
 
@@ -6,9 +6,9 @@ import gc
 
 import dagster as dg
 
+from assets.common.heap import RUN_THRESHOLDS
+from assets.common.resources import WarehouseResource
 from pipelines.cli import main
-from pipelines.heap import RUN_THRESHOLDS
-from pipelines.resources import WarehouseResource
 
 
 def test_a_run_sets_the_run_thresholds_once_and_gives_the_previous_ones_back(tmp_path):

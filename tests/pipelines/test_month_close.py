@@ -6,12 +6,12 @@ import io
 import dagster as dg
 import pytest
 
+from assets.common.resources import resources
 from assets.common.warehouse import Warehouse
 from assets.ingest.activity import CODES
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from pipelines.close import close_month
 from pipelines.definitions import defs
-from pipelines.resources import resources
 from pipelines.sensors import alert_after_failed_close
 
 CONTROLS = len(defs.resolve_asset_graph().asset_check_keys)  # every check records one control

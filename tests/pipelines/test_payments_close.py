@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 import yaml
 
+from assets.common.months import month_end, previous_month
 from assets.common.warehouse import Warehouse
-from assets.payments.matching_run import month_end
-from demo.accounting import AccountingDepartment, previous_month
+from demo.accounting import AccountingDepartment
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from demo.payments import PaymentSimulator
 from pipelines.close import close_month

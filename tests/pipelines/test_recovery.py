@@ -7,7 +7,7 @@ import subprocess
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRun
 
-from pipelines.recovery import PROCESS_TAG, _start_ticks, is_alive, recover_interrupted_runs, this_process
+from assets.common.runs import PROCESS_TAG, _start_ticks, is_alive, recover_interrupted_runs, this_process
 
 
 def dead_process() -> str:

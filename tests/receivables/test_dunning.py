@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.common.settings import parse_settings
+from assets.common.settings_file import parse_settings
 from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
 from tests.conftest import SETTINGS
 

@@ -72,7 +72,8 @@ def prepare_base(root: Path, seed: int = 66) -> Path:
     import dagster as dg
     import yaml
 
-    from demo.accounting import AccountingDepartment, previous_month
+    from assets.common.months import previous_month
+    from demo.accounting import AccountingDepartment
     from demo.generator import close_date, generate, write_activity, write_referential, write_settings
     from demo.payments import PaymentSimulator
     from pipelines.close import close_month

@@ -9,10 +9,10 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from assets.common.settings import parse_settings
+from assets.common.controls import ERROR, WARNING, ControlOutcome, record
+from assets.common.settings_file import parse_settings
 from assets.common.warehouse import Warehouse
 from assets.reporting.alerts import alert_run
-from checks.controls import ERROR, WARNING, ControlOutcome, record
 from tests.conftest import SETTINGS
 
 NOW = dt.datetime(2026, 4, 5, 9, 30)

@@ -4,10 +4,11 @@ input rows set aside, offline HTML with no external request."""
 import datetime as dt
 import re
 
+from assets.common.controls import ERROR, WARNING, ControlOutcome, record
 from assets.common.csvfile import Reject
 from assets.common.warehouse import Warehouse, insert_frame
 from assets.ingest.loading import quarantine_frame
-from checks.controls import ERROR, WARNING, ControlOutcome, record, write_month_controls
+from checks.wiring import write_month_controls
 
 NOW = dt.datetime(2026, 4, 5, 9, 0)
 

@@ -13,7 +13,10 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from assets.common.settings import Settings, load_settings
+from assets.common import heap
+from assets.common.runs import tag_run
+from assets.common.settings import Settings
+from assets.common.settings_file import load_settings
 from assets.common.warehouse import Warehouse
 
 POOL = "warehouse"  # every asset and check that writes the warehouse: one at a time, across runs
@@ -53,7 +56,7 @@ class HomeResource(dg.ConfigurableResource):
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse (an embedded DuckDB file by default). Every asset and check that touches it goes
     through `transaction()`: one transaction per materialization, under an inter-process lock. For the run's
-    length it also sets the garbage collector's thresholds (pipelines/heap.py)."""
+    length it also sets the garbage collector's thresholds (assets/common/heap.py)."""
 
     path: str
     lock_timeout_s: float = 900.0
@@ -62,9 +65,6 @@ class WarehouseResource(dg.ConfigurableResource):
     _run_lock: contextlib.ExitStack | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines import heap
-        from pipelines.recovery import tag_run
-
         # set up once per run, before any step (in-process executor): the run holds the association's run lock
         # from its first step to its last, wherever it was launched (not a sensor, which has no run)
         if context.run is not None:
@@ -77,8 +77,6 @@ class WarehouseResource(dg.ConfigurableResource):
         self._gc_thresholds = heap.for_run()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines import heap
-
         if self._gc_thresholds is not None:
             heap.restore(self._gc_thresholds)
             self._gc_thresholds = None

@@ -1,8 +1,8 @@
-"""Controls (DOMAIN.md "Controls and reconciliations"): their outcome, their record in the warehouse,
-and the month's `controles/controles.csv`.
+"""Controls (DOMAIN.md "Controls and reconciliations"): their outcome and their record in the warehouse.
 
 A control's function returns a `ControlOutcome`; the Dagster check that runs it records the outcome
-(latest result per month and control) and rewrites the month's controls file.
+(latest result per month and control) and rewrites the month's controls file (checks/wiring.py). No Dagster
+here: the stages (the alerts of reporting) read the records too.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from assets.common.outputs import write_csv
 from assets.common.warehouse import run_sql
-from assets.reporting.controls_report import write_controls_report, write_index
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -60,16 +57,6 @@ CONTROLS_HEADER = ("controle", "severite", "statut", "valeur", "detail")
 def month_controls(con, month: str) -> list[tuple]:
     """The controls of a month: its own, and the referential's (which hold for every month)."""
     return run_sql(con, "checks/month_controls.sql", {"month": month, "all": ALL_MONTHS})
-
-
-def write_month_controls(con, sorties: Path, month: str) -> Path:
-    """Rewrite the month's controles.csv, its control report and the index of months: every check that
-    records an outcome calls this, so the files always show the latest state of every control."""
-    target = sorties / month / "controles" / "controles.csv"
-    write_csv(target, CONTROLS_HEADER, month_controls(con, month))
-    write_controls_report(con, sorties, month)
-    write_index(sorties)
-    return target
 
 
 def failed_errors(con, month: str) -> list[tuple[str, str]]:
