@@ -1,6 +1,7 @@
 # Recettes — the two set-up commands of the README:
 #   make demo   installs everything, creates the demo association in ./var and closes every month
 #   make test   installs everything and runs the test suite
+# and for developers: make check   lint, format, SQL lint and the fast tests, in under 2 minutes
 # uv is installed from PyPI when the machine lacks it; system libraries come from apt-get.
 
 SHELL := /bin/bash
@@ -9,13 +10,21 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
                    postgresql
 export RECETTES_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test ui install system uv lint bench
+.PHONY: demo test check ui install system uv lint bench
 
 demo: install
 	$(UV) run recettes demo
 
 test: install
 	$(UV) run pytest -n 2 --dist loadscope --no-loadscope-reorder
+
+# The fast loop: ruff (lint and format), sqlfluff on sql/ and the tests marked neither slow nor e2e (no Dagster
+# close, no system package, no browser). No apt step: the Python dependencies only. `make test` runs everything.
+check: uv
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen sqlfluff lint sql --processes 2
+	$(UV) run --frozen pytest -q -m "not slow and not e2e" -n 2 -p no:logging
 
 ui: install
 	$(UV) run recettes ui

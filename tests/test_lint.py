@@ -1,9 +1,12 @@
-"""The project's lint and format rules (pyproject.toml [tool.ruff]) hold on every file: CI runs the tests only,
-so a rule broken here (an over-long line, an unused import, SQL built from strings: S608) fails the suite."""
+"""The project's lint and format rules (pyproject.toml [tool.ruff]) hold on every file, and sqlfluff's (.sqlfluff)
+on every query of sql/: CI runs the tests only, so a rule broken here (an over-long line, an unused import, SQL
+built from strings: S608) fails the suite."""
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,3 +23,15 @@ def test_ruff_finds_nothing_to_report():
 def test_every_file_is_formatted_as_ruff_formats_it():
     form = ruff("format", "--no-cache", "--check", ".")
     assert form.returncode == 0, form.stdout + form.stderr
+
+
+@pytest.mark.slow  # about 30 s of CPU; `make check` runs sqlfluff itself
+def test_sqlfluff_finds_nothing_to_report_in_sql():
+    lint = subprocess.run(
+        [sys.executable, "-m", "sqlfluff", "lint", "sql", "--processes", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -7,4 +7,4 @@ JOIN documents o ON o.number = k.corrected
 LEFT JOIN invoice_balances b ON b.number = k.corrected
 WHERE k.number IN (SELECT unnest($numbers))
 GROUP BY k.number, k.corrected, o.year, o.seq
-ORDER BY k.number, o.year DESC, o.seq DESC;
+ORDER BY k.number ASC, o.year DESC, o.seq DESC;

@@ -4,7 +4,8 @@ SELECT d.number, d.type, d.issue_date, d.service_month, d.establishment_code, co
        d.amount, coalesce(d.original_number, ''), coalesce(b.letter, ''), b.settled_on
 FROM documents d
 LEFT JOIN (SELECT DISTINCT code, type FROM establishments) e ON e.code = d.establishment_code
-LEFT JOIN (SELECT code, min(auxiliary_account) AS auxiliary_account FROM payers GROUP BY code) p ON p.code = d.payer_code
+LEFT JOIN (SELECT code, min(auxiliary_account) AS auxiliary_account FROM payers GROUP BY code) p
+  ON p.code = d.payer_code
 LEFT JOIN invoice_balances b ON b.number = d.number
 WHERE d.issue_date <= $end
   AND d.number NOT IN (SELECT source FROM entries WHERE kind = 'document')

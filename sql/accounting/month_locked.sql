@@ -1,1 +1,1 @@
-SELECT coalesce((SELECT locked FROM accounting_exports WHERE month = $month), false);
+SELECT coalesce((SELECT locked FROM accounting_exports WHERE month = $month), FALSE);

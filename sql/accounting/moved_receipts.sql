@@ -50,7 +50,7 @@ now AS (
         SELECT r.line_id, CASE WHEN r.status <> 'hors_recettes' AND n.aux IS NOT NULL THEN n.aux ELSE '' END, '',
                r.amount - coalesce((SELECT sum(s.amount) FROM shares s WHERE s.line_id = r.line_id), 0)
         FROM receipts r LEFT JOIN names n ON n.code = r.payer
-    )
+    ) shares_and_moves
     GROUP BY ALL
 ),
 moved AS (

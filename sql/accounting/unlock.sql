@@ -1,2 +1,2 @@
-UPDATE accounting_exports SET locked = false WHERE month = $month;
+UPDATE accounting_exports SET locked = FALSE WHERE month = $month;
 INSERT INTO accounting_unlocks VALUES ($month, $reason, $now);

@@ -9,13 +9,15 @@ WITH todo AS (
 ),
 lines AS (
     SELECT number, string_agg(to_json([line_no::VARCHAR, resident_id, resident_name, category, label,
-                                       quantity::VARCHAR, unit_price::VARCHAR, amount::VARCHAR]), ',' ORDER BY line_no) AS body
+                                       quantity::VARCHAR, unit_price::VARCHAR, amount::VARCHAR]), ','
+                      ORDER BY line_no) AS body
     FROM document_lines
     WHERE number IN (SELECT number FROM todo)
     GROUP BY number
 ),
 corrections AS (
-    SELECT number, string_agg(to_json([corrected, resident_id, amount::VARCHAR]), ',' ORDER BY corrected, resident_id) AS body
+    SELECT number,
+           string_agg(to_json([corrected, resident_id, amount::VARCHAR]), ',' ORDER BY corrected, resident_id) AS body
     FROM document_corrections
     WHERE NOT derived AND number IN (SELECT number FROM todo)
     GROUP BY number

@@ -10,6 +10,6 @@ WHERE $all OR path IN (
         SELECT path, sha256 FROM document_files
         EXCEPT
         SELECT item, content_hash FROM audit_chain WHERE kind = 'pdf'
-    )
+    ) unsealed
 )
 ORDER BY path;

@@ -55,5 +55,5 @@ contribution_lines AS (
 )
 SELECT month, payer_code, payer_type, establishment_code, resident_id, category,
        CAST(unit_price AS DECIMAL(18, 2)) AS unit_price, quantity, CAST(amount AS DECIMAL(18, 2)) AS amount
-FROM (SELECT * FROM day_lines UNION ALL SELECT * FROM fjh_lines UNION ALL SELECT * FROM contribution_lines)
+FROM (SELECT * FROM day_lines UNION ALL SELECT * FROM fjh_lines UNION ALL SELECT * FROM contribution_lines) all_lines
 ORDER BY month, payer_code, establishment_code, resident_id, category, unit_price

@@ -16,7 +16,7 @@
 WITH months AS (
     SELECT strftime(m, '%Y-%m') AS month, CAST(m AS DATE) AS first_day, CAST(last_day(m) AS DATE) AS last_day
     FROM range(CAST($first_month || '-01' AS DATE), CAST($last_month || '-01' AS DATE) + INTERVAL 1 MONTH,
-               INTERVAL 1 MONTH) t(m)
+               INTERVAL 1 MONTH) t (m)
 ),
 global_hash AS (
     SELECT hash($settings_hash, (SELECT coalesce(sum(hash(code, type)), 0) FROM payers)) AS h

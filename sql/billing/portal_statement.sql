@@ -14,7 +14,8 @@ per_rate AS (
            any_value(decision_ref) AS decision_ref,
            count(*) FILTER (WHERE code = 'P') AS p, count(*) FILTER (WHERE code = 'H') AS h,
            count(*) FILTER (WHERE code = 'C') AS c, count(*) FILTER (WHERE code = 'F') AS f,
-           coalesce(sum(daily_rate - amount) FILTER (WHERE category IN ('hospitalisation_au_dela', 'absence_au_dela')), 0)
+           coalesce(sum(daily_rate - amount)
+                    FILTER (WHERE category IN ('hospitalisation_au_dela', 'absence_au_dela')), 0)
                AS fjh_deducted,
            coalesce(sum(amount) FILTER (WHERE state = 'facture'), 0) AS billed,
            max(day) AS last_day

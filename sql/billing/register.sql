@@ -3,4 +3,4 @@ SELECT number, type, issue_date, due_date, service_month, establishment_code, pa
        original_number, nature
 FROM documents
 WHERE run_month = $month
-ORDER BY series DESC, year, seq;
+ORDER BY series DESC, year ASC, seq ASC;

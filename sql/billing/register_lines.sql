@@ -3,4 +3,4 @@ SELECT l.number, l.resident_id, l.category, l.quantity, l.unit_price, l.amount, 
 FROM document_lines l
 JOIN documents d USING (number)
 WHERE d.run_month = $month
-ORDER BY d.series DESC, d.year, d.seq, l.line_no;
+ORDER BY d.series DESC, d.year ASC, d.seq ASC, l.line_no ASC;

@@ -5,6 +5,6 @@ FROM (
     SELECT payer_code, letter, number, event_date, event,
            row_number() OVER (PARTITION BY number ORDER BY seq DESC) AS latest
     FROM letters SEMI JOIN matching_invoices USING (number)
-)
+) events
 WHERE latest = 1 AND event = 'lettre'
 ORDER BY number;

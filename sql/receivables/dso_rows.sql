@@ -1,1 +1,1 @@
-SELECT month, scope, receivables, days FROM dso WHERE month <= $month ORDER BY month, scope = 'total' DESC, scope;
+SELECT month, scope, receivables, days FROM dso WHERE month <= $month ORDER BY month ASC, scope = 'total' DESC, scope;

@@ -2,4 +2,4 @@
 SELECT max(run_month) FROM (
     SELECT run_month FROM documents WHERE run_month > $month
     UNION ALL SELECT run_month FROM reminders WHERE run_month > $month
-);
+) later;

@@ -16,5 +16,5 @@ SELECT * FROM (
     SELECT s.payer_code, '', s.line_id, l.booking_date, (-s.unallocated)::DECIMAL(18, 2)
     FROM line_states s JOIN bank_lines l USING (line_id)
     WHERE s.status = 'credit' AND s.unallocated <> 0 AND l.booking_date <= $end AND s.payer_code NOT LIKE '%,%'
-)
+) items
 WHERE open_amount <> 0;

@@ -9,4 +9,4 @@ JOIN valued_days v ON v.resident_id = f.resident_id AND v.payer_code = f.payer_c
      AND v.establishment_code = f.establishment_code AND v.state = 'en_attente' AND v.day <= $end
 WHERE f.status = 'en_instruction'
 GROUP BY f.payer_code, f.establishment_code, f.resident_id
-ORDER BY age_days DESC, f.payer_code, f.resident_id;
+ORDER BY age_days DESC, f.payer_code ASC, f.resident_id ASC;

@@ -78,7 +78,8 @@ CREATE TABLE allocations (
 -- What became of each bank line at the last matching (rebuilt each time, derived from the above).
 CREATE TABLE line_states (
     line_id     VARCHAR PRIMARY KEY,
-    status      VARCHAR NOT NULL,          -- rapproche, credit, non_rapproche, hors_recettes, rejet, rejete, debit, devise
+    status      VARCHAR NOT NULL,          -- rapproche, credit, non_rapproche, hors_recettes, rejet, rejete, debit,
+                                           -- devise
     payer_code  VARCHAR,
     rule        VARCHAR,
     allocated   DECIMAL(18, 2) NOT NULL,

@@ -13,7 +13,8 @@ CREATE TABLE audit_chain_13 (
     sealed_at    TIMESTAMP NOT NULL
 );
 
-INSERT INTO audit_chain_13 SELECT seq, kind, item, content_hash, previous, hash, sealed_at FROM audit_chain ORDER BY seq;
+INSERT INTO audit_chain_13
+SELECT seq, kind, item, content_hash, previous, hash, sealed_at FROM audit_chain ORDER BY seq;
 
 DROP TABLE audit_chain;
 

@@ -9,11 +9,11 @@ CREATE TABLE document_corrections (
     corrected   VARCHAR NOT NULL,          -- an invoice it corrects
     resident_id VARCHAR NOT NULL,
     amount      DECIMAL(18, 2) NOT NULL,   -- what it takes off that invoice for that resident (negative)
-    derived     BOOLEAN NOT NULL DEFAULT false
+    derived     BOOLEAN NOT NULL DEFAULT FALSE
 );
 
 INSERT INTO document_corrections
-SELECT c.number, c.original_number, l.resident_id, sum(l.amount), true
+SELECT c.number, c.original_number, l.resident_id, sum(l.amount), TRUE
 FROM documents c JOIN document_lines l USING (number)
 WHERE c.type = 'avoir' AND c.original_number IS NOT NULL
 GROUP BY c.number, c.original_number, l.resident_id;
@@ -67,4 +67,4 @@ CREATE TABLE lettering_listed (
     shown BOOLEAN NOT NULL
 );
 
-INSERT INTO lettering_listed SELECT '', seq, false FROM letters;
+INSERT INTO lettering_listed SELECT '', seq, FALSE FROM letters;

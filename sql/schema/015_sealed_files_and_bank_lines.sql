@@ -15,4 +15,4 @@ CREATE TABLE output_files (
 INSERT INTO audit_chain
 SELECT seq + 1, 'mise_a_niveau', '015', sha256('015'), hash,
        sha256(hash || '|mise_a_niveau|015|' || sha256('015')), current_localtimestamp()
-FROM (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1);
+FROM (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) last_record;

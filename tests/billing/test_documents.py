@@ -15,6 +15,9 @@ from assets.billing.outputs import write_billing_files
 from checks.billing import control_facturx
 from tests.billing.case import NOW, Case, D, month_of_days
 
+pytestmark = pytest.mark.slow  # renders PDFs (WeasyPrint: Pango from apt)
+
+
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "facturx"
 
 

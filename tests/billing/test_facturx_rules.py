@@ -19,6 +19,9 @@ from checks.billing import control_facturx, control_facturx_rules
 from tests.billing.case import NOW, Case, D, month_of_days
 from tests.billing.test_documents import text_of
 
+pytestmark = pytest.mark.slow  # renders Factur-X PDFs (WeasyPrint: Pango from apt) and closes a month through Dagster
+
+
 SET_ASIDE = {"BR-FR-05_BT-22_PMT", "BR-FR-12_BT-49", "BR-FR-13_BT-34"}  # on every document
 SIRETS = {"D66": "22660000100011", "CPAM66": "18066000100017", "MUT01": "77567000100015"}
 

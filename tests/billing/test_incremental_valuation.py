@@ -4,6 +4,8 @@ valuing every open month again gives, and a change reaches only the months it ap
 import datetime as dt
 import random
 
+import pytest
+
 from assets.billing.valuation import store_valuation
 from tests.billing.case import Case, D, month_of_days
 
@@ -116,6 +118,7 @@ def change(case: Case, rng: random.Random) -> str:
     return f"{kind} {rid} {when}"
 
 
+@pytest.mark.slow  # property-based examples, each valuing a warehouse twice
 def test_the_incremental_valuation_equals_valuing_everything_again_after_random_changes(tmp_path):
     seed = 2
     rng = random.Random(seed)

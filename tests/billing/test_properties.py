@@ -6,11 +6,15 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.billing.valuation import store_valuation
 from tests.billing.case import Case, D
+
+pytestmark = pytest.mark.slow  # random activity and changes, each valued and issued on a warehouse
+
 
 ZERO = Decimal("0.00")
 codes = st.sampled_from("PPPPHHCCF")

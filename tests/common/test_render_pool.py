@@ -4,6 +4,8 @@ when every worker has reached that limit with work still queued (Python 3.11's m
 import os
 import threading
 
+import pytest
+
 from reports import render
 
 
@@ -11,6 +13,7 @@ def square_and_pid(renderer, x):
     return x * x, os.getpid()
 
 
+@pytest.mark.slow  # starts and replaces worker processes for 400 tasks
 def test_many_more_documents_than_the_workers_recycle_limit_all_come_back_in_order():
     done = []
     thread = threading.Thread(

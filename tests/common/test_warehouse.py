@@ -108,6 +108,7 @@ def _hold(path, ready, seconds):
         time.sleep(seconds)
 
 
+@pytest.mark.slow  # waits for another process to give up the lock
 def test_a_second_process_waits_then_gives_a_clear_message(tmp_path):
     path = tmp_path / "e.duckdb"
     ctx = multiprocessing.get_context("spawn")

@@ -66,7 +66,10 @@ from tests.fuzz.hostile import (
     traced_peak,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+    pytest.mark.slow,  # thousands of fuzzed inputs (FUZZ_BUDGET), about 2 minutes of one core
+]
 NOW = dt.datetime(2025, 4, 5, 9, 0, 0)
 BANK_ERRORS = (CamtError, CfonbError, UnreadableFile)
 

@@ -18,6 +18,9 @@ from assets.common.warehouse import Warehouse
 from pipelines.close import close_month
 from tests.conftest import REFERENTIAL, write_activity, write_home
 
+pytestmark = pytest.mark.slow  # closes months through Dagster
+
+
 D = dt.date
 CLOSES = {"2025-01": D(2025, 2, 5), "2025-02": D(2025, 3, 5), "2025-03": D(2025, 4, 4)}
 # D66 as a code of digits: Excel drops its zero too; the public payers with their SIRET (they get Factur-X)

@@ -270,6 +270,7 @@ def assert_lettering_read_for_the_invoices_only(con, month):
     assert len(numbers) < len(table(con, "SELECT number FROM documents WHERE type = 'facture'")) or not numbers
 
 
+@pytest.mark.slow  # a simulated year of matching, twice per seed
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_leaving_the_settled_lines_out_matches_exactly_like_reading_every_line(tmp_path, seed):
     h = History(tmp_path, seed)

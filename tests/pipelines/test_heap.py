@@ -5,12 +5,14 @@ CLI keeps them for its whole process."""
 import gc
 
 import dagster as dg
+import pytest
 
 from assets.common.heap import RUN_THRESHOLDS
 from assets.common.resources import WarehouseResource
 from pipelines.cli import main
 
 
+@pytest.mark.slow  # materializes an asset through Dagster
 def test_a_run_sets_the_run_thresholds_once_and_gives_the_previous_ones_back(tmp_path):
     seen = []
 

@@ -14,6 +14,9 @@ from pipelines.close import close_month
 from pipelines.definitions import defs
 from pipelines.sensors import alert_after_failed_close
 
+pytestmark = pytest.mark.slow  # closes months through Dagster
+
+
 CONTROLS = len(defs.resolve_asset_graph().asset_check_keys)  # every check records one control
 
 

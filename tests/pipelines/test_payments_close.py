@@ -16,6 +16,9 @@ from demo.generator import close_date, generate, write_activity, write_referenti
 from demo.payments import PaymentSimulator
 from pipelines.close import close_month
 
+pytestmark = pytest.mark.slow  # closes the demo's months through Dagster, opens the reports in Chromium
+
+
 MONTHS = ["2024-11", "2024-12", "2025-01"]
 
 

@@ -12,6 +12,9 @@ from pipelines.close import close_month
 from tests.common.workbooks import csv_rows, xlsx
 from tests.conftest import REFERENTIAL, march_fh01, write_activity, write_home
 
+pytestmark = pytest.mark.slow  # closes a month through Dagster
+
+
 MONTH = "2025-03"
 ON = dt.date(2025, 4, 5)
 SIRETS = {"D66": "22660001300016", "CPAM66": "18007000100018"}

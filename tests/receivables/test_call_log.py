@@ -142,6 +142,7 @@ def test_each_change_of_the_log_reads_as_the_whole_file(template, tmp_path, monk
     cut=st.integers(min_value=0, max_value=12),
     more=st.lists(st.sampled_from([*GOOD, BAD, "", "z"]), max_size=5),
 )
+@pytest.mark.slow  # 40 property-based examples, each on a warehouse
 def test_a_log_read_then_appended_to_reads_as_the_whole_file(template, tmp_path_factory, lines, cut, more):
     tmp_path = tmp_path_factory.mktemp("log")
     entrees = tmp_path / "entrees"

@@ -4,6 +4,8 @@ phone log, re-runs."""
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from assets.common.warehouse import run_sql
 from assets.receivables.aging_run import age_month
 from assets.receivables.dunning_run import run_dunning
@@ -226,6 +228,7 @@ def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_p
     assert (summary.reminders, summary.invoices, summary.holds) == (1, 2, 1)
 
 
+@pytest.mark.slow  # renders the letters (WeasyPrint: Pango from apt)
 def test_a_letter_per_payer_and_level_addressed_to_the_guardian(tmp_path):
     from pypdf import PdfReader
 
@@ -290,6 +293,7 @@ def test_pending_funding_files_with_their_held_amount_age_and_alert(tmp_path):
     assert outcome.detail == "1 dossier(s) d'aide en instruction depuis plus de 90 jours, 1\u202f500,00 € retenus"
 
 
+@pytest.mark.slow  # renders the letters (WeasyPrint: Pango from apt)
 def test_a_rerun_renders_only_the_letters_whose_file_is_missing(tmp_path, monkeypatch):
     from assets.receivables import letters
 

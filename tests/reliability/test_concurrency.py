@@ -59,6 +59,7 @@ def test_three_closes_started_together_issue_once_and_leave_the_books_of_closes_
     assert checked.returncode == 0, checked.stdout
 
 
+@pytest.mark.slow  # runs the close job through Dagster
 def test_a_run_that_cannot_get_the_warehouse_says_so(tmp_path):
     """The lock's message when another process keeps the warehouse longer than the wait allowed."""
     from assets.common.warehouse import Warehouse, WarehouseBusy

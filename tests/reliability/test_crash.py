@@ -162,6 +162,7 @@ def test_verify_finds_an_amount_changed_in_the_warehouse_of_a_closed_month(refer
     ]
 
 
+@pytest.mark.slow  # reads the close the reliability harness runs through Dagster
 def test_the_half_written_finder_sees_truncated_files(reference, tmp_path):
     home = tmp_path / "home"
     for name in (

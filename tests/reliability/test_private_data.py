@@ -8,6 +8,8 @@ import stat
 
 import pytest
 
+pytestmark = pytest.mark.slow  # reads the months the reliability harness closes through Dagster
+
 
 def secrets(home) -> dict[str, set[str]]:
     residents = list(csv.DictReader(io.StringIO((home / "entrees/referentiel/usagers.csv").read_text()), delimiter=";"))

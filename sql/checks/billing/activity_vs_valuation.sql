@@ -10,7 +10,8 @@ valued AS (
            count(*) FILTER (WHERE state = 'en_attente') AS held,
            count(*) FILTER (WHERE state = 'non_facture' AND reason IS NOT NULL) AS not_billed,
            count(*) FILTER (WHERE state = 'non_facture' AND amount <> 0) AS not_billed_with_amount,
-           count(DISTINCT (resident_id, day)) AS distinct_days
+           -- distinct (resident, day) pairs: DISTINCT over a row value, not a function
+           count(DISTINCT (resident_id, day)) AS distinct_days  -- noqa: CP03,ST08,LT01,LT06
     FROM valued_days WHERE month = $month GROUP BY 1
 )
 SELECT coalesce(a.establishment_code, v.establishment_code) AS establishment_code,

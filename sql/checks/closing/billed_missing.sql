@@ -16,5 +16,6 @@ UNION ALL
 SELECT 'sejour', b.resident_id, b.establishment_code
 FROM billed b
 WHERE b.resident_id IN (SELECT id FROM residents)
-  AND NOT EXISTS (SELECT 1 FROM stays s WHERE s.resident_id = b.resident_id AND s.establishment_code = b.establishment_code)
+  AND NOT EXISTS (SELECT 1 FROM stays s
+                  WHERE s.resident_id = b.resident_id AND s.establishment_code = b.establishment_code)
 ORDER BY 1, 2, 3;

@@ -8,4 +8,4 @@ JOIN valued_days v ON v.resident_id = f.resident_id AND v.payer_code = f.payer_c
 WHERE f.status = 'en_instruction'
 GROUP BY f.payer_code, f.establishment_code, f.resident_id
 HAVING date_diff('day', min(f.start_date), $end) > 90
-ORDER BY jours DESC, code_financeur, id_usager;
+ORDER BY jours DESC, code_financeur ASC, id_usager ASC;
