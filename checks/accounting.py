@@ -1,7 +1,7 @@
-"""Controls of the accounting stage (DOMAIN.md "Controls"): every entry balanced, the sales journal equal
-to the month's documents, entry numbers continuous and chronological per journal, and the file passing
-the FEC rules. All errors: a month whose entries are wrong is not exported (the checks on the entries
-block the file)."""
+"""Controls of the accounting stage (docs/rules.md "Controls and reconciliations"): every entry balanced, the sales
+journal equal to the month's documents, entry numbers continuous and chronological per journal, and the file passing
+the FEC rules. All errors: a month whose entries are wrong is not exported (the checks on the entries block the
+file)."""
 
 import dagster as dg
 

@@ -1,7 +1,7 @@
-"""Controls of the billing stage (DOMAIN.md "Controls"): days without a rate (B3), activity vs valuation,
-the public payers' SIRETs, the business rules of the Factur-X XML of the documents about to be issued and the mass
-credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering, document totals, the
-Factur-X files. All error-level: the first five block issuing, the others block the month's files."""
+"""Controls of the billing stage (docs/rules.md "Controls and reconciliations"): days without a rate (B3), activity vs
+valuation, the public payers' SIRETs, the business rules of the Factur-X XML of the documents about to be issued and
+the mass credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering, document totals,
+the Factur-X files. All error-level: the first five block issuing, the others block the month's files."""
 
 import datetime as dt
 import re

@@ -1,6 +1,6 @@
 """What must hold before a month issues anything.
 
-Months close in order (DOMAIN.md "Accounting entries": a month once exported is locked, and each file
+Months close in order (docs/rules.md "Accounting entries": a month once exported is locked, and each file
 continues the numbers of the one before). A month is closed once its close exported its entry file; every
 month from the association's first to the one before must be closed before a month issues anything, or its
 documents, receipts and entries would be taken by the wrong month (a February closed before January exported

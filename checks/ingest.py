@@ -1,6 +1,6 @@
-"""Controls of the ingest stage (DOMAIN.md "Controls"): inputs readable, rows set aside, referential
-keys and periods, activity duplicates (B1), establishments billed per day without activity, activity outside
-stays (B2), days not reported, capacity.
+"""Controls of the ingest stage (docs/rules.md "Controls and reconciliations"): inputs readable, rows set aside,
+referential keys and periods, activity duplicates (B1), establishments billed per day without activity, activity
+outside stays (B2), days not reported, capacity.
 
 Each `control_*` function is plain (a DuckDB connection in, a ControlOutcome out); the asset checks at
 the bottom run them, record the outcome and rewrite the month's controls file.

@@ -1,5 +1,5 @@
-"""Controls of the payment stage (DOMAIN.md "Controls"): bank files readable, each statement balanced
-(opening balance + movements = closing balance), consecutive statements chained, rows set aside;
+"""Controls of the payment stage (docs/rules.md "Controls and reconciliations"): bank files readable, each statement
+balanced (opening balance + movements = closing balance), consecutive statements chained, rows set aside;
 allocations consistent with their lines and invoices, and the unmatched queue.
 
 Unreadable files, unbalanced statements and inconsistent allocations are errors: matching (and what comes

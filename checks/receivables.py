@@ -1,5 +1,5 @@
-"""Controls of the receivables stage (DOMAIN.md "Controls"): pending funding files older than 90 days, and
-the phone log's rows set aside. Warnings: the month goes on, the director is told."""
+"""Controls of the receivables stage (docs/rules.md "Controls and reconciliations"): pending funding files older than
+90 days, and the phone log's rows set aside. Warnings: the month goes on, the director is told."""
 
 from decimal import Decimal
 

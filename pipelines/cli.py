@@ -1,4 +1,4 @@
-"""The `recettes` command (CONTRACT.md "Running it").
+"""The `recettes` command (docs/contract.md "Running it").
 
     recettes demo                      create the demo association and close every month of it
     recettes generate --scale demo     write the demo's inputs without running anything

@@ -22,7 +22,7 @@ def accounting_entries(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Builds the entries of every document and receipt dated up to the month's end that no file carries
-    yet (DOMAIN.md "Accounting entries"): VT per invoice and credit note, BQ per receipt and return, 4711
+    yet (docs/rules.md "Accounting entries"): VT per invoice and credit note, BQ per receipt and return, 4711
     for a receipt nobody is known for and its move to the payer once matched. A locked (exported) month is
     left as it is."""
     month = month_of(context.partition_key)

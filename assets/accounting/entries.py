@@ -1,4 +1,4 @@
-"""Accounting entries of the billing and collection sub-ledger (DOMAIN.md "Accounting entries"), as plain
+"""Accounting entries of the billing and collection sub-ledger (docs/rules.md "Accounting entries"), as plain
 functions of the documents and bank lines: no Dagster, no warehouse.
 
 - Sales journal (VT): per invoice, debit the payer's 411 (auxiliary account and name), credit the revenue

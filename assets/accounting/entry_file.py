@@ -1,5 +1,5 @@
 """A month's entry file: building its entries from the warehouse, exporting it in the FEC layout, and the
-period lock (DOMAIN.md "Accounting entries").
+period lock (docs/rules.md "Accounting entries").
 
 The file of month m carries every item dated up to the end of m that no file carries yet: the documents
 issued and the receipts booked in m, and late items of locked months (dated on the first day of m, their

@@ -1,4 +1,4 @@
-"""The month's lettering file (DOMAIN.md "Accounting entries"): `comptabilite/lettrage_AAAA-MM.csv`, beside the
+"""The month's lettering file (docs/rules.md "Accounting entries"): `comptabilite/lettrage_AAAA-MM.csv`, beside the
 entry file, for the accounting software to letter its client accounts (411) on both sides.
 
 The entry file letters only the lines of invoices settled by the time it is exported; an invoice is usually

@@ -1,4 +1,4 @@
-"""Réciprocité comptable (DOMAIN.md "Accounting entries"): the balance of each payer's 411 account in the
+"""Réciprocité comptable (docs/rules.md "Accounting entries"): the balance of each payer's 411 account in the
 general ledger the accounting software exports must equal what Recettes says that payer owes on the same
 date. A plain function of the ledger (a read FEC) and of the 411 lines of our entry files.
 

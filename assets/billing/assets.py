@@ -36,7 +36,7 @@ def issue_date(context) -> dt.date:
 def valued_days(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Values every activity day of the month and of the open months before it (DOMAIN.md B2-B9, B12):
+    """Values every activity day of the month and of the open months before it (docs/rules.md B2-B9, B12):
     stay, rate, payer, category, amount, and state (billed, held for a pending decision, or not billed
     with a reason); derives what is due per payer, establishment, resident and month (`due_lines`).
     Reads activity_days, the referential and the settings; only the (establishment, month) pairs whose
@@ -73,7 +73,7 @@ def issued_documents(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Compares what is due with what was issued for the month and the open months before it, and issues
-    the differences (DOMAIN.md B11, B12): first invoices, complementary invoices, credit notes naming the
+    the differences (docs/rules.md B11, B12): first invoices, complementary invoices, credit notes naming the
     invoice they correct, numbered F/A per calendar year in the same transaction. Appends to documents
     and document_lines; a re-run with unchanged data issues nothing."""
     month = month_of(context.partition_key)
@@ -111,7 +111,7 @@ def billing_files(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Writes sorties/AAAA-MM/factures/registre.csv, lignes.csv, en_attente.csv and
-    portail/etat_mensuel_<département>.csv (CONTRACT.md) from the documents issued by the month's closes,
+    portail/etat_mensuel_<département>.csv (docs/contract.md) from the documents issued by the month's closes,
     the held days and the month's valuation."""
     month = month_of(context.partition_key)
     settings = home.settings()

@@ -1,4 +1,4 @@
-"""Issuing (DOMAIN.md B11, B12 and "Invoices"): compare what is due with what was issued, per payer,
+"""Issuing (docs/rules.md B11, B12 and "Invoices"): compare what is due with what was issued, per payer,
 establishment, resident and month of service, and turn the differences into numbered documents.
 
 `plan_documents` and `allocate_numbers` are pure functions; `issue` runs them inside the caller's

@@ -1,4 +1,4 @@
-"""The month's billing files (CONTRACT.md "Outputs"): the register of documents and their lines, the
+"""The month's billing files (docs/contract.md "Outputs"): the register of documents and their lines, the
 held amounts of pending files, and each département's monthly statement for its portal."""
 
 from __future__ import annotations

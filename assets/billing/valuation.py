@@ -1,4 +1,4 @@
-"""Valuation of activity days (DOMAIN.md B2-B9): every day of the open months gets its stay, rate,
+"""Valuation of activity days (docs/rules.md B2-B9): every day of the open months gets its stay, rate,
 payer, category, amount and state (billed, held, or not billed with a reason).
 
 The rules themselves are SQL (sql/billing/valuation.sql); this module turns the settings (dated FJH,

@@ -1,4 +1,4 @@
-"""Controls (DOMAIN.md "Controls and reconciliations"): their outcome and their record in the warehouse.
+"""Controls (docs/rules.md "Controls and reconciliations"): their outcome and their record in the warehouse.
 
 A control's function returns a `ControlOutcome`; the Dagster check that runs it records the outcome
 (latest result per month and control) and rewrites the month's controls file (checks/wiring.py). No Dagster

@@ -1,4 +1,4 @@
-"""Reading the CSV files people drop: `;`, a header line, UTF-8 or Windows-1252 (CONTRACT.md); `read_table`
+"""Reading the CSV files people drop: `;`, a header line, UTF-8 or Windows-1252 (docs/contract.md); `read_table`
 reads a workbook dropped in their place as the same table (`assets.common.workbook`).
 
 `read_csv_file` either returns the rows with their line numbers, or raises `UnreadableFile` with a

@@ -24,7 +24,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 # only after a decimal separator: 12E4 may be a code)
 _SCIENTIFIC = re.compile(r"^[+-]?[0-9]+(?:[,.][0-9]*[eE][+-]?|[eE][+-])[0-9]{1,3}$")
 _DIGITS = re.compile(r"^[0-9]+$")
-_RESIDENT_PAYER = re.compile(r"^U([0-9]+)$")  # a resident as private payer: U + id_usager (CONTRACT.md)
+_RESIDENT_PAYER = re.compile(r"^U([0-9]+)$")  # a resident as private payer: U + id_usager (docs/contract.md)
 
 
 class BadValue(ValueError):

@@ -5,7 +5,7 @@ the accounting department's ledger, of the documents to plan) on top of what Dag
 keep. With CPython's default thresholds (700, 10, 10) the collector ran 14 full collections in the process
 closing month 24 of the `large` association, each walking some 460,000 live objects: 2.7 to 4.3 s of the
 close. With `RUN_THRESHOLDS` for the run it runs 3, none when the whole command has them, and the close is
-faster for about the same peak memory (README, "What was measured"). Reference counting still frees
+faster for about the same peak memory (bench/RESULTS.md, "What the figures owe to"). Reference counting still frees
 everything that is not in a cycle at once; only the search for cycles runs less often.
 """
 

@@ -9,7 +9,7 @@ name, with an error like any unreadable file, and nothing is opened: a FIFO neve
 to /etc/passwd, /proc/self/environ or a statement elsewhere is never read.
 
 Links are refused even when they lead back inside the data folder: an input is a file someone drops there
-(CONTRACT.md), no workflow needs a link, and a link inside would still make a file read twice under two names,
+(docs/contract.md), no workflow needs a link, and a link inside would still make a file read twice under two names,
 a month read another month's extract, or an input read from `sorties/` or the warehouse itself. The message
 says to drop the file itself. The data folder (`RECETTES_HOME`) may itself be reached through a link.
 """

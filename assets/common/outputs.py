@@ -1,5 +1,5 @@
 """Writing output files safely: atomically (temporary name, then rename), owner-only, and with
-spreadsheet formulas neutralised in text cells (DESIGN.md principle 4)."""
+spreadsheet formulas neutralised in text cells (docs/architecture.md, principle 4)."""
 
 from __future__ import annotations
 

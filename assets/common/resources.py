@@ -33,7 +33,7 @@ def default_home() -> str:
 
 
 class HomeResource(dg.ConfigurableResource):
-    """The data folder RECETTES_HOME and its parts (CONTRACT.md "The data folder")."""
+    """The data folder RECETTES_HOME and its parts (docs/contract.md "The data folder")."""
 
     path: str
 

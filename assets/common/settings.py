@@ -1,6 +1,6 @@
 """The settings file `parametrage.yaml` as typed models (the file itself is read by settings_file.py).
 
-Every key has a default except `association` (CONTRACT.md). A missing, unknown or mistyped key fails the
+Every key has a default except `association` (docs/contract.md). A missing, unknown or mistyped key fails the
 models' validation, which settings_file.py turns into a `SettingsError` naming the key and the problem, in the
 operator's language.
 """
@@ -121,7 +121,7 @@ def _check_tiers(tiers: list[Tier]) -> list[Tier]:
 
 
 class AbsencePolicy(_Model):
-    """How hospitalisation (H) and personal absence (C) days are valued (DOMAIN.md B5, B7, B8)."""
+    """How hospitalisation (H) and personal absence (C) days are valued (docs/rules.md B5, B7, B8)."""
 
     hospitalisation: list[Tier]
     convenance: list[Tier]
@@ -157,7 +157,7 @@ DEFAULT_PRODUITS = {"departement": "7342", "assurance_maladie": "7311", "usager"
 
 
 class Accounts(_Model):
-    """Accounts of the entry files (DOMAIN.md "Accounting entries"); the accountant supplies the 73x."""
+    """Accounts of the entry files (docs/rules.md "Accounting entries"); the accountant supplies the 73x."""
 
     clients: str = "411"
     banque: str = "512"
@@ -213,7 +213,7 @@ def _dunning(levels: list[dict]) -> DunningPolicy:
 
 
 class Dunning(_Model):
-    """Reminder levels per payer type (DOMAIN.md "Receivables and dunning")."""
+    """Reminder levels per payer type (docs/rules.md "Receivables and dunning")."""
 
     departement: DunningPolicy = _dunning(_PUBLIC_LEVELS)
     assurance_maladie: DunningPolicy = _dunning(_PUBLIC_LEVELS)

@@ -1,9 +1,9 @@
-"""Monthly activity extracts (CONTRACT.md `activite/AAAA-MM/*.csv`), in long or grid form.
+"""Monthly activity extracts (docs/contract.md `activite/AAAA-MM/*.csv`), in long or grid form.
 
 Long form: `code_etablissement; id_usager; date; code`, one row per day. Grid form (the usual monthly
 attendance sheet): `code_etablissement; id_usager; J01; ...; J31`, one cell per day, empty = no row.
 Plain functions: `parse_activity` reads one file, `validate_activity` checks the rows against the
-referential, `hold_duplicates` applies DOMAIN.md B1.
+referential, `hold_duplicates` applies docs/rules.md B1.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def validate_activity(
 
 
 def hold_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
-    """DOMAIN.md B1: the same resident, establishment and day twice holds all the rows of that
+    """docs/rules.md B1: the same resident, establishment and day twice holds all the rows of that
     establishment for the month (`held` = true) until the extract is corrected."""
     keys = ["establishment_code", "resident_id", "day"]
     doubled = frame.group_by(keys).len().filter(pl.col("len") > 1).select("establishment_code").unique()

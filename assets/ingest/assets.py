@@ -14,7 +14,7 @@ from assets.ingest.loading import load_activity, load_referential
     description="Référentiel : établissements, financeurs, usagers, séjours, prises en charge, tarifs, contributions.",
 )
 def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Reads entrees/referentiel/*.csv (the seven files of CONTRACT.md) and replaces the referential
+    """Reads entrees/referentiel/*.csv (the seven files of docs/contract.md) and replaces the referential
     tables as one consistent set; an unchanged set is not read again. Rows with a bad value are set aside
     in `quarantine` with file, line, column and reason; an absent or unreadable file keeps the previous
     referential in place (control `referentiel_fichiers_lisibles`, blocking). The settings file is
@@ -45,7 +45,7 @@ def activity_days(
 ) -> dg.MaterializeResult:
     """Reads entrees/activite/AAAA-MM/*.csv (long or grid form, UTF-8 or Windows-1252) and replaces the
     month's rows of `activity_days`. Identical files are read once; unreadable files and bad rows go to
-    `quarantine`; an establishment with the same resident and day twice is held (DOMAIN.md B1)."""
+    `quarantine`; an establishment with the same resident and day twice is held (docs/rules.md B1)."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
         summary = load_activity(con, home.entrees, month, timestamp())

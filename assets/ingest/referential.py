@@ -1,10 +1,10 @@
-"""The seven referential files (CONTRACT.md): their columns, how each cell is read, and the
+"""The seven referential files (docs/contract.md): their columns, how each cell is read, and the
 cross-file checks (a stay names a known resident and establishment, ...).
 
 `parse_referential` is a plain function of the files' bytes: it returns one Polars frame per table,
 the rows set aside with file, line, column and reason, and the files that could not be read at all.
 
-Identifiers (CONTRACT.md): a resident id or a payer code without its leading zeros (`178`, as Excel saves
+Identifiers (docs/contract.md): a resident id or a payer code without its leading zeros (`178`, as Excel saves
 `000178`) is the same resident or payer, in every file. Each is stored in one form: the form the warehouse
 already holds (`known`), else the longest one the files write; two rows of one file that only their zeros
 tell apart are one identifier written twice, set aside naming both lines.

@@ -1,4 +1,4 @@
-"""How the seven referential files refer to each other (CONTRACT.md): every resident id and payer code written in
+"""How the seven referential files refer to each other (docs/contract.md): every resident id and payer code written in
 one form across the files, and the rows that name a row of another file, or a period, checked against them.
 Both take the typed rows of every file (`referential.parse_rows`) and set aside the rows they refuse."""
 

@@ -57,7 +57,7 @@ def bank_lines(
 def allocations(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Matches the bank lines dated up to the month's end with the open invoices (DOMAIN.md "Receipts and
+    """Matches the bank lines dated up to the month's end with the open invoices (docs/rules.md "Receipts and
     matching"): manual decisions of relances/lettrage_manuel.csv first, returns, invoice references, then
     payer + amount; the rest waits in the unmatched queue. Appends allocations and letter codes (never
     changes a recorded one); a re-run with the same inputs appends nothing."""

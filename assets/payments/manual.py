@@ -1,4 +1,4 @@
-"""Manual receipts (`encaissements/*.csv`: cheques, cash, transfers entered by hand), CONTRACT.md:
+"""Manual receipts (`encaissements/*.csv`: cheques, cash, transfers entered by hand), docs/contract.md:
 `date; montant; mode` (cheque, especes, virement, prelevement); `payeur; reference; numero_piece`.
 
 Each row becomes a bank line of the manual "account" `MANUEL`, with a stable id: the piece number when

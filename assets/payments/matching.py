@@ -1,4 +1,4 @@
-"""Matching receipts to invoices (lettrage), DOMAIN.md "Receipts and matching", as one pure function.
+"""Matching receipts to invoices (lettrage), docs/rules.md "Receipts and matching", as one pure function.
 
 `match` takes the invoices with what is still open on them, the bank lines up to the cut-off, the
 allocations already recorded and the manual decisions, and returns the allocations to *append* (never to

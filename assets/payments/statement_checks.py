@@ -1,6 +1,6 @@
-"""Statement controls (DOMAIN.md "Controls"): a statement's opening balance plus its movements equals its
-closing balance (error), and consecutive statements of an account chain without gap or overlap
-(warning). Plain functions of parsed statements; the payment stage's checks will run them."""
+"""Statement controls (docs/rules.md "Controls and reconciliations"): a statement's opening balance plus its movements
+equals its closing balance (error), and consecutive statements of an account chain without gap or overlap (warning).
+Plain functions of parsed statements; the payment stage's checks will run them."""
 
 from __future__ import annotations
 

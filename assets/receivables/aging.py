@@ -1,4 +1,4 @@
-"""Aged balance and DSO (DOMAIN.md "Receivables and dunning"), as plain functions.
+"""Aged balance and DSO (docs/rules.md "Receivables and dunning"), as plain functions.
 
 - Aged balance at a date: each invoice's open amount on that date in the bucket of its days past due —
   not yet due, 1–30, 31–60, 61–90, over 90 — per payer and in total. A payer's unallocated credit (a

@@ -1,4 +1,4 @@
-"""The dunning engine (DOMAIN.md "Receivables and dunning"): which reminders to send, which calls to make,
+"""The dunning engine (docs/rules.md "Receivables and dunning"): which reminders to send, which calls to make,
 what to hold, and what goes to the director as "contentieux" — a pure function of the open invoices, the
 policy of the settings (`relances`), the phone log, the reminders already sent, the payers with a
 receipt waiting in the unmatched queue and the payers' credits not allocated yet.

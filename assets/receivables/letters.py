@@ -1,4 +1,4 @@
-"""The dunning letters of a close (DOMAIN.md "Receivables and dunning"): one PDF per payer and level sent,
+"""The dunning letters of a close (docs/rules.md "Receivables and dunning"): one PDF per payer and level sent,
 addressed to the resident's guardian when there is one, listing the invoices reminded (a public payer's
 letter is the statement of all its open invoices) with the payment details. Jinja2 + WeasyPrint."""
 

@@ -1,5 +1,5 @@
 -- What is due for the (month, establishment) pairs of `stale`, per payer, establishment, resident, category and
--- unit price (DOMAIN.md B7-B9, B11): billed days grouped by price, the FJH a MAS resident owes for each
+-- unit price (docs/rules.md B7-B9, B11): billed days grouped by price, the FJH a MAS resident owes for each
 -- present day, and the resident's contribution (paiement différentiel) — a negative line on the
 -- département's invoice and an invoice of the same amount to the resident.
 WITH billed AS (

@@ -1,4 +1,4 @@
--- factures/registre.csv: every document issued by the closes of a month (CONTRACT.md).
+-- factures/registre.csv: every document issued by the closes of a month (docs/contract.md).
 SELECT number, type, issue_date, due_date, service_month, establishment_code, payer_code, amount,
        original_number, nature
 FROM documents

@@ -1,4 +1,4 @@
--- Valuation of every activity day from $first_day to $last_day (DOMAIN.md B2-B8).
+-- Valuation of every activity day from $first_day to $last_day (docs/rules.md B2-B8).
 -- Needs three small tables registered by the caller:
 --   fjh_periods(start_date, end_date, amount)                      the hospital daily charge in force
 --   absence_tiers(policy_key, code, from_pos, to_pos, base)        H and C tiers per payer type or code

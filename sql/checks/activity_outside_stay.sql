@@ -1,4 +1,4 @@
--- DOMAIN.md B2: activity rows of the month that no stay of the resident in that establishment covers
+-- docs/rules.md B2: activity rows of the month that no stay of the resident in that establishment covers
 -- (date_entree <= day < date_sortie). Held rows are left to the duplicates control.
 SELECT d.establishment_code, d.resident_id, d.day, d.code, d.source_path, d.source_line
 FROM activity_days d

@@ -1,4 +1,4 @@
--- DOMAIN.md B4: two funding decisions (granted or pending) of one resident in one establishment that share
+-- docs/rules.md B4: two funding decisions (granted or pending) of one resident in one establishment that share
 -- a day, so that the payer of that day is ambiguous. Refused decisions do not count.
 SELECT a.resident_id, a.establishment_code, a.src_line AS line_a, b.src_line AS line_b,
        greatest(a.start_date, b.start_date) AS first_common_day

@@ -1,4 +1,4 @@
--- DOMAIN.md B3: two rate periods of the same establishment and rate mode that share a day.
+-- docs/rules.md B3: two rate periods of the same establishment and rate mode that share a day.
 SELECT a.establishment_code, a.rate_mode, a.src_line AS line_a, b.src_line AS line_b,
        greatest(a.start_date, b.start_date) AS first_common_day
 FROM rates a

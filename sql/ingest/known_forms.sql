@@ -1,4 +1,4 @@
--- The forms of resident ids and payer codes the warehouse holds (CONTRACT.md: outputs keep the form an id was
+-- The forms of resident ids and payer codes the warehouse holds (docs/contract.md: outputs keep the form an id was
 -- first written with): the referential as last loaded, the activity stored and the documents issued, which
 -- name residents and payers that may have left the referential since. A referential read again is written
 -- in these forms, whatever a spreadsheet did to their leading zeros.

@@ -1,4 +1,4 @@
--- lettrage/rapprochements.csv: the allocations recorded by the closes of a month (CONTRACT.md), with the
+-- lettrage/rapprochements.csv: the allocations recorded by the closes of a month (docs/contract.md), with the
 -- payer and the invoice's letter code now.
 SELECT a.line_id, l.booking_date, l.amount, a.number, a.amount, a.rule, b.payer_code, b.letter, b.settled_on
 FROM allocations a

@@ -1,4 +1,4 @@
--- recouvrement/balance_agee.csv (CONTRACT.md) and its per-establishment twin, with names; TOTAL last.
+-- recouvrement/balance_agee.csv (docs/contract.md) and its per-establishment twin, with names; TOTAL last.
 SELECT a.code, CASE WHEN a.code = 'TOTAL' THEN 'Total' ELSE coalesce(n.name, '') END,
        a.non_echu, a.j1_30, a.j31_60, a.j61_90, a.plus_90, a.total
 FROM aged_balance a

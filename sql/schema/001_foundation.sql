@@ -1,7 +1,7 @@
 -- Schema 1: the file registry, the referential, the month's activity, quarantine and control results.
--- Names follow DOMAIN.md's vocabulary; money is DECIMAL(18,2); months are 'AAAA-MM' strings.
+-- Names follow the vocabulary of docs/rules.md; money is DECIMAL(18,2); months are 'AAAA-MM' strings.
 
--- Every version of every input file ever read (DESIGN.md principle 2). One row per content and path:
+-- Every version of every input file ever read (docs/architecture.md, principle 2). One row per content and path:
 -- the same content dropped under a second name is registered with status 'doublon' and read once.
 CREATE TABLE input_files (
     sha256        VARCHAR   NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE activity_files (
     PRIMARY KEY (month, path)
 );
 
--- One row per resident, establishment, day and code (DOMAIN.md B1). `held` marks the rows of an
+-- One row per resident, establishment, day and code (docs/rules.md B1). `held` marks the rows of an
 -- establishment whose extract has the same resident and day twice: they wait for a corrected extract.
 CREATE TABLE activity_days (
     month              VARCHAR NOT NULL,

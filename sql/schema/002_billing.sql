@@ -1,7 +1,7 @@
 -- Schema 2: billing. The valuation of every activity day (derived, rebuilt at each close), and the
 -- append-only ledger of issued documents (invoices and credit notes) with their lines.
 
--- One row per activity day of a month (DOMAIN.md B2-B8): its stay, rate, payer, category, amount and state.
+-- One row per activity day of a month (docs/rules.md B2-B8): its stay, rate, payer, category, amount and state.
 CREATE TABLE valued_days (
     month              VARCHAR NOT NULL,      -- month of service, AAAA-MM
     establishment_code VARCHAR NOT NULL,

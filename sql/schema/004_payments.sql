@@ -34,7 +34,7 @@ CREATE TABLE bank_files (
     PRIMARY KEY (month, path)
 );
 
--- One row per bank line, by its stable id (CONTRACT.md): a line seen again in another file, or in an
+-- One row per bank line, by its stable id (docs/contract.md): a line seen again in another file, or in an
 -- overlapping statement, is not added twice. Never updated.
 CREATE TABLE bank_lines (
     line_id        VARCHAR PRIMARY KEY,

@@ -1,4 +1,4 @@
-"""Entries of the sales and bank journals (DOMAIN.md "Accounting entries"), as plain functions."""
+"""Entries of the sales and bank journals (docs/rules.md "Accounting entries"), as plain functions."""
 
 import dataclasses
 import datetime as dt

@@ -1,4 +1,4 @@
-"""DOMAIN.md B11, B12 and "Invoices": first billing, re-runs, adjustments, credit notes, numbering."""
+"""docs/rules.md B11, B12 and "Invoices": first billing, re-runs, adjustments, credit notes, numbering."""
 
 from decimal import Decimal
 

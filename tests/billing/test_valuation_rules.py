@@ -1,4 +1,4 @@
-"""DOMAIN.md B2-B9, one hand-computed case per rule, to the cent."""
+"""docs/rules.md B2-B9, one hand-computed case per rule, to the cent."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The matching engine, rule by rule (DOMAIN.md "Receipts and matching"), and its invariants."""
+"""The matching engine, rule by rule (docs/rules.md "Receipts and matching"), and its invariants."""
 
 import datetime as dt
 from decimal import Decimal

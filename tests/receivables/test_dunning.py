@@ -1,4 +1,4 @@
-"""Each dunning rule of DOMAIN.md in a table of cases, and its invariants."""
+"""Each dunning rule of docs/rules.md in a table of cases, and its invariants."""
 
 import datetime as dt
 from decimal import Decimal

@@ -15,7 +15,7 @@ ModeRglt, NatOp, IdClient that follow the 18 in the BNC/BA cash-basis variant (A
 a `FecError` naming the file and the line only when the file cannot be read at all.
 
 `validate` returns every problem found, each with a stable rule code. The codes are those of RezDevOps/fec-check
-(docs/regles.md) for the same rules, plus L01 (lettering pairs), N01 and N02 (entry numbering), which that tool
+(docs/rules.md) for the same rules, plus L01 (lettering pairs), N01 and N02 (entry numbering), which that tool
 does not have:
 
     A02 one separator (tab or pipe) for the whole file       A03 header: the expected column names

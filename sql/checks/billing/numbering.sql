@@ -1,4 +1,4 @@
--- Invoice numbering (DOMAIN.md "Invoices"): per series and year, numbers 1..n without gap or repeat, and
+-- Invoice numbering (docs/rules.md "Invoices"): per series and year, numbers 1..n without gap or repeat, and
 -- issue dates that never go back as numbers go up.
 WITH numbered AS (
     SELECT series, year, seq, number, issue_date,
