@@ -47,7 +47,6 @@ import sys
 import tempfile
 import threading
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,54 +142,23 @@ def sized_data(scale: str, residents: int | None, seed: int):
     return generator.DemoData("large", seed, b.months, yaml_text, b.ref, activity, {}, b.story)
 
 
-@dataclass
-class World:
-    """The association and the people around it, month after month (as `recettes demo` plays them)."""
+def timed_demo():
+    """demo.run.Demo, the time its inputs took to write kept in `prepared` (imported late: --snapshot)."""
+    from demo.run import Demo
 
-    home: Path
-    data: object
-    payers: object
-    accounting: object
-    calls: object
+    class TimedDemo(Demo):
+        prepared = 0.0
 
-    @classmethod
-    def create(cls, home: Path, data, seed: int) -> World:
-        import yaml
+        def before_close(self, month: str) -> None:
+            t = time.perf_counter()
+            super().before_close(month)
+            self.prepared = time.perf_counter() - t
 
-        from demo.accounting import AccountingDepartment
-        from demo.calls import CallCentre
-        from demo.generator import close_date, write_settings
-        from demo.payments import PaymentSimulator
+    return TimedDemo
 
-        write_settings(home, data)
-        iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
-        first = data.months[0]
-        payers = PaymentSimulator(seed, iban, data.referential_as_of(close_date(first)))
-        return cls(home, data, payers, AccountingDepartment(), CallCentre(seed))
 
-    def before_close(self, month: str) -> None:
-        from demo.accounting import previous_month
-        from demo.generator import close_date, write_activity, write_referential
-
-        write_referential(self.home, self.data, close_date(month))
-        write_activity(self.home, month, self.data.activity[month])
-        self.payers.update_referential(self.data.referential_as_of(close_date(month)))
-        self.payers.write_month(self.home, month)
-        self.accounting.export(self.home, previous_month(month))
-
-    def correct(self, month: str) -> bool:
-        from demo.generator import write_activity
-
-        if month not in self.data.corrections:
-            return False
-        write_activity(self.home, month, self.data.corrections[month])
-        return True
-
-    def after_close(self, month: str) -> None:
-        from demo.generator import close_date
-
-        self.payers.after_close(self.home, month)
-        self.calls.after_close(self.home, month, close_date(month))
+def blocked_then_corrected(month: str) -> None:
+    print(f"  {month}: blocked, as the demo intends; closed again with the corrected extract")
 
 
 def fresh_home(home: Path) -> None:
@@ -290,6 +258,10 @@ class Measured:
     ended: float
     samples: list[Sample] = field(default_factory=list)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+
+    @property
+    def exit_code(self) -> int:  # what demo.run.play reads of a close's result
+        return self.code
 
 
 def measure(args: list[str], env: dict, interval: float = 0.05, stall: float = 180.0) -> Measured:
@@ -519,7 +491,7 @@ class Close:
         return sum(s.rows or 0 for s in self.steps if s.key in ("invoice_documents", "dunning_letters"))
 
 
-def close(world: World, month: str, index: int, full: bool) -> Close:
+def close_process(home: Path, month: str, full: bool) -> Measured:
     """Close the month in a subprocess: `recettes run` (full) or every asset but the PDF rendering."""
     from demo.generator import close_date
 
@@ -530,17 +502,19 @@ def close(world: World, month: str, index: int, full: bool) -> Close:
         args = [str(Path(sys.executable).parent / "recettes"), "run", "--month", month, "--date-emission", day]
     else:
         args = [sys.executable, "-m", "bench.large_close", "--close-without-rendering", month, "--date", day]
-        args += ["--home", str(world.home)]
-    m = measure(args, child_env(world.home))
-    if m.code == 1 and world.correct(month):  # the demo's blocked month: the corrected extract, closed again
-        print(f"  {month}: blocked, as the demo intends; closed again with the corrected extract")
-        m = measure(args, child_env(world.home))
+        args += ["--home", str(home)]
+    return measure(args, child_env(home))
+
+
+def closed(home: Path, month: str, index: int, full: bool, m: Measured) -> Close:
+    """What the close of the month did (the demo's blocked month already closed again with its corrected
+    extract, demo.run.play); stops the benchmark if it failed."""
     if m.code != 0:
         print(m.output[-3000:])
         hint = " (no CPU used for 180 s: deadlocked)" if m.code == -9 else ""
         raise SystemExit(f"{month}: the close failed (exit {m.code}){hint}")
-    run_id, stats, metadata = run_steps(world.home, month)
-    counts = row_counts(world.home, month, m.started, metadata)
+    run_id, stats, metadata = run_steps(home, month)
+    counts = row_counts(home, month, m.started, metadata)
     return Close(month, index, "measured" if full else "history", m, attribute(m, stats, counts), run_id)
 
 
@@ -1135,6 +1109,8 @@ def bench_association(
     others without rendering; floors and targets at the ranks in `floors_at`. With `keep_before`, a copy of
     the home as it is just before that month's close (its inputs written) is kept beside it, to profile
     that close again and again."""
+    from demo.run import play
+
     t = time.perf_counter()
     data = sized_data(scale, residents, seed)
     count = len(data.referential["usagers.csv"])
@@ -1146,7 +1122,7 @@ def bench_association(
         f"{', '.join(str(i) for i in sorted(floors_at)) or 'none'}"
     )
     fresh_home(home)
-    world = World.create(home, data, seed)
+    demo = timed_demo().create(home, data, seed)
     context = {
         "when": dt.datetime.now().isoformat(timespec="seconds"),
         "scale": scale if residents is None else f"sized-{residents}",
@@ -1154,18 +1130,25 @@ def bench_association(
         "establishments": establishments,
         "seed": seed,
     }
-    closes, verdicts = [], []
-    for index, month in enumerate(data.months[:months], start=1):
-        t = time.perf_counter()
-        world.before_close(month)
-        prepared = time.perf_counter() - t
-        if index == keep_before:
+    ranks = {month: index for index, month in enumerate(data.months[:months], start=1)}
+    kept_for: set[str] = set()
+
+    def close_it(month: str) -> Measured:
+        index = ranks[month]
+        if index == keep_before and month not in kept_for:  # once, before the month's first close
+            kept_for.add(month)
             kept = home.with_name(f"{home.name}-before-{index}")
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(home, kept)
             (kept / KEPT).write_text(json.dumps({"month": month, "index": index, "residents": count}))
             print(f"{month} (#{index}): the home before its close copied to {kept} (--reclose {kept})")
-        c = close(world, month, index, full=index in measure_at)
+        return close_process(home, month, full=index in measure_at)
+
+    closes, verdicts = [], []
+    for month, m in play(demo, ranks, close_it, corrected=blocked_then_corrected):
+        index = ranks[month]
+        prepared = demo.prepared
+        c = closed(home, month, index, index in measure_at, m)
         closes.append(c)
         duck = wp = stack = None
         if index in floors_at:
@@ -1180,7 +1163,6 @@ def bench_association(
                 f"(inputs written in {prepared:.1f} s)"
             )
         append_csv(csv_rows(context, c, duck, wp, stack))
-        world.after_close(month)
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
 
 
@@ -1197,8 +1179,7 @@ def reclose(kept: Path) -> int:
     # the copy's pages are written out now: otherwise the close's first checkpoint waits for them (bank_lines
     # took 0.36 s instead of 0.09 s to close its warehouse at month 24, its 460 MB copied just before)
     os.sync()
-    world = types.SimpleNamespace(home=home, correct=lambda month: False)  # what `close` reads of a World
-    c = close(world, info["month"], info["index"], full=False)
+    c = closed(home, info["month"], info["index"], False, close_process(home, info["month"], full=False))
     print_close(c, info["residents"], info["index"] - 1)
     print_floors(c, duckdb_floor(home, info["month"]), {}, stack_floor())
     return 0
@@ -1322,17 +1303,19 @@ def verify_history(a) -> int:
     """Close the same months twice, normally and without rendering, and compare the warehouses."""
     import duckdb
 
+    from demo.run import Demo, play
+
     homes = {}
     for full in (True, False):
         home = Path(a.home or "/tmp/large-close") / f"verify-{'full' if full else 'history'}-{a.scale}"
         fresh_home(home)
         data = sized_data(a.scale, a.residents, a.seed)
-        world = World.create(home, data, a.seed)
-        for index, month in enumerate(data.months[: a.months], start=1):
-            world.before_close(month)
-            c = close(world, month, index, full=full)
+        demo = Demo.create(home, data, a.seed)
+        months = data.months[: a.months]
+        played = play(demo, months, lambda m, h=home, f=full: close_process(h, m, f), corrected=blocked_then_corrected)
+        for index, (month, m) in enumerate(played, start=1):
+            c = closed(home, month, index, full, m)
             print(f"{'full' if full else 'history'} {month}: {c.measured.wall:.1f} s, steps {len(c.steps)}")
-            world.after_close(month)
         homes[full] = home
     volatile = {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
     differences = 0
