@@ -102,6 +102,9 @@ STEPS = {
 def sized_data(scale: str, residents: int | None, seed: int):
     """The demo generator's data; with `residents`, the `large` plan with its establishment counts scaled."""
     from demo import generator
+    from demo.establishments import KINDS
+    from demo.identities import luhn_number, random_address, rng_town
+    from demo.records import Dated, DemoData
 
     if residents is None:
         return generator.generate(scale, seed)
@@ -112,11 +115,11 @@ def sized_data(scale: str, residents: int | None, seed: int):
 
     class Sized(generator._Builder):
         def build_establishments(self) -> None:
-            # the `large` plan of demo/generator.py, counts scaled (capacities kept)
+            # the `large` plan of demo/establishments.py, counts scaled (capacities kept)
             plan = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
             for kind, count, capacity in plan:
                 for i in range(1, max(1, round(count * factor)) + 1):
-                    name = f"{generator.KINDS[kind].name} {generator.rng_town(self.rng)} {i}"
+                    name = f"{KINDS[kind].name} {rng_town(self.rng)} {i}"
                     self.establishments.append((f"{kind}{i:02d}", kind, name, capacity))
             for code, kind, name, capacity in self.establishments:
                 billing = "dotation" if kind == "ESAT" else "prix_journee"
@@ -124,13 +127,13 @@ def sized_data(scale: str, residents: int | None, seed: int):
                     code,
                     name,
                     kind,
-                    generator._luhn_number(self.rng, "66", 9),
-                    generator._luhn_number(self.rng, "7", 14),
+                    luhn_number(self.rng, "66", 9),
+                    luhn_number(self.rng, "7", 14),
                     capacity,
-                    generator._address(self.rng),
+                    random_address(self.rng),
                     billing,
                 )
-                self.ref["etablissements.csv"].append(generator.Dated(row))
+                self.ref["etablissements.csv"].append(Dated(row))
 
     b = Sized("large", seed)
     yaml_text = generator.settings_yaml(b.rng)
@@ -139,7 +142,7 @@ def sized_data(scale: str, residents: int | None, seed: int):
     b.build_population()
     b.build_rates()
     activity = b.build_activity()
-    return generator.DemoData("large", seed, b.months, yaml_text, b.ref, activity, {}, b.story)
+    return DemoData("large", seed, b.months, yaml_text, b.ref, activity, {}, b.story)
 
 
 def timed_demo():
