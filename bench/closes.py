@@ -248,7 +248,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     from assets.billing.assets import invoice_documents
     from assets.common.settings import load_settings
     from assets.receivables.assets import dunning_letters
-    from pipelines import cli
+    from pipelines import close
     from pipelines.definitions import build
     from pipelines.partitions import partition_of
     from pipelines.resources import DATE_TAG
@@ -256,7 +256,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
     started = time.monotonic()
     os.environ["RECETTES_HOME"] = str(home)
     load_settings(home / "parametrage.yaml")
-    cli.prepare_instance(home)
+    close.prepare_instance(home)
     selection = dg.AssetSelection.all() - dg.AssetSelection.assets(invoice_documents, dunning_letters).downstream()
     job = dg.define_asset_job(HISTORY_JOB, selection=selection, executor_def=dg.in_process_executor)
     defs = dg.Definitions.merge(build(str(home)), dg.Definitions(jobs=[job]))
@@ -275,10 +275,10 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
             message = error.message.strip() if error else "échec"
             if "blocking asset check" not in message:
                 errors.append(f"{event.step_key} : {message}")
-    failed, summary = cli._month_report(home, month)
-    cli._alert(home, month, result.run_id, errors)
-    r = cli.MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
-    cli._print_result(r)
+    failed, summary = close._month_report(home, month)
+    close._alert(home, month, result.run_id, errors)
+    r = close.MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
+    close.print_result(r)
     gc.callbacks.remove(clock)
     full = collections[-1]
     print(

@@ -106,13 +106,13 @@ def stack_floor_child() -> None:
     import dagster as dg
 
     from checks.expectations import _context
-    from pipelines import cli
+    from pipelines import close
     from pipelines.partitions import months, partition_of
 
     keys = [k for k in STEPS if k not in RENDERING_STEPS] + ["outputs_retention"]
     with tempfile.TemporaryDirectory() as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
-        cli.prepare_instance(Path(tmp))
+        close.prepare_instance(Path(tmp))
         steps = []
         for key in keys:
 
