@@ -5,6 +5,10 @@ changes over time (a rate that arrives late, a pending file granted months later
 referential files as the billing cell knew them on `day`, so that closing the months one after the
 other replays what happened (provisional rates billed, then adjusted). Nothing here is random at run
 time: the same scale and seed give the same bytes.
+
+The builder's steps live by role: establishments.py (establishments, payers, rates), people.py (residents,
+stays, decisions, contributions), activity.py (days, extracts, their mistakes); identities.py gives names,
+places and numbers, records.py the data's shapes. demo/run.py plays the months one after the other.
 """
 
 from __future__ import annotations

@@ -83,11 +83,6 @@ class Demo:
             self.calls.after_close(self.home, month, close_date(month))
 
 
-def exit_code(result: Any) -> int:
-    """The exit code of a close's result (pipelines.close.MonthResult, or anything with `exit_code`)."""
-    return result.exit_code
-
-
 def play(
     demo: Demo,
     months: Iterable[str],
@@ -95,14 +90,14 @@ def play(
     *,
     corrected: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, Any]]:
-    """Close each month in turn with `close(month)`, between its inputs and what follows it; a month blocked
-    (exit code 1) for which the demo has a corrected extract is closed again with it (`corrected(month)` is
-    called before that second close). Yields (month, the last close's result) before the payers and the call
-    centre act on the month."""
+    """Close each month in turn with `close(month)`, between its inputs and what follows it. The result has an
+    `exit_code` (as pipelines.close.MonthResult): a month blocked (exit code 1) for which the demo has a
+    corrected extract is closed again with it, `corrected(month)` called before that second close. Yields
+    (month, the last close's result) before the payers and the call centre act on the month."""
     for month in months:
         demo.before_close(month)
         result = close(month)
-        if exit_code(result) == 1 and demo.correct(month):
+        if result.exit_code == 1 and demo.correct(month):
             if corrected is not None:
                 corrected(month)
             result = close(month)
