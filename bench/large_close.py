@@ -35,1089 +35,35 @@ phone calls that follow it.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import gc
 import json
 import math
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-import types
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "large_close.csv"
-MARKER = ".large_close_bench"
-HISTORY_JOB = "cloture_sans_pdf"
-RENDERING_STEPS = ("invoice_documents", "invoice_documents_facturx_valide", "dunning_letters")
-TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-COLLECTOR = "garbage collector in the close:"  # the line close_without_rendering prints for print_close
-TARGET_FLOOR_RATIO = 3.0  # the close without rendering, against the DuckDB floor
-TARGET_CLOSE_S = 60.0
-TARGET_RENDER_RATIO = 1.5  # rendering, per document, against the WeasyPrint floor
-TARGET_PEAK_MB = 4096.0
-
-# Dagster step -> (stage, unit of its row count)
-STEPS = {
-    "referential": ("ingest", "referential rows"),
-    "referential_controls": ("ingest", "referential rows"),
-    "activity_days": ("ingest", "activity days"),
-    "activity_controls": ("ingest", "activity days"),
-    "valued_days": ("billing", "days valued"),
-    "valuation_controls": ("billing", "days valued"),
-    "issued_documents": ("billing", "documents issued"),
-    "document_controls": ("billing", "documents issued"),
-    "billing_files": ("billing", "document lines"),
-    "invoice_documents": ("documents", "documents rendered"),
-    "invoice_documents_facturx_valide": ("documents", "documents rendered"),
-    "bank_lines": ("payments", "bank lines read"),
-    "bank_controls": ("payments", "bank lines read"),
-    "allocations": ("payments", "bank lines to date"),
-    "matching_controls": ("payments", "bank lines to date"),
-    "matching_files": ("payments", "bank lines to date"),
-    "accounting_entries": ("accounting", "entry lines"),
-    "entry_controls": ("accounting", "entry lines"),
-    "entry_file": ("accounting", "entry lines"),
-    "entry_file_fec_conforme": ("accounting", "entry lines"),
-    "ledger_reciprocity": ("accounting", "ledger lines"),
-    "ledger_reciprocity_reciprocite_comptable": ("accounting", "ledger lines"),
-    "aged_balance": ("receivables", "invoices to date"),
-    "aged_balance_dossiers_en_instruction_anciens": ("receivables", "invoices to date"),
-    "reminders": ("receivables", "invoices to date"),
-    "reminders_appels_lignes_rejetees": ("receivables", "invoices to date"),
-    "dunning_letters": ("documents", "letters rendered"),
-    "director_report": ("reporting", "invoices to date"),
-}
-
-
-# --- the association ---------------------------------------------------------------------------------
-
-
-def sized_data(scale: str, residents: int | None, seed: int):
-    """The demo generator's data; with `residents`, the `large` plan with its establishment counts scaled."""
-    from demo import generator
-
-    if residents is None:
-        return generator.generate(scale, seed)
-    large_residents = 11961  # generate("large", 66): 200 establishments
-    factor = residents / large_residents
-    if abs(factor - 1) < 0.02:
-        return generator.generate("large", seed)
-
-    class Sized(generator._Builder):
-        def build_establishments(self) -> None:
-            # the `large` plan of demo/generator.py, counts scaled (capacities kept)
-            plan = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
-            for kind, count, capacity in plan:
-                for i in range(1, max(1, round(count * factor)) + 1):
-                    name = f"{generator.KINDS[kind].name} {generator.rng_town(self.rng)} {i}"
-                    self.establishments.append((f"{kind}{i:02d}", kind, name, capacity))
-            for code, kind, name, capacity in self.establishments:
-                billing = "dotation" if kind == "ESAT" else "prix_journee"
-                row = (
-                    code,
-                    name,
-                    kind,
-                    generator._luhn_number(self.rng, "66", 9),
-                    generator._luhn_number(self.rng, "7", 14),
-                    capacity,
-                    generator._address(self.rng),
-                    billing,
-                )
-                self.ref["etablissements.csv"].append(generator.Dated(row))
-
-    b = Sized("large", seed)
-    yaml_text = generator.settings_yaml(b.rng)
-    b.build_establishments()
-    b.build_payers()
-    b.build_population()
-    b.build_rates()
-    activity = b.build_activity()
-    return generator.DemoData("large", seed, b.months, yaml_text, b.ref, activity, {}, b.story)
-
-
-@dataclass
-class World:
-    """The association and the people around it, month after month (as `recettes demo` plays them)."""
-
-    home: Path
-    data: object
-    payers: object
-    accounting: object
-    calls: object
-
-    @classmethod
-    def create(cls, home: Path, data, seed: int) -> World:
-        import yaml
-
-        from demo.accounting import AccountingDepartment
-        from demo.calls import CallCentre
-        from demo.generator import close_date, write_settings
-        from demo.payments import PaymentSimulator
-
-        write_settings(home, data)
-        iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
-        first = data.months[0]
-        payers = PaymentSimulator(seed, iban, data.referential_as_of(close_date(first)))
-        return cls(home, data, payers, AccountingDepartment(), CallCentre(seed))
-
-    def before_close(self, month: str) -> None:
-        from demo.accounting import previous_month
-        from demo.generator import close_date, write_activity, write_referential
-
-        write_referential(self.home, self.data, close_date(month))
-        write_activity(self.home, month, self.data.activity[month])
-        self.payers.update_referential(self.data.referential_as_of(close_date(month)))
-        self.payers.write_month(self.home, month)
-        self.accounting.export(self.home, previous_month(month))
-
-    def correct(self, month: str) -> bool:
-        from demo.generator import write_activity
-
-        if month not in self.data.corrections:
-            return False
-        write_activity(self.home, month, self.data.corrections[month])
-        return True
-
-    def after_close(self, month: str) -> None:
-        from demo.generator import close_date
-
-        self.payers.after_close(self.home, month)
-        self.calls.after_close(self.home, month, close_date(month))
-
-
-def fresh_home(home: Path) -> None:
-    """Start from an empty data folder (only one this benchmark created, or an empty one, is wiped)."""
-    if home.exists() and any(home.iterdir()):
-        if not (home / MARKER).exists():
-            raise SystemExit(f"{home} exists and was not created by this benchmark; choose another --home")
-        shutil.rmtree(home)
-    home.mkdir(parents=True)
-    (home / MARKER).write_text("bench/large_close.py\n")
-
-
-CODE = ROOT  # --snapshot: the closes run from a copy of the code taken when the benchmark starts
-SNAPSHOT_PARTS = (
-    "assets",
-    "checks",
-    "demo",
-    "pipelines",
-    "reports",
-    "sql",
-    "bench",
-    "workspace.yaml",
-    "pyproject.toml",
+from bench import sampler
+from bench.association import blocked_then_corrected, fresh_home, sized_data, snapshot_code, timed_demo
+from bench.closes import (
+    RENDERING_STEPS,
+    Close,
+    close_process,
+    close_without_rendering,
+    closed,
 )
-
-
-def snapshot_code(target: Path) -> Path:
-    """Copy the code a close runs into `target`, so that edits made to the repository during a long run do not
-    change what is measured halfway (the closes then run `python -m pipelines.cli run` from the copy)."""
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "results", "*.pyc")
-    for part in SNAPSHOT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, target / part)
-    return target
-
-
-def child_env(home: Path) -> dict:
-    env = {**os.environ, "RECETTES_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)  # the instance under RECETTES_HOME/dagster, as `recettes` prepares it
-    return env
-
-
-# --- measuring a process and its children ------------------------------------------------------------
-
-
-def _proc_tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except OSError:
-            continue
-    return pids
-
-
-def _stat(pid: int) -> tuple[int, int, int]:
-    """(own CPU ticks, reaped children's CPU ticks, RSS bytes) of a process; zeros when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        with open(f"/proc/{pid}/statm") as f:
-            rss = int(f.read().split()[1]) * PAGE
-    except (OSError, IndexError):
-        return 0, 0, 0
-    # fields[0] is the state (field 3): utime, stime, cutime, cstime are fields 14-17
-    return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]), rss
-
-
-@dataclass
-class Sample:
-    t: float  # time.time()
-    cpu: float  # seconds, the process and its children (live and reaped)
-    rss: int  # bytes, the process and its live children
-    main_rss: int
-
-
-@dataclass
-class Measured:
-    wall: float
-    cpu: float  # user + sys of the child and every descendant it waited for (wait4)
-    maxrss_mb: float  # the main process's largest sampled RSS (wait4's ru_maxrss counts the harness's pages
-    # the child shared between fork and exec, about the size of the generated data)
-    peak_mb: float  # the largest sampled sum over the process tree
-    code: int
-    output: str
-    started: float
-    ended: float
-    samples: list[Sample] = field(default_factory=list)
-    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
-
-
-def measure(args: list[str], env: dict, interval: float = 0.05, stall: float = 180.0) -> Measured:
-    """Run `args`, sampling the process tree's CPU and RSS every `interval` seconds; a process tree that uses
-    no CPU for `stall` seconds is deadlocked: it is killed and its exit code is -9."""
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryFile() as out:
-        started = time.time()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, cwd=CODE, stdout=out, stderr=subprocess.STDOUT)
-        samples: list[Sample] = []
-        done = threading.Event()
-
-        def sampler() -> None:
-            last_cpu, busy_at = 0.0, time.time()
-            while not done.is_set():
-                tree = _proc_tree(proc.pid)
-                stats = [_stat(p) for p in tree]
-                own = sum(s[0] for s in stats)
-                reaped = stats[0][1]  # the main process's waited-for children (recycled rendering workers)
-                cpu = max(last_cpu, (own + reaped) / TICKS)
-                if cpu - last_cpu > 0.02:
-                    busy_at = time.time()
-                elif time.time() - busy_at > stall:
-                    print(f"  no CPU used for {stall:.0f} s: deadlocked, killed (process {proc.pid})", flush=True)
-                    for pid in reversed(tree):
-                        try:
-                            os.kill(pid, 9)
-                        except OSError:
-                            pass
-                    busy_at = time.time()
-                last_cpu = cpu
-                if stats[0][2]:
-                    samples.append(Sample(time.time(), cpu, sum(s[2] for s in stats), stats[0][2]))
-                done.wait(interval)
-
-        thread = threading.Thread(target=sampler, daemon=True)
-        thread.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        ended = time.time()
-        done.set()
-        thread.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        output = out.read().decode("utf-8", errors="replace")
-    peak = max((s.rss for s in samples), default=0) / 2**20
-    return Measured(
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        max((s.main_rss for s in samples), default=0) / 2**20,
-        peak,
-        proc.returncode,
-        output,
-        started,
-        ended,
-        samples,
-        (load_before, os.getloadavg()[0]),
-    )
-
-
-def _cpu_at(samples: list[Sample], t: float) -> float:
-    """The cumulative CPU at time t, interpolated between samples."""
-    if not samples or t <= samples[0].t:
-        return samples[0].cpu if samples else 0.0
-    for a, b in zip(samples, samples[1:], strict=False):
-        if a.t <= t <= b.t:
-            return a.cpu + (b.cpu - a.cpu) * (t - a.t) / (b.t - a.t) if b.t > a.t else b.cpu
-    return samples[-1].cpu
-
-
-def _peak_between(samples: list[Sample], start: float, end: float) -> float:
-    inside = [s.rss for s in samples if start <= s.t <= end]
-    if not inside:  # a step shorter than the interval: the nearest sample
-        nearest = min(samples, key=lambda s: abs(s.t - (start + end) / 2), default=None)
-        inside = [nearest.rss] if nearest else [0]
-    return max(inside) / 2**20
-
-
-# --- what the run did: its steps (Dagster event log) and row counts (warehouse) -------------------
-
-
-@dataclass
-class Step:
-    key: str
-    stage: str
-    wall: float
-    cpu: float
-    peak_mb: float
-    rows: int | None
-    unit: str
-    status: str
-
-    @property
-    def rate(self) -> float | None:
-        return self.rows / self.wall if self.rows is not None and self.wall > 0 else None
-
-
-def run_steps(home: Path, month: str) -> tuple[str, list, dict]:
-    """(run id, step stats, materialization metadata per step) of the latest run of the month's partition."""
-    import dagster as dg
-    from dagster._core.storage.dagster_run import RunsFilter
-
-    os.environ["DAGSTER_HOME"] = str(home / "dagster")
-    with dg.DagsterInstance.get() as instance:
-        runs = instance.get_runs(filters=RunsFilter(tags={"dagster/partition": f"{month}-01"}), limit=1)
-        if not runs:
-            return "", [], {}
-        run_id = runs[0].run_id
-        stats = sorted(instance.get_run_step_stats(run_id), key=lambda s: s.start_time or 0)
-        metadata: dict[str, dict] = {}
-        records = instance.get_records_for_run(
-            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=1000
-        ).records
-        for record in records:
-            event = record.event_log_entry.dagster_event
-            values = event.event_specific_data.materialization.metadata
-            metadata[event.step_key] = {k: getattr(v, "value", v) for k, v in values.items()}
-    return run_id, stats, metadata
-
-
-def row_counts(home: Path, month: str, run_started: float, metadata: dict) -> dict[str, int]:
-    """Rows per unit, read from the warehouse (read-only, after the run) and the steps' metadata."""
-    import duckdb
-
-    from assets.common.months import month_end
-
-    started = dt.datetime.fromtimestamp(int(run_started))
-    counts: dict[str, int] = {}
-    con = duckdb.connect(str(home / "entrepot.duckdb"), read_only=True)
-    try:
-
-        def one(query: str, **params) -> int:
-            return con.execute(query, params).fetchone()[0] or 0
-
-        counts["referential rows"] = sum(
-            one(f"SELECT count(*) FROM {t}")  # noqa: S608
-            for t in ("establishments", "payers", "residents", "stays", "funding_decisions", "rates", "contributions")
-        )
-        counts["activity days"] = one("SELECT count(*) FROM activity_days WHERE month = $m", m=month)
-        counts["days valued"] = one(
-            "SELECT count(*) FROM valued_days v JOIN valuation_state s USING (month, establishment_code) "
-            "WHERE s.valued_at >= $t",
-            t=started,
-        )
-        counts["documents issued"] = one("SELECT count(*) FROM documents WHERE run_month = $m", m=month)
-        counts["document lines"] = one(
-            "SELECT count(*) FROM document_lines JOIN documents USING (number) WHERE run_month = $m", m=month
-        )
-        counts["documents rendered"] = one(
-            "SELECT count(*) FROM document_files JOIN documents USING (number) WHERE run_month = $m", m=month
-        )
-        counts["bank lines read"] = one("SELECT count(*) FROM bank_lines WHERE read_month = $m", m=month)
-        counts["bank lines to date"] = one(
-            "SELECT count(*) FROM bank_lines WHERE booking_date <= $d", d=month_end(month)
-        )
-        counts["entry lines"] = one("SELECT count(*) FROM entries WHERE export_month = $m", m=month)
-        counts["invoices to date"] = one("SELECT count(*) FROM documents WHERE run_month <= $m", m=month)
-    finally:
-        con.close()
-    ledger = home / "entrees" / "comptabilite" / "grand_livre.txt"
-    counts["ledger lines"] = max(0, ledger.read_bytes().count(b"\n") - 1) if ledger.exists() else 0
-    if "rendus" in metadata.get("invoice_documents", {}):
-        counts["documents rendered"] = int(metadata["invoice_documents"]["rendus"])
-    counts["letters rendered"] = int(metadata.get("dunning_letters", {}).get("courriers", 0))
-    return counts
-
-
-def attribute(measured: Measured, stats: list, counts: dict[str, int]) -> list[Step]:
-    steps = []
-    for s in stats:
-        if s.start_time is None:
-            continue
-        end = s.end_time or s.start_time
-        stage, unit = STEPS.get(s.step_key, ("other", ""))
-        cpu = _cpu_at(measured.samples, end) - _cpu_at(measured.samples, s.start_time)
-        status = s.status.value if s.status else ""
-        steps.append(
-            Step(
-                s.step_key,
-                stage,
-                end - s.start_time,
-                cpu,
-                _peak_between(measured.samples, s.start_time, end),
-                counts.get(unit),
-                unit,
-                status,
-            )
-        )
-    return steps
-
-
-# --- closing a month ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Close:
-    month: str
-    index: int  # 1-based rank of the month
-    kind: str  # measured (recettes run) or history (no rendering)
-    measured: Measured
-    steps: list[Step]
-    run_id: str
-
-    @property
-    def rendering(self) -> float:
-        return sum(s.wall for s in self.steps if s.key in RENDERING_STEPS)
-
-    @property
-    def cpu_rendering(self) -> float:
-        return sum(s.cpu for s in self.steps if s.key in RENDERING_STEPS)
-
-    @property
-    def without_rendering(self) -> float:
-        return self.measured.wall - self.rendering
-
-    @property
-    def cpu_without_rendering(self) -> float:
-        return self.measured.cpu - sum(s.cpu for s in self.steps if s.key in RENDERING_STEPS)
-
-    @property
-    def documents(self) -> int:
-        return next((s.rows or 0 for s in self.steps if s.key == "issued_documents"), 0)
-
-    @property
-    def rendered(self) -> int:
-        return sum(s.rows or 0 for s in self.steps if s.key in ("invoice_documents", "dunning_letters"))
-
-
-def close(world: World, month: str, index: int, full: bool) -> Close:
-    """Close the month in a subprocess: `recettes run` (full) or every asset but the PDF rendering."""
-    from demo.generator import close_date
-
-    day = close_date(month).isoformat()
-    if full and CODE != ROOT:  # the same command as `recettes run`, from the snapshot
-        args = [sys.executable, "-m", "pipelines.cli", "run", "--month", month, "--date-emission", day]
-    elif full:
-        args = [str(Path(sys.executable).parent / "recettes"), "run", "--month", month, "--date-emission", day]
-    else:
-        args = [sys.executable, "-m", "bench.large_close", "--close-without-rendering", month, "--date", day]
-        args += ["--home", str(world.home)]
-    m = measure(args, child_env(world.home))
-    if m.code == 1 and world.correct(month):  # the demo's blocked month: the corrected extract, closed again
-        print(f"  {month}: blocked, as the demo intends; closed again with the corrected extract")
-        m = measure(args, child_env(world.home))
-    if m.code != 0:
-        print(m.output[-3000:])
-        hint = " (no CPU used for 180 s: deadlocked)" if m.code == -9 else ""
-        raise SystemExit(f"{month}: the close failed (exit {m.code}){hint}")
-    run_id, stats, metadata = run_steps(world.home, month)
-    counts = row_counts(world.home, month, m.started, metadata)
-    return Close(month, index, "measured" if full else "history", m, attribute(m, stats, counts), run_id)
-
-
-def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
-    """What `recettes run` does (pipelines/close.py close_month), without the documents: `invoice_documents`
-    and its check, and `dunning_letters`."""
-    from assets.common import heap
-
-    heap.for_process()  # as `recettes run` does, before Dagster's imports
-    collections, clock = collector_clock()
-    import dagster as dg
-
-    from assets.billing.assets import invoice_documents
-    from assets.common.partitions import partition_of
-    from assets.common.resources import DATE_TAG
-    from assets.common.settings_file import load_settings
-    from assets.receivables.assets import dunning_letters
-    from pipelines import cli
-    from pipelines.definitions import build
-
-    started = time.monotonic()
-    os.environ["RECETTES_HOME"] = str(home)
-    load_settings(home / "parametrage.yaml")
-    cli.prepare_instance(home)
-    selection = dg.AssetSelection.all() - dg.AssetSelection.assets(invoice_documents, dunning_letters).downstream()
-    job = dg.define_asset_job(HISTORY_JOB, selection=selection, executor_def=dg.in_process_executor)
-    defs = dg.Definitions.merge(build(str(home)), dg.Definitions(jobs=[job]))
-    with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(HISTORY_JOB).execute_in_process(
-            partition_key=partition_of(month),
-            instance=instance,
-            raise_on_error=False,
-            tags={DATE_TAG: issue_date.isoformat()},
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
-    errors = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE" and event.step_key:
-            error = event.event_specific_data.error
-            message = error.message.strip() if error else "échec"
-            if "blocking asset check" not in message:
-                errors.append(f"{event.step_key} : {message}")
-    failed, summary = cli._month_report(home, month)
-    cli._alert(home, month, result.run_id, errors)
-    r = cli.MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
-    cli._print_result(r)
-    gc.callbacks.remove(clock)
-    full = collections[-1]
-    print(
-        f"{COLLECTOR} {sum(n for n, _ in collections)} collections, {full[0]} of them full, "
-        f"{sum(t for _, t in collections):.2f} s ({full[1]:.2f} s full)"
-    )
-    return r.exit_code
-
-
-def collector_clock() -> tuple[list[list], object]:
-    """Counts and times the garbage collector's passes, per generation, from now until the callback is
-    removed from gc.callbacks: ([[count, seconds] per generation], callback)."""
-    per_generation = [[0, 0.0] for _ in gc.get_count()]
-    began = [0.0]
-
-    def clock(phase: str, info: dict) -> None:
-        if phase == "start":
-            began[0] = time.perf_counter()
-        else:
-            per_generation[info["generation"]][0] += 1
-            per_generation[info["generation"]][1] += time.perf_counter() - began[0]
-
-    gc.callbacks.append(clock)
-    return per_generation, clock
-
-
-# --- floors -------------------------------------------------------------------------------------------
-
-
-def month_inputs(home: Path, month: str) -> dict[str, list[Path]]:
-    """The raw input files a close of `month` reads for the first time."""
-    entrees = home / "entrees"
-    banque = entrees / "banque"
-    return {
-        "referential": sorted((entrees / "referentiel").glob("*.csv")),
-        "activity": sorted((entrees / "activite" / month).glob("*.csv")),
-        "receipts": sorted((entrees / "encaissements").glob(f"*{month}*.csv")),
-        "bank_xml": sorted(banque.glob(f"*{month}*.xml")),
-        "bank_cfonb": sorted(p for p in banque.glob(f"*{month}*") if p.suffix.lower() in (".cfo", ".txt", ".cfonb")),
-        "decisions": sorted((entrees / "relances").glob("*.csv")),
-        "ledger": sorted((entrees / "comptabilite").glob("*.txt")),
-    }
-
-
-def duckdb_floor_child(home: Path, month: str) -> None:
-    """In a fresh process: DuckDB alone reads the month's raw inputs into the tables of a new database file.
-    CSV files through read_csv (types sniffed, French dates and decimal comma); Windows-1252 extracts transcoded
-    to UTF-8 first (DuckDB has no such encoding); bank files, which DuckDB cannot parse, as one row per line
-    (CFONB) or one text per file (camt)."""
-    import duckdb
-
-    files = month_inputs(home, month)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0, c0 = time.perf_counter(), time.process_time()
-        con = duckdb.connect(str(Path(tmp) / "floor.duckdb"))
-        rows = 0
-
-        def table(name: str, source, reader: str = "read_csv", options: str = "") -> int:
-            query = f"CREATE TABLE {name} AS SELECT * FROM {reader}(?{options})"  # noqa: S608
-            con.execute(query, [source])
-            return con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # noqa: S608
-
-        french = ", delim=';', header=true, dateformat='%d/%m/%Y', decimal_separator=','"
-        for i, path in enumerate(files["referential"]):
-            rows += table(f"ref_{i}", str(path), options=french)
-        groups: dict[bytes, list[str]] = {}  # one read per layout (long form, monthly grid, with names)
-        for i, path in enumerate(files["activity"]):
-            data = path.read_bytes()
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:  # Windows-1252 (Excel): DuckDB cannot read it; transcoded to UTF-8 first
-                target = Path(tmp) / f"recoded_{i}.csv"
-                target.write_text(data.decode("cp1252", errors="replace"), encoding="utf-8")
-                path = target
-            groups.setdefault(data.split(b"\n", 1)[0].strip(), []).append(str(path))
-        for i, paths in enumerate(groups.values()):
-            rows += table(f"activity_{i}", paths, options=", delim=';', header=true, all_varchar=true, filename=true")
-        if files["receipts"]:
-            rows += table("receipts", [str(p) for p in files["receipts"]], options=french + ", union_by_name=true")
-        for i, path in enumerate(files["decisions"]):
-            rows += table(f"decisions_{i}", str(path), options=french + ", all_varchar=true")
-        if files["bank_xml"]:
-            rows += table("camt", [str(p) for p in files["bank_xml"]], reader="read_text")
-        if files["bank_cfonb"]:
-            lines = ", columns={'line': 'VARCHAR'}, header=false, delim='\x1f', quote='', escape='', encoding='latin-1'"
-            rows += table("cfonb", [str(p) for p in files["bank_cfonb"]], options=lines)
-        for i, path in enumerate(files["ledger"]):
-            ledger = ", delim='\t', header=true, all_varchar=true, encoding='latin-1'"
-            rows += table(f"ledger_{i}", str(path), options=ledger)
-        con.execute("CHECKPOINT")
-        con.close()
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    size = sum(p.stat().st_size for group in files.values() for p in group)
-    count = sum(len(group) for group in files.values())
-    print(json.dumps({"wall": wall, "cpu": cpu, "rows": rows, "files": count, "bytes": size}))
-
-
-def duckdb_floor(home: Path, month: str) -> dict:
-    m = measure([sys.executable, "-m", "bench.large_close", "--duckdb-floor", month, "--home", str(home)], os.environ)
-    if m.code != 0:
-        raise SystemExit(f"DuckDB floor failed:\n{m.output}")
-    result = json.loads(m.output.strip().splitlines()[-1])
-    result.update(process_wall=m.wall, process_cpu=m.cpu, peak_mb=m.maxrss_mb)
-    return result
-
-
-def stack_floor_child() -> None:
-    """In a fresh process: what the named stack costs before any work. Dagster runs, in process and on an
-    instance configured as ours, a job of the close's steps (without rendering) that do nothing, chained and
-    partitioned by month like the close; then Great Expectations is imported and its ephemeral context built,
-    as the first control does (checks/expectations.py)."""
-    import dagster as dg
-
-    from assets.common.partitions import months, partition_of
-    from checks.expectations import _context
-    from pipelines import cli
-
-    keys = [k for k in STEPS if k not in RENDERING_STEPS] + ["outputs_retention"]
-    with tempfile.TemporaryDirectory() as tmp:
-        t0, c0 = time.perf_counter(), time.process_time()
-        cli.prepare_instance(Path(tmp))
-        steps = []
-        for key in keys:
-
-            @dg.asset(name=key, partitions_def=months, deps=steps[-1:])
-            def step() -> None:
-                return None
-
-            steps.append(step)
-        job = dg.define_asset_job("floor", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor)
-        defs = dg.Definitions(assets=steps, jobs=[job])
-        with dg.DagsterInstance.get() as instance:
-            result = defs.resolve_job_def("floor").execute_in_process(
-                partition_key=partition_of("2025-01"),
-                instance=instance,
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            )
-        assert result.success
-        dagster_wall, dagster_cpu = time.perf_counter() - t0, time.process_time() - c0
-        t1, c1 = time.perf_counter(), time.process_time()
-        _context()
-        gx_wall, gx_cpu = time.perf_counter() - t1, time.process_time() - c1
-    print(
-        json.dumps(
-            {"steps": len(keys), "dagster": dagster_wall, "dagster_cpu": dagster_cpu, "gx": gx_wall, "gx_cpu": gx_cpu}
-        )
-    )
-
-
-def stack_floor() -> dict:
-    m = measure([sys.executable, "-m", "bench.large_close", "--stack-floor"], os.environ)
-    if m.code != 0:
-        raise SystemExit(f"stack floor failed:\n{m.output}")
-    result = json.loads(m.output.strip().splitlines()[-1])
-    result.update(process_wall=m.wall, process_cpu=m.cpu)
-    return result
-
-
-_bare = None
-
-
-def _bare_init() -> None:
-    global _bare
-    from reports.render import Renderer
-
-    _bare = Renderer()
-
-
-def _bare_pdf(job: tuple[str, bool]) -> int:
-    """WeasyPrint alone: the HTML to PDF, with the pipeline's stylesheet and fonts (no Factur-X embedding)."""
-    from weasyprint import HTML
-
-    from reports.render import TEMPLATES
-
-    html, pdfa = job
-    options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
-    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
-        stylesheets=[_bare.css], font_config=_bare.fonts, **options
-    )
-    return len(pdf)
-
-
-def _pool_cpu(pool) -> float:
-    return sum(_stat(p)[0] for p in pool._processes) / TICKS
-
-
-def month_payloads(home: Path, month: str) -> list[dict]:
-    """The rendering payloads of the month's documents, built as render_month builds them."""
-    import duckdb
-
-    from assets.billing.documents import _documents, document_payload
-    from assets.common.settings_file import load_settings
-    from assets.common.warehouse import run_sql
-
-    settings = load_settings(home / "parametrage.yaml")
-    con = duckdb.connect(str(home / "entrepot.duckdb"), read_only=True)
-    try:
-        docs, lines = _documents(con, month)
-        establishments = {
-            code: {"name": name, "finess": finess}
-            for code, name, finess in run_sql(con, "billing/establishment_names.sql")
-        }
-        issue_dates = dict(run_sql(con, "billing/issue_dates.sql", {"month": month}))
-    finally:
-        con.close()
-    association = settings.association.model_dump()
-    return [
-        document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates) for doc in docs
-    ]
-
-
-def weasyprint_floor(home: Path, month: str, sample: int) -> dict:
-    """A fixed sample of the month's documents (every k-th, the month's mix), rendered (a) by WeasyPrint alone
-    from the HTML our templates produce and (b) by our renderer (render_document: Factur-X for public payers),
-    both in a pool of as many worker processes as render_month starts for the whole month, workers started
-    before timing."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from assets.billing.documents import render_document
-    from reports.render import Renderer, render_all
-
-    payloads = month_payloads(home, month)
-    if not payloads:
-        return {}
-    workers = min(len(payloads) // 20, os.cpu_count() or 1) or 1
-    stride = max(1, len(payloads) // sample)
-    chosen = payloads[::stride][:sample]
-    renderer = Renderer()
-
-    class Capture:
-        def pdf(self, template, context, pdfa=False):
-            self.template, self.context = template, context
-            return b""
-
-    capture = Capture()
-    t = time.perf_counter()
-    jobs = []
-    for payload in chosen:
-        render_document(capture, {**payload, "facturx": False})
-        jobs.append((renderer.html(capture.template, capture.context), payload["facturx"]))
-    templating = time.perf_counter() - t
-    warm = jobs[: 2 * workers]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_bare_init) as pool:
-        list(pool.map(_bare_pdf, warm))
-        c0 = _pool_cpu(pool)
-        t = time.perf_counter()
-        list(pool.map(_bare_pdf, jobs, chunksize=8))
-        bare = time.perf_counter() - t
-        bare_cpu = _pool_cpu(pool) - c0
-    list(render_all(render_document, chosen[: 2 * workers], workers=workers))  # starts the shared pool
-    t = time.perf_counter()
-    list(render_all(render_document, chosen, workers=workers))
-    ours = time.perf_counter() - t
-    return {
-        "documents": len(payloads),
-        "sample": len(chosen),
-        "facturx": sum(p["facturx"] for p in chosen),
-        "workers": workers,
-        "templating": templating,
-        "bare": bare,
-        "bare_cpu": bare_cpu,
-        "ours": ours,
-    }
-
-
-# --- reporting ----------------------------------------------------------------------------------------
-
-
-def _f(value, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}".replace(",", " ")
-
-
-def print_close(c: Close, residents: int, history: int) -> None:
-    m = c.measured
-    label = "recettes run" if c.kind == "measured" else "close without rendering"
-    print(f"\n== {c.month} (month {c.index}, {history} month(s) of history), {label}, run {c.run_id[:8]}")
-    print(
-        f"{'step':<44} {'stage':<12} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'rows':>9}  {'unit':<20} {'rows/s':>9}"
-    )
-    for s in c.steps:
-        print(
-            f"{s.key:<44} {s.stage:<12} {s.wall:8.2f} {s.cpu:8.2f} {s.peak_mb:8.0f} "
-            f"{'-' if s.rows is None else s.rows:>9}  {s.unit:<20} {_f(s.rate, 0):>9}"
-        )
-    in_steps = sum(s.wall for s in c.steps)
-    cpu_steps = sum(s.cpu for s in c.steps)
-    print(f"{'outside steps (start, report)':<44} {'':<12} {m.wall - in_steps:8.2f} {m.cpu - cpu_steps:8.2f}")
-    for line in m.output.splitlines():
-        if line.startswith(COLLECTOR):
-            print(line)
-    print(
-        f"{'TOTAL process':<44} {'':<12} {m.wall:8.2f} {m.cpu:8.2f} {m.peak_mb:8.0f}  "
-        f"(largest single process {m.maxrss_mb:.0f} MB; {residents} residents; "
-        f"load average {m.load[0]:.1f} before, {m.load[1]:.1f} after)"
-    )
-    if c.kind == "measured":
-        print(f"{'  of which documents':<44} {'':<12} {c.rendering:8.2f}")
-        print(f"{'  close without documents':<44} {'':<12} {c.without_rendering:8.2f} {c.cpu_without_rendering:8.2f}")
-
-
-def print_floors(c: Close, duck: dict, wp: dict, stack: dict | None = None) -> list[tuple[str, bool]]:
-    """The floors and the targets of a measured month; returns (target, passed)."""
-    verdicts = []
-    print(f"-- floors for {c.month}")
-    print(
-        f"DuckDB alone, {duck['files']} input files ({duck['bytes'] / 2**20:.1f} MB, {duck['rows']} rows) into a new "
-        f"database file: {duck['wall']:.2f} s wall, {duck['cpu']:.2f} s CPU "
-        f"(the whole process, interpreter and import included: {duck['process_wall']:.2f} s, "
-        f"{duck['process_cpu']:.2f} s CPU, {duck['peak_mb']:.0f} MB)"
-    )
-    if stack:
-        allowed = TARGET_FLOOR_RATIO * duck["wall"]
-        print(
-            f"the named stack alone, in a fresh process: {stack['process_wall']:.2f} s wall, "
-            f"{stack['process_cpu']:.2f} s CPU (Dagster running the close's {stack['steps']} steps doing nothing: "
-            f"{stack['dagster']:.2f} s; GX imported and its context built: {stack['gx']:.2f} s); "
-            f"{TARGET_FLOOR_RATIO:g}x the DuckDB floor allows {allowed:.2f} s"
-            + (", less than the stack needs before any work" if allowed < stack["process_wall"] else "")
-        )
-    if wp:
-        n = wp["sample"]
-        per_bare, per_ours = wp["bare"] / n, wp["ours"] / n
-        per_pipeline = c.rendering / c.rendered if c.rendered else None
-        print(
-            f"WeasyPrint, sample of {n} of the month's {wp['documents']} documents ({wp['facturx']} Factur-X), "
-            f"pool of {wp['workers']}:"
-        )
-        print(
-            f"  bare (HTML prepared beforehand in {wp['templating']:.1f} s): {wp['bare']:.1f} s, "
-            f"{n / wp['bare']:.1f} doc/s, {wp['bare_cpu']:.1f} s CPU in the workers"
-        )
-        print(
-            f"  our renderer, same sample: {wp['ours']:.1f} s, {n / wp['ours']:.1f} doc/s ({per_ours / per_bare:.2f}x)"
-        )
-        if per_pipeline:
-            cpu_ratio = (c.cpu_rendering / c.rendered) / (wp["bare_cpu"] / n)
-            print(
-                f"  the close's documents step: {c.rendered} documents in {c.rendering:.1f} s, "
-                f"{1 / per_pipeline:.1f} doc/s ({per_pipeline / per_bare:.2f}x the bare floor per document; "
-                f"CPU {c.cpu_rendering:.1f} s, {cpu_ratio:.2f}x the bare floor's CPU per document)"
-            )
-    print(f"-- targets for {c.month} (verdicts on wall time; CPU time alongside, for a loaded machine)")
-    ratio = c.without_rendering / duck["wall"]
-    verdicts.append(
-        _verdict(
-            f"close without documents within {TARGET_FLOOR_RATIO:g}x the DuckDB floor",
-            ratio <= TARGET_FLOOR_RATIO,
-            f"{c.without_rendering:.1f} s / {duck['wall']:.2f} s = {ratio:.1f}x "
-            f"(CPU {c.cpu_without_rendering:.1f} s / {duck['cpu']:.2f} s = "
-            f"{c.cpu_without_rendering / duck['cpu']:.1f}x)",
-        )
-    )
-    verdicts.append(
-        _verdict(
-            f"close without documents under {TARGET_CLOSE_S:g} s",
-            c.without_rendering < TARGET_CLOSE_S,
-            f"{c.without_rendering:.1f} s (CPU {c.cpu_without_rendering:.1f} s)",
-        )
-    )
-    if wp and c.rendered:
-        per_pipeline = c.rendering / c.rendered
-        ratio = per_pipeline / (wp["bare"] / wp["sample"])
-        verdicts.append(
-            _verdict(
-                f"documents within {TARGET_RENDER_RATIO:g}x the WeasyPrint floor (per document)",
-                ratio <= TARGET_RENDER_RATIO,
-                f"{per_pipeline * 1000:.0f} ms / {wp['bare'] / wp['sample'] * 1000:.0f} ms = {ratio:.2f}x "
-                f"(CPU {c.cpu_rendering / c.rendered * 1000:.0f} ms / {wp['bare_cpu'] / wp['sample'] * 1000:.0f} ms "
-                f"= {(c.cpu_rendering / c.rendered) / (wp['bare_cpu'] / wp['sample']):.2f}x)",
-            )
-        )
-    elif wp:
-        ratio = wp["ours"] / wp["bare"]
-        verdicts.append(
-            _verdict(
-                f"documents within {TARGET_RENDER_RATIO:g}x the WeasyPrint floor (our renderer on the sample; "
-                "this close rendered nothing)",
-                ratio <= TARGET_RENDER_RATIO,
-                f"{wp['ours']:.1f} s / {wp['bare']:.1f} s = {ratio:.2f}x",
-            )
-        )
-    peak = max(c.measured.peak_mb, c.measured.maxrss_mb)
-    verdicts.append(_verdict(f"peak memory under {TARGET_PEAK_MB:g} MB", peak < TARGET_PEAK_MB, f"{peak:.0f} MB"))
-    return verdicts
-
-
-def _verdict(name: str, passed: bool, detail: str) -> tuple[str, bool]:
-    print(f"  {'PASS' if passed else 'FAIL'}  {name}: {detail}")
-    return name, passed
-
-
-def print_history_curve(closes: list[Close]) -> None:
-    print("\n== every month: close time (s) and its largest steps")
-    keys = ["valued_days", "issued_documents", "allocations", "accounting_entries", "aged_balance", "reminders"]
-    keys += ["invoice_documents", "dunning_letters"]
-    print(
-        f"{'month':<8} {'#':>3} {'kind':<9} {'total':>7} {'no docs':>8} {'docs':>7} "
-        + " ".join(f"{k[:11]:>11}" for k in keys)
-    )
-    for c in closes:
-        walls = {s.key: s.wall for s in c.steps}
-        cells = " ".join(f"{_f(walls.get(k), 2):>11}" for k in keys)
-        print(
-            f"{c.month:<8} {c.index:>3} {c.kind:<9} {c.measured.wall:7.1f} {c.without_rendering:8.1f} "
-            f"{c.rendering:7.1f} {cells}"
-        )
-
-
-def append_csv(rows: list[dict]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    header = [
-        "when",
-        "scale",
-        "residents",
-        "establishments",
-        "seed",
-        "month",
-        "month_index",
-        "history_months",
-        "kind",
-        "stage",
-        "step",
-        "wall_s",
-        "cpu_s",
-        "peak_mb",
-        "rows",
-        "unit",
-        "rows_per_s",
-        "run_id",
-    ]
-    new = not RESULTS.exists()
-    with RESULTS.open("a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=header, delimiter=";", extrasaction="ignore")
-        if new:
-            w.writeheader()
-        w.writerows(rows)
-
-
-def csv_rows(context: dict, c: Close, duck: dict | None, wp: dict | None, stack: dict | None = None) -> list[dict]:
-    base = {**context, "month": c.month, "month_index": c.index, "history_months": c.index - 1, "kind": c.kind}
-    base["run_id"] = c.run_id
-    rows = []
-    for s in c.steps:
-        rows.append(
-            {
-                **base,
-                "stage": s.stage,
-                "step": s.key,
-                "wall_s": f"{s.wall:.3f}",
-                "cpu_s": f"{s.cpu:.3f}",
-                "peak_mb": f"{s.peak_mb:.0f}",
-                "rows": "" if s.rows is None else s.rows,
-                "unit": s.unit,
-                "rows_per_s": "" if s.rate is None else f"{s.rate:.1f}",
-            }
-        )
-    m = c.measured
-    in_steps, cpu_steps = sum(s.wall for s in c.steps), sum(s.cpu for s in c.steps)
-    rows.append({**base, "stage": "total", "step": "outside_steps", "wall_s": f"{m.wall - in_steps:.3f}"})
-    rows[-1]["cpu_s"] = f"{m.cpu - cpu_steps:.3f}"
-    rows.append(
-        {
-            **base,
-            "stage": "total",
-            "step": "process",
-            "wall_s": f"{m.wall:.3f}",
-            "cpu_s": f"{m.cpu:.3f}",
-            "peak_mb": f"{max(m.peak_mb, m.maxrss_mb):.0f}",
-            "rows": c.documents,
-            "unit": "documents issued",
-        }
-    )
-    rows.append(
-        {
-            **base,
-            "stage": "total",
-            "step": "without_documents",
-            "wall_s": f"{c.without_rendering:.3f}",
-            "cpu_s": f"{c.cpu_without_rendering:.3f}",
-            "rows": f"{m.load[0]:.1f}",
-            "unit": "load average before",
-        }
-    )
-    if duck:
-        rows.append(
-            {
-                **base,
-                "stage": "floor",
-                "step": "duckdb_read_inputs",
-                "wall_s": f"{duck['wall']:.3f}",
-                "cpu_s": f"{duck['cpu']:.3f}",
-                "peak_mb": f"{duck['peak_mb']:.0f}",
-                "rows": duck["rows"],
-                "unit": "input rows",
-                "rows_per_s": f"{duck['rows'] / duck['wall']:.0f}",
-            }
-        )
-    if stack:
-        rows.append(
-            {
-                **base,
-                "stage": "floor",
-                "step": "stack_empty_close",
-                "wall_s": f"{stack['process_wall']:.3f}",
-                "cpu_s": f"{stack['process_cpu']:.3f}",
-                "rows": stack["steps"],
-                "unit": "steps doing nothing",
-            }
-        )
-    if wp:
-        for step, wall, cpu in (
-            ("weasyprint_bare_sample", wp["bare"], wp["bare_cpu"]),
-            ("ours_sample", wp["ours"], None),
-        ):
-            rows.append(
-                {
-                    **base,
-                    "stage": "floor",
-                    "step": step,
-                    "wall_s": f"{wall:.3f}",
-                    "cpu_s": "" if cpu is None else f"{cpu:.3f}",
-                    "rows": wp["sample"],
-                    "unit": "documents (sample)",
-                    "rows_per_s": f"{wp['sample'] / wall:.1f}",
-                }
-            )
-    return rows
-
-
-# --- the runs -----------------------------------------------------------------------------------------
+from bench.floors import (
+    _verdict,
+    duckdb_floor,
+    duckdb_floor_child,
+    print_floors,
+    stack_floor,
+    stack_floor_child,
+    weasyprint_floor,
+)
+from bench.report import RESULTS, append_csv, csv_rows, print_close, print_history_curve
+from bench.sampler import ROOT, Measured
 
 
 def bench_association(
@@ -1135,6 +81,8 @@ def bench_association(
     others without rendering; floors and targets at the ranks in `floors_at`. With `keep_before`, a copy of
     the home as it is just before that month's close (its inputs written) is kept beside it, to profile
     that close again and again."""
+    from demo.run import play
+
     t = time.perf_counter()
     data = sized_data(scale, residents, seed)
     count = len(data.referential["usagers.csv"])
@@ -1146,7 +94,7 @@ def bench_association(
         f"{', '.join(str(i) for i in sorted(floors_at)) or 'none'}"
     )
     fresh_home(home)
-    world = World.create(home, data, seed)
+    demo = timed_demo().create(home, data, seed)
     context = {
         "when": dt.datetime.now().isoformat(timespec="seconds"),
         "scale": scale if residents is None else f"sized-{residents}",
@@ -1154,18 +102,25 @@ def bench_association(
         "establishments": establishments,
         "seed": seed,
     }
-    closes, verdicts = [], []
-    for index, month in enumerate(data.months[:months], start=1):
-        t = time.perf_counter()
-        world.before_close(month)
-        prepared = time.perf_counter() - t
-        if index == keep_before:
+    ranks = {month: index for index, month in enumerate(data.months[:months], start=1)}
+    kept_for: set[str] = set()
+
+    def close_it(month: str) -> Measured:
+        index = ranks[month]
+        if index == keep_before and month not in kept_for:  # once, before the month's first close
+            kept_for.add(month)
             kept = home.with_name(f"{home.name}-before-{index}")
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(home, kept)
             (kept / KEPT).write_text(json.dumps({"month": month, "index": index, "residents": count}))
             print(f"{month} (#{index}): the home before its close copied to {kept} (--reclose {kept})")
-        c = close(world, month, index, full=index in measure_at)
+        return close_process(home, month, full=index in measure_at)
+
+    closes, verdicts = [], []
+    for month, m in play(demo, ranks, close_it, corrected=blocked_then_corrected):
+        index = ranks[month]
+        prepared = demo.prepared
+        c = closed(home, month, index, index in measure_at, m)
         closes.append(c)
         duck = wp = stack = None
         if index in floors_at:
@@ -1180,7 +135,6 @@ def bench_association(
                 f"(inputs written in {prepared:.1f} s)"
             )
         append_csv(csv_rows(context, c, duck, wp, stack))
-        world.after_close(month)
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
 
 
@@ -1197,8 +151,7 @@ def reclose(kept: Path) -> int:
     # the copy's pages are written out now: otherwise the close's first checkpoint waits for them (bank_lines
     # took 0.36 s instead of 0.09 s to close its warehouse at month 24, its 460 MB copied just before)
     os.sync()
-    world = types.SimpleNamespace(home=home, correct=lambda month: False)  # what `close` reads of a World
-    c = close(world, info["month"], info["index"], full=False)
+    c = closed(home, info["month"], info["index"], False, close_process(home, info["month"], full=False))
     print_close(c, info["residents"], info["index"] - 1)
     print_floors(c, duckdb_floor(home, info["month"]), {}, stack_floor())
     return 0
@@ -1322,17 +275,19 @@ def verify_history(a) -> int:
     """Close the same months twice, normally and without rendering, and compare the warehouses."""
     import duckdb
 
+    from demo.run import Demo, play
+
     homes = {}
     for full in (True, False):
         home = Path(a.home or "/tmp/large-close") / f"verify-{'full' if full else 'history'}-{a.scale}"
         fresh_home(home)
         data = sized_data(a.scale, a.residents, a.seed)
-        world = World.create(home, data, a.seed)
-        for index, month in enumerate(data.months[: a.months], start=1):
-            world.before_close(month)
-            c = close(world, month, index, full=full)
+        demo = Demo.create(home, data, a.seed)
+        months = data.months[: a.months]
+        played = play(demo, months, lambda m, h=home, f=full: close_process(h, m, f), corrected=blocked_then_corrected)
+        for index, (month, m) in enumerate(played, start=1):
+            c = closed(home, month, index, full, m)
             print(f"{'full' if full else 'history'} {month}: {c.measured.wall:.1f} s, steps {len(c.steps)}")
-            world.after_close(month)
         homes[full] = home
     volatile = {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
     differences = 0
@@ -1404,11 +359,10 @@ def main() -> int:
     a = parser().parse_args()
     a.months_given = a.months is not None
     a.months = a.months or 24
-    global CODE
     if a.snapshot:
-        CODE = snapshot_code(Path(a.snapshot))
-        sys.path.insert(0, str(CODE))
-        print(f"code copied to {CODE}; the closes run from there")
+        sampler.CODE = snapshot_code(Path(a.snapshot))
+        sys.path.insert(0, str(sampler.CODE))
+        print(f"code copied to {sampler.CODE}; the closes run from there")
     if a.close_without_rendering:
         return close_without_rendering(Path(a.home), a.close_without_rendering, dt.date.fromisoformat(a.date))
     if a.duckdb_floor:

@@ -65,13 +65,9 @@ def cmd_generate(args) -> int:
 
 def cmd_demo(args) -> int:
     import dagster as dg
-    import yaml
 
-    from assets.common.months import previous_month
-    from demo.accounting import AccountingDepartment
-    from demo.calls import CallCentre
-    from demo.generator import close_date, generate, write_activity, write_referential, write_settings
-    from demo.payments import PaymentSimulator
+    from demo.generator import close_date, generate
+    from demo.run import Demo, play
 
     home = _home(args)
     data = generate(args.scale, args.seed)
@@ -82,32 +78,22 @@ def cmd_demo(args) -> int:
     )
     for line in data.story:
         print(f"  · {line}")
-    write_settings(home, data)
+    demo = Demo.create(home, data, args.seed, first=months[0])
     prepare_instance(home)
-    iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
-    payers = PaymentSimulator(args.seed, iban, data.referential_as_of(close_date(months[0])))
-    accounting = AccountingDepartment()
-    calls = CallCentre(args.seed)
     blocked = []
     with dg.DagsterInstance.get() as instance:
-        for month in months:
-            # the referential as the cell knew it when it closed the month, then the month's extracts
-            write_referential(home, data, close_date(month))
-            write_activity(home, month, data.activity[month])
-            payers.update_referential(data.referential_as_of(close_date(month)))
-            payers.write_month(home, month)  # what the bank saw during the month
-            accounting.export(home, previous_month(month))  # the ledger, our files imported up to last month
+
+        def close(month: str):
             result = close_month(home, month, close_date(month), instance=instance)
             print_result(result)
-            if result.exit_code == 1 and month in data.corrections:
-                print("  → l'établissement renvoie un extrait corrigé ; nouvelle clôture du mois")
-                write_activity(home, month, data.corrections[month])
-                result = close_month(home, month, close_date(month), instance=instance)
-                print_result(result)
+            return result
+
+        def corrected(month: str) -> None:
+            print("  → l'établissement renvoie un extrait corrigé ; nouvelle clôture du mois")
+
+        for month, result in play(demo, months, close, corrected=corrected):
             if result.exit_code:
                 blocked.append(month)
-            payers.after_close(home, month)
-            calls.after_close(home, month, close_date(month))  # the call list worked in the next days
     print(f"Sorties : {home / 'sorties'}")
     if blocked:
         print(f"Mois non clôturés : {', '.join(blocked)}")

@@ -7,13 +7,12 @@ from decimal import Decimal
 
 import dagster as dg
 import pytest
-import yaml
 
-from assets.common.months import month_end, previous_month
+from assets.common.months import month_end
 from assets.common.warehouse import Warehouse
 from demo.accounting import AccountingDepartment
-from demo.generator import close_date, generate, write_activity, write_referential, write_settings
-from demo.payments import PaymentSimulator
+from demo.generator import close_date, generate
+from demo.run import Demo, play
 from pipelines.close import close_month
 
 pytestmark = pytest.mark.slow  # closes the demo's months through Dagster, opens the reports in Chromium
@@ -30,20 +29,10 @@ def rows(con, query, params=None):
 def closed(tmp_path_factory):
     data = generate("demo", 66)
     home = tmp_path_factory.mktemp("paiements") / "home"
-    write_settings(home, data)
-    iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
-    payers = PaymentSimulator(66, iban, data.referential_as_of(close_date(MONTHS[0])))
     accounting = AccountingDepartment(duplicate_month="2024-12", manual_month="2024-12")
-    results = []
+    demo = Demo.create(home, data, 66, first=MONTHS[0], accounting=accounting, calls=False)
     with dg.DagsterInstance.ephemeral() as instance:
-        for month in MONTHS:
-            write_referential(home, data, close_date(month))
-            write_activity(home, month, data.activity[month])
-            payers.update_referential(data.referential_as_of(close_date(month)))
-            payers.write_month(home, month)
-            accounting.export(home, previous_month(month))
-            results.append(close_month(home, month, close_date(month), instance=instance))
-            payers.after_close(home, month)
+        results = [r for _, r in play(demo, MONTHS, lambda m: close_month(home, m, close_date(m), instance=instance))]
         # the cell's decisions on the last queue are applied by the next close of the month, then nothing
         decided = close_month(home, MONTHS[-1], close_date(MONTHS[-1]), instance=instance)
         before = (home / "sorties" / MONTHS[-1] / "lettrage" / "rapprochements.csv").read_bytes()

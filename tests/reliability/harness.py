@@ -70,31 +70,18 @@ def trim(data, keep=KEEP):
 def prepare_base(root: Path, seed: int = 66) -> Path:
     """A demo home (trimmed): FIRST closed in process, the inputs of MONTH written as the demo writes them."""
     import dagster as dg
-    import yaml
 
-    from assets.common.months import previous_month
-    from demo.accounting import AccountingDepartment
-    from demo.generator import close_date, generate, write_activity, write_referential, write_settings
-    from demo.payments import PaymentSimulator
+    from demo.generator import close_date, generate
+    from demo.run import Demo, play
     from pipelines.close import close_month
 
     data = trim(generate("demo", seed))
     home = root / "base"
-    write_settings(home, data)
-    iban = yaml.safe_load(data.settings_yaml)["association"]["iban"]
-    payers = PaymentSimulator(seed, iban, data.referential_as_of(close_date(FIRST)))
-    accounting = AccountingDepartment()
+    demo = Demo.create(home, data, seed, first=FIRST, calls=False)
     with dg.DagsterInstance.ephemeral() as instance:
-        for month in (FIRST, MONTH):
-            write_referential(home, data, close_date(month))
-            write_activity(home, month, data.activity[month])
-            payers.update_referential(data.referential_as_of(close_date(month)))
-            payers.write_month(home, month)
-            accounting.export(home, previous_month(month))
-            if month == FIRST:
-                result = close_month(home, month, close_date(month), instance=instance)
-                assert result.exit_code == 0, (result.errors, result.failed_controls)
-                payers.after_close(home, month)
+        for _, result in play(demo, [FIRST], lambda m: close_month(home, m, close_date(m), instance=instance)):
+            assert result.exit_code == 0, (result.errors, result.failed_controls)
+        demo.before_close(MONTH)
     shutil.rmtree(home / "dagster", ignore_errors=True)  # each copy starts its own run history
     return home
 

@@ -17,13 +17,13 @@ from pypdf import PdfReader
 from assets.accounting.entry_file import fec_text
 from demo.generator import (
     REFERENTIAL_HEADERS,
-    _cell,
     close_date,
     generate,
     write_activity,
     write_referential,
     write_settings,
 )
+from demo.records import _cell
 from pipelines.close import close_month
 from tests.conftest import march_fh01, write_home
 from tests.conftest import write_activity as write_extract
