@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assets.billing.documents import _documents, render_document  # noqa: E402
-from assets.billing.facturx_xml import is_public  # noqa: E402
-from assets.billing.issuing import issue  # noqa: E402
-from assets.billing.valuation import store_valuation  # noqa: E402
-from assets.common.settings_file import load_settings  # noqa: E402
-from assets.common.warehouse import Warehouse  # noqa: E402
-from assets.ingest.loading import load_activity, load_referential  # noqa: E402
-from demo.generator import close_date  # noqa: E402
+from assets.billing.documents import _documents, render_document
+from assets.billing.facturx_xml import is_public
+from assets.billing.issuing import issue
+from assets.billing.valuation import store_valuation
+from assets.common.settings_file import load_settings
+from assets.common.warehouse import Warehouse
+from assets.ingest.loading import load_activity, load_referential
+from demo.generator import close_date
 
 
 def main() -> int:

@@ -26,7 +26,7 @@ Not a test: it prints figures and appends them to bench/results/matching.csv.
 Truth: what a careful person would allocate from the data alone
 ----------------------------------------------------------------
 The truth is not what the generator "meant" but what a careful person reading the same lines, invoices
-and directory would do, following the documented policy (DOMAIN.md "Receipts and matching", Code civil
+and directory would do, following the documented policy (docs/rules.md "Receipts and matching", Code civil
 art. 1342-10). It uses facts only the generator knows for sure (which numbers are fully legible in a text,
 which name a guardian wrote, which return belongs to which debit) and never calls the engine. The person
 works on their own book of open amounts, in three steps over the whole statement:
@@ -38,7 +38,7 @@ works on their own book of open amounts, in three steps over the whole statement
    issued by the line's date) is matchable when the numbers belong to one payer and the account (IBAN of the
    directory, else the debtor's name, else the payer column) is not another payer's; it settles the named
    invoices oldest first (issue date, number), each up to its open amount; what is left is the payer's
-   credit (DOMAIN.md). When the account's payer is known and names its own invoices, a number of another
+   credit (docs/rules.md). When the account's payer is known and names its own invoices, a number of another
    payer's invoice among them is not its debt: it is left out, its amount is part of the surplus (that
    invoice stays open, for a person to decide). So a partial payment of a batch falls on its newest
    invoices, an overpayment is a credit, and a transfer whose text the bank cut at 140 characters settles
@@ -102,10 +102,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assets.common.months import add_months, days_in  # noqa: E402
-from assets.payments import matching as engine  # noqa: E402
-from assets.payments.matching import match  # noqa: E402
-from assets.payments.matching_records import (  # noqa: E402
+from assets.common.months import add_months, days_in
+from assets.payments import matching as engine
+from assets.payments.matching import match
+from assets.payments.matching_records import (
     DEBIT,
     QUEUED,
     RETURN,
@@ -116,7 +116,7 @@ from assets.payments.matching_records import (  # noqa: E402
     Line,
     MatchResult,
 )
-from assets.payments.payer_directory import Directory  # noqa: E402
+from assets.payments.payer_directory import Directory
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

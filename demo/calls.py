@@ -1,6 +1,6 @@
 """The demo's phone calls: after each close, the billing cell works through the month's call list
 (recouvrement/appels_a_passer.csv) in the following days and logs each call in entrees/relances/appels.csv,
-as CONTRACT.md describes it: some promise to pay by a date (some keep it, the payers' side decides), some
+as docs/contract.md describes it: some promise to pay by a date (some keep it, the payers' side decides), some
 cannot be reached, a few dispute the invoice or say they already paid. No names in the log: the person
 reached is described by their role. Deterministic for a given seed."""
 

@@ -53,7 +53,7 @@ class _Builder(Structure, Population, Activity):
 def settings_yaml(rng: random.Random) -> str:
     siren = luhn_number(rng, "77", 9)
     siret = luhn_number(rng, siren, 14)
-    return f"""# Paramétrage de l'association (CONTRACT.md). Toute clé absente prend sa valeur par défaut.
+    return f"""# Paramétrage (docs/contract.md, « Settings »). Toute clé absente prend sa valeur par défaut.
 association:
   nom: "Association Roussillon Solidarité Handicap"
   siret: "{siret}"

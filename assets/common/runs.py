@@ -21,7 +21,7 @@ UNFINISHED = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.Dags
 def _start_ticks(pid: int) -> str | None:
     """The start time of process `pid` in clock ticks since boot (/proc), None if there is no such process."""
     try:
-        stat = open(f"/proc/{pid}/stat", encoding="ascii").read()  # noqa: SIM115
+        stat = open(f"/proc/{pid}/stat", encoding="ascii").read()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name in parentheses may hold spaces

@@ -62,7 +62,7 @@ def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
     by_xor = "SELECT month, establishment_code, bit_xor(hash(resident_id, day, code, held)) FROM activity_days"
     with w.transaction() as con:
         con.executemany("INSERT INTO activity_days VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", days)
-        con.execute(f"INSERT INTO activity_hashes {by_xor} GROUP BY ALL")  # noqa: S608
+        con.execute(f"INSERT INTO activity_hashes {by_xor} GROUP BY ALL")
         held = con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0]
         con.execute("UPDATE activity_days SET held = false")
         assert con.execute(f"{by_xor} WHERE month = '2025-07' GROUP BY ALL").fetchone()[2] == held  # the fault
@@ -71,7 +71,7 @@ def test_schema_12_computes_every_activity_hash_again(tmp_path, monkeypatch):
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 12
         summed = "SELECT month, establishment_code, hash(sum(hash(resident_id, day, code, held))) FROM activity_days"
         assert con.execute("SELECT * FROM activity_hashes ORDER BY ALL").fetchall() == (
-            con.execute(f"{summed} GROUP BY ALL ORDER BY ALL").fetchall()  # noqa: S608
+            con.execute(f"{summed} GROUP BY ALL ORDER BY ALL").fetchall()
         )
         assert con.execute("SELECT h FROM activity_hashes WHERE month = '2025-07'").fetchone()[0] != held
 

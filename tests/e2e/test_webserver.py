@@ -30,7 +30,7 @@ def graphql(port: int, query: str) -> dict:
         data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (localhost)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 

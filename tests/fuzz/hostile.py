@@ -48,7 +48,7 @@ def budget(examples: int, deadline_ms: int = 5000) -> settings:
 # ------------------------------------------------------------------------------------------------ guards
 
 
-class Hang(BaseException):  # noqa: N818 - not an Exception: no parser may catch it
+class Hang(BaseException):  # not an Exception: no parser may catch it
     """An example ran past its wall-time limit."""
 
 

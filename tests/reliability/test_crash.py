@@ -116,7 +116,7 @@ def _half_written(home) -> list[str]:
                 assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
             else:
                 assert data.endswith(b"\n")
-        except Exception:  # noqa: BLE001 - any failure to read it whole
+        except Exception:  # any failure to read it whole
             broken.append(str(path.relative_to(home / "sorties")))
     return broken
 

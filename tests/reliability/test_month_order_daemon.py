@@ -26,7 +26,7 @@ def _post(port: int, query: str, variables: dict | None) -> dict:
         data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (localhost)
+    with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
 
@@ -54,7 +54,7 @@ def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a
         os.environ.pop("DAGSTER_HOME") if saved is None else os.environ.update(DAGSTER_HOME=saved)
     port = free_port()
     bin_dir = Path(sys.executable).parent
-    logs = [open(tmp_path / name, "w") for name in ("webserver.log", "daemon.log")]  # noqa: SIM115
+    logs = [open(tmp_path / name, "w") for name in ("webserver.log", "daemon.log")]
     processes = [
         subprocess.Popen(
             [str(bin_dir / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1",
