@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assets.common.months import month_key
 from demo.people import _Stay
 
 
@@ -55,8 +56,6 @@ class Activity:
         return codes
 
     def build_activity(self) -> dict[str, dict[str, bytes]]:
-        from demo.generator import month_key  # the month helpers stay in generator.py (importing it here: a cycle)
-
         per_month: dict[str, dict[str, list[tuple[str, dt.date, str]]]] = {m: {} for m in self.months}
         for stay in self.stays:
             for day, code in self.stay_codes(stay).items():

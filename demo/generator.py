@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from assets.common.months import add_months
+from assets.common.months import add_months, month_key
 from demo.activity import Activity
 from demo.establishments import Structure
 from demo.identities import luhn_number, random_iban
@@ -25,10 +25,6 @@ from demo.records import REFERENTIAL_HEADERS, Dated, DemoData
 
 FIRST_MONTH = dt.date(2024, 11, 1)
 MONTHS = 24  # 2024-11 .. 2026-10
-
-
-def month_key(first_day: dt.date) -> str:
-    return f"{first_day:%Y-%m}"
 
 
 class _Builder(Structure, Population, Activity):

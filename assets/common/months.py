@@ -9,6 +9,11 @@ import datetime as dt
 from typing import overload
 
 
+def month_key(day: dt.date) -> str:
+    """The month 'AAAA-MM' of a date."""
+    return f"{day:%Y-%m}"
+
+
 def month_start(month: str) -> dt.date:
     """The first day of 'AAAA-MM'."""
     return dt.date(int(month[:4]), int(month[5:7]), 1)

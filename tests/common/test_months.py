@@ -1,6 +1,6 @@
 import datetime as dt
 
-from assets.common.months import add_months, days_in, month_bounds, month_end, month_start, previous_month
+from assets.common.months import add_months, days_in, month_bounds, month_end, month_key, month_start, previous_month
 
 
 def test_month_bounds_and_lengths_follow_the_calendar():
@@ -18,3 +18,4 @@ def test_months_move_across_years_as_text_and_as_first_days():
     assert previous_month("2025-01") == "2024-12"
     assert add_months(dt.date(2024, 11, 17), 2) == dt.date(2025, 1, 1)
     assert add_months(dt.date(2024, 1, 1), -1) == dt.date(2023, 12, 1)
+    assert month_key(dt.date(2024, 12, 31)) == "2024-12"
