@@ -204,7 +204,7 @@ def _statements(script: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in body.split(";") if s.strip())
 
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Append a Polars frame to `table`, matching columns by name; returns the row count."""
     if frame.height == 0:
         return 0
