@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assets.accounting.fec import FecLine
+from assets.common.settings import Settings
 
 ZERO = Decimal("0.00")
 JOURNAL_LABELS = {"VT": "Ventes", "BQ": "Banque"}
@@ -141,12 +142,12 @@ def _client_credit(entry: Entry, account: str, share: Share) -> EntryLine:
     )  # fmt: skip
 
 
-def revenue_account(settings, payer_type: str, establishment_type: str) -> str:
+def revenue_account(settings: Settings, payer_type: str, establishment_type: str) -> str:
     produits = settings.comptes.produits
     return produits.get(f"{payer_type}.{establishment_type}") or produits[payer_type]
 
 
-def sales_entry(doc: Document, settings, entry_date: dt.date) -> Entry:
+def sales_entry(doc: Document, settings: Settings, entry_date: dt.date) -> Entry:
     """Debit 411 / credit revenue for an invoice; the reverse for a credit note (negative amount), its 411 side
     one line per invoice it corrects."""
     accounts = settings.comptes
@@ -170,7 +171,7 @@ def sales_entry(doc: Document, settings, entry_date: dt.date) -> Entry:
     return entry
 
 
-def bank_entry(receipt: Receipt, settings, entry_date: dt.date) -> Entry:
+def bank_entry(receipt: Receipt, settings: Settings, entry_date: dt.date) -> Entry:
     """Debit the bank (or the cash) / credit each payer's 411, or the waiting account."""
     accounts = settings.comptes
     kind = "Rejet" if receipt.amount < 0 else "Encaissement"
@@ -192,7 +193,7 @@ def move_entry(
     line_date: dt.date,
     entered: dict[tuple[str, str], Share],
     now: list[Share],
-    settings,
+    settings: Settings,
     entry_date: dt.date,
 ) -> Entry | None:
     """A receipt an earlier file entered, placed differently since (a decision, a return, a correction): each

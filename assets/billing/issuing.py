@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 
 from assets.billing.labels import category_rank, label
@@ -199,7 +200,9 @@ class Draft:
     summary: IssueSummary = field(default_factory=IssueSummary)
 
 
-def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> Draft:
+def draft(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+) -> Draft:
     """The documents a close of `month` would issue on `issue_date`, numbered as they would be, read-only: the
     differences between due and issued for the pairs of the open months valued again since issuing last
     compared them (issue_pending)."""
@@ -282,7 +285,9 @@ def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     return out
 
 
-def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
+def issue(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+) -> IssueSummary:
     """Issue the differences between due and issued for the open months of a close of `month` (`draft`), and
     clear the pairs it compared (issue_pending) in the same transaction as the documents."""
     first_month, last_month = open_months(month, settings)
@@ -295,7 +300,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     return drafted.summary
 
 
-def _recipients(con) -> dict[str, dict]:
+def _recipients(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Who each payer code is: the institutional payers, and every resident as private payer."""
     out = {}
     for code, name, address, siret, service, iban, delay, attention in run_sql(con, "billing/recipients.sql"):

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # ISO 19005-3, 6.6.2.3.1: each entry of the Info dictionary and its XMP property, which must say the same
 INFO_XMP = {
@@ -106,7 +110,7 @@ def _parse_pdf_date(text: str) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
 
 
-def _xmp_value(rdf, prop: str) -> str | None:
+def _xmp_value(rdf: etree._Element, prop: str) -> str | None:
     """A simple XMP property as text, written as an element (a lang-alt's x-default or first item, a seq's
     only item) or as an attribute of an rdf:Description; None when absent. A seq of several items is given
     as their texts joined by '; ' (never equal to one author)."""

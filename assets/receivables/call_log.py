@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.common.csvfile import (
@@ -53,7 +54,7 @@ class _Appended:
     offset: int  # a line of `header` + `text` is this many lines further in the log
 
 
-def _appended(con, data: bytes) -> _Appended | None:
+def _appended(con: duckdb.DuckDBPyConnection, data: bytes) -> _Appended | None:
     """The lines added at the end of the log since call_log was read from it; None when anything else
     changed (a line edited or removed, another encoding, a file read with rejected rows), which reads the
     log whole."""
@@ -98,7 +99,7 @@ def _source(data: bytes, header: str, encoding: str, columns: list[str]) -> dict
 NO_SOURCE = {"keep": False, "sha256": None, "size_bytes": None, "encoding": None, "lines": None, "header": None}
 
 
-def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
+def load_calls(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
     """relances/appels.csv as it is now into call_log; bad rows set aside with line and column (scope
     `relances`). The cell appends to its log: when the file only adds lines to what call_log was read from,
     those lines alone are parsed (the log of a large association's second year has 23,000 calls)."""

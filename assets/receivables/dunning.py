@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assets.common.settings import Dunning
+
 ZERO = Decimal("0.00")
 PUBLIC = ("departement", "assurance_maladie", "autre")
 CONTENTIEUX = "contentieux"
@@ -135,7 +137,7 @@ def _last_call(index: dict[str, tuple[int, Call]], number: str, payer: str) -> C
 
 def plan_dunning(
     invoices: list[OpenInvoice],
-    policy,
+    policy: Dunning,
     calls: list[Call],
     issued: list[Issued],
     queued_payers: set[str],
