@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from assets.common.controls import ALL_MONTHS, CONTROLS_HEADER, ERROR, ControlOutcome, month_controls, record
@@ -28,7 +29,7 @@ def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
     ]
 
 
-def write_month_controls(con, sorties: Path, month: str) -> Path:
+def write_month_controls(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> Path:
     """Rewrite the month's controles.csv, its control report and the index of months: every check that
     records an outcome calls this, so the files always show the latest state of every control."""
     target = sorties / month / "controles" / "controles.csv"
