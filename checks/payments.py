@@ -54,7 +54,7 @@ def _statements(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple[str, i
 def control_statement_balances(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     problems = []
     for path, rank, s, movements, has_balances in _statements(con, month):
-        if has_balances and s.opening_balance + movements != s.closing_balance:
+        if has_balances and s.closing_balance is not None and s.opening_balance + movements != s.closing_balance:
             gap = s.closing_balance - s.opening_balance - movements
             problems.append({"fichier": path, "releve": rank, "compte": s.account, "ecart": str(gap)})
     return ControlOutcome(
@@ -77,7 +77,7 @@ def control_statement_chain(con: duckdb.DuckDBPyConnection, month: str) -> Contr
     problems = []
     for p in chain_breaks(stored):
         s = stored[p.statement - 1][1]  # chain_breaks ranks the statements of its input from 1
-        if s.opening_date <= last and (s.closing_date or s.opening_date) >= first:
+        if s.opening_date is not None and s.opening_date <= last and (s.closing_date or s.opening_date) >= first:
             problems.append({"fichier": p.file, "compte": p.account, "probleme": p.problem})
     return ControlOutcome(
         "releves_enchaines",
