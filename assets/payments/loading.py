@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -29,11 +30,14 @@ from assets.payments.manual import ReceiptKey, file_keys, parse_manual_receipts,
 from assets.payments.matching_records import Decision
 from assets.payments.statements import BankLine, Statement
 
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
 BANK_SUFFIXES = {".xml": "camt", ".txt": "cfonb", ".cfo": "cfonb", ".cfonb": "cfonb"}
 DECISIONS = "relances/lettrage_manuel.csv"
 CENT = Decimal("0.01")
 
-LINE_SCHEMA = {
+LINE_SCHEMA: SchemaDict = {
     "line_id": pl.String,
     "source": pl.String,
     "path": pl.String,
@@ -58,7 +62,7 @@ LINE_SCHEMA = {
     "read_month": pl.String,
     "read_at": pl.Datetime("us"),
 }
-STATEMENT_SCHEMA = {
+STATEMENT_SCHEMA: SchemaDict = {
     "sha256": pl.String,
     "path": pl.String,
     "rank": pl.Int32,

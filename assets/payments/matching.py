@@ -382,7 +382,7 @@ def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, cand
         if len(candidates) > 1:
             reason = f"compte ou nom commun à {len(candidates)} payeurs, aucun n'a de facture de ce montant"
         return LineState(line.line_id, QUEUED, hint, reason=reason)
-    for number in fits[found[0]]:
+    for number in fits[found[0]] or []:
         book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
     state.rule = RULE_AMOUNT
