@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from assets.accounting.fec import FecLine
 from assets.common.settings import Settings
@@ -102,14 +103,14 @@ class Entry:
     label: str
     kind: str  # document, encaissement, affectation
     source: str  # the document number or the bank line id
-    lines: list[FecLine] = field(default_factory=list)
+    lines: list[EntryLine] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
-        return sum((x.debit for x in self.lines), ZERO) == sum((x.credit for x in self.lines), ZERO)
+        return sum((x.debit or ZERO for x in self.lines), ZERO) == sum((x.credit or ZERO for x in self.lines), ZERO)
 
 
-def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw) -> EntryLine:
+def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw: Any) -> EntryLine:
     if debit < 0 or credit < 0:  # a negative side is the other side
         debit, credit = -credit, -debit
     kw.setdefault("ecriture_lib", entry.label)
@@ -217,8 +218,8 @@ def move_entry(
     for key in sorted(set(entered) | set(wanted)):
         before, after = entered.get(key), wanted.get(key)
         change = (after.amount if after else ZERO) - (before.amount if before else ZERO)
-        if change:
-            who = after or before
+        who = after or before
+        if change and who is not None:
             moved.append(dataclasses.replace(who, amount=change))
     if not moved:
         return None
@@ -230,11 +231,11 @@ def move_entry(
 
 def number_entries(
     entries: list[Entry], last: dict[tuple[str, int], int], valid_date: dt.date
-) -> list[tuple[Entry, FecLine]]:
+) -> list[tuple[Entry, EntryLine]]:
     """Numbers continuous and chronological per journal and year (`last`: the last number given so far,
     updated), JOURNAL-AAAA-NNNNNN; every line validated on `valid_date`. The entries' lines are numbered in
     place (a copy of each took a third of a month's 27,000 lines' building). Lines of zero are left out."""
-    out: list[tuple[Entry, FecLine]] = []
+    out: list[tuple[Entry, EntryLine]] = []
     for entry in sorted(entries, key=lambda e: (e.journal, e.date, e.kind != "document", e.piece_ref, e.source)):
         key = (entry.journal, entry.date.year)
         last[key] = last.get(key, 0) + 1

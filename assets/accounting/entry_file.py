@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -50,7 +51,10 @@ from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
 
-ENTRY_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
+ENTRY_SCHEMA: SchemaDict = {
     "export_month": pl.String,
     "journal": pl.String,
     "journal_label": pl.String,
