@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -22,7 +23,10 @@ from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, 
 from assets.ingest.extracts import nothing_readable, two_versions
 from assets.ingest.referential import SPECS, parse_referential
 
-QUARANTINE_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
+QUARANTINE_SCHEMA: SchemaDict = {
     "scope": pl.String,
     "month": pl.String,
     "path": pl.String,
@@ -172,7 +176,7 @@ def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now
     for extract in list_inputs(entrees, f"activite/{month}", None):
         name = extract.path
         summary.files += 1
-        record = {
+        record: dict[str, Any] = {
             "sha256": None,
             "path": name,
             "kind": "activite",
@@ -233,7 +237,7 @@ def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now
     frames = [frame for frame, _ in read.values()]
     rejects.extend(r for _, file_rejects in read.values() for r in file_rejects)
     _register_files(con, records)
-    rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema={**ROW_SCHEMA, "source_path": pl.String})
     establishments: set[str] = set()
     residents: dict[str, str] = {}
     for kind, key in run_sql(con, "ingest/known_keys.sql"):
@@ -258,7 +262,7 @@ def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now
     return summary
 
 
-FILE_SCHEMA = {
+FILE_SCHEMA: SchemaDict = {
     "sha256": pl.String,
     "path": pl.String,
     "kind": pl.String,

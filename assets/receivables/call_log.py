@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -28,11 +29,14 @@ from assets.common.workbook import is_workbook
 from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.receivables.dunning import Call
 
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
 CALLS = "relances/appels.csv"
 RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
 
 CALL_COLUMNS = {"date", "cible", "resultat"}
-CALL_LOG_SCHEMA = {
+CALL_LOG_SCHEMA: SchemaDict = {
     "day": pl.Date,
     "target": pl.String,
     "speaker": pl.String,
@@ -150,7 +154,8 @@ def load_calls(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: d
                     ("date_promesse", parse_date, False),
                     ("montant_promis", parse_amount, False),
                 )
-                values, problem = {}, None
+                values: dict[str, Any] = {}
+                problem: Reject | None = None
                 for column, parse, required in fields:
                     text = cells.get(column, "")
                     try:

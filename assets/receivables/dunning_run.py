@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -48,7 +49,8 @@ def run_dunning(
         return DunningSummary(0, 0, 0, 0, 0, 0, skipped_for=later)
     run_sql(con, "receivables/clear_plan.sql", {"month": month})
     calls, rejected = load_calls(con, entrees, month, now)
-    invoices, owed_back = [], {}
+    invoices: list[OpenInvoice] = []
+    owed_back: dict[str, Decimal] = {}
     for row in run_sql(con, "receivables/open_invoices.sql", {"on": on}):
         if row[5] > 0:
             invoices.append(OpenInvoice(*row))
