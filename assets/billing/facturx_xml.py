@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assets.billing.pdfa_metadata import align_metadata
 from assets.common.months import month_bounds
@@ -87,7 +87,7 @@ def _seller(association: dict) -> dict:
 
 def _buyer(doc: dict) -> dict:
     siret = doc.get("payer_siret")
-    ids = {}
+    ids: dict[str, Any] = {}
     if siret:
         ids = {"identifiers": {"0009": siret}}
         if len(siret) == 14 and siret.isdigit():

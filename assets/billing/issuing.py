@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -19,6 +20,9 @@ from assets.billing.labels import category_rank, label
 from assets.billing.valuation import open_months
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 ZERO = Decimal("0.00")
 KEY = ["month", "payer_code", "payer_type", "establishment_code", "resident_id", "category", "unit_price"]
@@ -317,7 +321,7 @@ def _recipients(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 
 MONEY = pl.Decimal(18, 2)
-DOCUMENT_SCHEMA = {
+DOCUMENT_SCHEMA: SchemaDict = {
     "number": pl.String,
     "series": pl.String,
     "year": pl.Int32,
@@ -342,7 +346,7 @@ DOCUMENT_SCHEMA = {
     "commitment_number": pl.String,
     "issued_at": pl.Datetime("us"),
 }
-LINE_SCHEMA = {
+LINE_SCHEMA: SchemaDict = {
     "number": pl.String,
     "line_no": pl.Int32,
     "resident_id": pl.String,
@@ -353,4 +357,4 @@ LINE_SCHEMA = {
     "unit_price": MONEY,
     "amount": MONEY,
 }
-CORRECTION_SCHEMA = {"number": pl.String, "corrected": pl.String, "resident_id": pl.String, "amount": MONEY}
+CORRECTION_SCHEMA: SchemaDict = {"number": pl.String, "corrected": pl.String, "resident_id": pl.String, "amount": MONEY}
