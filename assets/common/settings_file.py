@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
@@ -54,7 +55,7 @@ _FRENCH = {
 }
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = printable(".".join(str(p) for p in error["loc"]), 120) or "(racine)"
     message = _FRENCH.get(error["type"])
     if error["type"] == "literal_error":

@@ -61,7 +61,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
-    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    current = (con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone() or (0,))[0]
     known = migrations()
     if current > len(known):
         raise WarehouseTooNew(
