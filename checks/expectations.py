@@ -66,7 +66,11 @@ def validate(frame: pl.DataFrame, expectations: list[Expectation], examples: int
         results[index] = ExpectationResult(
             expectations[index], bool(r.success), int(found.get("unexpected_count") or 0), rows
         )
-    return results
+    done = [r for r in results if r is not None]
+    if len(done) != len(expectations):
+        missing = [e.kind for e, r in zip(expectations, results, strict=True) if r is None]
+        raise RuntimeError(f"expectation without a result: {', '.join(missing)}")
+    return done
 
 
 def _raise_if_broken(info: dict) -> None:

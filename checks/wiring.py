@@ -67,7 +67,10 @@ def run_controls(
         outcomes = controls(con)
         stamp = timestamp()
         for outcome in outcomes:
-            record(con, ALL_MONTHS if outcome.stage == REFERENTIAL else month, outcome, stamp)
+            where = ALL_MONTHS if outcome.stage == REFERENTIAL else month
+            if where is None:
+                raise ValueError(f"control {outcome.control} of stage {outcome.stage} run without a month")
+            record(con, where, outcome, stamp)
         if month:
             write_month_controls(con, home.sorties, month)
     return outcomes
