@@ -106,7 +106,7 @@ def close_month(
     defs = build(str(home))
     job = defs.resolve_job_def(CLOSE_MONTH)
     own_instance = instance is None
-    if own_instance:
+    if instance is None:
         with _instance_lock():  # two commands started together on a new data folder would both create it
             instance = dg.DagsterInstance.get()
     try:
@@ -127,7 +127,7 @@ def close_month(
     errors = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_key:
-            message = error_text(event.event_specific_data.error)
+            message = error_text(event.step_failure_data.error)
             if "blocking asset check" not in message:  # a blocking control is reported by its name below
                 errors.append(f"{event.step_key} : {message}")
     failed, summary = _month_report(home, month)

@@ -34,7 +34,9 @@ def step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     out = []
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         event = record.dagster_event
-        error = event.event_specific_data.error if event and event.event_specific_data else None
+        if event is None:
+            continue
+        error = event.step_failure_data.error if event.event_specific_data else None
         message = error_text(error)
         if "blocking asset check" not in message:
             out.append(f"{event.step_key} : {message.splitlines()[0][:300]}")
