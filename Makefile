@@ -1,7 +1,7 @@
 # Recettes — the two set-up commands of the README:
 #   make demo   installs everything, creates the demo association in ./var and closes every month
 #   make test   installs everything and runs the test suite
-# and for developers: make check   lint, format, SQL lint and the fast tests, in under 2 minutes
+# and for developers: make check   lint, format, SQL lint, types and the fast tests, in under 2 minutes
 # uv is installed from PyPI when the machine lacks it; system libraries come from apt-get.
 
 SHELL := /bin/bash
@@ -18,12 +18,13 @@ demo: install
 test: install
 	$(UV) run pytest -n 2 --dist loadscope --no-loadscope-reorder
 
-# The fast loop: ruff (lint and format), sqlfluff on sql/ and the tests marked neither slow nor e2e (no Dagster
+# The fast loop: ruff (lint and format), sqlfluff on sql/, mypy and the tests marked neither slow nor e2e (no Dagster
 # close, no system package, no browser). No apt step: the Python dependencies only. `make test` runs everything.
 check: uv
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen sqlfluff lint sql --processes 2
+	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -q -m "not slow and not e2e" -n 2 -p no:logging
 
 ui: install

@@ -3,7 +3,12 @@ journal equal to the month's documents, entry numbers continuous and chronologic
 the FEC rules. All errors: a month whose entries are wrong is not exported (the checks on the entries block the
 file)."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import dagster as dg
+import duckdb
+import polars as pl
 
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.accounting.entry_file import file_name
@@ -12,18 +17,19 @@ from assets.common.controls import ERROR, WARNING, ControlOutcome
 from assets.common.months import month_end
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
+from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
 from checks.wiring import check_result, examples, run_controls
 
 ACCOUNTING = "comptabilite"
 
 
-def _outcome(name: str, frame, ok: str, failed: str) -> ControlOutcome:
+def _outcome(name: str, frame: pl.DataFrame, ok: str, failed: str) -> ControlOutcome:
     n = frame.height
     return ControlOutcome(name, ACCOUNTING, ERROR, n == 0, n, failed.format(n=n) if n else ok, examples(frame))
 
 
-def control_balanced(con, month: str) -> ControlOutcome:
+def control_balanced(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     return _outcome(
         "ecritures_equilibrees",
         query_frame(con, "checks/accounting/unbalanced.sql", {"month": month}),
@@ -32,7 +38,7 @@ def control_balanced(con, month: str) -> ControlOutcome:
     )
 
 
-def control_sales_journal(con, settings, month: str) -> ControlOutcome:
+def control_sales_journal(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> ControlOutcome:
     frame = query_frame(
         con,
         "checks/accounting/sales_vs_documents.sql",
@@ -46,7 +52,7 @@ def control_sales_journal(con, settings, month: str) -> ControlOutcome:
     )
 
 
-def control_numbering(con) -> ControlOutcome:
+def control_numbering(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     return _outcome(
         "ecritures_numerotation",
         query_frame(con, "checks/accounting/numbering.sql"),
@@ -55,7 +61,7 @@ def control_numbering(con) -> ControlOutcome:
     )
 
 
-def control_fec_file(sorties, month: str) -> ControlOutcome:
+def control_fec_file(sorties: Path, month: str) -> ControlOutcome:
     path = sorties / month / file_name(month)
     if not path.exists():
         return ControlOutcome("fec_conforme", ACCOUNTING, ERROR, False, 1, f"{path.name} absent")
@@ -77,7 +83,9 @@ ENTRY_CHECKS = ("ecritures_equilibrees", "journal_ventes_documents", "ecritures_
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(name, asset=accounting_entries, blocking=True) for name in ENTRY_CHECKS], pool=POOL
 )
-def entry_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def entry_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """Before the file is written: entries balanced, sales journal = documents, numbers in sequence."""
     month = month_of(context.partition_key)
     settings = home.settings()
@@ -92,14 +100,16 @@ def entry_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, w
 
 
 @dg.asset_check(asset=entry_file, name="fec_conforme", blocking=True, pool=POOL)
-def fec_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def fec_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """The month's file, read back, passes every FEC rule."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_fec_file(home.sorties, month)])
     return check_result(outcome)
 
 
-def control_reciprocity(con, month: str) -> ControlOutcome:
+def control_reciprocity(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     rows = run_sql(con, "accounting/month_reciprocity.sql", {"month": month})
     read = run_sql(con, "checks/accounting/ledger_read.sql", {"month": month})[0][0]
     if rows:
@@ -119,7 +129,9 @@ def control_reciprocity(con, month: str) -> ControlOutcome:
 
 # a warning: blocking only makes the director's report wait for it, so that the report counts it
 @dg.asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", blocking=True, pool=POOL)
-def reciprocity_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def reciprocity_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Each payer's 411 balance in the general ledger read back equals its balance in Recettes (warning)."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_reciprocity(con, month)])

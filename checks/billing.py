@@ -5,14 +5,20 @@ the Factur-X files. All error-level: the first five block issuing, the others bl
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import polars as pl
 
 from assets.billing.assets import invoice_documents, issue_date, issued_documents, valued_days
+from assets.billing.issuing import Draft
 from assets.billing.valuation import open_months
 from assets.common.controls import ERROR, ControlOutcome
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
+from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql, sql
 from checks.closing import control_mass_credits
 from checks.wiring import check_result, examples, run_controls
@@ -20,14 +26,14 @@ from checks.wiring import check_result, examples, run_controls
 BILLING = "facturation"
 
 
-def _outcome(name: str, frame, ok: str, failed: str, value=None) -> ControlOutcome:
+def _outcome(name: str, frame: pl.DataFrame, ok: str, failed: str, value: int | None = None) -> ControlOutcome:
     count = frame.height if value is None else value
     return ControlOutcome(
         name, BILLING, ERROR, frame.is_empty(), count, failed.format(n=count) if count else ok, examples(frame)
     )
 
 
-def control_days_without_rate(con, first_month: str, last_month: str) -> ControlOutcome:
+def control_days_without_rate(con: duckdb.DuckDBPyConnection, first_month: str, last_month: str) -> ControlOutcome:
     frame = query_frame(
         con, "checks/billing/days_without_rate.sql", {"first_month": first_month, "last_month": last_month}
     )
@@ -39,7 +45,7 @@ def control_days_without_rate(con, first_month: str, last_month: str) -> Control
     )
 
 
-def control_activity_vs_valuation(con, month: str) -> ControlOutcome:
+def control_activity_vs_valuation(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/billing/activity_vs_valuation.sql", {"month": month})
     return _outcome(
         "activite_valorisation",
@@ -49,7 +55,9 @@ def control_activity_vs_valuation(con, month: str) -> ControlOutcome:
     )
 
 
-def control_valuation_vs_documents(con, month: str, first_month: str, last_month: str) -> ControlOutcome:
+def control_valuation_vs_documents(
+    con: duckdb.DuckDBPyConnection, month: str, first_month: str, last_month: str
+) -> ControlOutcome:
     per_resident = query_frame(
         con, "checks/billing/valuation_vs_documents.sql", {"first_month": first_month, "last_month": last_month}
     )
@@ -70,14 +78,14 @@ def control_valuation_vs_documents(con, month: str, first_month: str, last_month
     return outcome
 
 
-def control_numbering(con) -> ControlOutcome:
+def control_numbering(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     frame = query_frame(con, "checks/billing/numbering.sql")
     return _outcome(
         "numerotation_continue", frame, "numérotation continue et chronologique", "{n} rupture(s) de numérotation"
     )
 
 
-def control_document_totals(con) -> ControlOutcome:
+def control_document_totals(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     frame = query_frame(con, "checks/billing/document_totals.sql")
     return _outcome(
         "totaux_documents",
@@ -87,7 +95,9 @@ def control_document_totals(con) -> ControlOutcome:
     )
 
 
-def drafted_close(con, settings, month: str, when: dt.date, now: dt.datetime):
+def drafted_close(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, when: dt.date, now: dt.datetime
+) -> Draft | str:
     """What the close of `month` on `when` would issue (`issuing.draft`, read-only), or the issuing's own
     refusal of that date (its message)."""
     from assets.billing.issuing import IssueDateError, draft
@@ -103,7 +113,7 @@ def drafted_close(con, settings, month: str, when: dt.date, now: dt.datetime):
 FACTURX_PAYER_TYPES = ("departement", "assurance_maladie")
 
 
-def control_public_payer_siret(con, documents: list[dict]) -> ControlOutcome:
+def control_public_payer_siret(con: duckdb.DuckDBPyConnection, documents: list[dict]) -> ControlOutcome:
     """Before issuing: every département and assurance maladie the close would issue `documents` to has a
     usable SIRET (Factur-X identifies the buyer by it); one absent, or set aside as unreadable from
     financeurs.csv, is named with the file's line and reason, and blocks issuing. Rows: code_financeur;
@@ -127,7 +137,14 @@ def control_public_payer_siret(con, documents: list[dict]) -> ControlOutcome:
     return ControlOutcome("financeurs_publics_siret", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
 
 
-def control_facturx_rules(con, settings, month: str, when: dt.date, now: dt.datetime, drafted=None) -> ControlOutcome:
+def control_facturx_rules(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    when: dt.date,
+    now: dt.datetime,
+    drafted: Draft | str | None = None,
+) -> ControlOutcome:
     """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
     payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
     French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
@@ -199,7 +216,9 @@ VALUATION_CHECKS = (
 DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_documents")
 
 
-def _draft_controls(con, settings, month: str, when: dt.date, now: dt.datetime) -> list[ControlOutcome]:
+def _draft_controls(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, when: dt.date, now: dt.datetime
+) -> list[ControlOutcome]:
     """The controls of what the close would issue, on one draft of it: the payers' SIRETs, the Factur-X rules,
     the mass credit notes."""
     drafted = drafted_close(con, settings, month, when, now)
@@ -218,7 +237,9 @@ def _draft_controls(con, settings, month: str, when: dt.date, now: dt.datetime) 
     specs=[dg.AssetCheckSpec(name, asset=valued_days, blocking=True) for name in VALUATION_CHECKS],
     pool=POOL,
 )
-def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def valuation_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
     once, billed, held or not billed with a reason, every département and assurance maladie to bill has a
     SIRET, the Factur-X XML of each document the close would issue to a public payer breaks no fatal business
@@ -246,7 +267,9 @@ def valuation_controls(context: dg.AssetCheckExecutionContext, home: HomeResourc
     specs=[dg.AssetCheckSpec(name, asset=issued_documents, blocking=True) for name in DOCUMENT_CHECKS],
     pool=POOL,
 )
-def document_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def document_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """After issuing: what is due equals what was issued, numbers run without gap in date order, and each
     document's total is the sum of its lines."""
     month = month_of(context.partition_key)
@@ -265,7 +288,9 @@ def document_controls(context: dg.AssetCheckExecutionContext, home: HomeResource
         yield check_result(outcome)
 
 
-def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> ControlOutcome:
+def control_facturx(
+    con: duckdb.DuckDBPyConnection, sorties: Path, month: str, public_numbers: set[str]
+) -> ControlOutcome:
     """Every public payer's document of the month is a Factur-X PDF whose XML passes the XSD and states
     the document's number, type and amount due, and whose PDF/A metadata agree (Info and XMP, PDF/A-3b).
     (Its business rules were checked before it was embedded: `facturx_xml.embed_facturx`.)"""
@@ -302,13 +327,15 @@ def control_facturx(con, sorties, month: str, public_numbers: set[str]) -> Contr
 
 
 @dg.asset_check(asset=invoice_documents, name="facturx_valide", blocking=True, pool=POOL)
-def facturx_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def facturx_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Every invoice and credit note to a public payer carries Factur-X XML valid against its schema."""
     from assets.billing.facturx_xml import is_public
 
     month = month_of(context.partition_key)
 
-    def controls(con):
+    def controls(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
         public = {n for n, t, s in run_sql(con, "checks/billing/month_payers.sql", {"month": month}) if is_public(t, s)}
         return [control_facturx(con, home.sorties, month, public)]
 

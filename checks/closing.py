@@ -24,13 +24,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+from assets.billing.issuing import Draft
 from assets.billing.valuation import open_months
 from assets.common.controls import ERROR, ControlOutcome
 from assets.common.months import add_months
 from assets.common.outputs import french_amount
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
+from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.assets import activity_days, referential
 from checks.wiring import REFERENTIAL, check_result, examples, run_controls
@@ -61,7 +64,7 @@ def months_to_close_first(exported: list[str], first_activity: str | None, month
     return first, missing
 
 
-def control_month_order(con, entrees: Path, month: str) -> ControlOutcome:
+def control_month_order(con: duckdb.DuckDBPyConnection, entrees: Path, month: str) -> ControlOutcome:
     exported = [m for (m,) in run_sql(con, "checks/closing/exported_months.sql")]
     first, missing = months_to_close_first(exported, first_activity_month(entrees), month)
     if not missing:
@@ -79,7 +82,9 @@ def control_month_order(con, entrees: Path, month: str) -> ControlOutcome:
 
 
 @dg.asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
-def month_order_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def month_order_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Mois précédents clôturés : un mois n'émet rien tant qu'un mois avant lui, depuis le premier, n'est pas
     clôturé (son fichier d'écritures exporté)."""
     month = month_of(context.partition_key)
@@ -87,7 +92,7 @@ def month_order_control(context: dg.AssetCheckExecutionContext, home: HomeResour
     return check_result(outcome)
 
 
-def control_billed_missing(con, since: str) -> ControlOutcome:
+def control_billed_missing(con: duckdb.DuckDBPyConnection, since: str) -> ControlOutcome:
     """Residents, payers and stays billed since `since` and missing from the referential."""
     frame = query_frame(con, "checks/closing/billed_missing.sql", {"since": since})
     if frame.is_empty():
@@ -105,7 +110,9 @@ def control_billed_missing(con, since: str) -> ControlOutcome:
 
 
 @dg.asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
-def billed_missing_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def billed_missing_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Facturés absents du référentiel : un usager, un financeur ou un séjour qui a reçu des factures des mois
     qu'une clôture recalcule et que le référentiel n'a plus bloque la valorisation."""
     tag = context.run.tags.get("dagster/partition")
@@ -115,7 +122,9 @@ def billed_missing_control(context: dg.AssetCheckExecutionContext, home: HomeRes
     return check_result(outcome)
 
 
-def control_mass_credits(con, settings, month: str, drafted) -> ControlOutcome:
+def control_mass_credits(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, drafted: Draft | str
+) -> ControlOutcome:
     """The payers the drafted close (`drafted`: an `issuing.Draft`, or the issuing's refusal of its date) would
     give credit notes above both `avoirs_massifs.part` % of their invoices of the month before and
     `avoirs_massifs.montant`."""

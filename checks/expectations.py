@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from great_expectations.core.batch_definition import BatchDefinition
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class ExpectationResult:
 
 
 @cache
-def _context():
+def _context() -> tuple[ModuleType, BatchDefinition]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -62,7 +66,11 @@ def validate(frame: pl.DataFrame, expectations: list[Expectation], examples: int
         results[index] = ExpectationResult(
             expectations[index], bool(r.success), int(found.get("unexpected_count") or 0), rows
         )
-    return results
+    done = [r for r in results if r is not None]
+    if len(done) != len(expectations):
+        missing = [e.kind for e, r in zip(expectations, results, strict=True) if r is None]
+        raise RuntimeError(f"expectation without a result: {', '.join(missing)}")
+    return done
 
 
 def _raise_if_broken(info: dict) -> None:

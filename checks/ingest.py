@@ -6,7 +6,10 @@ Each `control_*` function is plain (a DuckDB connection in, a ControlOutcome out
 the bottom run them, record the outcome and rewrite the month's controls file.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
+import duckdb
 import polars as pl
 
 from assets.common.controls import ERROR, WARNING, ControlOutcome
@@ -25,7 +28,7 @@ INGEST = "ingest"
 # --- the referential --------------------------------------------------------------------------------
 
 
-def control_referential_files(con) -> ControlOutcome:
+def control_referential_files(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     bad = run_sql(con, "checks/referential_files_state.sql")
     never_loaded = not run_sql(con, "checks/referential_loaded.sql")[0][0]
     if bad:
@@ -44,7 +47,7 @@ def control_referential_files(con) -> ControlOutcome:
 
 
 def control_quarantine(
-    con, scope: str, month: str | None, name: str, stage: str, set_aside_blocks: bool = False
+    con: duckdb.DuckDBPyConnection, scope: str, month: str | None, name: str, stage: str, set_aside_blocks: bool = False
 ) -> ControlOutcome:
     """The rows set aside and the values ignored. `set_aside_blocks`: a row set aside is an error (a row of
     the referential left out drops its resident's or establishment's billing, and credits what was billed)."""
@@ -61,7 +64,7 @@ def control_quarantine(
     return ControlOutcome(name, stage, severity, not rows, len(rows), detail, examples)
 
 
-def control_referential_keys(con) -> ControlOutcome:
+def control_referential_keys(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     failures = []
     count = 0
     for table, column, label in (
@@ -83,28 +86,28 @@ def control_referential_keys(con) -> ControlOutcome:
     )
 
 
-def _overlap(con, name: str, query: str, what: str) -> ControlOutcome:
+def _overlap(con: duckdb.DuckDBPyConnection, name: str, query: str, what: str) -> ControlOutcome:
     frame = query_frame(con, query)
     detail = f"{frame.height} chevauchement(s) de {what}" if frame.height else f"aucun chevauchement de {what}"
     return ControlOutcome(name, REFERENTIAL, ERROR, frame.is_empty(), frame.height, detail, examples(frame))
 
 
-def control_rates_overlap(con) -> ControlOutcome:
+def control_rates_overlap(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     return _overlap(con, "tarifs_chevauchement", "checks/rates_overlap.sql", "périodes de tarif")
 
 
-def control_stays_overlap(con) -> ControlOutcome:
+def control_stays_overlap(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     return _overlap(con, "sejours_chevauchement", "checks/stays_overlap.sql", "séjours")
 
 
-def control_decisions_overlap(con) -> ControlOutcome:
+def control_decisions_overlap(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     return _overlap(con, "prises_en_charge_chevauchement", "checks/decisions_overlap.sql", "prises en charge")
 
 
 # --- a month's activity -----------------------------------------------------------------------------
 
 
-def control_activity_files(con, month: str) -> ControlOutcome:
+def control_activity_files(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     bad = run_sql(con, "checks/activity_files_state.sql", {"month": month})
     files = run_sql(con, "ingest/month_summary.sql", {"month": month})[0][0]
     detail = " ; ".join(e for _, e in bad) if bad else f"{files} fichier(s) lu(s)"
@@ -113,7 +116,7 @@ def control_activity_files(con, month: str) -> ControlOutcome:
     )
 
 
-def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
+def control_activity_expectations(con: duckdb.DuckDBPyConnection, month: str) -> list[ControlOutcome]:
     """B1 duplicates, and the stored rows' shape (codes, days inside the month), through GX."""
     frame = query_frame(con, "checks/month_activity.sql", {"month": month})
     # GX compares days as AAAAMMJJ integers (its pandas path rejects dates against bounds of another type)
@@ -167,7 +170,7 @@ def control_activity_expectations(con, month: str) -> list[ControlOutcome]:
     return [duplicates, shape]
 
 
-def control_activity_missing(con, month: str) -> ControlOutcome:
+def control_activity_missing(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     """An establishment billed per day with stays in the month and no readable activity for it is held, never
     billed at zero: error (until an establishment can be held alone, it blocks the month's issuing)."""
     first, last = month_bounds(month)
@@ -190,7 +193,7 @@ def control_activity_missing(con, month: str) -> ControlOutcome:
     )
 
 
-def control_outside_stay(con, month: str) -> ControlOutcome:
+def control_outside_stay(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/activity_outside_stay.sql", {"month": month})
     return ControlOutcome(
         "activite_hors_sejour",
@@ -205,7 +208,7 @@ def control_outside_stay(con, month: str) -> ControlOutcome:
     )
 
 
-def control_days_not_reported(con, month: str) -> ControlOutcome:
+def control_days_not_reported(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     first, last = month_bounds(month)
     frame = query_frame(con, "checks/days_not_reported.sql", {"month": month, "first": first, "last": last})
     total = int(frame["days_missing"].sum()) if frame.height else 0
@@ -222,7 +225,7 @@ def control_days_not_reported(con, month: str) -> ControlOutcome:
     )
 
 
-def control_capacity(con, month: str) -> ControlOutcome:
+def control_capacity(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/over_capacity.sql", {"month": month})
     return ControlOutcome(
         "capacite_depassee",
@@ -240,11 +243,11 @@ def control_capacity(con, month: str) -> ControlOutcome:
 # --- Dagster wiring ---------------------------------------------------------------------------------
 
 
-def _run_month(context) -> str | None:
+def _run_month(context: dg.AssetCheckExecutionContext) -> str | None:
     return month_of(context.run.tags["dagster/partition"]) if "dagster/partition" in context.run.tags else None
 
 
-def _referential_checks(con) -> list[ControlOutcome]:
+def _referential_checks(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
     files = control_referential_files(con)
     quarantine = control_quarantine(
         con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL, set_aside_blocks=True
@@ -297,7 +300,9 @@ _BLOCKING = {
     specs=[dg.AssetCheckSpec(name, asset=referential, blocking=name in _BLOCKING) for name in REFERENTIAL_CHECKS],
     pool=POOL,
 )
-def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def referential_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """Controls of the referential: files readable and complete, rows set aside, unique identifiers,
     overlapping rates (B3) and funding decisions (B4)."""
     outcomes = run_controls(home, warehouse, _run_month(context), _referential_checks)
@@ -318,13 +323,15 @@ def referential_controls(context: dg.AssetCheckExecutionContext, home: HomeResou
     specs=[dg.AssetCheckSpec(name, asset=activity_days, blocking=name in _BLOCKING) for name in ACTIVITY_CHECKS],
     pool=POOL,
 )
-def activity_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def activity_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """Controls of the month's activity: extracts readable, rows set aside, duplicates (B1, blocking), an
     establishment billed per day without activity (blocking), activity outside stays (B2), days of stays not
     reported, presence above capacity."""
     month = month_of(context.partition_key)
 
-    def controls(con) -> list[ControlOutcome]:
+    def controls(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
         return [
             control_activity_files(con, month),
             control_quarantine(con, "activite", month, "activite_lignes_rejetees", INGEST),

@@ -7,9 +7,11 @@ after it: dunning, accounting) must not run on missing or wrong receipts. The re
 """
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import dagster as dg
+import duckdb
 
 from assets.common.controls import ERROR, WARNING, ControlOutcome
 from assets.common.months import month_end
@@ -26,7 +28,7 @@ from checks.wiring import check_result, examples, run_controls
 PAYMENTS = "encaissements"
 
 
-def control_bank_files(con, month: str) -> ControlOutcome:
+def control_bank_files(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     bad = run_sql(con, "checks/payments/unreadable_files.sql", {"month": month})
     return ControlOutcome(
         "banque_fichiers_lisibles",
@@ -39,7 +41,7 @@ def control_bank_files(con, month: str) -> ControlOutcome:
     )
 
 
-def _statements(con, month: str) -> list[tuple[str, int, Statement, Decimal, bool]]:
+def _statements(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple[str, int, Statement, Decimal, bool]]:
     """(file, rank, statement without its lines, movements, has balances) of the month's files."""
     return [
         (path, rank, Statement(account, currency, opened, opening, closed, closing), movements, has_balances)
@@ -49,10 +51,10 @@ def _statements(con, month: str) -> list[tuple[str, int, Statement, Decimal, boo
     ]
 
 
-def control_statement_balances(con, month: str) -> ControlOutcome:
+def control_statement_balances(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     problems = []
     for path, rank, s, movements, has_balances in _statements(con, month):
-        if has_balances and s.opening_balance + movements != s.closing_balance:
+        if has_balances and s.closing_balance is not None and s.opening_balance + movements != s.closing_balance:
             gap = s.closing_balance - s.opening_balance - movements
             problems.append({"fichier": path, "releve": rank, "compte": s.account, "ecart": str(gap)})
     return ControlOutcome(
@@ -68,14 +70,14 @@ def control_statement_balances(con, month: str) -> ControlOutcome:
     )
 
 
-def control_statement_chain(con, month: str) -> ControlOutcome:
+def control_statement_chain(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     """Breaks in the chain of an account's statements where the later statement covers the month."""
     stored = [(path, s) for path, _, s, _, has_balances in _statements(con, month) if has_balances]
     first, last = dt.date.fromisoformat(f"{month}-01"), month_end(month)
     problems = []
     for p in chain_breaks(stored):
         s = stored[p.statement - 1][1]  # chain_breaks ranks the statements of its input from 1
-        if s.opening_date <= last and (s.closing_date or s.opening_date) >= first:
+        if s.opening_date is not None and s.opening_date <= last and (s.closing_date or s.opening_date) >= first:
             problems.append({"fichier": p.file, "compte": p.account, "probleme": p.problem})
     return ControlOutcome(
         "releves_enchaines",
@@ -90,7 +92,7 @@ def control_statement_chain(con, month: str) -> ControlOutcome:
     )
 
 
-def control_allocations(con) -> ControlOutcome:
+def control_allocations(con: duckdb.DuckDBPyConnection) -> ControlOutcome:
     frame = query_frame(con, "checks/payments/allocation_consistency.sql")
     return ControlOutcome(
         "lettrage_coherent",
@@ -105,7 +107,7 @@ def control_allocations(con) -> ControlOutcome:
     )
 
 
-def control_queue(con, month: str) -> ControlOutcome:
+def control_queue(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/payments/queue.sql", {"cutoff": month_end(month)})
     total = sum(frame["montant"].to_list(), Decimal("0.00"))
     return ControlOutcome(
@@ -122,7 +124,7 @@ def control_queue(con, month: str) -> ControlOutcome:
     )
 
 
-def control_credits(con, month: str) -> ControlOutcome:
+def control_credits(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     """Receipts whose surplus stays to their payer's credit: nobody is chased for what it covers, so a person
     must place it."""
     frame = query_frame(con, "checks/payments/credits.sql", {"cutoff": month_end(month)})
@@ -146,12 +148,14 @@ MATCHING_CHECKS = ("lettrage_coherent", "lignes_non_rapprochees", "credits_non_a
 _BLOCKING = {"banque_fichiers_lisibles", "releves_equilibres", "lettrage_coherent"}
 
 
-def _specs(asset, names):
+def _specs(asset: dg.AssetsDefinition, names: Iterable[str]) -> list[dg.AssetCheckSpec]:
     return [dg.AssetCheckSpec(name, asset=asset, blocking=name in _BLOCKING) for name in names]
 
 
 @dg.multi_asset_check(specs=_specs(bank_lines, BANK_CHECKS), pool=POOL)
-def bank_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def bank_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """Bank files readable and statements balanced (errors: matching waits); statements of an account
     chained and receipt rows set aside (warnings)."""
     month = month_of(context.partition_key)
@@ -171,7 +175,9 @@ def bank_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, wa
 
 
 @dg.multi_asset_check(specs=_specs(allocations, MATCHING_CHECKS), pool=POOL)
-def matching_controls(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def matching_controls(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
     """No receipt nor invoice allocated beyond its amount (error); the lines waiting for a decision, the
     credits left to place and the decisions set aside (warnings)."""
     month = month_of(context.partition_key)

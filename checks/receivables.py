@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 import dagster as dg
+import duckdb
 
 from assets.common.controls import WARNING, ControlOutcome
 from assets.common.months import month_end
@@ -18,7 +19,7 @@ from checks.wiring import check_result, examples, run_controls
 RECEIVABLES = "recouvrement"
 
 
-def control_old_pending_files(con, month: str) -> ControlOutcome:
+def control_old_pending_files(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/receivables/old_pending_files.sql", {"end": month_end(month)})
     total = sum(frame["montant_retenu"].to_list(), Decimal("0.00"))
     return ControlOutcome(
@@ -36,7 +37,9 @@ def control_old_pending_files(con, month: str) -> ControlOutcome:
 
 # blocking only orders it: a warning never stops the assets after it, which (the director's report) wait for it
 @dg.asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", blocking=True, pool=POOL)
-def pending_files_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def pending_files_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Pending funding files that hold billed days, older than 90 days at the month's end (warning)."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_old_pending_files(con, month)])
@@ -44,7 +47,9 @@ def pending_files_control(context: dg.AssetCheckExecutionContext, home: HomeReso
 
 
 @dg.asset_check(asset=reminders, name="appels_lignes_rejetees", blocking=True, pool=POOL)
-def call_log_control(context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource):
+def call_log_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Rows of relances/appels.csv set aside (warning): a call that is not read is not acted on."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from assets.common.controls import ALL_MONTHS, CONTROLS_HEADER, ERROR, ControlOutcome, month_controls, record
@@ -28,7 +29,7 @@ def examples(frame: pl.DataFrame, limit: int = 5) -> list[dict]:
     ]
 
 
-def write_month_controls(con, sorties: Path, month: str) -> Path:
+def write_month_controls(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> Path:
     """Rewrite the month's controles.csv, its control report and the index of months: every check that
     records an outcome calls this, so the files always show the latest state of every control."""
     target = sorties / month / "controles" / "controles.csv"
@@ -66,7 +67,10 @@ def run_controls(
         outcomes = controls(con)
         stamp = timestamp()
         for outcome in outcomes:
-            record(con, ALL_MONTHS if outcome.stage == REFERENTIAL else month, outcome, stamp)
+            where = ALL_MONTHS if outcome.stage == REFERENTIAL else month
+            if where is None:
+                raise ValueError(f"control {outcome.control} of stage {outcome.stage} run without a month")
+            record(con, where, outcome, stamp)
         if month:
             write_month_controls(con, home.sorties, month)
     return outcomes

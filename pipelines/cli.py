@@ -18,10 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-from pipelines.close import close_month, euros, prepare_instance, print_result
+from pipelines.close import MonthResult, close_month, euros, prepare_instance, print_result
 
 
-def _home(args) -> Path:
+def _home(args: argparse.Namespace) -> Path:
     home = Path(args.home or os.environ.get("RECETTES_HOME", "var")).resolve()
     os.environ["RECETTES_HOME"] = str(home)
     return home
@@ -40,7 +40,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ, lu : {text!r}") from None
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
     result = close_month(home, args.month, args.date_emission)
     print_result(result)
@@ -49,7 +49,7 @@ def cmd_run(args) -> int:
     return result.exit_code
 
 
-def cmd_generate(args) -> int:
+def cmd_generate(args: argparse.Namespace) -> int:
     from demo.generator import generate, write_all
 
     home = _home(args)
@@ -63,7 +63,7 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from demo.generator import close_date, generate
@@ -83,7 +83,7 @@ def cmd_demo(args) -> int:
     blocked = []
     with dg.DagsterInstance.get() as instance:
 
-        def close(month: str):
+        def close(month: str) -> MonthResult:
             result = close_month(home, month, close_date(month), instance=instance)
             print_result(result)
             return result
@@ -101,7 +101,7 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_ui(args) -> int:
+def cmd_ui(args: argparse.Namespace) -> int:
     home = _home(args)
     prepare_instance(home)
     root = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ def cmd_ui(args) -> int:
     return 0  # pragma: no cover
 
 
-def cmd_fec_check(args) -> int:
+def cmd_fec_check(args: argparse.Namespace) -> int:
     """Check any FEC file against the format, accounting and date rules; exit 0 when it passes."""
     from assets.accounting.fec import FecError, read_fec_file, validate
 
@@ -132,7 +132,7 @@ def cmd_fec_check(args) -> int:
     return 1 if errors else 0
 
 
-def cmd_unlock(args) -> int:
+def cmd_unlock(args: argparse.Namespace) -> int:
     """Unlock an exported month for the accountant, with the reason recorded."""
     from assets.accounting.entry_file import LockError, unlock
     from assets.common.audit import seal
@@ -152,7 +152,7 @@ def cmd_unlock(args) -> int:
     return 0
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     """Recompute the audit chain of the warehouse and the files of sorties/; exit 1 on any alteration found."""
     from assets.common.audit import FILES, KINDS, latest_issue_date, verify
     from assets.common.settings import Retention

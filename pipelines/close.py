@@ -11,7 +11,13 @@ import contextlib
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 DAGSTER_YAML = """\
 # Dagster instance of this data folder (written by `recettes`; edit freely, it is not overwritten).
@@ -45,7 +51,7 @@ def prepare_instance(home: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _instance_lock():
+def _instance_lock() -> Iterator[None]:
     """Exclusive while the Dagster instance is opened: its SQLite files are created and migrated then."""
     import fcntl
 
@@ -79,7 +85,9 @@ class MonthResult:
         return 0 if self.success else 2
 
 
-def close_month(home: Path, month: str, issue_date: dt.date | None = None, instance=None) -> MonthResult:
+def close_month(
+    home: Path, month: str, issue_date: dt.date | None = None, instance: dg.DagsterInstance | None = None
+) -> MonthResult:
     """Materialize the month's assets and checks through the Dagster job, as the UI does."""
     import dagster as dg
 
@@ -98,7 +106,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     defs = build(str(home))
     job = defs.resolve_job_def(CLOSE_MONTH)
     own_instance = instance is None
-    if own_instance:
+    if instance is None:
         with _instance_lock():  # two commands started together on a new data folder would both create it
             instance = dg.DagsterInstance.get()
     try:
@@ -119,7 +127,7 @@ def close_month(home: Path, month: str, issue_date: dt.date | None = None, insta
     errors = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_key:
-            message = error_text(event.event_specific_data.error)
+            message = error_text(event.step_failure_data.error)
             if "blocking asset check" not in message:  # a blocking control is reported by its name below
                 errors.append(f"{event.step_key} : {message}")
     failed, summary = _month_report(home, month)
@@ -167,7 +175,7 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
     return failed, summary
 
 
-def euros(amount) -> str:
+def euros(amount: Decimal | int | float) -> str:
     from babel.numbers import format_currency
 
     return format_currency(amount, "EUR", locale="fr_FR")

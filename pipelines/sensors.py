@@ -3,6 +3,7 @@ through the UI, where the Dagster daemon runs them). They write sorties/AAAA-MM/
 e-mail of `alertes.smtp` through `assets.reporting.alerts`; the `recettes` command calls the same function."""
 
 import re
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -12,10 +13,13 @@ from assets.common.runs import recover_interrupted_runs
 from assets.reporting.alerts import alert_run
 from pipelines.jobs import close_month
 
+if TYPE_CHECKING:
+    from dagster._utils.error import SerializableErrorInfo
+
 PARTITION_TAG = "dagster/partition"
 
 
-def error_text(error) -> str:
+def error_text(error: "SerializableErrorInfo | None") -> str:
     """A failed step's message: the code's own error (a full disk, a refused file) rather than Dagster's
     wrapper around it, without the exception's module path."""
     if error is None:
@@ -25,19 +29,23 @@ def error_text(error) -> str:
     return re.sub(r"^[\w.]+(Error|Exception|Busy|New): ", "", error.message.strip())
 
 
-def step_errors(instance, run_id: str) -> list[str]:
+def step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """The failed steps of a run, with their message (a blocked check is named by the controls)."""
     out = []
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         event = record.dagster_event
-        error = event.event_specific_data.error if event and event.event_specific_data else None
+        if event is None:
+            continue
+        error = event.step_failure_data.error if event.event_specific_data else None
         message = error_text(error)
         if "blocking asset check" not in message:
             out.append(f"{event.step_key} : {message.splitlines()[0][:300]}")
     return out
 
 
-def _alert(context, home: HomeResource, warehouse: WarehouseResource):
+def _alert(
+    context: dg.RunStatusSensorContext | dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.SkipReason | None:
     run = context.dagster_run
     partition = run.tags.get(PARTITION_TAG)
     if not partition:
@@ -64,7 +72,9 @@ def _alert(context, home: HomeResource, warehouse: WarehouseResource):
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Après une clôture réussie : avertissements et contrôles en échec du mois → alertes.log, e-mail.",
 )
-def alert_after_close(context: dg.RunStatusSensorContext, home: HomeResource, warehouse: WarehouseResource):
+def alert_after_close(
+    context: dg.RunStatusSensorContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.SkipReason | None:
     return _alert(context, home, warehouse)
 
 
@@ -73,7 +83,9 @@ def alert_after_close(context: dg.RunStatusSensorContext, home: HomeResource, wa
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Après une clôture en échec : étapes et contrôles en échec du mois → alertes.log, e-mail.",
 )
-def alert_after_failed_close(context: dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource):
+def alert_after_failed_close(
+    context: dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.SkipReason | None:
     return _alert(context, home, warehouse)
 
 
@@ -82,7 +94,7 @@ def alert_after_failed_close(context: dg.RunFailureSensorContext, home: HomeReso
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Runs dont le processus a disparu (arrêt brutal) : marqués en échec, leurs places du pool libérées.",
 )
-def interrupted_runs(context: dg.SensorEvaluationContext):
+def interrupted_runs(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     recovered = recover_interrupted_runs(context.instance)
     if not recovered:
         return dg.SkipReason("aucun run interrompu")

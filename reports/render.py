@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -21,7 +22,7 @@ TEMPLATES = ROOT / "templates"
 STYLESHEET = ROOT / "static" / "document.css"
 
 
-def euro(value) -> str:
+def euro(value: Decimal | int | float | str) -> str:
     from babel.numbers import format_currency
 
     return format_currency(Decimal(value), "EUR", locale="fr_FR")
@@ -38,7 +39,7 @@ def month_fr(month: str) -> str:
     return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "LLLL y", locale="fr_FR")
 
 
-def quantity(value) -> str:
+def quantity(value: Decimal | int | float) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale="fr_FR")
@@ -94,7 +95,7 @@ def _worker_init() -> None:
     _renderer = Renderer()
 
 
-def _in_worker(job: tuple[Callable, object]):
+def _in_worker(job: tuple[Callable, object]) -> Any:
     func, payload = job
     global _renderer
     if _renderer is None:

@@ -1,6 +1,6 @@
-"""The project's lint and format rules (pyproject.toml [tool.ruff]) hold on every file, and sqlfluff's (.sqlfluff)
-on every query of sql/: CI runs the tests only, so a rule broken here (an over-long line, an unused import, SQL
-built from strings: S608) fails the suite."""
+"""The project's lint and format rules (pyproject.toml [tool.ruff]) hold on every file, sqlfluff's (.sqlfluff)
+on every query of sql/ and mypy's on the pipeline's code: CI runs the tests only, so a rule broken here (an
+over-long line, an unused import, SQL built from strings: S608, a function without types) fails the suite."""
 
 import subprocess
 import sys
@@ -35,3 +35,10 @@ def test_sqlfluff_finds_nothing_to_report_in_sql():
         timeout=600,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.slow  # about 20 s of CPU; `make check` runs mypy itself
+def test_the_pipelines_code_passes_the_type_checker():
+    """mypy with pyproject.toml [tool.mypy]: every function of assets, checks, pipelines and reports typed."""
+    typed = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert typed.returncode == 0, typed.stdout + typed.stderr

@@ -24,8 +24,10 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from assets.accounting.fec import FecLine
+from assets.common.settings import Settings
 
 ZERO = Decimal("0.00")
 JOURNAL_LABELS = {"VT": "Ventes", "BQ": "Banque"}
@@ -101,14 +103,14 @@ class Entry:
     label: str
     kind: str  # document, encaissement, affectation
     source: str  # the document number or the bank line id
-    lines: list[FecLine] = field(default_factory=list)
+    lines: list[EntryLine] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
-        return sum((x.debit for x in self.lines), ZERO) == sum((x.credit for x in self.lines), ZERO)
+        return sum((x.debit or ZERO for x in self.lines), ZERO) == sum((x.credit or ZERO for x in self.lines), ZERO)
 
 
-def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw) -> EntryLine:
+def _line(entry: Entry, account: str, label: str, debit: Decimal, credit: Decimal, **kw: Any) -> EntryLine:
     if debit < 0 or credit < 0:  # a negative side is the other side
         debit, credit = -credit, -debit
     kw.setdefault("ecriture_lib", entry.label)
@@ -141,12 +143,12 @@ def _client_credit(entry: Entry, account: str, share: Share) -> EntryLine:
     )  # fmt: skip
 
 
-def revenue_account(settings, payer_type: str, establishment_type: str) -> str:
+def revenue_account(settings: Settings, payer_type: str, establishment_type: str) -> str:
     produits = settings.comptes.produits
     return produits.get(f"{payer_type}.{establishment_type}") or produits[payer_type]
 
 
-def sales_entry(doc: Document, settings, entry_date: dt.date) -> Entry:
+def sales_entry(doc: Document, settings: Settings, entry_date: dt.date) -> Entry:
     """Debit 411 / credit revenue for an invoice; the reverse for a credit note (negative amount), its 411 side
     one line per invoice it corrects."""
     accounts = settings.comptes
@@ -170,7 +172,7 @@ def sales_entry(doc: Document, settings, entry_date: dt.date) -> Entry:
     return entry
 
 
-def bank_entry(receipt: Receipt, settings, entry_date: dt.date) -> Entry:
+def bank_entry(receipt: Receipt, settings: Settings, entry_date: dt.date) -> Entry:
     """Debit the bank (or the cash) / credit each payer's 411, or the waiting account."""
     accounts = settings.comptes
     kind = "Rejet" if receipt.amount < 0 else "Encaissement"
@@ -192,7 +194,7 @@ def move_entry(
     line_date: dt.date,
     entered: dict[tuple[str, str], Share],
     now: list[Share],
-    settings,
+    settings: Settings,
     entry_date: dt.date,
 ) -> Entry | None:
     """A receipt an earlier file entered, placed differently since (a decision, a return, a correction): each
@@ -216,8 +218,8 @@ def move_entry(
     for key in sorted(set(entered) | set(wanted)):
         before, after = entered.get(key), wanted.get(key)
         change = (after.amount if after else ZERO) - (before.amount if before else ZERO)
-        if change:
-            who = after or before
+        who = after or before
+        if change and who is not None:
             moved.append(dataclasses.replace(who, amount=change))
     if not moved:
         return None
@@ -229,11 +231,11 @@ def move_entry(
 
 def number_entries(
     entries: list[Entry], last: dict[tuple[str, int], int], valid_date: dt.date
-) -> list[tuple[Entry, FecLine]]:
+) -> list[tuple[Entry, EntryLine]]:
     """Numbers continuous and chronological per journal and year (`last`: the last number given so far,
     updated), JOURNAL-AAAA-NNNNNN; every line validated on `valid_date`. The entries' lines are numbered in
     place (a copy of each took a third of a month's 27,000 lines' building). Lines of zero are left out."""
-    out: list[tuple[Entry, FecLine]] = []
+    out: list[tuple[Entry, EntryLine]] = []
     for entry in sorted(entries, key=lambda e: (e.journal, e.date, e.kind != "document", e.piece_ref, e.source)):
         key = (entry.journal, entry.date.year)
         last[key] = last.get(key, 0) + 1

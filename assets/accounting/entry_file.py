@@ -21,7 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 
 from assets.accounting.entries import (
@@ -45,10 +47,14 @@ from assets.common.csvfile import Reject, escaped
 from assets.common.inputs import list_inputs
 from assets.common.months import month_end
 from assets.common.outputs import write_bytes, write_csv
+from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
 
-ENTRY_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
+ENTRY_SCHEMA: SchemaDict = {
     "export_month": pl.String,
     "journal": pl.String,
     "journal_label": pl.String,
@@ -91,11 +97,13 @@ def file_name(month: str) -> str:
     return f"comptabilite/ecritures_{month}.txt"
 
 
-def is_locked(con, month: str) -> bool:
+def is_locked(con: duckdb.DuckDBPyConnection, month: str) -> bool:
     return bool(run_sql(con, "accounting/month_locked.sql", {"month": month})[0][0])
 
 
-def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSummary:
+def build_entries(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, valid_date: dt.date
+) -> EntriesSummary:
     """Rebuild the entries of an open month (a locked one is left as it is)."""
     if is_locked(con, month):
         return EntriesSummary(locked=True)
@@ -163,7 +171,13 @@ def build_entries(con, settings, month: str, valid_date: dt.date) -> EntriesSumm
     return summary
 
 
-def moved_receipts(con, settings, month: str, names: dict[str, tuple[str, str]], entry_date: dt.date) -> list[Entry]:
+def moved_receipts(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    names: dict[str, tuple[str, str]],
+    entry_date: dt.date,
+) -> list[Entry]:
     """The entries moving the receipts an earlier file entered and that were placed differently since: what
     their entries gave each payer's account for each invoice against what the allocations give it now, the rest
     kept by the payer it is known to come from, as when a receipt is first entered (else on the waiting account,
@@ -223,7 +237,7 @@ def _encodes(char: str, encoding: str) -> bool:
         return False
 
 
-def month_lines(con, month: str) -> list[FecLine]:
+def month_lines(con: duckdb.DuckDBPyConnection, month: str) -> list[FecLine]:
     names = (
         "journal_code journal_lib ecriture_num ecriture_date compte_num compte_lib comp_aux_num comp_aux_lib "
         "piece_ref piece_date ecriture_lib debit credit ecriture_let date_let valid_date"
@@ -234,7 +248,9 @@ def month_lines(con, month: str) -> list[FecLine]:
     ]
 
 
-def export_month(con, settings, sorties: Path, month: str, now: dt.datetime) -> tuple[Path, int, bool]:
+def export_month(
+    con: duckdb.DuckDBPyConnection, settings: Settings, sorties: Path, month: str, now: dt.datetime
+) -> tuple[Path, int, bool]:
     """Write sorties/AAAA-MM/comptabilite/ecritures_AAAA-MM.txt (FEC layout, validated before it is
     written) and the month's lettering file beside it, and lock the month. A locked month's files are written
     again only if they went missing, from its stored entries: the same bytes. Returns (path, lines, written
@@ -265,7 +281,7 @@ def export_month(con, settings, sorties: Path, month: str, now: dt.datetime) -> 
     return path, len(lines), True
 
 
-def unlock(con, month: str, reason: str, now: dt.datetime) -> None:
+def unlock(con: duckdb.DuckDBPyConnection, month: str, reason: str, now: dt.datetime) -> None:
     """Unlock an exported month for the accountant, recording why; its entries are rebuilt and its file
     written again at its next close."""
     if not reason.strip():
@@ -290,7 +306,9 @@ class ReciprocitySummary:
     unreadable: dict[str, str] | None = None
 
 
-def check_reciprocity(con, settings, entrees: Path, sorties: Path, month: str, now: dt.datetime) -> ReciprocitySummary:
+def check_reciprocity(
+    con: duckdb.DuckDBPyConnection, settings: Settings, entrees: Path, sorties: Path, month: str, now: dt.datetime
+) -> ReciprocitySummary:
     """Read back the general ledgers of entrees/comptabilite/*.txt (the latest by its last date), compare each
     payer's 411 balance with ours on that date (not after the month's end), record and write
     sorties/AAAA-MM/comptabilite/reciprocite.csv."""

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from assets.common.audit import record_file
 from assets.common.outputs import write_csv
+from assets.common.settings import Settings
 from assets.common.warehouse import run_sql
 
 HEADER = (
@@ -44,7 +47,7 @@ def file_name(month: str) -> str:
     return f"comptabilite/lettrage_{month}.csv"
 
 
-def list_letters(con, settings, month: str) -> int:
+def list_letters(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> int:
     """Choose the letter events the file of an open month lists, once its entries are built; returns how many
     it shows."""
     params = {"month": month, "clients": settings.comptes.clients}
@@ -52,7 +55,7 @@ def list_letters(con, settings, month: str) -> int:
     return int(run_sql(con, "accounting/lettering_count.sql", {"month": month})[0][0])
 
 
-def write_lettering(con, settings, sorties: Path, month: str) -> Path:
+def write_lettering(con: duckdb.DuckDBPyConnection, settings: Settings, sorties: Path, month: str) -> Path:
     """Write sorties/AAAA-MM/comptabilite/lettrage_AAAA-MM.csv from the events the month's file took (the same
     bytes each time for a locked month)."""
     path = sorties / month / file_name(month)

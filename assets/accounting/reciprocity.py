@@ -101,13 +101,13 @@ def reciprocity(ledger: FecFile | GeneralLedger, ours: list[OurLine], clients: s
                 f"{french_amount(carried.get(aux, ZERO))} dans Recettes (écart d'un exercice précédent)"
             )
         have = Counter((p, a) for p, a, _ in theirs.get(aux, []))
-        want = Counter((x.piece_ref, x.amount) for x in mine.get(aux, []))
-        for x in mine.get(aux, []):
-            if have[(x.piece_ref, x.amount)] < want[(x.piece_ref, x.amount)]:
+        want = Counter((o.piece_ref, o.amount) for o in mine.get(aux, []))
+        for o in mine.get(aux, []):
+            if have[(o.piece_ref, o.amount)] < want[(o.piece_ref, o.amount)]:
                 difference.explanations.append(
-                    f"non importée en comptabilité : {x.entry_num} pièce {x.piece_ref} ({french_amount(x.amount)})"
+                    f"non importée en comptabilité : {o.entry_num} pièce {o.piece_ref} ({french_amount(o.amount)})"
                 )
-                want[(x.piece_ref, x.amount)] -= 1
+                want[(o.piece_ref, o.amount)] -= 1
         seen: Counter = Counter()
         for piece, amount, description in theirs.get(aux, []):
             seen[(piece, amount)] += 1

@@ -14,7 +14,7 @@ from assets.common.resources import DATE_TAG, POOL, HomeResource, WarehouseResou
 from assets.ingest.assets import activity_days
 
 
-def issue_date(context) -> dt.date:
+def issue_date(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
     """The run's issue date: the tag `recettes/date_emission` (AAAA-MM-JJ), else today."""
     tag = context.run.tags.get(DATE_TAG)
     if not tag:

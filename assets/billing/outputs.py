@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+
 from assets.billing.valuation import open_months
 from assets.common.audit import record_file
 from assets.common.outputs import write_csv
@@ -53,7 +55,9 @@ PORTAL = (
 )
 
 
-def write_billing_files(con, settings: Settings, sorties: Path, month: str, as_of: dt.date) -> dict[str, int]:
+def write_billing_files(
+    con: duckdb.DuckDBPyConnection, settings: Settings, sorties: Path, month: str, as_of: dt.date
+) -> dict[str, int]:
     """Write the month's CSV files; returns the row count of each."""
     folder = sorties / month
     counts = {}

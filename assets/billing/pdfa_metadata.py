@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from pypdf.generic import DictionaryObject, StreamObject
 
 # ISO 19005-3, 6.6.2.3.1: each entry of the Info dictionary and its XMP property, which must say the same
 INFO_XMP = {
@@ -59,7 +64,7 @@ def align_metadata(pdf: bytes, when: dt.datetime) -> bytes:
     info["/CreationDate"] = info["/ModDate"] = _pdf_date(when)
     writer.add_metadata(info)
     root = etree.fromstring(
-        reader.trailer["/Root"]["/Metadata"].get_object().get_data(),
+        cast("StreamObject", cast("DictionaryObject", reader.trailer["/Root"])["/Metadata"].get_object()).get_data(),
         etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True),
     )
     rdf = root.find("rdf:RDF", XMP_NS)
@@ -106,7 +111,7 @@ def _parse_pdf_date(text: str) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
 
 
-def _xmp_value(rdf, prop: str) -> str | None:
+def _xmp_value(rdf: etree._Element, prop: str) -> str | None:
     """A simple XMP property as text, written as an element (a lang-alt's x-default or first item, a seq's
     only item) or as an attribute of an rdf:Description; None when absent. A seq of several items is given
     as their texts joined by '; ' (never equal to one author)."""
@@ -136,7 +141,7 @@ def pdfa_problems(pdf: bytes) -> list[str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    stream = reader.trailer["/Root"].get("/Metadata")
+    stream = cast("DictionaryObject", reader.trailer["/Root"]).get("/Metadata")
     if stream is None:
         return ["pas de métadonnées XMP"]
     rdf = etree.fromstring(

@@ -25,8 +25,12 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from saxonche import PySaxonProcessor, PyXsltExecutable
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 FATAL = "fatal"
@@ -124,8 +128,8 @@ class SchematronError(ValueError):
 
 @dataclass
 class _Engine:
-    processor: object
-    executables: dict[str, object]
+    processor: PySaxonProcessor
+    executables: dict[str, PyXsltExecutable]
     compile_seconds: float
 
 

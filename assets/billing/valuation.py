@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 
 from assets.common.months import add_months, month_bounds
@@ -85,7 +86,7 @@ class ValuationSummary:
     by_state: dict[str, tuple[int, Decimal]]  # the close's own month: state -> (days, amount)
 
 
-def check_policy_codes(con, settings: Settings) -> None:
+def check_policy_codes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Each payer code of `absences` is a payer of financeurs.csv: a code nobody has would leave the tiers it
     was written for unapplied, without a word (a payer type misspelt, a code mistyped)."""
     known = {code for (code,) in run_sql(con, "billing/payer_codes.sql")}
@@ -98,7 +99,9 @@ def check_policy_codes(con, settings: Settings) -> None:
         )
 
 
-def store_valuation(con, settings: Settings, month: str, force: bool = False) -> ValuationSummary:
+def store_valuation(
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, force: bool = False
+) -> ValuationSummary:
     """Value the open months of a close of `month` (B12) inside the database: only the (establishment,
     month) pairs whose inputs changed since they were last valued (all of them when `force`); their
     valued days, due lines and fingerprints are replaced, the others kept as they are, and they are marked

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.common.outputs import write_bytes
@@ -64,7 +65,7 @@ def link(previous: str, kind: str, item: str, content_hash: str) -> str:
     return hashlib.sha256(f"{previous}|{kind}|{item}|{content_hash}".encode()).hexdigest()
 
 
-def head(con) -> tuple[int, str]:
+def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     seq, last, _ = run_sql(con, "audit/head.sql")[0]
     return int(seq), last
 
@@ -74,13 +75,13 @@ def file_hash(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def record_file(con, sorties: Path, path: Path) -> None:
+def record_file(con: duckdb.DuckDBPyConnection, sorties: Path, path: Path) -> None:
     """Record the hash of an output file just written, by its path under sorties/, in the writer's transaction;
     the seal of that transaction chains it (a file written again with the same bytes adds nothing)."""
     run_sql(con, "audit/record_file.sql", {"path": path.relative_to(sorties).as_posix(), "sha256": file_hash(path)})
 
 
-def seal(con, now: dt.datetime, kinds: Collection[str] | None = None) -> tuple[int, str]:
+def seal(con: duckdb.DuckDBPyConnection, now: dt.datetime, kinds: Collection[str] | None = None) -> tuple[int, str]:
     """Seal every item recorded and not sealed yet, in a fixed order (the entry lines by month: every line of
     a locked month none of whose lines is sealed since its last unlock); returns the new head (seq, hash).
     `kinds`: only those, the ones the transaction records (each kind's query reads all its table at each
@@ -108,7 +109,7 @@ def write_anchor(sorties: Path, month: str, position: tuple[int, str]) -> None:
     write_bytes(sorties / month / ANCHOR, f"enregistrement;empreinte\n{seq};{current}\n".encode())
 
 
-def latest_issue_date(con) -> dt.date | None:
+def latest_issue_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest issue date of the warehouse: the retention of outputs counts from the close's issue date."""
     return run_sql(con, "audit/latest_issue_date.sql")[0][0]
 
@@ -133,7 +134,10 @@ def _capped(found: list[str], limit: int) -> list[str]:
 
 
 def verify(
-    con, sorties: Path | None = None, limit: int = 50, retained: Callable[[str], bool] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sorties: Path | None = None,
+    limit: int = 50,
+    retained: Callable[[str], bool] | None = None,
 ) -> Verification:
     """Recompute the chain and every seal; at most `limit` problems are listed per kind of check. `retained(m)`:
     whether the retention of outputs removes month m's folder (a sealed file gone with its month's folder is

@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import duckdb
+
 from assets.common.warehouse import run_sql
 
 ERROR = "erreur"
@@ -33,7 +35,7 @@ class ControlOutcome:
         return "ok" if self.passed else "echec"
 
 
-def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
+def record(con: duckdb.DuckDBPyConnection, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
     run_sql(
         con,
         "checks/record_control.sql",
@@ -54,11 +56,11 @@ def record(con, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
 CONTROLS_HEADER = ("controle", "severite", "statut", "valeur", "detail")
 
 
-def month_controls(con, month: str) -> list[tuple]:
+def month_controls(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple]:
     """The controls of a month: its own, and the referential's (which hold for every month)."""
     return run_sql(con, "checks/month_controls.sql", {"month": month, "all": ALL_MONTHS})
 
 
-def failed_errors(con, month: str) -> list[tuple[str, str]]:
+def failed_errors(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple[str, str]]:
     """(control, detail) of the error-level controls that fail for `month`."""
     return [(c, d) for c, sev, status, _, d in month_controls(con, month) if sev == ERROR and status == "echec"]

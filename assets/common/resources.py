@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from pydantic import PrivateAttr
 
 from assets.common import heap
@@ -87,7 +88,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def get(self) -> Warehouse:
         return Warehouse(self.path, self.lock_timeout_s)
 
-    def transaction(self):
+    def transaction(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         return self.get().transaction()
 
 

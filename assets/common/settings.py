@@ -113,7 +113,8 @@ def _check_tiers(tiers: list[Tier]) -> list[Tier]:
     bounds = [t.jusqu_a for t in tiers[:-1]]
     if any(b is None for b in bounds):
         raise ValueError("seul le dernier palier peut être sans « jusqu_a »")
-    if bounds != sorted(set(bounds)):
+    known = [b for b in bounds if b is not None]
+    if known != sorted(set(known)):
         raise ValueError("les paliers doivent avoir des « jusqu_a » croissants")
     if tiers[-1].jusqu_a is not None:
         raise ValueError("le dernier palier ne doit pas avoir de « jusqu_a » (il couvre le reste)")

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
@@ -53,7 +55,7 @@ _FRENCH = {
 }
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = printable(".".join(str(p) for p in error["loc"]), 120) or "(racine)"
     message = _FRENCH.get(error["type"])
     if error["type"] == "literal_error":
@@ -76,11 +78,11 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # cont
 class _Loader(yaml.SafeLoader):
     """yaml.SafeLoader, with the refusals listed in the module's docstring."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -91,11 +93,11 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_document(self, node):
+    def construct_document(self, node: yaml.Node) -> Any:
         _check_expansion(node)
         return super().construct_document(node)
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
             seen: dict[tuple[str, str], yaml.Node] = {}
             for key, _ in node.value:
@@ -110,14 +112,14 @@ class _Loader(yaml.SafeLoader):
                         )
         return super().construct_mapping(node, deep=deep)
 
-    def construct_scalar(self, node):
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
         value = super().construct_scalar(node)
         bad = _FORBIDDEN.search(value) if isinstance(value, str) else None
         if bad:
             raise ConstructorError(None, None, f"caractère interdit U+{ord(bad.group()):04X}", node.start_mark)
         return value
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):

@@ -61,7 +61,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
-    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    current = (con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone() or (0,))[0]
     known = migrations()
     if current > len(known):
         raise WarehouseTooNew(
@@ -204,7 +204,7 @@ def _statements(script: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in body.split(";") if s.strip())
 
 
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Append a Polars frame to `table`, matching columns by name; returns the row count."""
     if frame.height == 0:
         return 0

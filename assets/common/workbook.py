@@ -178,7 +178,7 @@ def _read(data: bytes, name: str, required: set[str], fmt: str) -> CsvTable:
     elif first is None or first[2] is None:
         raise UnreadableFile(f"{name} : classeur sans aucune cellule remplie")
     else:
-        sheet_name, rows, header = first
+        sheet_name, rows, header = first[0], first[1], first[2]
     cells = [cell_text(c) for c in rows[header]]
     while cells and not cells[-1].strip():
         cells.pop()

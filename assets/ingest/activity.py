@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -18,9 +19,12 @@ from assets.common.csvfile import Reject, UnreadableFile, check_rejects, printab
 from assets.common.fields import BadValue, identifier_key, parse_code, parse_date
 from assets.common.months import month_bounds
 
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
 CODES = ("P", "H", "C", "F")
 _GRID_COLUMN = re.compile(r"^j(\d{1,2})$")
-ROW_SCHEMA = {
+ROW_SCHEMA: SchemaDict = {
     "source_line": pl.Int32,
     "source_column": pl.String,
     "establishment_code": pl.String,
@@ -80,8 +84,8 @@ def parse_activity(data: bytes, name: str, month: str) -> ActivityParse:
     # each grid column once: its label, its day of the month (or why it has none)
     grid = []
     for c in table.columns:
-        if _GRID_COLUMN.match(c):
-            number = int(_GRID_COLUMN.match(c).group(1))
+        if grid_match := _GRID_COLUMN.match(c):
+            number = int(grid_match.group(1))
             day = first.replace(day=number) if 1 <= number <= last.day else f"jour {number} hors du mois {month}"
             grid.append((c, f"J{number:02d}", day))
     for line, cells in table.rows:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
@@ -21,7 +23,10 @@ from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, 
 from assets.ingest.extracts import nothing_readable, two_versions
 from assets.ingest.referential import SPECS, parse_referential
 
-QUARANTINE_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
+QUARANTINE_SCHEMA: SchemaDict = {
     "scope": pl.String,
     "month": pl.String,
     "path": pl.String,
@@ -50,7 +55,7 @@ class ReferentialSummary:
     unreadable: dict[str, str] = field(default_factory=dict)
 
 
-def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary:
+def load_referential(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetime) -> ReferentialSummary:
     """Load entrees/referentiel/*.csv (or a workbook in place of any of them: usagers.xlsx) as one consistent
     set; unchanged files are not read again.
 
@@ -130,7 +135,7 @@ def load_referential(con, entrees: Path, now: dt.datetime) -> ReferentialSummary
     return summary
 
 
-def known_forms(con) -> dict[str, dict[str, str]]:
+def known_forms(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """The forms of resident ids and payer codes the warehouse holds: {"resident"|"payer": {identifier_key:
     form}}, the longest form of an identifier stored several ways (by a version that did not settle them)."""
     written: dict[str, dict[str, list[str]]] = {}
@@ -139,7 +144,7 @@ def known_forms(con) -> dict[str, dict[str, str]]:
     return {kind: {key: preferred_form(forms) for key, forms in keys.items()} for kind, keys in written.items()}
 
 
-def payer_codes(con) -> dict[str, str]:
+def payer_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The payer codes of the referential (U + id_usager included) by their identifier_key: how the payer
     code of an operator's file (`U123`, `066`) is read as the code stored (`U000123`, `066`)."""
     return {identifier_key(code): code for (code,) in run_sql(con, "ingest/payer_codes.sql")}
@@ -156,7 +161,7 @@ class ActivitySummary:
     rejected: int = 0
 
 
-def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
+def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime) -> ActivitySummary:
     """Replace `month`'s activity with the extracts now in entrees/activite/AAAA-MM/ (CSV or workbooks; any
     other file is refused by name). An establishment whose extract has a resident's day twice is held (B1): its
     rows are stored held, and the days it had before stay in force until a corrected extract replaces them; so
@@ -171,7 +176,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     for extract in list_inputs(entrees, f"activite/{month}", None):
         name = extract.path
         summary.files += 1
-        record = {
+        record: dict[str, Any] = {
             "sha256": None,
             "path": name,
             "kind": "activite",
@@ -232,7 +237,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     frames = [frame for frame, _ in read.values()]
     rejects.extend(r for _, file_rejects in read.values() for r in file_rejects)
     _register_files(con, records)
-    rows = pl.concat(frames) if frames else pl.DataFrame(schema=ROW_SCHEMA | {"source_path": pl.String})
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema={**ROW_SCHEMA, "source_path": pl.String})
     establishments: set[str] = set()
     residents: dict[str, str] = {}
     for kind, key in run_sql(con, "ingest/known_keys.sql"):
@@ -257,7 +262,7 @@ def load_activity(con, entrees: Path, month: str, now: dt.datetime) -> ActivityS
     return summary
 
 
-FILE_SCHEMA = {
+FILE_SCHEMA: SchemaDict = {
     "sha256": pl.String,
     "path": pl.String,
     "kind": pl.String,
@@ -274,7 +279,7 @@ FILE_SCHEMA = {
 }
 
 
-def _register_files(con, records: list[dict]) -> None:
+def _register_files(con: duckdb.DuckDBPyConnection, records: list[dict]) -> None:
     """The month's extracts recorded in two statements, whatever their number (one pair of statements per
     file took 6 ms, 1.2 s for the 200 files of a large association)."""
     if not records:

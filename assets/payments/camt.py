@@ -55,10 +55,10 @@ class _Reader:
     def __init__(self, ns: str):
         self.ns = {"c": ns}
 
-    def all(self, node, path: str) -> list:
+    def all(self, node: etree._Element, path: str) -> list:
         return node.xpath(path, namespaces=self.ns)
 
-    def first(self, node, *paths: str):
+    def first(self, node: etree._Element, *paths: str) -> etree._Element | None:
         """The first element found by one of `paths` whose text is not blank (None if none)."""
         for path in paths:
             for found in node.xpath(path, namespaces=self.ns):
@@ -66,7 +66,7 @@ class _Reader:
                     return found
         return None
 
-    def text(self, node, *paths: str) -> str:
+    def text(self, node: etree._Element, *paths: str) -> str:
         for path in paths:
             found = node.xpath(path, namespaces=self.ns)
             if found:
@@ -76,13 +76,13 @@ class _Reader:
         return ""
 
 
-def _at(name: str, node) -> str:
+def _at(name: str, node: etree._Element) -> str:
     """`name, ligne N` for an element read from the file."""
     line = getattr(node, "sourceline", None)
     return f"{name}, ligne {line}" if line else name
 
 
-def _amount(node, parent, name: str, where: str) -> Decimal:
+def _amount(node: etree._Element | None, parent: etree._Element, name: str, where: str) -> Decimal:
     """The amount in `node` (None when `parent` has none: an error at the parent's line)."""
     text = node.text.strip() if node is not None else ""
     node = parent if node is None else node
@@ -97,7 +97,7 @@ def _amount(node, parent, name: str, where: str) -> Decimal:
     return value
 
 
-def _date(node, name: str, where: str) -> dt.date | None:
+def _date(node: etree._Element | None, name: str, where: str) -> dt.date | None:
     if node is None:
         return None
     text = node.text.strip()
@@ -151,7 +151,7 @@ def parse_camt(data: bytes, name: str = "releve.xml") -> list[Statement]:
     return [_statement(r, b, name, kind, created) for b in blocks]
 
 
-def _statement(r: _Reader, node, name: str, kind: str, created) -> Statement:
+def _statement(r: _Reader, node: etree._Element, name: str, kind: str, created: etree._Element | None) -> Statement:
     account = r.text(node, "c:Acct/c:Id/c:IBAN", "c:Acct/c:Id/c:Othr/c:Id")
     currency = r.text(node, "c:Acct/c:Ccy")
     balances: dict[str, tuple[Decimal, dt.date | None]] = {}
@@ -189,7 +189,7 @@ def _statement(r: _Reader, node, name: str, kind: str, created) -> Statement:
 
 
 def _entry_lines(
-    r: _Reader, entry, rank: int, statement: Statement, name: str, seen: dict, default_day: Callable
+    r: _Reader, entry: etree._Element, rank: int, statement: Statement, name: str, seen: dict, default_day: Callable
 ) -> list[BankLine]:
     entry_amount = _amount(r.first(entry, "c:Amt"), entry, name, f"écriture {rank}")
     sign = Decimal(-1) if r.text(entry, "c:CdtDbtInd") == "DBIT" else Decimal(1)

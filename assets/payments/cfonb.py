@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Literal, overload
 
 from assets.payments.statements import MAX_AMOUNT, BankLine, Statement, hashed_id
 
@@ -58,6 +59,10 @@ def _records(data: bytes, name: str) -> list[tuple[int, str]]:
     return out
 
 
+@overload
+def _date(text: str, name: str, number: int, position: int, optional: Literal[False] = False) -> dt.date: ...
+@overload
+def _date(text: str, name: str, number: int, position: int, optional: bool) -> dt.date | None: ...
 def _date(text: str, name: str, number: int, position: int, optional: bool = False) -> dt.date | None:
     if optional and not text.strip(" 0"):
         return None

@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, escaped, read_table, sha256_of
@@ -28,11 +30,14 @@ from assets.payments.manual import ReceiptKey, file_keys, parse_manual_receipts,
 from assets.payments.matching_records import Decision
 from assets.payments.statements import BankLine, Statement
 
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
 BANK_SUFFIXES = {".xml": "camt", ".txt": "cfonb", ".cfo": "cfonb", ".cfonb": "cfonb"}
 DECISIONS = "relances/lettrage_manuel.csv"
 CENT = Decimal("0.01")
 
-LINE_SCHEMA = {
+LINE_SCHEMA: SchemaDict = {
     "line_id": pl.String,
     "source": pl.String,
     "path": pl.String,
@@ -57,7 +62,7 @@ LINE_SCHEMA = {
     "read_month": pl.String,
     "read_at": pl.Datetime("us"),
 }
-STATEMENT_SCHEMA = {
+STATEMENT_SCHEMA: SchemaDict = {
     "sha256": pl.String,
     "path": pl.String,
     "rank": pl.Int32,
@@ -137,7 +142,7 @@ def parse_bank_file(data: bytes, name: str) -> list[Statement]:
     return statements
 
 
-def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSummary:
+def load_bank_inputs(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime) -> BankSummary:
     """Read the bank statements and manual receipts now in entrees/ (new contents only) and store their
     new lines; `bank_files` lists the month's files and what became of them."""
     summary = BankSummary()
@@ -235,7 +240,7 @@ def load_bank_inputs(con, entrees: Path, month: str, now: dt.datetime) -> BankSu
     return summary
 
 
-def manual_receipts(con) -> dict[ReceiptKey, str]:
+def manual_receipts(con: duckdb.DuckDBPyConnection) -> dict[ReceiptKey, str]:
     """The manual receipts stored, by their `receipt_key`: their ids, made from the spelling first read (the
     first one stored of a key an earlier version stored twice)."""
     receipts: dict[ReceiptKey, str] = {}
@@ -262,7 +267,9 @@ def _statement_row(s: Statement, sha: str, name: str, rank: int, month: str) -> 
     }
 
 
-def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Decision], int]:
+def load_decisions(
+    con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime
+) -> tuple[list[Decision], int]:
     """relances/lettrage_manuel.csv as it is now (the file is the reference: a removed row is no longer a
     decision; an emptied file removes them all). Rows with a bad amount are set aside. A missing or
     unreadable file keeps the decisions last read: applied decisions are never undone by accident."""
@@ -318,7 +325,7 @@ def load_decisions(con, entrees: Path, month: str, now: dt.datetime) -> tuple[li
     return decisions, len(rejects)
 
 
-def _last_decisions(con) -> list[Decision]:
+def _last_decisions(con: duckdb.DuckDBPyConnection) -> list[Decision]:
     return [
         Decision(line_id, number or "", amount, source_line)
         for line_id, number, amount, source_line in run_sql(con, "payments/decisions.sql")

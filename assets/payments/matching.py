@@ -168,7 +168,9 @@ def match(
     )
 
 
-def _apply_decisions(book: _Book, lines: dict[str, Line], decisions: list[Decision], states) -> list[Rejected]:
+def _apply_decisions(
+    book: _Book, lines: dict[str, Line], decisions: list[Decision], states: dict[str, LineState]
+) -> list[Rejected]:
     rejected: list[Rejected] = []
     wanted: dict[str, list[Decision]] = defaultdict(list)
     for d in decisions:
@@ -241,7 +243,9 @@ def _learn(book: _Book, directory: Directory, lines: list[Line], before: dict[st
     return {iban: next(iter(p)) for iban, p in payers_of.items() if len(p) == 1}
 
 
-def _apply_returns(book: _Book, lines: list[Line], states, directory: Directory, taken_before: frozenset[str]) -> None:
+def _apply_returns(
+    book: _Book, lines: list[Line], states: dict[str, LineState], directory: Directory, taken_before: frozenset[str]
+) -> None:
     originals: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         if line.amount > 0 and line.end_to_end_id:
@@ -378,7 +382,7 @@ def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, cand
         if len(candidates) > 1:
             reason = f"compte ou nom commun à {len(candidates)} payeurs, aucun n'a de facture de ce montant"
         return LineState(line.line_id, QUEUED, hint, reason=reason)
-    for number in fits[found[0]]:
+    for number in fits[found[0]] or []:
         book.allocate(line, number, book.open[number], RULE_AMOUNT)
     state = _state_of(book, line)
     state.rule = RULE_AMOUNT

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.common.audit import record_file
@@ -45,7 +46,7 @@ class MatchingSummary:
     decisions_applied: int  # lines left out: their decision is applied as it stands
 
 
-def directory_of(con) -> Directory:
+def directory_of(con: duckdb.DuckDBPyConnection) -> Directory:
     directory = Directory()
     for code, iban, name, guardian in run_sql(con, "payments/directory.sql"):
         directory.add(code, iban, name, guardian)
@@ -53,7 +54,7 @@ def directory_of(con) -> Directory:
 
 
 def run_matching(
-    con, month: str, decisions: list[Decision], now: dt.datetime, everything: bool = False
+    con: duckdb.DuckDBPyConnection, month: str, decisions: list[Decision], now: dt.datetime, everything: bool = False
 ) -> MatchingSummary:
     """Matches the lines dated up to the month's end whose state can still change (`everything`: every
     line and invoice to date, which gives the same result, only slower), records what it appends."""
@@ -155,7 +156,7 @@ def run_matching(
     )
 
 
-def receipts_after(con, month: str, on: dt.date) -> tuple[set[str], set[str]]:
+def receipts_after(con: duckdb.DuckDBPyConnection, month: str, on: dt.date) -> tuple[set[str], set[str]]:
     """What the receipts dated after the month's end and by `on` that no close matched yet (the close of
     their own month will) pay, for the dunning of the month dated `on`: the invoices of ours they name, and
     the probable payers of those that name none."""
@@ -174,7 +175,7 @@ def receipts_after(con, month: str, on: dt.date) -> tuple[set[str], set[str]]:
     return set(invoice_payers), payers
 
 
-def lettering(con) -> Lettering:
+def lettering(con: duckdb.DuckDBPyConnection) -> Lettering:
     """What the letter events tell of the invoices the matching reads (the temp table matching_invoices)."""
     return Lettering(
         {row[2]: Letter(*row) for row in run_sql(con, "payments/active_letters.sql")},
@@ -182,7 +183,7 @@ def lettering(con) -> Lettering:
     )
 
 
-def _settled(con, cutoff: dt.date) -> Settled:
+def _settled(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> Settled:
     """What the lines left out of the run still tell the matching (settled_lines.sql)."""
     payers_of: dict[str, set[str]] = defaultdict(set)
     taken = set()
@@ -222,7 +223,7 @@ ALLOCATION_HEADER = [
 ]
 
 
-def write_matching_files(con, sorties: Path, month: str) -> dict[str, int]:
+def write_matching_files(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> dict[str, int]:
     """sorties/AAAA-MM/lettrage/rapprochements.csv (the allocations recorded by the month's closes) and
     non_rapproches.csv (the lines up to the month's end waiting for a decision)."""
     folder = sorties / month / "lettrage"

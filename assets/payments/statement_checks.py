@@ -52,6 +52,8 @@ def chain_breaks(statements: list[tuple[str, Statement]]) -> list[StatementProbl
         items.sort(key=lambda x: (x[2].opening_date, x[2].closing_date or x[2].opening_date))
         for (_, _, before), (file, rank, after) in zip(items, items[1:], strict=False):
             end = before.closing_date or before.opening_date
+            if end is None or after.opening_date is None:
+                continue
             if before.closing_balance is not None and after.opening_balance != before.closing_balance:
                 out.append(
                     StatementProblem(

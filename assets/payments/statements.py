@@ -44,12 +44,13 @@ class BankLine:
 class Statement:
     account: str
     currency: str
-    opening_date: dt.date
+    opening_date: dt.date | None
     opening_balance: Decimal
     closing_date: dt.date | None = None
     closing_balance: Decimal | None = None
     lines: list[BankLine] = field(default_factory=list)
     record: int = 0
+    has_balances: bool = field(default=True, compare=False, repr=False)
 
     @property
     def movements(self) -> Decimal:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.common.months import month_end
@@ -25,7 +26,7 @@ class AgingSummary:
     dso: Decimal | None
 
 
-def age_month(con, sorties: Path, month: str) -> AgingSummary:
+def age_month(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> AgingSummary:
     """The aged balance at the month's end per payer and per establishment, and the DSO overall and per
     payer type; replaces the month's rows and writes balance_agee.csv, balance_agee_etablissements.csv,
     dso.csv and dossiers_en_instruction.csv (the pending funding files holding billed days, by age)."""

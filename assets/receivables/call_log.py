@@ -8,7 +8,9 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 
 from assets.common.csvfile import (
@@ -27,11 +29,14 @@ from assets.common.workbook import is_workbook
 from assets.ingest.loading import payer_codes, quarantine_frame
 from assets.receivables.dunning import Call
 
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
+
 CALLS = "relances/appels.csv"
 RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
 
 CALL_COLUMNS = {"date", "cible", "resultat"}
-CALL_LOG_SCHEMA = {
+CALL_LOG_SCHEMA: SchemaDict = {
     "day": pl.Date,
     "target": pl.String,
     "speaker": pl.String,
@@ -53,7 +58,7 @@ class _Appended:
     offset: int  # a line of `header` + `text` is this many lines further in the log
 
 
-def _appended(con, data: bytes) -> _Appended | None:
+def _appended(con: duckdb.DuckDBPyConnection, data: bytes) -> _Appended | None:
     """The lines added at the end of the log since call_log was read from it; None when anything else
     changed (a line edited or removed, another encoding, a file read with rejected rows), which reads the
     log whole."""
@@ -98,7 +103,7 @@ def _source(data: bytes, header: str, encoding: str, columns: list[str]) -> dict
 NO_SOURCE = {"keep": False, "sha256": None, "size_bytes": None, "encoding": None, "lines": None, "header": None}
 
 
-def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
+def load_calls(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime) -> tuple[list[Call], int]:
     """relances/appels.csv as it is now into call_log; bad rows set aside with line and column (scope
     `relances`). The cell appends to its log: when the file only adds lines to what call_log was read from,
     those lines alone are parsed (the log of a large association's second year has 23,000 calls)."""
@@ -149,7 +154,8 @@ def load_calls(con, entrees: Path, month: str, now: dt.datetime) -> tuple[list[C
                     ("date_promesse", parse_date, False),
                     ("montant_promis", parse_amount, False),
                 )
-                values, problem = {}, None
+                values: dict[str, Any] = {}
+                problem: Reject | None = None
                 for column, parse, required in fields:
                     text = cells.get(column, "")
                     try:

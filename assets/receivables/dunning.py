@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assets.common.settings import Dunning, DunningLevel
+
 ZERO = Decimal("0.00")
 PUBLIC = ("departement", "assurance_maladie", "autre")
 CONTENTIEUX = "contentieux"
@@ -135,7 +137,7 @@ def _last_call(index: dict[str, tuple[int, Call]], number: str, payer: str) -> C
 
 def plan_dunning(
     invoices: list[OpenInvoice],
-    policy,
+    policy: Dunning,
     calls: list[Call],
     issued: list[Issued],
     queued_payers: set[str],
@@ -154,7 +156,7 @@ def plan_dunning(
         sent_on[(x.number, x.level)] = x.day
     plan = Plan(on)
     latest = {target: max(items, key=_latest) for target, items in _calls_by_target(calls, on).items()}
-    levels_of = {}  # payer type -> its levels, by delay
+    levels_of: dict[str, list[DunningLevel]] = {}  # payer type -> its levels, by delay
     nothing: set[str] = set()
     reaching: dict[tuple[str, str], list[OpenInvoice]] = defaultdict(list)
     channels: dict[str, tuple[str, ...]] = {}

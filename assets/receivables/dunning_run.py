@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.common.outputs import write_csv
+from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.payments.matching_run import receipts_after
 from assets.receivables.call_log import load_calls
@@ -29,7 +32,13 @@ class DunningSummary:
 
 
 def run_dunning(
-    con, settings, entrees: Path, sorties: Path, month: str, on: dt.date, now: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    entrees: Path,
+    sorties: Path,
+    month: str,
+    on: dt.date,
+    now: dt.datetime,
 ) -> DunningSummary:
     """Plan the day's dunning after matching, append the reminders (none twice), record the month's calls
     and holds, and write relances.csv, appels_a_passer.csv and contentieux.csv. A month closed again after
@@ -40,7 +49,8 @@ def run_dunning(
         return DunningSummary(0, 0, 0, 0, 0, 0, skipped_for=later)
     run_sql(con, "receivables/clear_plan.sql", {"month": month})
     calls, rejected = load_calls(con, entrees, month, now)
-    invoices, owed_back = [], {}
+    invoices: list[OpenInvoice] = []
+    owed_back: dict[str, Decimal] = {}
     for row in run_sql(con, "receivables/open_invoices.sql", {"on": on}):
         if row[5] > 0:
             invoices.append(OpenInvoice(*row))

@@ -9,9 +9,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+
 from assets.common.outputs import write_bytes
+from assets.common.settings import Settings
 from assets.common.warehouse import run_sql
-from reports.render import render_all
+from reports.render import Renderer, render_all
 
 PUBLIC = ("departement", "assurance_maladie", "autre")
 TEXTS = {
@@ -89,11 +92,11 @@ def _recipient(name: str, address: str, guardian: str) -> dict:
     return {"name": name, "on_behalf": "", "address": address}
 
 
-def render_letter(renderer, payload: dict) -> tuple[str, bytes]:
+def render_letter(renderer: Renderer, payload: dict) -> tuple[str, bytes]:
     return payload["file"], renderer.pdf("relance.html", payload)
 
 
-def write_letters(con, settings, sorties: Path, month: str, day: dt.date) -> int:
+def write_letters(con: duckdb.DuckDBPyConnection, settings: Settings, sorties: Path, month: str, day: dt.date) -> int:
     """The letters of the reminders the month's closes sent on `day`: rendered if their file is missing (a
     re-run of the close, or one after a crash, renders only what is not there); returns how many."""
     sent = run_sql(con, "receivables/letters_to_write.sql", {"month": month, "day": day})

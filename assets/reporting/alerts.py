@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+import duckdb
+
 from assets.common.controls import month_controls
 from assets.common.csvfile import escaped
 from assets.common.outputs import OutputError, write_bytes
+from assets.common.settings import Alerts, Settings
 
 
 @dataclass
@@ -27,7 +30,7 @@ class AlertSummary:
     mailed: bool
 
 
-def alert_lines(con, month: str, step_errors: list[str]) -> list[str]:
+def alert_lines(con: duckdb.DuckDBPyConnection, month: str, step_errors: list[str]) -> list[str]:
     """One line per failed step, then per failed control (errors first). Each is one line whatever the texts
     it quotes: a file name or a message holding a line break shows it escaped (`\\n`), so that it cannot
     write a line of its own into the log and the e-mail."""
@@ -41,7 +44,15 @@ def alert_lines(con, month: str, step_errors: list[str]) -> list[str]:
     return lines
 
 
-def alert_run(con, settings, sorties: Path, month: str, run_id: str, step_errors: list[str], when: dt.datetime):
+def alert_run(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    sorties: Path,
+    month: str,
+    run_id: str,
+    step_errors: list[str],
+    when: dt.datetime,
+) -> AlertSummary:
     """Log (and mail) the alerts of one run of a month's close; nothing when there is nothing to say."""
     lines = alert_lines(con, month, step_errors)
     if not lines:
@@ -67,7 +78,7 @@ def alert_run(con, settings, sorties: Path, month: str, run_id: str, step_errors
     return AlertSummary(lines, True, mailed)
 
 
-def send_mail(alerts, subject: str, body: str) -> bool:
+def send_mail(alerts: Alerts, subject: str, body: str) -> bool:
     """One message to every recipient through the configured SMTP server; False when none is configured."""
     if alerts.smtp is None or not alerts.destinataires:
         return False

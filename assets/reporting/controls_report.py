@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
+
 from assets.common.csvfile import escaped
 from assets.common.outputs import write_bytes
 from assets.common.warehouse import run_sql
@@ -40,7 +42,7 @@ def _example(row: dict) -> dict:
     return {key: escaped(str(value)) for key, value in row.items() if value is not None and value != ""}
 
 
-def controls_context(con, month: str) -> dict:
+def controls_context(con: duckdb.DuckDBPyConnection, month: str) -> dict:
     rows = run_sql(con, "reporting/month_controls.sql", {"month": month, "all": "*"})
     controls = [
         {
@@ -77,7 +79,7 @@ def controls_context(con, month: str) -> dict:
     }
 
 
-def write_controls_report(con, sorties: Path, month: str) -> Path:
+def write_controls_report(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> Path:
     target = sorties / month / "rapports" / "controles.html"
     html = environment().get_template("controles.html").render(**controls_context(con, month))
     write_bytes(target, html.encode("utf-8"))

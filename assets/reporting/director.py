@@ -13,13 +13,18 @@ import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 
 from assets.common.months import add_months
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import environment, month_fr
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 ZERO = Decimal("0.00")
 LEVELS = {"relance1": "1re relance", "relance2": "2e relance", "mise_en_demeure": "Mise en demeure"}
@@ -44,7 +49,7 @@ def _percent(rate: str) -> str:
     return f"{value} %".replace(".", ",")
 
 
-def write_occupancy(con, sorties: Path, month: str) -> Path:
+def write_occupancy(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> Path:
     """rapports/occupation.csv: per establishment, places, billed days, occupancy (billed days ÷ (places ×
     days in the month)) and presence rate (days present ÷ days of activity)."""
     target = sorties / month / "rapports" / "occupation.csv"
@@ -89,13 +94,13 @@ def headline(sorties: Path, month: str) -> dict[str, Decimal | None]:
     }
 
 
-def _figure(fig) -> str:
+def _figure(fig: go.Figure) -> str:
     fig.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=320, legend={"orientation": "h"})
     fig.update_layout(font={"family": "Liberation Sans, Arial"})
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "staticPlot": False})
 
 
-def director_context(con, sorties: Path, month: str) -> dict:
+def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> dict:
     import plotly.graph_objects as go
 
     folder = sorties / month
@@ -224,7 +229,7 @@ def director_context(con, sorties: Path, month: str) -> dict:
     }
 
 
-def write_director_report(con, sorties: Path, month: str) -> tuple[Path, int]:
+def write_director_report(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> tuple[Path, int]:
     """Write rapports/occupation.csv then rapports/direction.html; returns the page and its size."""
     import plotly.offline
 

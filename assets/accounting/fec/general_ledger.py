@@ -27,7 +27,15 @@ class LedgerLine(NamedTuple):
     credit: Decimal | None
 
 
-_LEDGER_COLUMNS = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum", "CompAuxLib", "PieceRef")
+_LEDGER_COLUMNS: tuple[str, ...] = (
+    "JournalCode",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+)
 _LEDGER_COLUMNS += ("EcritureLib", "Debit", "Credit", "Montant", "Sens")
 
 
@@ -78,8 +86,8 @@ def read_general_ledger(data: bytes, name: str, accounts: str) -> GeneralLedger:
         if layout.montant_sens:
             debit, credit = layout.debit_credit({c: values[p].strip(_PAD) for c, p in at.items()})
         else:
-            debit, credit = values[debit_at].strip(_PAD), values[credit_at].strip(_PAD)
-            debit, credit = _amount(debit) if debit else zero, _amount(credit) if credit else zero
+            debit_text, credit_text = values[debit_at].strip(_PAD), values[credit_at].strip(_PAD)
+            debit, credit = _amount(debit_text) if debit_text else zero, _amount(credit_text) if credit_text else zero
         lines.append(
             LedgerLine(
                 values[journal].strip(_PAD),

@@ -76,6 +76,8 @@ def _decimal_point(fec: FecFile) -> tuple[str, int] | None:
             if not text or _amount(text) is None:
                 continue
             match = _AMOUNT.fullmatch(text)
+            if match is None:
+                continue
             if (match["dec"] is None or len(match["dec"]) <= 4) and match["point"]:
                 return match["point"], line.number
     return None
@@ -91,7 +93,7 @@ def _amount_problems(fec: FecFile, line: FecLine, decimal_point: tuple[str, int]
         if not text:
             continue
         match = _AMOUNT.fullmatch(text)
-        if _amount(text) is None:
+        if match is None or _amount(text) is None:
             problems.append(
                 _problem(
                     fec,
@@ -105,7 +107,12 @@ def _amount_problems(fec: FecFile, line: FecLine, decimal_point: tuple[str, int]
             problems.append(
                 _problem(fec, line, "B03", column, f"montant « {printable(text, 40)} » à plus de 4 décimales")
             )
-        elif match["point"] and column != "Montantdevise" and match["point"] != decimal_point[0]:
+        elif (
+            match["point"]
+            and column != "Montantdevise"
+            and decimal_point is not None
+            and match["point"] != decimal_point[0]
+        ):
             problems.append(
                 _problem(
                     fec,
