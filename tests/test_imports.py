@@ -6,6 +6,8 @@ inside functions included:
   ingest → billing → payments → accounting → receivables → reporting, never a later one;
 - nothing under assets/ nor reports/ imports checks/, pipelines/, demo/, bench/ or tests/;
 - checks/ imports no pipelines/, demo/, bench/ or tests/;
+- demo/ (the demo association, driven by the command and the tests) imports no pipelines/, checks/, bench/ or
+  tests/;
 - pipelines/ is imported by nothing of the project (the tests and the benchmarks drive it).
 """
 
@@ -15,7 +17,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("assets", "checks", "pipelines", "reports")
+SCANNED = ("assets", "checks", "pipelines", "reports", "demo")
 PROJECT = {"assets", "checks", "pipelines", "reports", "demo", "bench", "tests"}
 STAGES = ("ingest", "billing", "payments", "accounting", "receivables", "reporting")
 
@@ -89,6 +91,8 @@ def refusal(importer: str, target: str) -> str | None:
         return None if top == "reports" else f"reports/ imports nothing of {top}/"
     if kind == "checks":
         return f"checks/ never imports {top}/" if top in {"pipelines", "demo", "bench", "tests"} else None
+    if kind == "demo":
+        return f"demo/ never imports {top}/" if top in {"pipelines", "checks", "bench", "tests"} else None
     if kind == "pipelines":
         return "pipelines/ never imports tests/ or bench/" if top in {"tests", "bench"} else None
     return None
@@ -111,7 +115,7 @@ def sources() -> list[Path]:
 
 def test_the_scan_sees_every_package_and_stage():
     scanned = {module_name(p) for p in sources()}
-    for package in ("assets.common", "checks", "pipelines", "reports", *(f"assets.{s}" for s in STAGES)):
+    for package in ("assets.common", "checks", "pipelines", "reports", "demo", *(f"assets.{s}" for s in STAGES)):
         assert package in scanned, package
     stages = {p.name for p in (ROOT / "assets").iterdir() if p.is_dir() and any(p.glob("*.py"))}
     assert stages == {"common", *STAGES}, "a folder of assets/ outside the order of the stages"
@@ -138,6 +142,8 @@ def test_a_wrong_import_is_named_with_its_file_and_line_even_inside_a_function()
         "assets/billing/example.py:6: from checks.wiring import write_month_controls",
         "assets/billing/example.py:7: import pipelines.definitions",
     ]
+    demo = violations("def close():\n    from pipelines.close import close_month\n", ROOT / "demo" / "run.py")
+    assert [v.split(" — ")[0] for v in demo] == ["demo/run.py:2: from pipelines.close import close_month"]
     assert violations("from assets.billing.valuation import open_months\n", ROOT / "assets/common/x.py")
     assert violations("from ..reporting import alerts\n", ROOT / "assets/payments/x.py")
     assert not violations("from . import matching\n", ROOT / "assets/payments/x.py")
