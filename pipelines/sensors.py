@@ -1,6 +1,8 @@
-"""Sensors: alerts when a month's close finishes with failed steps or failed controls (issue of the run
-through the UI, where the Dagster daemon runs them). They write sorties/AAAA-MM/alertes.log and send the
-e-mail of `alertes.smtp` through `assets.reporting.alerts`; the `recettes` command calls the same function."""
+"""Sensors: alerts when a run that touches a month finishes with failed steps or failed controls, whatever
+launched it in the UI (the job `cloture_mensuelle`, a backfill, or assets materialized from the Assets page,
+which run under Dagster's own asset job): the sensors watch every job of the code location and keep the runs
+with a month partition. They write sorties/AAAA-MM/alertes.log and send the e-mail of `alertes.smtp` through
+`assets.reporting.alerts`; the `recettes` command calls the same function."""
 
 import re
 from typing import TYPE_CHECKING
@@ -11,7 +13,6 @@ from assets.common.partitions import month_of
 from assets.common.resources import HomeResource, WarehouseResource, timestamp
 from assets.common.runs import recover_interrupted_runs
 from assets.reporting.alerts import alert_run
-from pipelines.jobs import close_month
 
 if TYPE_CHECKING:
     from dagster._utils.error import SerializableErrorInfo
@@ -68,9 +69,11 @@ def _alert(
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[close_month],
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Après une clôture réussie : avertissements et contrôles en échec du mois → alertes.log, e-mail.",
+    default_status=dg.DefaultSensorStatus.RUNNING,  # every job of the code location: no monitored_jobs
+    description=(
+        "Après un run réussi d'un mois (job, backfill ou page Assets) : avertissements et contrôles en échec "
+        "→ alertes.log, e-mail."
+    ),
 )
 def alert_after_close(
     context: dg.RunStatusSensorContext, home: HomeResource, warehouse: WarehouseResource
@@ -79,9 +82,11 @@ def alert_after_close(
 
 
 @dg.run_failure_sensor(
-    monitored_jobs=[close_month],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Après une clôture en échec : étapes et contrôles en échec du mois → alertes.log, e-mail.",
+    description=(
+        "Après un run en échec d'un mois (job, backfill ou page Assets) : étapes et contrôles en échec "
+        "→ alertes.log, e-mail."
+    ),
 )
 def alert_after_failed_close(
     context: dg.RunFailureSensorContext, home: HomeResource, warehouse: WarehouseResource
