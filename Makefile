@@ -10,7 +10,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
                    postgresql
 export RECETTES_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test check ui install system uv lint bench
+.PHONY: demo test check ui install system uv lint
 
 demo: install
 	$(UV) run recettes demo

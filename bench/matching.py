@@ -1002,17 +1002,27 @@ def describe(d: Draft, t: Truth, result: MatchResult, net) -> str:
 # --- main ------------------------------------------------------------------------------------------------
 
 
+ENGINE = (
+    "matching.py",
+    "matching_records.py",
+    "payer_directory.py",
+    "references.py",
+    "combinations.py",
+    "letter_codes.py",
+)  # the pure engine: what a change of the measured figures would come from
+
+
 def engine_version() -> str:
-    """The engine measured: a digest of its source, and whether it differs from the last commit."""
-    path = Path(engine.__file__)
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:10]
+    """The engine measured: a digest of its modules' source, and whether they differ from the last commit."""
+    folder = Path(engine.__file__).parent
+    digest = hashlib.sha1(b"".join((folder / name).read_bytes() for name in ENGINE)).hexdigest()[:10]
     try:
-        git = ["git", "-C", str(path.parent), "status", "--porcelain", "--", path.name]
+        git = ["git", "-C", str(folder), "status", "--porcelain", "--", *ENGINE]
         changed = subprocess.run(git, capture_output=True, text=True, timeout=10).stdout.strip()
         state = " (uncommitted changes)" if changed else " (as committed)"
     except (OSError, subprocess.SubprocessError):
         state = ""
-    return f"matching.py sha1 {digest}{state}"
+    return f"matching engine sha1 {digest}{state}"
 
 
 def to_line(d: Draft) -> Line:

@@ -243,7 +243,7 @@ def valuation_controls(
     """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
     once, billed, held or not billed with a reason, every département and assurance maladie to bill has a
     SIRET, the Factur-X XML of each document the close would issue to a public payer breaks no fatal business
-    rule (issued on the run's issue date), and no payer would receive mass credit notes (DOMAIN "Validation
+    rule (issued on the run's issue date), and no payer would receive mass credit notes (docs/rules.md "Validation
     before issuing")."""
     month = month_of(context.partition_key)
     settings = home.settings()

@@ -11,7 +11,7 @@ The association's first month is the first month closed; before any, the first m
 nothing.
 
 A resident, payer or stay that issued documents in the months a close recomputes and is missing from the
-referential is an error naming it, before any valuation (DOMAIN "Validation before issuing"): without it, its
+referential is an error naming it, before any valuation (docs/rules.md "Validation before issuing"): without it, its
 billed days would be valued at nothing and credited.
 
 The mass credit guard (same section): the credit notes one close would issue to one payer, above both a share of

@@ -6,7 +6,6 @@ Unreadable files, unbalanced statements and inconsistent allocations are errors:
 after it: dunning, accounting) must not run on missing or wrong receipts. The rest are warnings.
 """
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -14,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from assets.common.controls import ERROR, WARNING, ControlOutcome
-from assets.common.months import month_end
+from assets.common.months import month_bounds, month_end
 from assets.common.outputs import french_amount
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
@@ -73,7 +72,7 @@ def control_statement_balances(con: duckdb.DuckDBPyConnection, month: str) -> Co
 def control_statement_chain(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     """Breaks in the chain of an account's statements where the later statement covers the month."""
     stored = [(path, s) for path, _, s, _, has_balances in _statements(con, month) if has_balances]
-    first, last = dt.date.fromisoformat(f"{month}-01"), month_end(month)
+    first, last = month_bounds(month)
     problems = []
     for p in chain_breaks(stored):
         s = stored[p.statement - 1][1]  # chain_breaks ranks the statements of its input from 1

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from assets.accounting.fec import FecLine, read_fec, write_fec
-from assets.common.months import previous_month as previous_month  # the demo's callers import it from here
+from assets.common.months import month_end
 
 
 class AccountingDepartment:
@@ -123,7 +123,7 @@ def _write_off(invoice: FecLine) -> list[FecLine]:
 
 def _other_activity(month: str) -> list[list[FecLine]]:
     """Salaries and a purchase of the month, paid from the bank: accounts Recettes never touches."""
-    last = (dt.date.fromisoformat(f"{month}-01") + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    last = month_end(month)
     mid = last.replace(day=15)
 
     def line(journal, label, account, account_label, piece, day, text, debit, credit, aux="", aux_label=""):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from assets.common.months import month_bounds
 from demo.bank_files import Movement, StatementData, camt053, cfonb120, french_iban
 
 SECOND_BANK = ("13506", "10000", "66012345678")  # the second account: bank, branch, account number
@@ -211,8 +212,7 @@ class PaymentSimulator:
 
     def write_month(self, home: Path, month: str) -> dict[str, int]:
         """Writes the month's statements, cash receipts and the cell's decisions on last month's queue."""
-        first = dt.date.fromisoformat(f"{month}-01")
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        first, last = month_bounds(month)
         banque = home / "entrees" / "banque"
         banque.mkdir(parents=True, exist_ok=True)
         cheques = self._batches("REMISE CHEQUES", first, last, lambda d: d + dt.timedelta(days=(1 - d.weekday()) % 7))

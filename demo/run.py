@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from demo.accounting import AccountingDepartment, previous_month
+from assets.common.months import previous_month
+from demo.accounting import AccountingDepartment
 from demo.calls import CallCentre
 from demo.generator import DemoData, close_date, write_activity, write_referential, write_settings
 from demo.payments import PaymentSimulator

@@ -175,7 +175,7 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
     return failed, summary
 
 
-def euros(amount: Decimal | int | float) -> str:
+def euros(amount: Decimal | int) -> str:
     from babel.numbers import format_currency
 
     return format_currency(amount, "EUR", locale="fr_FR")

@@ -22,7 +22,7 @@ TEMPLATES = ROOT / "templates"
 STYLESHEET = ROOT / "static" / "document.css"
 
 
-def euro(value: Decimal | int | float | str) -> str:
+def euro(value: Decimal | int | str) -> str:
     from babel.numbers import format_currency
 
     return format_currency(Decimal(value), "EUR", locale="fr_FR")
@@ -39,7 +39,7 @@ def month_fr(month: str) -> str:
     return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "LLLL y", locale="fr_FR")
 
 
-def quantity(value: Decimal | int | float) -> str:
+def quantity(value: Decimal | int) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale="fr_FR")

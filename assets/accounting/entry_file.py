@@ -45,7 +45,7 @@ from assets.accounting.lettering import list_letters, write_lettering
 from assets.accounting.reciprocity import OurLine, reciprocity
 from assets.common.csvfile import Reject, escaped
 from assets.common.inputs import list_inputs
-from assets.common.months import month_end
+from assets.common.months import month_bounds, month_end
 from assets.common.outputs import write_bytes, write_csv
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
@@ -108,7 +108,7 @@ def build_entries(
     if is_locked(con, month):
         return EntriesSummary(locked=True)
     run_sql(con, "accounting/clear_month.sql", {"month": month})
-    start, end = dt.date.fromisoformat(f"{month}-01"), month_end(month)
+    start, end = month_bounds(month)
     entries: list[Entry] = []
     summary = EntriesSummary(locked=False)
     docs = [Document(*row) for row in run_sql(con, "accounting/documents_to_enter.sql", {"end": end})]

@@ -115,6 +115,6 @@ def write_csv(target: Path, header: Sequence[str], rows: Iterable[Sequence[objec
     write_bytes(target, csv_text(header, rows).encode(CSV_ENCODING))
 
 
-def french_amount(amount: Decimal | int | float) -> str:
+def french_amount(amount: Decimal | int) -> str:
     """An amount as a French reader writes it in a sentence: 1\u202f234,56 (thin space, decimal comma)."""
     return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")

@@ -280,7 +280,7 @@ class Retention(_Model):
 
 
 class MassCredits(_Model):
-    """The mass credit guard (DOMAIN "Validation before issuing"): the credit notes one close would issue to one
+    """The mass credit guard (docs/rules.md "Validation before issuing"): the credit notes one close would issue to one
     payer are held when they exceed both `part` % of what it was billed for the month before and `montant`."""
 
     part: Decimal = Field(default=Decimal("20"), ge=0, le=100)

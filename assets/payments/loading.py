@@ -262,7 +262,7 @@ def _statement_row(s: Statement, sha: str, name: str, rank: int, month: str) -> 
         "closing_balance": s.closing_balance,
         "movements": s.movements,
         "line_count": len(s.lines),
-        "has_balances": getattr(s, "has_balances", True) and s.closing_balance is not None,
+        "has_balances": s.has_balances and s.closing_balance is not None,
         "read_month": month,
     }
 

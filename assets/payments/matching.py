@@ -334,9 +334,9 @@ def _by_reference(book: _Book, line: Line, directory: Directory) -> LineState | 
         share = min(remaining, max(book.open[number], ZERO))
         book.allocate(line, number, share, RULE_REFERENCE)
         remaining -= share
-    # a surplus stays as the payer's credit (DOMAIN, rule 1), even when a text cut by the bank (140
-    # characters) lost the numbers it paid: a person places it (lettrage_manuel.csv), and meanwhile the dunning
-    # does not chase the payer for what it covers
+    # a surplus stays as the payer's credit (docs/rules.md, "Receipts and matching", rule 1), even when a text
+    # cut by the bank (140 characters) lost the numbers it paid: a person places it (lettrage_manuel.csv), and
+    # meanwhile the dunning does not chase the payer for what it covers
     state = _state_of(book, line)
     state.payer_code, state.rule = ref_payer, RULE_REFERENCE
     if state.status == CREDIT:

@@ -23,7 +23,7 @@ def unbalanced(statements: list[Statement], file: str) -> list[StatementProblem]
     """Statements whose opening balance + movements differs from the closing balance (to the cent)."""
     out = []
     for rank, s in enumerate(statements, start=1):
-        if s.closing_balance is None or not getattr(s, "has_balances", True):
+        if s.closing_balance is None or not s.has_balances:
             continue  # a notification or intraday report has no balances to check
         if not s.balanced:
             gap = s.closing_balance - (s.opening_balance + s.movements)

@@ -1,4 +1,4 @@
--- The letter events the lettering file of an open month lists (DOMAIN "Accounting entries"): those given by the
+-- The letter events the lettering file of an open month lists (docs/rules.md "Accounting entries"): those given by the
 -- closes up to that month that no earlier file took. A letter given is listed once the client-account lines of
 -- its invoice exported up to that month balance (a credit note dated after the month's end waits for the next
 -- file); a letter taken back is listed at once; a letter given and taken back before any file listed it is

@@ -3,7 +3,7 @@
 -- a receipt shared out again between the same payers or between invoices of one payer): with what their entries
 -- put on each payer's account for each invoice so far and what they should put now, by auxiliary account (the
 -- waiting account as '') and invoice ('' for the payer's credit), for the entry that moves the difference. What
--- a receipt gives now, as when it is first entered (ledger.build_entries): its allocations to each invoice, the
+-- a receipt gives now, as when it is first entered (entry_file.build_entries): its allocations to each invoice, the
 -- rest to the payer it is known to come from, else (and for a receipt not ours) to the waiting account. A
 -- receipt entered before entry lines knew their invoice (schema 14) is compared per account only. The lines
 -- that settle an invoice carry its letter when it is settled.

@@ -1,7 +1,7 @@
 -- Schema 14: credit notes that correct several invoices, entry lines that know their invoice, and the letter
 -- events each lettering file listed.
 
--- What each credit note takes off each invoice it corrects, per resident (DOMAIN "Invoices": latest first, each
+-- What each credit note takes off each invoice it corrects, per resident (docs/rules.md "Invoices": latest first, each
 -- down to 0 at most). `derived`: a credit note issued before this table existed, which corrected the one invoice
 -- its original_number names by the sum of its lines (its seal covers those already).
 CREATE TABLE document_corrections (

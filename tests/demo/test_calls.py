@@ -1,4 +1,4 @@
-"""The demo's call log: one call per line of the month's list, in the CONTRACT's columns, no names."""
+"""The demo's call log: one call per line of the month's list, in the columns of docs/contract.md, no names."""
 
 import datetime as dt
 

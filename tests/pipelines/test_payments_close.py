@@ -300,7 +300,7 @@ def test_each_reminder_sent_has_its_letter_rendered_by_the_close(closed):
 
 
 def test_the_accountant_letters_every_settled_invoice_from_the_files_alone(closed):
-    """The 411 accounts lettered from the entry files and the lettering files alone (DOMAIN "Accounting
+    """The 411 accounts lettered from the entry files and the lettering files alone (docs/rules.md "Accounting
     entries"): every letter group balances, and every invoice settled is in one with its sales entry, across
     files (an invoice entered in December's file and paid in January)."""
     from tests.accounting import lettering_check

@@ -1,6 +1,6 @@
-"""Months close in order and one at a time (DOMAIN "Accounting entries"; DESIGN "Dagster"), from the command
-line: two consecutive months closed at once end with the documents, dates and files of closing them one after
-the other; a month closed before the one before it is refused, naming the month to close first, and issues
+"""Months close in order and one at a time (docs/rules.md "Accounting entries"; docs/architecture.md "Dagster"), from
+the command line: two consecutive months closed at once end with the documents, dates and files of closing them one
+after the other; a month closed before the one before it is refused, naming the month to close first, and issues
 nothing. (Through the Dagster daemon: test_month_order_daemon.py.)"""
 
 from __future__ import annotations
