@@ -1,7 +1,8 @@
 """Controls of the billing stage (docs/rules.md "Controls and reconciliations"): days without a rate (B3), activity vs
-valuation, the public payers' SIRETs, the business rules of the Factur-X XML of the documents about to be issued and
-the mass credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering, document totals,
-the Factur-X files. All error-level: the first five block issuing, the others block the month's files."""
+valuation, the issue date, the public payers' SIRETs, the business rules of the Factur-X XML of the documents about
+to be issued and the mass credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering,
+document totals, the Factur-X files. All error-level: the first six block issuing, the others block the month's
+files."""
 
 import datetime as dt
 import re
@@ -12,8 +13,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.billing.assets import invoice_documents, issue_date, issued_documents, valued_days
-from assets.billing.issuing import Draft
+from assets.billing.assets import invoice_documents, issue_date, issue_date_confirmed, issued_documents, valued_days
+from assets.billing.issuing import Draft, unusual_issue_date
 from assets.billing.valuation import open_months
 from assets.common.controls import ERROR, ControlOutcome
 from assets.common.partitions import month_of
@@ -206,9 +207,33 @@ def _schema_error(exc: Exception) -> str:
     return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
+def control_issue_date(month: str, when: dt.date, confirmed: bool, drafted: Draft | str) -> ControlOutcome:
+    """Before issuing: the run's issue date suits the month (`issuing.unusual_issue_date`) or the run confirms
+    it (tag `recettes/confirmer_date`, `recettes run --confirmer`); and it is not earlier than the last
+    document of its series, which no confirmation lifts (the numbering stays chronological)."""
+    said = f"date d'émission {when:%d/%m/%Y}"
+    if isinstance(drafted, str):
+        return ControlOutcome("date_emission", BILLING, ERROR, False, 1, drafted)
+    unusual = unusual_issue_date(month, when)
+    if unusual is None:
+        return ControlOutcome("date_emission", BILLING, ERROR, True, 0, said)
+    if confirmed:
+        return ControlOutcome("date_emission", BILLING, ERROR, True, 0, f"{unusual} : confirmée")
+    return ControlOutcome(
+        "date_emission",
+        BILLING,
+        ERROR,
+        False,
+        1,
+        f"{unusual} : rien n'est émis ; donnez la date voulue (étiquette recettes/date_emission, "
+        f"--date-emission) ou confirmez celle-ci (étiquette recettes/confirmer_date = oui, --confirmer)",
+    )
+
+
 VALUATION_CHECKS = (
     "jours_sans_tarif",
     "activite_valorisation",
+    "date_emission",
     "financeurs_publics_siret",
     "facturx_regles",
     "avoirs_massifs",
@@ -217,16 +242,17 @@ DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_
 
 
 def _draft_controls(
-    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, when: dt.date, now: dt.datetime
+    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, when: dt.date, confirmed: bool, now: dt.datetime
 ) -> list[ControlOutcome]:
-    """The controls of what the close would issue, on one draft of it: the payers' SIRETs, the Factur-X rules,
-    the mass credit notes."""
+    """The controls of what the close would issue, on one draft of it: the issue date, the payers' SIRETs, the
+    Factur-X rules, the mass credit notes."""
     drafted = drafted_close(con, settings, month, when, now)
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
         siret = ControlOutcome("financeurs_publics_siret", BILLING, ERROR, True, 0, f"non évalué : {drafted}")
     else:
         siret = control_public_payer_siret(con, drafted.documents)
     return [
+        control_issue_date(month, when, confirmed, drafted),
         siret,
         control_facturx_rules(con, settings, month, when, now, drafted),
         control_mass_credits(con, settings, month, drafted),
@@ -240,11 +266,11 @@ def _draft_controls(
 def valuation_controls(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    """Before issuing: every billable day has a rate (B3), every activity day of the month is valued
-    once, billed, held or not billed with a reason, every département and assurance maladie to bill has a
-    SIRET, the Factur-X XML of each document the close would issue to a public payer breaks no fatal business
-    rule (issued on the run's issue date), and no payer would receive mass credit notes (docs/rules.md "Validation
-    before issuing")."""
+    """Before issuing: every billable day has a rate (B3), every activity day of the month is valued once,
+    billed, held or not billed with a reason, the issue date suits the month or is confirmed, every département
+    and assurance maladie to bill has a SIRET, the Factur-X XML of each document the close would issue to a
+    public payer breaks no fatal business rule (issued on the run's issue date), and no payer would receive mass
+    credit notes (docs/rules.md "Validation before issuing")."""
     month = month_of(context.partition_key)
     settings = home.settings()
     first_month, last_month = open_months(month, settings)
@@ -256,7 +282,7 @@ def valuation_controls(
         lambda con: [
             control_days_without_rate(con, first_month, last_month),
             control_activity_vs_valuation(con, month),
-            *_draft_controls(con, settings, month, when, now),
+            *_draft_controls(con, settings, month, when, issue_date_confirmed(context), now),
         ],
     )
     for outcome in outcomes:

@@ -42,7 +42,7 @@ def _date(text: str) -> dt.date:
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
-    result = close_month(home, args.month, args.date_emission)
+    result = close_month(home, args.month, args.date_emission, confirm_date=args.confirmer)
     print_result(result)
     if result.exit_code:
         print(f"  détail : {home / 'sorties' / args.month / 'controles' / 'controles.csv'}")
@@ -212,6 +212,11 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="clôture un mois")
     run.add_argument("--month", required=True, type=_month)
     run.add_argument("--date-emission", type=_date, default=None, help="date d'émission (défaut : aujourd'hui)")
+    run.add_argument(
+        "--confirmer",
+        action="store_true",
+        help="émettre à une date inhabituelle pour le mois (avant sa fin, ou plus de 60 jours après)",
+    )
     run.set_defaults(func=cmd_run)
 
     fec = sub.add_parser("fec-check", help="vérifie un fichier des écritures comptables (FEC)")

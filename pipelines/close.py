@@ -86,13 +86,18 @@ class MonthResult:
 
 
 def close_month(
-    home: Path, month: str, issue_date: dt.date | None = None, instance: dg.DagsterInstance | None = None
+    home: Path,
+    month: str,
+    issue_date: dt.date | None = None,
+    instance: dg.DagsterInstance | None = None,
+    confirm_date: bool = False,
 ) -> MonthResult:
-    """Materialize the month's assets and checks through the Dagster job, as the UI does."""
+    """Materialize the month's assets and checks through the Dagster job, as the UI does. An issue date the
+    control `date_emission` finds unusual for the month is issued only with `confirm_date`."""
     import dagster as dg
 
     from assets.common.partitions import partition_of
-    from assets.common.resources import DATE_TAG
+    from assets.common.resources import CONFIRM_TAG, DATE_TAG
     from assets.common.runs import PROCESS_TAG, recover_interrupted_runs, this_process
     from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
@@ -118,7 +123,11 @@ def close_month(
             partition_key=partition_of(month),
             instance=instance,
             raise_on_error=False,
-            tags={DATE_TAG: (issue_date or dt.date.today()).isoformat(), PROCESS_TAG: this_process()},
+            tags={
+                DATE_TAG: (issue_date or dt.date.today()).isoformat(),
+                PROCESS_TAG: this_process(),
+                **({CONFIRM_TAG: "oui"} if confirm_date else {}),
+            },
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     finally:

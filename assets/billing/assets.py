@@ -10,7 +10,7 @@ from assets.billing.outputs import write_billing_files
 from assets.billing.valuation import store_valuation
 from assets.common.audit import seal, write_anchor
 from assets.common.partitions import month_of, months
-from assets.common.resources import DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
+from assets.common.resources import CONFIRM_TAG, DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
 from assets.ingest.assets import activity_days
 
 
@@ -23,6 +23,11 @@ def issue_date(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext
         return dt.date.fromisoformat(tag)
     except ValueError:
         raise ValueError(f"étiquette {DATE_TAG} : date attendue au format AAAA-MM-JJ, lu : {tag!r}") from None
+
+
+def issue_date_confirmed(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> bool:
+    """The run says an unusual issue date is meant: the tag `recettes/confirmer_date` is "oui"."""
+    return context.run.tags.get(CONFIRM_TAG, "").strip().lower() == "oui"
 
 
 @dg.asset(

@@ -18,6 +18,7 @@ import polars as pl
 
 from assets.billing.labels import category_rank, label
 from assets.billing.valuation import open_months
+from assets.common.months import month_end
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
 
@@ -28,8 +29,26 @@ ZERO = Decimal("0.00")
 KEY = ["month", "payer_code", "payer_type", "establishment_code", "resident_id", "category", "unit_price"]
 
 
+LATEST_ISSUE_DAYS = 60  # an issue date this many days after the month's end, or more, is asked to be confirmed
+
+
 class IssueDateError(ValueError):
     """An issue date earlier than the last document of its series."""
+
+
+def unusual_issue_date(month: str, issue_date: dt.date) -> str | None:
+    """Why an issue date is unusual for the close of `month`, or None: before the month's end (services are
+    billed once given), or more than LATEST_ISSUE_DAYS days after it (a forgotten date: today, on an old
+    month). Documents once numbered cannot be taken back, so such a date is issued only when confirmed."""
+    end = month_end(month)
+    if issue_date < end:
+        return f"date d'émission {issue_date:%d/%m/%Y} antérieure à la fin du mois {month} ({end:%d/%m/%Y})"
+    if (issue_date - end).days > LATEST_ISSUE_DAYS:
+        return (
+            f"date d'émission {issue_date:%d/%m/%Y} plus de {LATEST_ISSUE_DAYS} jours après la fin du mois {month} "
+            f"({end:%d/%m/%Y})"
+        )
+    return None
 
 
 @dataclass(frozen=True)

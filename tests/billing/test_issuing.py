@@ -322,3 +322,44 @@ def test_issuing_compares_only_the_pairs_valued_again_and_keeps_them_until_it_ha
     with case.transaction() as con:
         again = issue(con, case.settings, "2025-02", D(2025, 3, 5), NOW)
     assert (again.documents, again.invoiced) == (2, M("4.00"))  # the département's and the resident's
+
+
+def test_an_issue_date_before_the_months_end_or_over_60_days_after_it_is_unusual():
+    from assets.billing.issuing import unusual_issue_date
+
+    assert unusual_issue_date("2025-01", D(2025, 1, 30)) == (
+        "date d'émission 30/01/2025 antérieure à la fin du mois 2025-01 (31/01/2025)"
+    )
+    assert unusual_issue_date("2025-01", D(2025, 1, 31)) is None  # the month's last day: its services given
+    assert unusual_issue_date("2025-01", D(2025, 4, 1)) is None  # 60 days after
+    assert unusual_issue_date("2025-01", D(2025, 4, 2)) == (
+        "date d'émission 02/04/2025 plus de 60 jours après la fin du mois 2025-01 (31/01/2025)"
+    )
+    assert unusual_issue_date("2024-02", D(2024, 2, 29)) is None  # leap year
+
+
+def test_the_issue_date_control_blocks_an_unusual_date_unless_confirmed_and_an_earlier_one_always():
+    from checks.billing import control_issue_date
+
+    usual = control_issue_date("2025-01", D(2025, 2, 5), False, None)
+    assert (usual.control, usual.passed, usual.value, usual.detail) == (
+        "date_emission",
+        True,
+        0,
+        "date d'émission 05/02/2025",
+    )
+    late = control_issue_date("2025-01", D(2026, 12, 7), False, None)
+    assert (late.passed, late.value) == (False, 1)
+    assert late.detail == (
+        "date d'émission 07/12/2026 plus de 60 jours après la fin du mois 2025-01 (31/01/2025) : rien n'est émis ; "
+        "donnez la date voulue (étiquette recettes/date_emission, --date-emission) ou confirmez celle-ci "
+        "(étiquette recettes/confirmer_date = oui, --confirmer)"
+    )
+    confirmed = control_issue_date("2025-01", D(2026, 12, 7), True, None)
+    assert (confirmed.passed, confirmed.detail) == (
+        True,
+        "date d'émission 07/12/2026 plus de 60 jours après la fin du mois 2025-01 (31/01/2025) : confirmée",
+    )
+    earlier = "date d'émission 01/02/2025 antérieure à celle du dernier document de la série F2025 (05/02/2025)"
+    refused = control_issue_date("2025-01", D(2025, 2, 1), True, earlier)  # confirmation does not lift it
+    assert (refused.passed, refused.value, refused.detail) == (False, 1, earlier)

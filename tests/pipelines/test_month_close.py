@@ -171,3 +171,38 @@ def test_an_unreadable_referential_blocks_the_month(tmp_path, demo):
             "point-virgule « ; » — le référentiel précédent reste en place",
         )
     ]
+
+
+def test_an_issue_date_far_after_the_month_issues_nothing_until_confirmed(tmp_path, demo):
+    """The tag forgotten in the UI dates the documents today: on an old month, the close stops before numbering
+    anything, saying why; the same date confirmed issues the month on it."""
+    import datetime as dt
+
+    from pipelines.cli import parser
+
+    home = tmp_path / "home"
+    month, late = "2024-11", dt.date(2025, 2, 1)  # 63 days after the month's end
+    write_settings(home, demo)
+    write_referential(home, demo, close_date(month))
+    write_activity(home, month, demo.activity[month])
+    with dg.DagsterInstance.ephemeral() as instance:
+        blocked = close_month(home, month, late, instance=instance)
+        assert blocked.exit_code == 1
+        assert blocked.failed_controls == [
+            (
+                "date_emission",
+                "date d'émission 01/02/2025 plus de 60 jours après la fin du mois 2024-11 (30/11/2024) : rien "
+                "n'est émis ; donnez la date voulue (étiquette recettes/date_emission, --date-emission) ou "
+                "confirmez celle-ci (étiquette recettes/confirmer_date = oui, --confirmer)",
+            )
+        ]
+        with Warehouse(home / "entrepot.duckdb").connect() as con:
+            assert table(con, "SELECT count(*) FROM documents") == [(0,)]
+        confirmed = close_month(home, month, late, instance=instance, confirm_date=True)
+        assert (confirmed.exit_code, confirmed.failed_controls) == (0, [])
+    with Warehouse(home / "entrepot.duckdb").connect() as con:
+        dates = table(con, "SELECT DISTINCT issue_date FROM documents")
+        assert dates == [(late,)] and table(con, "SELECT count(*) > 0 FROM documents") == [(True,)]
+    args = parser().parse_args(["run", "--month", month, "--date-emission", "2025-02-01", "--confirmer"])
+    assert (args.date_emission, args.confirmer) == (late, True)
+    assert parser().parse_args(["run", "--month", month]).confirmer is False
