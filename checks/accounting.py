@@ -96,7 +96,7 @@ def entry_controls(
         lambda con: [control_balanced(con, month), control_sales_journal(con, settings, month), control_numbering(con)],
     )
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)
 
 
 @dg.asset_check(asset=entry_file, name="fec_conforme", blocking=True, pool=POOL)
@@ -106,7 +106,7 @@ def fec_control(
     """The month's file, read back, passes every FEC rule."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_fec_file(home.sorties, month)])
-    return check_result(outcome)
+    return check_result(outcome, context)
 
 
 def control_reciprocity(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
@@ -135,4 +135,4 @@ def reciprocity_control(
     """Each payer's 411 balance in the general ledger read back equals its balance in Recettes (warning)."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_reciprocity(con, month)])
-    return check_result(outcome)
+    return check_result(outcome, context)

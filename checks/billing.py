@@ -286,7 +286,7 @@ def valuation_controls(
         ],
     )
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)
 
 
 @dg.multi_asset_check(
@@ -311,7 +311,7 @@ def document_controls(
         ],
     )
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)
 
 
 def control_facturx(
@@ -366,4 +366,4 @@ def facturx_control(
         return [control_facturx(con, home.sorties, month, public)]
 
     (outcome,) = run_controls(home, warehouse, month, controls)
-    return check_result(outcome)
+    return check_result(outcome, context)

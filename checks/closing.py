@@ -89,7 +89,7 @@ def month_order_control(
     clôturé (son fichier d'écritures exporté)."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_month_order(con, home.entrees, month)])
-    return check_result(outcome)
+    return check_result(outcome, context)
 
 
 def control_billed_missing(con: duckdb.DuckDBPyConnection, since: str) -> ControlOutcome:
@@ -119,7 +119,7 @@ def billed_missing_control(
     month = month_of(tag) if tag else None
     since = open_months(month, home.settings())[0] if month else "0000-00"
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_billed_missing(con, since)])
-    return check_result(outcome)
+    return check_result(outcome, context)
 
 
 def control_mass_credits(

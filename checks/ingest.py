@@ -308,7 +308,7 @@ def referential_controls(
     outcomes = run_controls(home, warehouse, _run_month(context), _referential_checks)
     evaluated = {o.control for o in outcomes}
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)
     for name in REFERENTIAL_CHECKS:
         if name not in evaluated:
             yield dg.AssetCheckResult(
@@ -343,4 +343,4 @@ def activity_controls(
         ]
 
     for outcome in run_controls(home, warehouse, month, controls):
-        yield check_result(outcome)
+        yield check_result(outcome, context)

@@ -170,7 +170,7 @@ def bank_controls(
         ],
     )
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)
 
 
 @dg.multi_asset_check(specs=_specs(allocations, MATCHING_CHECKS), pool=POOL)
@@ -192,4 +192,4 @@ def matching_controls(
         ],
     )
     for outcome in outcomes:
-        yield check_result(outcome)
+        yield check_result(outcome, context)

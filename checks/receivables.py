@@ -43,7 +43,7 @@ def pending_files_control(
     """Pending funding files that hold billed days, older than 90 days at the month's end (warning)."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_old_pending_files(con, month)])
-    return check_result(outcome)
+    return check_result(outcome, context)
 
 
 @dg.asset_check(asset=reminders, name="appels_lignes_rejetees", blocking=True, pool=POOL)
@@ -58,4 +58,4 @@ def call_log_control(
         month,
         lambda con: [control_quarantine(con, "relances", month, "appels_lignes_rejetees", RECEIVABLES)],
     )
-    return check_result(outcome)
+    return check_result(outcome, context)

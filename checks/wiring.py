@@ -39,14 +39,34 @@ def write_month_controls(con: duckdb.DuckDBPyConnection, sorties: Path, month: s
     return target
 
 
-def check_result(outcome: ControlOutcome) -> dg.AssetCheckResult:
+def markdown_table(rows: list[dict]) -> str:
+    """Rows as a Markdown table, the way the UI shows check metadata (a `|` in a value escaped)."""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def check_result(outcome: ControlOutcome, context: dg.AssetCheckExecutionContext | None = None) -> dg.AssetCheckResult:
+    """The Dagster result of a control: its count, detail and severity, and its example rows (identifiers
+    only) as a Markdown table. A failed control is also said in the run's log, in French, before the run
+    stops on it: at error level for an error, warning level for a warning."""
     metadata: dict = {
         "valeur": outcome.value if isinstance(outcome.value, int) else str(outcome.value),
         "detail": outcome.detail,
         "severite": outcome.severity,
     }
     if outcome.examples:
-        metadata["exemples"] = dg.MetadataValue.json(outcome.examples)
+        metadata["exemples"] = dg.MetadataValue.md(markdown_table(outcome.examples))
+    if context is not None and not outcome.passed:
+        said = f"contrôle {outcome.control} en échec ({outcome.severity}, {outcome.value}) : {outcome.detail}"
+        if outcome.examples:
+            said += "\npremiers cas :\n" + markdown_table(outcome.examples)
+        (context.log.error if outcome.severity == ERROR else context.log.warning)(said)
     return dg.AssetCheckResult(
         check_name=outcome.control,
         passed=outcome.passed,

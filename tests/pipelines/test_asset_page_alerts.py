@@ -2,6 +2,8 @@
 alert sensors watch every run of the code location that touches a month, so its failed controls reach
 alertes.log as a close's do."""
 
+import logging
+
 import dagster as dg
 import pytest
 
@@ -37,6 +39,9 @@ def test_a_blocked_month_materialized_from_the_assets_page_is_alerted_by_the_sen
         )
         assert not run.success and run.dagster_run.job_name == "__ASSET_JOB"
         assert not (home / "sorties" / month / "alertes.log").exists()  # nothing alerted by the run itself
+        said = [r.user_message for r in instance.all_logs(run.run_id) if r.level == logging.ERROR]
+        (blocked,) = [m for m in said if m.startswith("contrôle activite_doublons en échec (erreur, ")]
+        assert "2 ligne(s) pour un même usager" in blocked and "\npremiers cas :\n| " in blocked  # said in the run
         ticked = tick(started.cursor)
         log = home / "sorties" / month / "alertes.log"
         alerts = log.read_text(encoding="utf-8").splitlines()

@@ -1,0 +1,50 @@
+"""A control's outcome as Dagster shows it: example rows as a Markdown table, a failure said in the run's log."""
+
+import logging
+
+import dagster as dg
+
+from assets.common.controls import ERROR, WARNING, ControlOutcome
+from checks.wiring import check_result, markdown_table
+
+
+def test_example_rows_are_a_markdown_table_with_pipes_escaped():
+    rows = [{"id_usager": "000178", "jours": 2}, {"id_usager": "a|b", "jours": None, "ligne": 7}]
+    assert markdown_table(rows) == ("| id_usager | jours | ligne |\n|---|---|---|\n| 000178 | 2 |  |\n| a\\|b |  | 7 |")
+
+
+class Log:
+    def __init__(self):
+        self.said: list[tuple[int, str]] = []
+
+    def error(self, text: str) -> None:
+        self.said.append((logging.ERROR, text))
+
+    def warning(self, text: str) -> None:
+        self.said.append((logging.WARNING, text))
+
+
+class Context:
+    def __init__(self):
+        self.log = Log()
+
+
+def test_a_failed_control_is_said_in_the_log_at_its_level_and_a_passed_one_is_not():
+    failed = ControlOutcome("activite_doublons", "activite", ERROR, False, 2, "2 ligne(s)", [{"id_usager": "000178"}])
+    context = Context()
+    result = check_result(failed, context)
+    assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert result.metadata["exemples"] == dg.MetadataValue.md("| id_usager |\n|---|\n| 000178 |")
+    assert context.log.said == [
+        (
+            logging.ERROR,
+            "contrôle activite_doublons en échec (erreur, 2) : 2 ligne(s)\npremiers cas :\n| id_usager |\n|---|\n"
+            "| 000178 |",
+        )
+    ]
+    warned = Context()
+    check_result(ControlOutcome("capacite_depassee", "activite", WARNING, False, 1, "1 jour"), warned)
+    assert warned.log.said == [(logging.WARNING, "contrôle capacite_depassee en échec (avertissement, 1) : 1 jour")]
+    quiet = Context()
+    check_result(ControlOutcome("activite_doublons", "activite", ERROR, True, 0, "aucun"), quiet)
+    assert quiet.log.said == []
