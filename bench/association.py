@@ -16,9 +16,7 @@ MARKER = ".large_close_bench"
 def sized_data(scale: str, residents: int | None, seed: int):
     """The demo generator's data; with `residents`, the `large` plan with its establishment counts scaled."""
     from demo import generator
-    from demo.establishments import KINDS
-    from demo.identities import luhn_number, random_address, rng_town
-    from demo.records import Dated, DemoData
+    from demo.records import DemoData
 
     if residents is None:
         return generator.generate(scale, seed)
@@ -27,31 +25,9 @@ def sized_data(scale: str, residents: int | None, seed: int):
     if abs(factor - 1) < 0.02:
         return generator.generate("large", seed)
 
-    class Sized(generator._Builder):
-        def build_establishments(self) -> None:
-            # the `large` plan of demo/establishments.py, counts scaled (capacities kept)
-            plan = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
-            for kind, count, capacity in plan:
-                for i in range(1, max(1, round(count * factor)) + 1):
-                    name = f"{KINDS[kind].name} {rng_town(self.rng)} {i}"
-                    self.establishments.append((f"{kind}{i:02d}", kind, name, capacity))
-            for code, kind, name, capacity in self.establishments:
-                billing = "dotation" if kind == "ESAT" else "prix_journee"
-                row = (
-                    code,
-                    name,
-                    kind,
-                    luhn_number(self.rng, "66", 9),
-                    luhn_number(self.rng, "7", 14),
-                    capacity,
-                    random_address(self.rng),
-                    billing,
-                )
-                self.ref["etablissements.csv"].append(Dated(row))
-
-    b = Sized("large", seed)
+    b = generator._Builder("large", seed)
     yaml_text = generator.settings_yaml(b.rng)
-    b.build_establishments()
+    b.build_establishments(factor)
     b.build_payers()
     b.build_population()
     b.build_rates()

@@ -77,17 +77,21 @@ DEMO_ESTABLISHMENTS = [  # code, kind, name, capacity
 ]
 
 
+# about 12,000 places in 200 establishments, in the demo's proportions: kind, count, capacity
+LARGE_PLAN = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
+
+
 class Structure:
     """The establishments, the payers and the rates."""
 
-    def build_establishments(self) -> None:
+    def build_establishments(self, factor: float = 1.0) -> None:
+        """The demo's six establishments, or the large plan with its counts scaled by `factor` (the
+        benchmarks' sized associations; capacities kept)."""
         if self.scale == "demo":
             self.establishments = list(DEMO_ESTABLISHMENTS)
         else:
-            # about 12,000 places in 200 establishments, in the demo's proportions
-            plan = [("FH", 34, 56), ("FV", 34, 57), ("FAM", 30, 50), ("MAS", 30, 57), ("IME", 36, 64), ("ESAT", 36, 54)]
-            for kind, count, capacity in plan:
-                for i in range(1, count + 1):
+            for kind, count, capacity in LARGE_PLAN:
+                for i in range(1, max(1, round(count * factor)) + 1):
                     name = f"{KINDS[kind].name} {rng_town(self.rng)} {i}"
                     self.establishments.append((f"{kind}{i:02d}", kind, name, capacity))
         for code, kind, name, capacity in self.establishments:
