@@ -247,7 +247,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
 
     from assets.billing.assets import invoice_documents
     from assets.common.partitions import partition_of
-    from assets.common.resources import DATE_TAG
+    from assets.common.resources import DATE_TAG, VALIDATE_TAG
     from assets.common.settings_file import load_settings
     from assets.receivables.assets import dunning_letters
     from pipelines import close
@@ -265,7 +265,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
             partition_key=partition_of(month),
             instance=instance,
             raise_on_error=False,
-            tags={DATE_TAG: issue_date.isoformat()},
+            tags={DATE_TAG: issue_date.isoformat(), VALIDATE_TAG: "bench"},
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     errors = []

@@ -13,10 +13,12 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.billing.assets import invoice_documents, issue_date, issue_date_confirmed, issued_documents, valued_days
+from assets.billing.assets import invoice_documents, issue_date_confirmed, issued_documents, tagged_date, valued_days
 from assets.billing.issuing import Draft, unusual_issue_date
+from assets.billing.validation import drafting_date, waiting_confirmed, waiting_issue_date
 from assets.billing.valuation import open_months
-from assets.common.controls import ERROR, ControlOutcome
+from assets.common.controls import ERROR, ControlOutcome, holding
+from assets.common.months import month_end
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.common.settings import Settings
@@ -38,22 +40,24 @@ def control_days_without_rate(con: duckdb.DuckDBPyConnection, first_month: str, 
     frame = query_frame(
         con, "checks/billing/days_without_rate.sql", {"first_month": first_month, "last_month": last_month}
     )
-    return _outcome(
+    outcome = _outcome(
         "jours_sans_tarif",
         frame,
         "chaque journée facturable a un tarif",
         "{n} journée(s) facturable(s) sans tarif : l'émission est bloquée",
     )
+    return holding(outcome, set(frame["establishment_code"].to_list()))
 
 
 def control_activity_vs_valuation(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     frame = query_frame(con, "checks/billing/activity_vs_valuation.sql", {"month": month})
-    return _outcome(
+    outcome = _outcome(
         "activite_valorisation",
         frame,
         "chaque journée d'activité est facturée, en attente ou non facturée avec un motif",
         "{n} établissement(s) où activité et valorisation ne concordent pas",
     )
+    return holding(outcome, set(frame["establishment_code"].to_list()))
 
 
 def control_valuation_vs_documents(
@@ -207,16 +211,25 @@ def _schema_error(exc: Exception) -> str:
     return f"XML refusé par le schéma Factur-X EN 16931{where}{f', ligne {line.group(1)}' if line else ''}"
 
 
-def control_issue_date(month: str, when: dt.date, confirmed: bool, drafted: Draft | str) -> ControlOutcome:
-    """Before issuing: the run's issue date suits the month (`issuing.unusual_issue_date`) or the run confirms
-    it (tag `recettes/confirmer_date`, `recettes run --confirmer`); and it is not earlier than the last
-    document of its series, which no confirmation lifts (the numbering stays chronological)."""
-    said = f"date d'émission {when:%d/%m/%Y}"
+def control_issue_date(
+    month: str, when: dt.date | None, confirmed: bool, drafted: Draft | str, issued_before: bool = False
+) -> ControlOutcome:
+    """Before issuing: the issue date (the run's, or the validation's) suits the month
+    (`issuing.unusual_issue_date`) or is confirmed (`--confirmer`, tag `recettes/confirmer_date`, or at the
+    validation); and it is not earlier than the last document of its series, which no confirmation lifts (the
+    numbering stays chronological). A préparation has no issue date yet: it is given at the validation."""
     if isinstance(drafted, str):
         return ControlOutcome("date_emission", BILLING, ERROR, False, 1, drafted)
+    if when is None:
+        return ControlOutcome(
+            "date_emission", BILLING, ERROR, True, 0, "pas encore de date d'émission : elle est donnée à la validation"
+        )
+    said = f"date d'émission {when:%d/%m/%Y}"
     unusual = unusual_issue_date(month, when)
     if unusual is None:
         return ControlOutcome("date_emission", BILLING, ERROR, True, 0, said)
+    if issued_before and when > month_end(month):  # its adjustments: the 60 days concern the first émission
+        return ControlOutcome("date_emission", BILLING, ERROR, True, 0, f"{said} : mois déjà émis, régularisations")
     if confirmed:
         return ControlOutcome("date_emission", BILLING, ERROR, True, 0, f"{unusual} : confirmée")
     return ControlOutcome(
@@ -242,17 +255,25 @@ DOCUMENT_CHECKS = ("valorisation_facturation", "numerotation_continue", "totaux_
 
 
 def _draft_controls(
-    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, when: dt.date, confirmed: bool, now: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    date: dt.date | None,
+    when: dt.date,
+    confirmed: bool,
+    now: dt.datetime,
 ) -> list[ControlOutcome]:
-    """The controls of what the close would issue, on one draft of it: the issue date, the payers' SIRETs, the
-    Factur-X rules, the mass credit notes."""
+    """The controls of what the close would issue, on one draft of it dated `when`: the issue date given
+    (`date`, None before any validation), the payers' SIRETs, the Factur-X rules, the mass credit notes."""
     drafted = drafted_close(con, settings, month, when, now)
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
         siret = ControlOutcome("financeurs_publics_siret", BILLING, ERROR, True, 0, f"non évalué : {drafted}")
     else:
         siret = control_public_payer_siret(con, drafted.documents)
     return [
-        control_issue_date(month, when, confirmed, drafted),
+        control_issue_date(
+            month, date, confirmed, drafted, bool(run_sql(con, "billing/month_issued.sql", {"month": month})[0][0])
+        ),
         siret,
         control_facturx_rules(con, settings, month, when, now, drafted),
         control_mass_credits(con, settings, month, drafted),
@@ -274,17 +295,20 @@ def valuation_controls(
     month = month_of(context.partition_key)
     settings = home.settings()
     first_month, last_month = open_months(month, settings)
-    when, now = issue_date(context), timestamp()
-    outcomes = run_controls(
-        home,
-        warehouse,
-        month,
-        lambda con: [
+    given, now = tagged_date(context), timestamp()
+
+    def controls(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
+        # the issue date: the run's (`recettes run`), else the one of the validations waiting to be issued;
+        # a préparation has none yet, and its draft is dated as late as the series allow
+        date = given or waiting_issue_date(con, month)
+        confirmed = issue_date_confirmed(context) or waiting_confirmed(con, month)
+        return [
             control_days_without_rate(con, first_month, last_month),
             control_activity_vs_valuation(con, month),
-            *_draft_controls(con, settings, month, when, issue_date_confirmed(context), now),
-        ],
-    )
+            *_draft_controls(con, settings, month, date, drafting_date(con, month, date), confirmed, now),
+        ]
+
+    outcomes = run_controls(home, warehouse, month, controls)
     for outcome in outcomes:
         yield check_result(outcome, context)
 

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.common.controls import ERROR, WARNING, ControlOutcome
+from assets.common.controls import ERROR, WARNING, ControlOutcome, holding
 from assets.common.months import month_bounds
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
@@ -140,20 +140,23 @@ def control_activity_expectations(con: duckdb.DuckDBPyConnection, month: str) ->
     dup_rows = frame[unique.unexpected_rows].select(columns) if unique.unexpected_rows else frame.head(0)
     held = frame.filter(pl.col("held"))
     held_etabs = sorted(held["establishment_code"].unique().to_list())
-    duplicates = ControlOutcome(
-        "activite_doublons",
-        INGEST,
-        ERROR,
-        unique.success,
-        unique.unexpected_count,
-        (
-            f"{unique.unexpected_count} ligne(s) pour un même usager, établissement et jour ; "
-            f"activité retenue pour {', '.join(held_etabs)} ({held.height} journée(s)) jusqu'à correction de "
-            "l'extrait"
-        )
-        if not unique.success
-        else "aucun doublon",
-        examples(dup_rows),
+    duplicates = holding(
+        ControlOutcome(
+            "activite_doublons",
+            INGEST,
+            ERROR,
+            unique.success,
+            unique.unexpected_count,
+            (
+                f"{unique.unexpected_count} ligne(s) pour un même usager, établissement et jour ; "
+                f"activité retenue pour {', '.join(held_etabs)} ({held.height} journée(s)) jusqu'à correction de "
+                "l'extrait"
+            )
+            if not unique.success
+            else "aucun doublon",
+            examples(dup_rows),
+        ),
+        held_etabs,
     )
     bad_shape = shape_code.unexpected_count + shape_day.unexpected_count
     shape = ControlOutcome(
@@ -172,13 +175,13 @@ def control_activity_expectations(con: duckdb.DuckDBPyConnection, month: str) ->
 
 def control_activity_missing(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
     """An establishment billed per day with stays in the month and no readable activity for it is held, never
-    billed at zero: error (until an establishment can be held alone, it blocks the month's issuing)."""
+    billed at zero: error, holding that establishment alone (the others are issued)."""
     first, last = month_bounds(month)
     frame = query_frame(con, "checks/activity_missing.sql", {"month": month, "first": first, "last": last})
     codes = ", ".join(frame["establishment_code"].to_list())
     unreadable = [p for p, _ in run_sql(con, "checks/activity_files_state.sql", {"month": month})]
     said = f" ; extrait(s) illisible(s) du mois : {', '.join(unreadable)}" if unreadable and frame.height else ""
-    return ControlOutcome(
+    outcome = ControlOutcome(
         "activite_manquante",
         INGEST,
         ERROR,
@@ -191,6 +194,7 @@ def control_activity_missing(con: duckdb.DuckDBPyConnection, month: str) -> Cont
         else "chaque établissement au prix de journée ayant des séjours dans le mois a son activité",
         examples(frame),
     )
+    return holding(outcome, frame["establishment_code"].to_list())
 
 
 def control_outside_stay(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:

@@ -67,10 +67,14 @@ def check_result(outcome: ControlOutcome, context: dg.AssetCheckExecutionContext
         if outcome.examples:
             said += "\npremiers cas :\n" + markdown_table(outcome.examples)
         (context.log.error if outcome.severity == ERROR else context.log.warning)(said)
+    if outcome.establishments:
+        metadata["etablissements_retenus"] = ", ".join(outcome.establishments)
+    # an error that holds some establishments only does not stop the run: they are held at the émission
+    blocks = outcome.severity == ERROR and not outcome.holds_some
     return dg.AssetCheckResult(
         check_name=outcome.control,
         passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity.ERROR if blocks else dg.AssetCheckSeverity.WARN,
         description=outcome.detail,
         metadata=metadata,
     )

@@ -2,7 +2,10 @@
 
     recettes demo                      create the demo association and close every month of it
     recettes generate --scale demo     write the demo's inputs without running anything
-    recettes run --month 2025-03       close one month through the Dagster asset graph
+    recettes run --month 2025-03       close one month (prepare, validate as --par, issue) in one command
+    recettes preparer --month 2025-03  the préparation alone: controls and pré-facturation, nothing numbered
+    recettes valider --month 2025-03 --par NOM --date-emission 2025-04-03 [--etablissement CODE…]
+                                       validate the prepared month, then issue what was validated
     recettes verify                    recompute the audit chain and report any alteration of the warehouse or sorties/
     recettes ui                        open the Dagster UI on the same data folder
 
@@ -18,7 +21,15 @@ import re
 import sys
 from pathlib import Path
 
-from pipelines.close import MonthResult, close_month, euros, prepare_instance, print_result
+from pipelines.close import (
+    MonthResult,
+    close_month,
+    euros,
+    prepare_instance,
+    prepare_month,
+    print_result,
+    validate_and_issue,
+)
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -42,10 +53,34 @@ def _date(text: str) -> dt.date:
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
-    result = close_month(home, args.month, args.date_emission, confirm_date=args.confirmer)
+    result = close_month(home, args.month, args.date_emission, confirm_date=args.confirmer, by=args.par)
     print_result(result)
     if result.exit_code:
         print(f"  détail : {home / 'sorties' / args.month / 'controles' / 'controles.csv'}")
+    return result.exit_code
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    home = _home(args)
+    result = prepare_month(home, args.month)
+    print_result(result)
+    return result.exit_code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from assets.billing.validation import ValidationError
+
+    home = _home(args)
+    try:
+        result = validate_and_issue(
+            home, args.month, args.etablissement or None, args.par, args.date_emission, args.confirmer
+        )
+    except ValidationError as exc:
+        print(f"{args.month} : validation refusée — {exc}", file=sys.stderr)
+        return 1
+    print_result(result)
+    if result.exit_code:
+        print(f"  détail : {home / 'sorties' / args.month / 'prefacturation' / 'prefacturation.html'}")
     return result.exit_code
 
 
@@ -217,7 +252,24 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="émettre à une date inhabituelle pour le mois (avant sa fin, ou plus de 60 jours après)",
     )
+    run.add_argument("--par", default=None, help="qui valide (défaut : l'utilisateur qui lance la commande)")
     run.set_defaults(func=cmd_run)
+
+    prep = sub.add_parser("preparer", help="prépare un mois : contrôles et pré-facturation, sans rien émettre")
+    prep.add_argument("--month", required=True, type=_month)
+    prep.set_defaults(func=cmd_prepare)
+
+    val = sub.add_parser("valider", help="valide un mois préparé (par établissement ou tous) puis l'émet")
+    val.add_argument("--month", required=True, type=_month)
+    val.add_argument("--etablissement", nargs="+", metavar="CODE", help="établissement(s) validé(s) (défaut : tous)")
+    val.add_argument("--par", required=True, help="nom de la personne qui valide")
+    val.add_argument("--date-emission", required=True, type=_date, help="date d'émission des documents")
+    val.add_argument(
+        "--confirmer",
+        action="store_true",
+        help="émettre à une date inhabituelle pour le mois (avant sa fin, ou plus de 60 jours après)",
+    )
+    val.set_defaults(func=cmd_validate)
 
     fec = sub.add_parser("fec-check", help="vérifie un fichier des écritures comptables (FEC)")
     fec.add_argument("file")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import os
 import time
 from collections.abc import Iterator
@@ -74,13 +75,15 @@ class MonthResult:
         summary: list[str],
         seconds: float,
         run_id: str = "",
+        held: dict[str, str] | None = None,
     ):
         self.month, self.success, self.failed_controls = month, success, failed_controls
         self.errors, self.summary, self.seconds, self.run_id = errors, summary, seconds, run_id
+        self.held = held or {}
 
     @property
     def exit_code(self) -> int:
-        if self.failed_controls:
+        if self.failed_controls or (self.success and self.held):
             return 1
         return 0 if self.success else 2
 
@@ -91,25 +94,76 @@ def close_month(
     issue_date: dt.date | None = None,
     instance: dg.DagsterInstance | None = None,
     confirm_date: bool = False,
+    by: str | None = None,
 ) -> MonthResult:
-    """Materialize the month's assets and checks through the Dagster job, as the UI does. An issue date the
-    control `date_emission` finds unusual for the month is issued only with `confirm_date`."""
+    """Close the month in one run, as `recettes run` does: the préparation, the validation of every
+    establishment no control holds by `by` (default: the login running it) on `issue_date` (default: today),
+    and the émission. An issue date the control `date_emission` finds unusual is issued only with
+    `confirm_date`."""
+    from assets.common.resources import CONFIRM_TAG, DATE_TAG, VALIDATE_TAG
+
+    tags = {
+        DATE_TAG: (issue_date or dt.date.today()).isoformat(),
+        VALIDATE_TAG: by or getpass.getuser(),
+        **({CONFIRM_TAG: "oui"} if confirm_date else {}),
+    }
+    return run_month(home, month, CLOSE_MONTH_JOB, tags, instance)
+
+
+def prepare_month(home: Path, month: str, instance: dg.DagsterInstance | None = None) -> MonthResult:
+    """The préparation alone (`recettes preparer`): nothing is numbered."""
+    return run_month(home, month, PREPARE_MONTH_JOB, {}, instance)
+
+
+def validate_and_issue(
+    home: Path,
+    month: str,
+    establishments: list[str] | None,
+    by: str,
+    issue_date: dt.date,
+    confirm_date: bool = False,
+    instance: dg.DagsterInstance | None = None,
+) -> MonthResult:
+    """`recettes valider`: record the validation of the prepared month (some establishments or all), then run
+    the émission, which issues what was validated and is unchanged since. Raises `ValidationError` when the
+    validation is refused as a whole; an establishment refused alone is held, named."""
+    from assets.billing.validation import validate
+    from assets.common.resources import DATE_TAG, timestamp
+    from assets.common.warehouse import Warehouse
+
+    with Warehouse(home / "entrepot.duckdb").transaction() as con:
+        done = validate(con, month, establishments, by, issue_date, confirm_date, timestamp())
+    for code, why in sorted(done.refused.items()):
+        print(f"{month} : {code} non validé — {why}")
+    if not done.validated:
+        from assets.billing.validation import ValidationError
+
+        raise ValidationError("aucun établissement validé : rien n'est émis")
+    return run_month(home, month, CLOSE_MONTH_JOB, {DATE_TAG: issue_date.isoformat()}, instance)
+
+
+CLOSE_MONTH_JOB = "cloture_mensuelle"
+PREPARE_MONTH_JOB = "preparation_mensuelle"
+
+
+def run_month(
+    home: Path, month: str, job_name: str, tags: dict[str, str], instance: dg.DagsterInstance | None = None
+) -> MonthResult:
+    """Materialize the month's assets and checks of `job_name` through Dagster, as the UI does."""
     import dagster as dg
 
     from assets.common.partitions import partition_of
-    from assets.common.resources import CONFIRM_TAG, DATE_TAG
     from assets.common.runs import PROCESS_TAG, recover_interrupted_runs, this_process
     from assets.common.settings_file import load_settings
     from assets.common.warehouse import Warehouse
     from pipelines.definitions import build
-    from pipelines.jobs import CLOSE_MONTH
     from pipelines.sensors import error_text
 
     started = time.monotonic()
     load_settings(home / "parametrage.yaml")  # a wrong settings file stops here, with its keys named
     prepare_instance(home)
     defs = build(str(home))
-    job = defs.resolve_job_def(CLOSE_MONTH)
+    job = defs.resolve_job_def(job_name)
     own_instance = instance is None
     if instance is None:
         with _instance_lock():  # two commands started together on a new data folder would both create it
@@ -123,11 +177,7 @@ def close_month(
             partition_key=partition_of(month),
             instance=instance,
             raise_on_error=False,
-            tags={
-                DATE_TAG: (issue_date or dt.date.today()).isoformat(),
-                PROCESS_TAG: this_process(),
-                **({CONFIRM_TAG: "oui"} if confirm_date else {}),
-            },
+            tags={**tags, PROCESS_TAG: this_process()},
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     finally:
@@ -139,9 +189,12 @@ def close_month(
             message = error_text(event.step_failure_data.error)
             if "blocking asset check" not in message:  # a blocking control is reported by its name below
                 errors.append(f"{event.step_key} : {message}")
-    failed, summary = _month_report(home, month)
+    failed, summary, held = _month_report(home, month)
     _alert(home, month, result.run_id, errors)
-    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
+    if job_name == PREPARE_MONTH_JOB:
+        held = {}  # a préparation holds nothing: it issues nothing
+        summary.append(f"pré-facturation : {home / 'sorties' / month / 'prefacturation' / 'prefacturation.html'}")
+    return MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id, held)
 
 
 def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
@@ -155,7 +208,8 @@ def _alert(home: Path, month: str, run_id: str, errors: list[str]) -> None:
         alert_run(con, load_settings(home / "parametrage.yaml"), home / "sorties", month, run_id, errors, timestamp())
 
 
-def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str]]:
+def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
+    from assets.billing.prefacturation import checklist, held_state
     from assets.common.controls import failed_errors, month_controls
     from assets.common.months import month_end
     from assets.common.warehouse import Warehouse, run_sql
@@ -171,6 +225,7 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         )[0]
         controls = month_controls(con, month)
         failed = failed_errors(con, month)
+        unissued = {r["establishment_code"]: r["state"] for r in checklist(con, month) if held_state(r["state"])}
     warnings = [c for c, sev, status, _, _ in controls if status == "echec" and sev != "erreur"]
     summary = [
         f"activité : {files} fichier(s), {days} journée(s) dont {held} retenue(s), {rejected} ligne(s) écartée(s)",
@@ -181,7 +236,7 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
         f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
     ]
-    return failed, summary
+    return failed, summary, unissued
 
 
 def euros(amount: Decimal | int) -> str:
@@ -195,11 +250,13 @@ def print_result(r: MonthResult) -> None:
     line each, none forged by a name."""
     from assets.common.csvfile import escaped
 
-    state = "clôturé" if r.exit_code == 0 else "BLOQUÉ" if r.exit_code == 1 else "ÉCHEC"
+    state = "clôturé" if r.exit_code == 0 else "ÉCHEC" if r.exit_code == 2 else "BLOQUÉ" if r.failed_controls else "RETENU"
     print(f"{r.month} : {state} en {r.seconds:.1f} s")
     for line in r.summary:
         print(f"  {escaped(line)}")
     for control, detail in r.failed_controls:
         print(f"  contrôle bloquant en échec : {escaped(control)} — {escaped(detail)}")
+    for code, state in sorted(r.held.items()):
+        print(f"  établissement retenu : {escaped(code)} — {escaped(state)}")
     for error in r.errors:
         print(f"  erreur : {escaped(error)}")

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
-from assets.billing.assets import billing_files, invoice_documents, issued_documents, valued_days
+from assets.billing.assets import billing_files, invoice_documents, issued_documents, prefacturation, valued_days
 from assets.common.resources import resources
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
@@ -15,7 +15,7 @@ from checks.closing import billed_missing_control, month_order_control
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
-from pipelines.jobs import close_month
+from pipelines.jobs import close_month, prepare_month, validate_month
 from pipelines.sensors import alert_after_close, alert_after_failed_close, interrupted_runs
 
 
@@ -25,6 +25,7 @@ def build(home: str | None = None) -> dg.Definitions:
             referential,
             activity_days,
             valued_days,
+            prefacturation,
             issued_documents,
             billing_files,
             invoice_documents,
@@ -56,7 +57,7 @@ def build(home: str | None = None) -> dg.Definitions:
             pending_files_control,
             call_log_control,
         ],
-        jobs=[close_month],
+        jobs=[close_month, prepare_month, validate_month],
         sensors=[alert_after_close, alert_after_failed_close, interrupted_runs],
         resources=resources(home),
         executor=dg.in_process_executor,

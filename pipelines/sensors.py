@@ -27,7 +27,7 @@ def error_text(error: "SerializableErrorInfo | None") -> str:
         return "échec"
     while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
-    return re.sub(r"^[\w.]+(Error|Exception|Busy|New): ", "", error.message.strip())
+    return re.sub(r"^[\w.]+(Error|Exception|Busy|New|Failure): ", "", error.message.strip())
 
 
 def step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:

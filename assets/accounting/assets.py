@@ -26,8 +26,9 @@ def accounting_entries(
     for a receipt nobody is known for and its move to the payer once matched. A locked (exported) month is
     left as it is."""
     month = month_of(context.partition_key)
+    when = issue_date(context, warehouse)
     with warehouse.transaction() as con:
-        s = build_entries(con, home.settings(), month, issue_date(context))
+        s = build_entries(con, home.settings(), month, when)
     return dg.MaterializeResult(
         metadata={
             "mois": month,

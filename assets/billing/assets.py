@@ -1,28 +1,66 @@
 """Dagster assets of the billing stage: valued days, issued documents, and the month's billing files."""
 
 import datetime as dt
+from decimal import Decimal
 
 import dagster as dg
 
 from assets.billing.documents import render_month
-from assets.billing.issuing import issue
+from assets.billing.issuing import IssueSummary, draft, issue
 from assets.billing.outputs import write_billing_files
+from assets.billing.prefacturation import write_prefacturation
+from assets.billing.validation import (
+    drafting_date,
+    emission_plan,
+    mark_issued,
+    month_issue_date,
+    prepare,
+    validate,
+    waiting_issue_date,
+)
 from assets.billing.valuation import store_valuation
 from assets.common.audit import seal, write_anchor
 from assets.common.partitions import month_of, months
-from assets.common.resources import CONFIRM_TAG, DATE_TAG, POOL, HomeResource, WarehouseResource, timestamp
+from assets.common.resources import (
+    CONFIRM_TAG,
+    DATE_TAG,
+    POOL,
+    VALIDATE_TAG,
+    HomeResource,
+    WarehouseResource,
+    timestamp,
+)
 from assets.ingest.assets import activity_days
 
 
-def issue_date(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
-    """The run's issue date: the tag `recettes/date_emission` (AAAA-MM-JJ), else today."""
+def tagged_date(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> dt.date | None:
+    """The run's tag `recettes/date_emission` (AAAA-MM-JJ), if any."""
     tag = context.run.tags.get(DATE_TAG)
     if not tag:
-        return dt.date.today()
+        return None
     try:
         return dt.date.fromisoformat(tag)
     except ValueError:
         raise ValueError(f"étiquette {DATE_TAG} : date attendue au format AAAA-MM-JJ, lu : {tag!r}") from None
+
+
+def issue_date(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dt.date:
+    """The run's issue date: the tag `recettes/date_emission`, else the issue date of the month's latest
+    validation. Never today by default: a month nobody validated has none, and its run stops before issuing."""
+    tagged = tagged_date(context)
+    if tagged is not None:
+        return tagged
+    month = month_of(context.partition_key)
+    with warehouse.get().connect() as con:
+        validated = month_issue_date(con, month)
+    if validated is None:
+        raise dg.Failure(
+            f"{month} n'a pas de date d'émission : personne n'a validé sa pré-facturation "
+            "(job validation_mensuelle, ou recettes valider --month … --par … --date-emission …)"
+        )
+    return validated
 
 
 def issue_date_confirmed(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> bool:
@@ -68,31 +106,95 @@ def valued_days(
 
 @dg.asset(
     group_name="billing",
-    kinds={"duckdb"},
+    kinds={"csv", "html"},
     pool=POOL,
     partitions_def=months,
     deps=[valued_days],
-    description="Factures et avoirs émis (registre inaltérable, numérotation continue).",
+    description="Pré-facturation : ce que l'émission donnerait, par établissement et financeur, avec les contrôles "
+    "et la liste de suivi du mois ; aucun numéro n'est donné.",
+)
+def prefacturation(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The préparation's draft (docs/rules.md "Validation before issuing"): what the émission would issue per
+    establishment and payer (`issuing.draft`, read-only), the held amounts, the changes and the controls,
+    written under sorties/AAAA-MM/prefacturation/ (CSV and one HTML page opening on the month's checklist),
+    and each establishment's fingerprint recorded for its validation. A run tagged `recettes/valider_par`
+    (`recettes run`) validates, as that person, every establishment no control holds."""
+    month = month_of(context.partition_key)
+    settings = home.settings()
+    now = timestamp()
+    by = context.run.tags.get(VALIDATE_TAG, "").strip()
+    given = tagged_date(context)
+    with warehouse.transaction() as con:
+        when = drafting_date(con, month, given or waiting_issue_date(con, month))
+        drafted = draft(con, settings, month, when, now)
+        prepared = prepare(con, settings, month, drafted, now)
+        validated = None
+        if by and given is not None:
+            validated = validate(con, month, None, by, given, issue_date_confirmed(context), now)
+        written = write_prefacturation(con, settings, home.sorties, month, drafted, now)
+    held = [p.establishment_code for p in prepared if p.blocked]
+    if held:
+        context.log.warning(f"établissement(s) retenu(s) par un contrôle : {', '.join(held)}")
+    return dg.MaterializeResult(
+        metadata={
+            "mois": month,
+            "etablissements": len(prepared),
+            "documents": len(drafted.documents),
+            "montant": str(sum((p.amount for p in prepared), Decimal("0.00"))),
+            "retenus": ", ".join(held),
+            "valides": ", ".join(validated.validated) if validated else "",
+            "page": dg.MetadataValue.path(str(written)),
+        }
+    )
+
+
+@dg.asset(
+    group_name="billing",
+    kinds={"duckdb"},
+    pool=POOL,
+    partitions_def=months,
+    deps=[prefacturation],
+    description="Factures et avoirs émis pour les établissements validés (registre inaltérable, numérotation "
+    "continue).",
 )
 def issued_documents(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Compares what is due with what was issued for the month and the open months before it, and issues
-    the differences (docs/rules.md B11, B12): first invoices, complementary invoices, credit notes naming the
-    invoice they correct, numbered F/A per calendar year in the same transaction. Appends to documents
-    and document_lines; a re-run with unchanged data issues nothing."""
+    """The émission: for the establishments validated and unchanged since (`validation.emission_plan`), compares
+    what is due with what was issued for the month and the open months before it, and issues the differences
+    (docs/rules.md B11, B12): first invoices, complementary invoices, credit notes naming the invoice they
+    correct, numbered F/A per calendar year in the same transaction, dated on the validation's issue date. The
+    others are held, named. A month nobody validated stops here: nothing is numbered without a validation."""
     month = month_of(context.partition_key)
     settings = home.settings()
-    when = issue_date(context)
     now = timestamp()
     with warehouse.transaction() as con:
-        summary = issue(con, settings, month, when, now)
+        plan = emission_plan(con, month)
+        if plan.issue_date is None and month_issue_date(con, month) is None:
+            reasons = "; ".join(f"{code} : {why}" for code, why in sorted(plan.held.items()))
+            raise dg.Failure(
+                f"{month} : aucun établissement validé, rien n'est émis"
+                + (f" ({reasons})" if reasons else "")
+                + " ; validez la pré-facturation (job validation_mensuelle, ou recettes valider)"
+            )
+        summary = IssueSummary()
+        if plan.issue_date is not None:
+            summary = issue(con, settings, month, plan.issue_date, now, plan.establishments)
+            mark_issued(con, month, plan.establishments, now)
+            # what is left to issue (the held establishments') is what the next validation sees
+            prepare(con, settings, month, draft(con, settings, month, drafting_date(con, month, None), now), now)
         chain = seal(con, now, ["document"])  # each document sealed in the transaction that issues it
     write_anchor(home.sorties, month, chain)
+    for code, why in sorted(plan.held.items()):
+        context.log.warning(f"établissement {code} retenu : {why}")
     return dg.MaterializeResult(
         metadata={
             "mois": month,
-            "date_emission": when.isoformat(),
+            "date_emission": plan.issue_date.isoformat() if plan.issue_date else "",
+            "etablissements_emis": ", ".join(plan.establishments),
+            "etablissements_retenus": "; ".join(f"{c} ({w})" for c, w in sorted(plan.held.items())),
             "documents": summary.documents,
             "factures": summary.invoices,
             "avoirs": summary.credit_notes,
@@ -120,8 +222,9 @@ def billing_files(
     the held days and the month's valuation."""
     month = month_of(context.partition_key)
     settings = home.settings()
+    when = issue_date(context, warehouse)
     with warehouse.transaction() as con:
-        counts = write_billing_files(con, settings, home.sorties, month, issue_date(context))
+        counts = write_billing_files(con, settings, home.sorties, month, when)
         chain = seal(con, timestamp(), ["fichier"])  # the register and its lines, sealed as they are written
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata={k: v for k, v in counts.items()})
@@ -145,8 +248,9 @@ def invoice_documents(
     month = month_of(context.partition_key)
     settings = home.settings()
     now = timestamp()
+    when = issue_date(context, warehouse)
     with warehouse.transaction() as con:
-        summary = render_month(con, settings, home.sorties, month, issue_date(context), now)
+        summary = render_month(con, settings, home.sorties, month, when, now)
         chain = seal(con, now, ["pdf"])  # each PDF's hash (document_files) sealed as it is recorded
     write_anchor(home.sorties, month, chain)
     per_second = summary.rendered / summary.seconds if summary.seconds and summary.rendered else 0

@@ -224,15 +224,20 @@ class Draft:
 
 
 def draft(
-    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    issue_date: dt.date,
+    now: dt.datetime,
+    establishments: list[str] | None = None,
 ) -> Draft:
     """The documents a close of `month` would issue on `issue_date`, numbered as they would be, read-only: the
     differences between due and issued for the pairs of the open months valued again since issuing last
-    compared them (issue_pending)."""
+    compared them (issue_pending), of the `establishments` given (all when None)."""
     first_month, last_month = open_months(month, settings)
     params = {"first_month": first_month, "last_month": last_month}
     out = Draft()
-    diff = query_frame(con, "billing/differences.sql", params)
+    diff = query_frame(con, "billing/differences.sql", {**params, **_scope(establishments)})
     if diff.is_empty():
         return out
     invoices = query_frame(con, "billing/invoices_by_resident.sql", params)
@@ -309,18 +314,32 @@ def draft(
 
 
 def issue(
-    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, issue_date: dt.date, now: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    issue_date: dt.date,
+    now: dt.datetime,
+    establishments: list[str] | None = None,
 ) -> IssueSummary:
-    """Issue the differences between due and issued for the open months of a close of `month` (`draft`), and
-    clear the pairs it compared (issue_pending) in the same transaction as the documents."""
+    """Issue the differences between due and issued for the open months of a close of `month` (`draft`) of the
+    `establishments` given (the validated ones; all when None), and clear the pairs it compared (issue_pending)
+    in the same transaction as the documents."""
     first_month, last_month = open_months(month, settings)
-    drafted = draft(con, settings, month, issue_date, now)
+    drafted = draft(con, settings, month, issue_date, now, establishments)
     if drafted.documents:
         insert_frame(con, "documents", pl.DataFrame(drafted.documents, schema=DOCUMENT_SCHEMA))
         insert_frame(con, "document_lines", pl.DataFrame(drafted.lines, schema=LINE_SCHEMA))
         insert_frame(con, "document_corrections", pl.DataFrame(drafted.corrections, schema=CORRECTION_SCHEMA))
-    run_sql(con, "billing/clear_pending.sql", {"first_month": first_month, "last_month": last_month})
+    run_sql(
+        con,
+        "billing/clear_pending.sql",
+        {"first_month": first_month, "last_month": last_month, **_scope(establishments)},
+    )
     return drafted.summary
+
+
+def _scope(establishments: list[str] | None) -> dict:
+    return {"all_establishments": establishments is None, "establishments": establishments or []}
 
 
 def _recipients(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
@@ -29,10 +29,30 @@ class ControlOutcome:
     value: int | str
     detail: str
     examples: list[dict] = field(default_factory=list)  # a few rows explaining a failure, no names
+    # a failed error-level control that concerns these establishments only holds them, not the month
+    establishments: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
         return "ok" if self.passed else "echec"
+
+    @property
+    def holds_some(self) -> bool:
+        """It fails at error level on some establishments' inputs only: those are held, the others go on."""
+        return not self.passed and self.severity == ERROR and bool(self.establishments)
+
+
+def holding(outcome: ControlOutcome, codes: list[str] | set[str]) -> ControlOutcome:
+    """A failed error-level control found on the inputs of `codes` only: it holds those establishments
+    (docs/rules.md "Validation before issuing"), said in its detail; the others are prepared and issued."""
+    if outcome.passed or outcome.severity != ERROR or not codes:
+        return outcome
+    held = tuple(sorted(codes))
+    return replace(
+        outcome,
+        detail=f"{outcome.detail} — établissement(s) retenu(s) : {', '.join(held)} ; les autres suivent leur cours",
+        establishments=held,
+    )
 
 
 def record(con: duckdb.DuckDBPyConnection, month: str, outcome: ControlOutcome, now: dt.datetime) -> None:
@@ -49,6 +69,7 @@ def record(con: duckdb.DuckDBPyConnection, month: str, outcome: ControlOutcome, 
             "detail": outcome.detail,
             "now": now,
             "examples": json.dumps(outcome.examples, ensure_ascii=False, default=str),
+            "establishments": ",".join(outcome.establishments) or None,
         },
     )
 
@@ -59,6 +80,15 @@ CONTROLS_HEADER = ("controle", "severite", "statut", "valeur", "detail")
 def month_controls(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple]:
     """The controls of a month: its own, and the referential's (which hold for every month)."""
     return run_sql(con, "checks/month_controls.sql", {"month": month, "all": ALL_MONTHS})
+
+
+def held_establishments(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, list[str]]:
+    """Per establishment, the failed error-level controls of `month` that hold it alone."""
+    out: dict[str, list[str]] = {}
+    for control, codes in run_sql(con, "checks/holding_controls.sql", {"month": month}):
+        for code in codes.split(","):
+            out.setdefault(code, []).append(control)
+    return out
 
 
 def failed_errors(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple[str, str]]:

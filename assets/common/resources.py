@@ -23,6 +23,8 @@ from assets.common.warehouse import Warehouse
 POOL = "warehouse"  # every asset and check that writes the warehouse: one at a time, across runs
 DATE_TAG = "recettes/date_emission"  # run tag: the issue date of the documents (AAAA-MM-JJ)
 CONFIRM_TAG = "recettes/confirmer_date"  # run tag "oui": an unusual issue date is meant (docs/rules.md)
+# run tag: the run validates every establishment it prepares, as this person, before issuing (`recettes run`)
+VALIDATE_TAG = "recettes/valider_par"
 
 
 def timestamp() -> dt.datetime:

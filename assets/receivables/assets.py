@@ -50,8 +50,9 @@ def reminders(
     receipts waiting, contentieux for the director. Writes recouvrement/relances.csv, appels_a_passer.csv
     and contentieux.csv; the letters are `dunning_letters`."""
     month = month_of(context.partition_key)
+    when = issue_date(context, warehouse)
     with warehouse.transaction() as con:
-        s = run_dunning(con, home.settings(), home.entrees, home.sorties, month, issue_date(context), timestamp())
+        s = run_dunning(con, home.settings(), home.entrees, home.sorties, month, when, timestamp())
     return dg.MaterializeResult(
         metadata={
             "relances": s.reminders,
@@ -81,6 +82,7 @@ def dunning_letters(
     so a re-run renders only what is missing. Documents, like `invoice_documents`: what the rendering
     costs is counted apart from the rest of the close."""
     month = month_of(context.partition_key)
+    when = issue_date(context, warehouse)
     with warehouse.transaction() as con:
-        letters = write_letters(con, home.settings(), home.sorties, month, issue_date(context))
+        letters = write_letters(con, home.settings(), home.sorties, month, when)
     return dg.MaterializeResult(metadata={"courriers": letters})

@@ -4,8 +4,9 @@ import dagster as dg
 
 from assets.accounting.assets import ledger_reciprocity
 from assets.billing.assets import billing_files, issue_date
+from assets.billing.prefacturation import refresh_prefacturation
 from assets.common.partitions import month_of, months
-from assets.common.resources import POOL, HomeResource, WarehouseResource
+from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.assets import matching_files
 from assets.receivables.assets import reminders
 from assets.reporting.controls_report import write_index
@@ -24,12 +25,14 @@ from assets.reporting.retention import purge_outputs
 def director_report(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Writes rapports/occupation.csv and rapports/direction.html from the month's files: headline figures
+    """Writes the pré-facturation's checklist again with what the close did, then rapports/occupation.csv and
+    rapports/direction.html from the month's files: headline figures
     against last month and last year, billing by establishment and payer type, occupancy over 12 months,
     receivables and DSO trends, the largest late payers, the dunning of the close, pending files,
-    adjustments and the state of the controls."""
+    adjustments, the establishments held and the state of the controls."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
+        refresh_prefacturation(con, home.settings(), home.sorties, month, timestamp())
         path, size = write_director_report(con, home.sorties, month)
     write_index(home.sorties)  # the checks rewrote it before this report existed: link it now
     return dg.MaterializeResult(metadata={"fichier": path.name, "octets": size})
@@ -43,9 +46,11 @@ def director_report(
     deps=[director_report],
     description="Conservation : suppression des sorties des mois échus depuis plus de `conservation.annees` ans.",
 )
-def outputs_retention(context: dg.AssetExecutionContext, home: HomeResource) -> dg.MaterializeResult:
+def outputs_retention(
+    context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Removes sorties/AAAA-MM of the months that ended more than `conservation.annees` years (default 10)
     before the close's issue date, and rewrites sorties/index.html; the warehouse keeps the books."""
     years = home.settings().conservation.annees
-    removed = purge_outputs(home.sorties, issue_date(context), years)
+    removed = purge_outputs(home.sorties, issue_date(context, warehouse), years)
     return dg.MaterializeResult(metadata={"conservation_annees": years, "mois_supprimes": ", ".join(removed)})

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from assets.billing.prefacturation import held_state
 from assets.common.months import add_months
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
@@ -182,7 +183,9 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
     pending = _rows(folder / "recouvrement" / "dossiers_en_instruction.csv")
     adjustments = [r for r in registre if r["nature"] in ("complementaire", "avoir")]
     controls = _rows(folder / "controles" / "controles.csv")
+    checklist = _rows(folder / "prefacturation" / "etablissements.csv")
     return {
+        "held": [(r["code_etablissement"], r["etat"]) for r in checklist if held_state(r["etat"])],
         "month": month,
         "cards": cards,
         "charts": [_figure(f) for f in (billed, occ, receivables, dso)],

@@ -1,8 +1,11 @@
 -- B12: what is due minus what was issued (invoices minus credit notes) for the open months, per payer,
 -- establishment, resident, month of service, category and unit price; only the keys that differ. Only the
--- pairs valued again since issuing last compared them (issue_pending): the others cannot differ.
+-- pairs valued again since issuing last compared them (issue_pending): the others cannot differ. The émission
+-- takes the validated establishments only ($establishments); the préparation and the controls take all.
 WITH pending AS (
-    SELECT month, establishment_code FROM issue_pending WHERE month BETWEEN $first_month AND $last_month
+    SELECT month, establishment_code FROM issue_pending
+    WHERE month BETWEEN $first_month AND $last_month
+          AND ($all_establishments OR list_contains($establishments::VARCHAR[], establishment_code))
 ),
 issued AS (
     SELECT d.service_month AS month, d.payer_code, d.payer_type, d.establishment_code, l.resident_id, l.category,

@@ -185,8 +185,10 @@ def test_duplicates_and_capacity(home, warehouse):
     assert (duplicates.passed, duplicates.value, duplicates.severity) == (False, 2, "erreur")
     assert duplicates.detail == (
         "2 ligne(s) pour un même usager, établissement et jour ; activité retenue pour "
-        "FH01 (42 journée(s)) jusqu'à correction de l'extrait"
+        "FH01 (42 journée(s)) jusqu'à correction de l'extrait — établissement(s) retenu(s) : FH01 ; les autres "
+        "suivent leur cours"
     )
+    assert duplicates.establishments == ("FH01",)
     assert [(e["source_line"], e["day"]) for e in duplicates.examples] == [(6, "2025-03-05"), (43, "2025-03-05")]
     assert (capacity.passed, capacity.value) == (False, 10)
     assert capacity.examples[0] == {"establishment_code": "FH01", "day": "2025-03-01", "present": 2, "capacity": 1}

@@ -48,3 +48,25 @@ def test_a_failed_control_is_said_in_the_log_at_its_level_and_a_passed_one_is_no
     quiet = Context()
     check_result(ControlOutcome("activite_doublons", "activite", ERROR, True, 0, "aucun"), quiet)
     assert quiet.log.said == []
+
+
+def test_an_error_on_some_establishments_holds_them_and_lets_the_run_go_on():
+    from assets.common.controls import holding
+
+    failed = ControlOutcome("activite_doublons", "activite", ERROR, False, 2, "2 ligne(s)")
+    held = holding(failed, {"FH01", "FAM01"})
+    assert held.establishments == ("FAM01", "FH01") and held.holds_some
+    assert held.detail == "2 ligne(s) — établissement(s) retenu(s) : FAM01, FH01 ; les autres suivent leur cours"
+    context = Context()
+    result = check_result(held, context)
+    # recorded as an error (controles.csv, exit 1), but not blocking the assets after it in Dagster
+    assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert result.metadata["etablissements_retenus"] == dg.MetadataValue.text("FAM01, FH01")
+    assert context.log.said[0][0] == logging.ERROR
+    # no establishment named, a passed control, or a warning: unchanged
+    assert holding(failed, set()) is failed
+    passed = ControlOutcome("activite_doublons", "activite", ERROR, True, 0, "aucun doublon")
+    assert holding(passed, {"FH01"}) is passed
+    warning = ControlOutcome("capacite_depassee", "activite", WARNING, False, 1, "1 jour")
+    assert holding(warning, {"FH01"}) is warning
+    assert check_result(failed).severity == dg.AssetCheckSeverity.ERROR

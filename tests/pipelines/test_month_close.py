@@ -12,7 +12,7 @@ from assets.ingest.activity import CODES
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from pipelines.close import close_month
 from pipelines.definitions import defs
-from pipelines.sensors import alert_after_failed_close
+from pipelines.sensors import alert_after_close
 
 pytestmark = pytest.mark.slow  # closes months through Dagster
 
@@ -120,12 +120,20 @@ def test_a_month_is_closed_with_exact_counts_then_rerunning_changes_nothing(tmp_
         assert [c[:4] for c in second["controls"]] == [c[:4] for c in first["controls"]]
 
 
-def test_a_duplicate_day_blocks_the_month_until_the_corrected_extract_arrives(tmp_path, demo):
+def test_a_duplicate_day_holds_its_establishment_until_the_corrected_extract_arrives(tmp_path, demo):
+    import csv
+
     home = tmp_path / "home"
     month = "2025-09"
     write_settings(home, demo)
     write_referential(home, demo, close_date(month))
     write_activity(home, month, demo.activity[month])
+
+    def register():
+        path = home / "sorties" / month / "factures" / "registre.csv"
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return [(r["numero"], r["code_etablissement"]) for r in csv.DictReader(f, delimiter=";")]
+
     with dg.DagsterInstance.ephemeral() as instance:
         blocked = close_month(home, month, close_date(month), instance=instance)
         assert blocked.exit_code == 1
@@ -133,22 +141,32 @@ def test_a_duplicate_day_blocks_the_month_until_the_corrected_extract_arrives(tm
         assert blocked.failed_controls[0][1].startswith(
             "2 ligne(s) pour un même usager, établissement et jour ; activité retenue pour FAM01"
         )
-        # the blocked run is alerted once: by the command, and the sensor (the UI's way) finds it done
+        assert blocked.failed_controls[0][1].endswith(
+            "établissement(s) retenu(s) : FAM01 ; les autres suivent leur cours"
+        )
+        assert blocked.held == {"FAM01": "retenu : activite_doublons"}
+        issued = register()  # the other establishments went out
+        assert issued and "FAM01" not in {e for _, e in issued}
+        assert {e for _, e in issued} == {"FH01", "FV01", "IME01", "MAS01"}
+        # the run is alerted once: by the command, and the sensor (the UI's way) finds it done
         alerts = (home / "sorties" / month / "alertes.log").read_text(encoding="utf-8").splitlines()
         assert alerts[0].endswith(f"clôture de {month} · run {blocked.run_id} · {len(alerts) - 2} alerte(s)")
         assert alerts[1].startswith("ERREUR activite_doublons : 2 ligne(s) pour un même usager")
-        failure = instance.all_logs(blocked.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0].dagster_event
+        success = instance.all_logs(blocked.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[0].dagster_event
         with dg.build_run_status_sensor_context(  # as the daemon does: the warehouse resource has a teardown
-            sensor_name="alert_after_failed_close",
-            dagster_event=failure,
+            sensor_name="alert_after_close",
+            dagster_event=success,
             dagster_instance=instance,
             dagster_run=instance.get_run_by_id(blocked.run_id),
             resources=resources(str(home)),
         ) as context:
-            assert alert_after_failed_close(context).skip_message == "déjà signalé"
+            assert alert_after_close(context).skip_message == "déjà signalé"
         write_activity(home, month, demo.corrections[month])
         fixed = close_month(home, month, close_date(month), instance=instance)
-        assert (fixed.exit_code, fixed.failed_controls) == (0, [])
+        assert (fixed.exit_code, fixed.failed_controls, fixed.held) == (0, [], {})
+    numbers = [n for n, _ in register()]
+    assert [e for _, e in register()[len(issued) :]] == ["FAM01"] * (len(numbers) - len(issued))
+    assert numbers == sorted(numbers) and len(numbers) > len(issued)
     with Warehouse(home / "entrepot.duckdb").connect() as con:
         assert table(con, "SELECT count(*) FROM activity_days WHERE held") == [(0,)]
         assert table(con, "SELECT count(*) FROM input_files WHERE path LIKE '%FAM01_2025-09%'") == [(2,)]

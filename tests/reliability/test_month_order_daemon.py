@@ -86,7 +86,10 @@ def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a
                 },
             },
             "partitionNames": [f"{MONTH}-01", f"{NEXT}-01"],
-            "tags": [{"key": "recettes/date_emission", "value": close_date(NEXT).isoformat()}],
+            "tags": [
+                {"key": "recettes/date_emission", "value": close_date(NEXT).isoformat()},
+                {"key": "recettes/valider_par", "value": "Claire Martin"},
+            ],
         }
         launched = _post(port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched

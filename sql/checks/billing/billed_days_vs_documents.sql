@@ -2,7 +2,7 @@
 -- lines of the documents of that month of service (contribution and FJH lines apart). A resident a payer is
 -- owed nothing for (his contribution takes all its amount, B9) and who is on none of its documents of the
 -- month (a document of total 0 is not issued, B11: alone, or granted after the others were billed) is not
--- looked for in one.
+-- looked for in one. A held establishment (its pair still pending after the émission) is left out.
 WITH owed_nothing AS (
     SELECT payer_code, establishment_code, resident_id FROM due_lines WHERE month = $month
     GROUP BY ALL HAVING sum(amount) = 0
@@ -28,5 +28,8 @@ SELECT coalesce(v.establishment_code, i.establishment_code) AS establishment_cod
        coalesce(v.amount, 0) AS valued_amount, coalesce(i.amount, 0) AS issued_amount
 FROM valued v
 FULL JOIN issued i USING (establishment_code)
-WHERE coalesce(v.days, 0) <> coalesce(i.days, 0) OR coalesce(v.amount, 0) <> coalesce(i.amount, 0)
+WHERE (coalesce(v.days, 0) <> coalesce(i.days, 0) OR coalesce(v.amount, 0) <> coalesce(i.amount, 0))
+      AND coalesce(v.establishment_code, i.establishment_code) NOT IN (
+          SELECT establishment_code FROM issue_pending WHERE month = $month
+      )
 ORDER BY 1;

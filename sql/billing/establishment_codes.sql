@@ -1,0 +1,2 @@
+-- Every establishment of the referential.
+SELECT code FROM establishments ORDER BY code;
