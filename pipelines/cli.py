@@ -85,11 +85,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from demo.generator import generate, write_all
+    from demo.generator import generate
+    from demo.run import prepare
 
     home = _home(args)
     data = generate(args.scale, args.seed)
-    write_all(home, data)
+    prepare(home, data, args.seed)  # the inputs, and the demo's people as before its first close
     print(
         f"Données « {args.scale} » (graine {args.seed}) écrites dans {home} : "
         f"{len(data.referential['usagers.csv'])} usagers, {len(data.months)} mois "

@@ -16,7 +16,7 @@ from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
 from pipelines.jobs import close_month, prepare_month, validate_month
-from pipelines.sensors import alert_after_close, alert_after_failed_close, interrupted_runs
+from pipelines.sensors import alert_after_close, alert_after_failed_close, demo_after_close, interrupted_runs
 
 
 def build(home: str | None = None) -> dg.Definitions:
@@ -58,7 +58,7 @@ def build(home: str | None = None) -> dg.Definitions:
             call_log_control,
         ],
         jobs=[close_month, prepare_month, validate_month],
-        sensors=[alert_after_close, alert_after_failed_close, interrupted_runs],
+        sensors=[alert_after_close, alert_after_failed_close, interrupted_runs, demo_after_close],
         resources=resources(home),
         executor=dg.in_process_executor,
     )
