@@ -41,7 +41,12 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.common.partitions import refused_month
+
     home = _home(args)
+    if refused := refused_month(home, args.month):
+        print(f"refusé : {refused}", file=sys.stderr)
+        return 2
     result = close_month(home, args.month, args.date_emission, confirm_date=args.confirmer)
     print_result(result)
     if result.exit_code:
