@@ -35,7 +35,7 @@ from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.assets import activity_days, referential
-from checks.wiring import REFERENTIAL, check_result, examples, run_controls
+from checks.wiring import REFERENTIAL, asset_check, check_result, examples, run_controls
 
 CLOSING = "cloture"
 
@@ -72,7 +72,7 @@ def control_month_order(con: duckdb.DuckDBPyConnection, entrees: Path, month: st
     return ControlOutcome("mois_precedents_clotures", CLOSING, ERROR, not missing, len(missing), detail, examples)
 
 
-@dg.asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
+@asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
 def month_order_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -100,7 +100,7 @@ def control_billed_missing(con: duckdb.DuckDBPyConnection, since: str) -> Contro
                           examples(frame))  # fmt: skip
 
 
-@dg.asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
+@asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
 def billed_missing_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
