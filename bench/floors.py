@@ -105,11 +105,13 @@ def stack_floor_child() -> None:
     as the first control does (checks/expectations.py)."""
     import dagster as dg
 
-    from assets.common.partitions import months, partition_of
+    from assets.common.partitions import TIMEZONE, partition_of
     from checks.expectations import _context
     from pipelines import close
 
     keys = [k for k in STEPS if k not in RENDERING_STEPS] + ["outputs_retention"]
+    # the close's monthly partitions, whatever data folder RECETTES_HOME names (assets/common/partitions.py)
+    months = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", end_offset=0, timezone=TIMEZONE)
     with tempfile.TemporaryDirectory() as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
         close.prepare_instance(Path(tmp))

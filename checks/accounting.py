@@ -19,7 +19,7 @@ from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
-from checks.wiring import check_result, examples, run_controls
+from checks.wiring import asset_check, check_result, check_spec, examples, run_controls
 
 ACCOUNTING = "comptabilite"
 
@@ -80,9 +80,7 @@ def control_fec_file(sorties: Path, month: str) -> ControlOutcome:
 ENTRY_CHECKS = ("ecritures_equilibrees", "journal_ventes_documents", "ecritures_numerotation")
 
 
-@dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=accounting_entries, blocking=True) for name in ENTRY_CHECKS], pool=POOL
-)
+@dg.multi_asset_check(specs=[check_spec(name, accounting_entries, blocking=True) for name in ENTRY_CHECKS], pool=POOL)
 def entry_controls(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
@@ -99,7 +97,7 @@ def entry_controls(
         yield check_result(outcome, context)
 
 
-@dg.asset_check(asset=entry_file, name="fec_conforme", blocking=True, pool=POOL)
+@asset_check(asset=entry_file, name="fec_conforme", blocking=True, pool=POOL)
 def fec_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -128,7 +126,7 @@ def control_reciprocity(con: duckdb.DuckDBPyConnection, month: str) -> ControlOu
 
 
 # a warning: blocking only makes the director's report wait for it, so that the report counts it
-@dg.asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", blocking=True, pool=POOL)
+@asset_check(asset=ledger_reciprocity, name="reciprocite_comptable", blocking=True, pool=POOL)
 def reciprocity_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:

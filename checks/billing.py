@@ -24,7 +24,7 @@ from assets.common.resources import POOL, HomeResource, WarehouseResource, times
 from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql, sql
 from checks.closing import control_mass_credits
-from checks.wiring import check_result, examples, run_controls
+from checks.wiring import asset_check, check_result, check_spec, examples, run_controls
 
 BILLING = "facturation"
 
@@ -281,7 +281,7 @@ def _draft_controls(
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=valued_days, blocking=True) for name in VALUATION_CHECKS],
+    specs=[check_spec(name, valued_days, blocking=True) for name in VALUATION_CHECKS],
     pool=POOL,
 )
 def valuation_controls(
@@ -314,7 +314,7 @@ def valuation_controls(
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=issued_documents, blocking=True) for name in DOCUMENT_CHECKS],
+    specs=[check_spec(name, issued_documents, blocking=True) for name in DOCUMENT_CHECKS],
     pool=POOL,
 )
 def document_controls(
@@ -376,7 +376,7 @@ def control_facturx(
     )
 
 
-@dg.asset_check(asset=invoice_documents, name="facturx_valide", blocking=True, pool=POOL)
+@asset_check(asset=invoice_documents, name="facturx_valide", blocking=True, pool=POOL)
 def facturx_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:

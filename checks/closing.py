@@ -6,9 +6,9 @@ month from the association's first to the one before must be closed before a mon
 documents, receipts and entries would be taken by the wrong month (a February closed before January exported
 January's invoices and receipts in February's file, and January never got one).
 
-The association's first month is the first month closed; before any, the first month of activity dropped in
-`entrees/activite/`. Error-level, on the month's activity: a refused month values, issues, exports and sends
-nothing.
+The association's first month is the first month closed; before any, `premier_mois` of the settings, else the
+first month of activity dropped in `entrees/activite/` (where the partitions start: assets/common/partitions.py).
+Error-level, on the month's activity: a refused month values, issues, exports and sends nothing.
 
 A resident, payer or stay that issued documents in the months a close recomputes and is missing from the
 referential is an error naming it, before any valuation (docs/rules.md "Validation before issuing"): without it, its
@@ -19,7 +19,6 @@ what that payer was billed for the month before and an amount (settings `avoirs_
 by default), are held: an error-level control until they are confirmed for that payer. Small corrections (a
 resident's month credited back, a re-sent extract) are not held."""
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,22 +30,14 @@ from assets.billing.valuation import open_months
 from assets.common.controls import ERROR, ControlOutcome
 from assets.common.months import add_months
 from assets.common.outputs import french_amount
-from assets.common.partitions import month_of
+from assets.common.partitions import association_first_month, month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.assets import activity_days, referential
-from checks.wiring import REFERENTIAL, check_result, examples, run_controls
+from checks.wiring import REFERENTIAL, asset_check, check_result, examples, run_controls
 
 CLOSING = "cloture"
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def first_activity_month(entrees: Path) -> str | None:
-    """The first month folder of `entrees/activite/` (AAAA-MM), if any."""
-    folder = entrees / "activite"
-    months = sorted(p.name for p in folder.iterdir() if _MONTH.fullmatch(p.name)) if folder.is_dir() else []
-    return months[0] if months else None
 
 
 def months_to_close_first(exported: list[str], first_activity: str | None, month: str) -> tuple[str, list[str]]:
@@ -66,7 +57,7 @@ def months_to_close_first(exported: list[str], first_activity: str | None, month
 
 def control_month_order(con: duckdb.DuckDBPyConnection, entrees: Path, month: str) -> ControlOutcome:
     exported = [m for (m,) in run_sql(con, "checks/closing/exported_months.sql")]
-    first, missing = months_to_close_first(exported, first_activity_month(entrees), month)
+    first, missing = months_to_close_first(exported, association_first_month(entrees.parent), month)
     if not missing:
         detail = f"les mois depuis le premier ({first}) sont clôturés" if first < month else "premier mois clôturé"
     elif missing == [month]:
@@ -81,7 +72,7 @@ def control_month_order(con: duckdb.DuckDBPyConnection, entrees: Path, month: st
     return ControlOutcome("mois_precedents_clotures", CLOSING, ERROR, not missing, len(missing), detail, examples)
 
 
-@dg.asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
+@asset_check(asset=activity_days, name="mois_precedents_clotures", blocking=True, pool=POOL)
 def month_order_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -109,7 +100,7 @@ def control_billed_missing(con: duckdb.DuckDBPyConnection, since: str) -> Contro
                           examples(frame))  # fmt: skip
 
 
-@dg.asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
+@asset_check(asset=referential, name="factures_sans_referentiel", blocking=True, pool=POOL)
 def billed_missing_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:

@@ -20,7 +20,7 @@ from assets.common.warehouse import query_frame, run_sql
 from assets.ingest.activity import CODES
 from assets.ingest.assets import activity_days, referential
 from checks.expectations import Expectation, validate
-from checks.wiring import REFERENTIAL, check_result, examples, run_controls
+from checks.wiring import REFERENTIAL, check_result, check_spec, examples, run_controls
 
 INGEST = "ingest"
 
@@ -301,7 +301,7 @@ _BLOCKING = {
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=referential, blocking=name in _BLOCKING) for name in REFERENTIAL_CHECKS],
+    specs=[check_spec(name, referential, blocking=name in _BLOCKING) for name in REFERENTIAL_CHECKS],
     pool=POOL,
 )
 def referential_controls(
@@ -324,7 +324,7 @@ def referential_controls(
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=activity_days, blocking=name in _BLOCKING) for name in ACTIVITY_CHECKS],
+    specs=[check_spec(name, activity_days, blocking=name in _BLOCKING) for name in ACTIVITY_CHECKS],
     pool=POOL,
 )
 def activity_controls(

@@ -22,7 +22,7 @@ from assets.payments.assets import allocations, bank_lines
 from assets.payments.statement_checks import chain_breaks
 from assets.payments.statements import Statement
 from checks.ingest import control_quarantine
-from checks.wiring import check_result, examples, run_controls
+from checks.wiring import check_result, check_spec, examples, run_controls
 
 PAYMENTS = "encaissements"
 
@@ -148,7 +148,7 @@ _BLOCKING = {"banque_fichiers_lisibles", "releves_equilibres", "lettrage_coheren
 
 
 def _specs(asset: dg.AssetsDefinition, names: Iterable[str]) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(name, asset=asset, blocking=name in _BLOCKING) for name in names]
+    return [check_spec(name, asset, blocking=name in _BLOCKING) for name in names]
 
 
 @dg.multi_asset_check(specs=_specs(bank_lines, BANK_CHECKS), pool=POOL)

@@ -14,7 +14,7 @@ from assets.common.resources import POOL, HomeResource, WarehouseResource
 from assets.common.warehouse import query_frame
 from assets.receivables.assets import aged_balance, reminders
 from checks.ingest import control_quarantine
-from checks.wiring import check_result, examples, run_controls
+from checks.wiring import asset_check, check_result, examples, run_controls
 
 RECEIVABLES = "recouvrement"
 
@@ -36,7 +36,7 @@ def control_old_pending_files(con: duckdb.DuckDBPyConnection, month: str) -> Con
 
 
 # blocking only orders it: a warning never stops the assets after it, which (the director's report) wait for it
-@dg.asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", blocking=True, pool=POOL)
+@asset_check(asset=aged_balance, name="dossiers_en_instruction_anciens", blocking=True, pool=POOL)
 def pending_files_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -46,7 +46,7 @@ def pending_files_control(
     return check_result(outcome, context)
 
 
-@dg.asset_check(asset=reminders, name="appels_lignes_rejetees", blocking=True, pool=POOL)
+@asset_check(asset=reminders, name="appels_lignes_rejetees", blocking=True, pool=POOL)
 def call_log_control(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:

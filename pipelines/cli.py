@@ -51,8 +51,20 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ, lu : {text!r}") from None
 
 
+def _refused(home: Path, month: str) -> bool:
+    """A month that cannot be closed (in progress, to come, before the association's first), said why."""
+    from assets.common.partitions import refused_month
+
+    if refused := refused_month(home, month):
+        print(f"refusé : {refused}", file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
+    if _refused(home, args.month):
+        return 2
     result = close_month(home, args.month, args.date_emission, confirm_date=args.confirmer, by=args.par)
     print_result(result)
     if result.exit_code:
@@ -62,6 +74,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     home = _home(args)
+    if _refused(home, args.month):
+        return 2
     result = prepare_month(home, args.month)
     print_result(result)
     return result.exit_code
@@ -71,6 +85,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from assets.billing.validation import ValidationError
 
     home = _home(args)
+    if _refused(home, args.month):
+        return 2
     try:
         result = validate_and_issue(
             home, args.month, args.etablissement or None, args.par, args.date_emission, args.confirmer

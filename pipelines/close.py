@@ -250,7 +250,9 @@ def print_result(r: MonthResult) -> None:
     line each, none forged by a name."""
     from assets.common.csvfile import escaped
 
-    state = "clôturé" if r.exit_code == 0 else "ÉCHEC" if r.exit_code == 2 else "BLOQUÉ" if r.failed_controls else "RETENU"
+    state = (
+        "clôturé" if r.exit_code == 0 else "ÉCHEC" if r.exit_code == 2 else "BLOQUÉ" if r.failed_controls else "RETENU"
+    )
     print(f"{r.month} : {state} en {r.seconds:.1f} s")
     for line in r.summary:
         print(f"  {escaped(line)}")

@@ -1,10 +1,14 @@
 """The one Definitions of the Recettes code location (workspace.yaml loads this module)."""
 
+import warnings
+from pathlib import Path
+
 import dagster as dg
 
 from assets.accounting.assets import accounting_entries, entry_file, ledger_reciprocity
 from assets.billing.assets import billing_files, invoice_documents, issued_documents, prefacturation, valued_days
-from assets.common.resources import resources
+from assets.common.partitions import months, months_for
+from assets.common.resources import default_home, resources
 from assets.ingest.assets import activity_days, referential
 from assets.payments.assets import allocations, bank_lines, matching_files
 from assets.receivables.assets import aged_balance, dunning_letters, reminders
@@ -15,49 +19,77 @@ from checks.closing import billed_missing_control, month_order_control
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
 from checks.receivables import call_log_control, pending_files_control
-from pipelines.jobs import close_month, prepare_month, validate_month
+from pipelines.jobs import close_month, prepare_month, validation_job
 from pipelines.sensors import alert_after_close, alert_after_failed_close, demo_after_close, interrupted_runs
 
 
+def with_months(definition: dg.AssetsDefinition, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """An asset or a check declared with the monthly partitions of the process's data folder (`months`), given
+    those of another data folder; the referential and its checks, unpartitioned, stay as they are."""
+    if partitions == months:
+        return definition
+    if not isinstance(definition, dg.AssetChecksDefinition):
+        return definition.map_asset_specs(
+            lambda spec: spec.replace_attributes(partitions_def=partitions) if spec.partitions_def == months else spec
+        )
+    with warnings.catch_warnings():  # preview and beta warnings of Dagster's own constructor, as Dagster does
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        checks = {
+            output: spec._replace(partitions_def=partitions) if spec.partitions_def == months else spec
+            for output, spec in definition.node_check_specs_by_output_name.items()
+        }
+        return dg.AssetChecksDefinition(**{**definition.get_attributes_dict(), "check_specs_by_output_name": checks})
+
+
 def build(home: str | None = None) -> dg.Definitions:
+    """The definitions of a data folder (default RECETTES_HOME): its month partitions run from its first month
+    to the last complete one (assets/common/partitions.py)."""
+    partitions = months_for(Path(home or default_home()))
     return dg.Definitions(
         assets=[
-            referential,
-            activity_days,
-            valued_days,
-            prefacturation,
-            issued_documents,
-            billing_files,
-            invoice_documents,
-            bank_lines,
-            allocations,
-            matching_files,
-            accounting_entries,
-            entry_file,
-            ledger_reciprocity,
-            aged_balance,
-            reminders,
-            dunning_letters,
-            director_report,
-            outputs_retention,
+            with_months(a, partitions)
+            for a in (
+                referential,
+                activity_days,
+                valued_days,
+                prefacturation,
+                issued_documents,
+                billing_files,
+                invoice_documents,
+                bank_lines,
+                allocations,
+                matching_files,
+                accounting_entries,
+                entry_file,
+                ledger_reciprocity,
+                aged_balance,
+                reminders,
+                dunning_letters,
+                director_report,
+                outputs_retention,
+            )
         ],
         asset_checks=[
-            referential_controls,
-            activity_controls,
-            valuation_controls,
-            month_order_control,
-            billed_missing_control,
-            document_controls,
-            facturx_control,
-            bank_controls,
-            matching_controls,
-            entry_controls,
-            fec_control,
-            reciprocity_control,
-            pending_files_control,
-            call_log_control,
+            with_months(c, partitions)
+            for c in (
+                referential_controls,
+                activity_controls,
+                valuation_controls,
+                month_order_control,
+                billed_missing_control,
+                document_controls,
+                facturx_control,
+                bank_controls,
+                matching_controls,
+                entry_controls,
+                fec_control,
+                reciprocity_control,
+                pending_files_control,
+                call_log_control,
+            )
         ],
-        jobs=[close_month, prepare_month, validate_month],
+        jobs=[close_month, prepare_month, validation_job(partitions)],
         sensors=[alert_after_close, alert_after_failed_close, interrupted_runs, demo_after_close],
         resources=resources(home),
         executor=dg.in_process_executor,

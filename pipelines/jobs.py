@@ -69,11 +69,16 @@ def validate_prepared_month(
         raise dg.Failure(f"{month} : aucun établissement validé")
 
 
-@dg.job(
-    name=VALIDATE_MONTH,
-    partitions_def=months,
-    description="Validation d'un mois préparé, par établissement ou pour tous, avec le nom et la date d'émission.",
-    executor_def=dg.in_process_executor,
-)
-def validate_month() -> None:
-    validate_prepared_month()
+def validation_job(partitions: dg.PartitionsDefinition = months) -> dg.JobDefinition:
+    """The validation job over the data folder's months (`pipelines.definitions.build` gives them)."""
+
+    @dg.job(
+        name=VALIDATE_MONTH,
+        partitions_def=partitions,
+        description="Validation d'un mois préparé, par établissement ou pour tous, avec le nom et la date d'émission.",
+        executor_def=dg.in_process_executor,
+    )
+    def validate_month() -> None:
+        validate_prepared_month()
+
+    return validate_month

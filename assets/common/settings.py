@@ -289,6 +289,7 @@ class MassCredits(_Model):
 
 class Settings(_Model):
     association: Association
+    premier_mois: str | None = None  # AAAA-MM: the association's first month in Recettes (else its first activity)
     mention_tva: str = "TVA non applicable – article 261-7-1°-b du CGI"
     fjh: list[FjhPeriod] = Field(
         default_factory=lambda: [
@@ -305,6 +306,13 @@ class Settings(_Model):
     alertes: Alerts = Alerts()
     conservation: Retention = Retention()
     avoirs_massifs: MassCredits = MassCredits()
+
+    @field_validator("premier_mois")
+    @classmethod
+    def _first_month(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError("mois attendu au format AAAA-MM (par exemple 2024-11)")
+        return v
 
     @field_validator("fjh")
     @classmethod

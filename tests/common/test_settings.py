@@ -15,6 +15,7 @@ def test_defaults_of_the_contract():
     assert s.fjh_on(dt.date(2026, 2, 28)) == Decimal("20.00")
     assert s.fjh_on(dt.date(2026, 3, 1)) == Decimal("23.00")
     assert s.regularisation_mois == 24
+    assert s.premier_mois is None and parse_settings(ASSOCIATION + "premier_mois: 2024-11\n").premier_mois == "2024-11"
     assert s.fec.separateur == "|" and s.fec.encodage == "iso-8859-15"
     assert s.alertes.smtp is None and s.alertes.destinataires == []
     dep = s.absence_policy("departement")
@@ -116,6 +117,11 @@ def test_fjh_before_the_first_period_is_an_error():
             ASSOCIATION + "relances: {departement: {niveaux: [{code: mise_en_demeure, delai_jours: 45, "
             "canaux: [recommande]}]}}\n",
             "parametrage.yaml : clé « relances » : departement : un payeur public ne reçoit jamais de mise en demeure",
+        ),
+        (
+            ASSOCIATION + "premier_mois: 2024-13\n",
+            "parametrage.yaml : clé « premier_mois » : mois attendu au format AAAA-MM (par exemple 2024-11) "
+            "(lu : '2024-13')",
         ),
         ("association: [\n", "parametrage.yaml, ligne 2, colonne 1 : YAML illisible"),
         ("- a\n- b\n", "parametrage.yaml : un dictionnaire de clés est attendu à la racine"),

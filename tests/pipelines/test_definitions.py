@@ -1,7 +1,7 @@
 import dagster as dg
 
 from assets.common.partitions import month_of, months, partition_of
-from pipelines.definitions import defs
+from pipelines.definitions import build, defs
 from pipelines.jobs import CLOSE_MONTH
 
 
@@ -116,13 +116,20 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     }
 
 
-def test_month_bound_assets_share_one_monthly_partitioning_and_the_warehouse_pool():
+def test_month_bound_assets_share_one_monthly_partitioning_and_the_warehouse_pool(tmp_path):
     referential = defs.get_assets_def("referential")
     activity = defs.get_assets_def("activity_days")
     assert referential.partitions_def is None
     assert activity.partitions_def is months
-    assert months.get_partition_keys()[0] == "2023-01-01"
-    assert "2026-10-01" in months.get_partition_keys()
+    (tmp_path / "entrees" / "activite" / "2024-11").mkdir(parents=True)
+    other = build(str(tmp_path))  # another data folder: its own months, for every month-bound asset and the job
+    graph = other.resolve_asset_graph()
+    partitioned = {graph.get(k).partitions_def for k in graph.get_all_asset_keys()} - {None}
+    assert len(partitioned) == 1
+    (own,) = partitioned
+    assert own.get_partition_keys()[0] == "2024-11-01" and own != months
+    assert other.resolve_job_def(CLOSE_MONTH).partitions_def == own
+    assert build(str(tmp_path)).get_assets_def("activity_days").partitions_def == own
     for asset in (referential, activity):
         assert asset.op.pool == "warehouse"
         assert asset.group_names_by_key[asset.key] == "ingest"

@@ -52,7 +52,8 @@ def test_a_month_closed_before_the_one_before_it_is_refused_and_issues_nothing(t
     assert "mois_precedents_clotures" in refused.stdout
     assert "1 mois avant 2025-01 non clôturé(s) (2024-12) : clôturer d'abord 2024-12" in refused.stdout
     assert issued(home, NEXT) == 0 and not (home / "sorties" / NEXT / "comptabilite").exists()
-    # a month before the first closed one cannot be closed any more
+    # a month before the association's first (its first activity) is not a month of its own: refused unrun
     earlier = close(home, "2024-10")
-    assert earlier.returncode == 1 and "2024-10 précède le premier mois clôturé (2024-11)" in earlier.stdout
+    assert earlier.returncode == 2, earlier.stdout + earlier.stderr
+    assert "2024-10 précède le premier mois de l'association, 2024-11" in earlier.stderr
     assert issued(home, "2024-10") == 0
