@@ -244,6 +244,60 @@ def control_capacity(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutco
     )
 
 
+def month_activity_outcomes(con: duckdb.DuckDBPyConnection, month: str) -> list[ControlOutcome]:
+    """The activity controls of one month's stored activity, in the order of ACTIVITY_CHECKS."""
+    return [
+        control_activity_files(con, month),
+        control_quarantine(con, "activite", month, "activite_lignes_rejetees", INGEST),
+        *control_activity_expectations(con, month),
+        control_activity_missing(con, month),
+        control_outside_stay(con, month),
+        control_days_not_reported(con, month),
+        control_capacity(con, month),
+    ]
+
+
+def with_rereads(outcome: ControlOutcome, month: str, rereads: list[tuple[str, str, ControlOutcome]]) -> ControlOutcome:
+    """`outcome` of the close's own month joined with the same control on the earlier months it read again
+    (`rereads`: month, the extracts that made it read again, outcome): failed if any failed, their counts added,
+    each finding of an earlier month said with its month and extracts, its examples marked with their month. The
+    readable-files control names every month read again, passed or not."""
+    said = [
+        f"extrait corrigé de {earlier} ({paths}) : {other.detail}"
+        for earlier, paths, other in rereads
+        if not other.passed or other.control == "activite_fichiers_lisibles"
+    ]
+    if not said:
+        return outcome
+    rows = [{"mois": month, **row} for row in outcome.examples]
+    for earlier, _, other in rereads:
+        rows += [{"mois": earlier, **row} for row in other.examples]
+    values = [outcome.value, *(other.value for _, _, other in rereads)]
+    return ControlOutcome(
+        outcome.control,
+        outcome.stage,
+        outcome.severity,
+        outcome.passed and all(other.passed for _, _, other in rereads),
+        sum(v for v in values if isinstance(v, int)) if all(isinstance(v, int) for v in values) else outcome.value,
+        " ; ".join([f"{month} : {outcome.detail}", *said]),
+        rows,
+    )
+
+
+def activity_outcomes(con: duckdb.DuckDBPyConnection, month: str) -> list[ControlOutcome]:
+    """The activity controls of a close of `month`: on its own month, and, as at their first reading, on the
+    earlier months whose corrected extracts it read again (docs/rules.md B12), which they name."""
+    outcomes = month_activity_outcomes(con, month)
+    rereads = run_sql(con, "checks/activity_rereads.sql", {"month": month})
+    if not rereads:
+        return outcomes
+    earlier = [(e, paths, month_activity_outcomes(con, e)) for e, paths in rereads]
+    return [
+        with_rereads(outcome, month, [(e, paths, others[i]) for e, paths, others in earlier])
+        for i, outcome in enumerate(outcomes)
+    ]
+
+
 # --- Dagster wiring ---------------------------------------------------------------------------------
 
 
@@ -334,17 +388,5 @@ def activity_controls(
     establishment billed per day without activity (blocking), activity outside stays (B2), days of stays not
     reported, presence above capacity."""
     month = month_of(context.partition_key)
-
-    def controls(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
-        return [
-            control_activity_files(con, month),
-            control_quarantine(con, "activite", month, "activite_lignes_rejetees", INGEST),
-            *control_activity_expectations(con, month),
-            control_activity_missing(con, month),
-            control_outside_stay(con, month),
-            control_days_not_reported(con, month),
-            control_capacity(con, month),
-        ]
-
-    for outcome in run_controls(home, warehouse, month, controls):
+    for outcome in run_controls(home, warehouse, month, lambda con: activity_outcomes(con, month)):
         yield check_result(outcome, context)

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
+from assets.common.months import add_months
 from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
-from assets.ingest.loading import load_activity, load_referential
+from assets.ingest.loading import load_activity, load_referential, read_corrected_months
 
 
 @dg.asset(
@@ -45,10 +46,15 @@ def activity_days(
 ) -> dg.MaterializeResult:
     """Reads entrees/activite/AAAA-MM/*.csv (long or grid form, UTF-8 or Windows-1252) and replaces the
     month's rows of `activity_days`. Identical files are read once; unreadable files and bad rows go to
-    `quarantine`; an establishment with the same resident and day twice is held (docs/rules.md B1)."""
+    `quarantine`; an establishment with the same resident and day twice is held (docs/rules.md B1). The
+    folders of the open months before it in which an extract is new, changed or removed since they were read
+    are read again the same way (B12: corrected extracts), the others left unopened."""
     month = month_of(context.partition_key)
+    since = add_months(month, -home.settings().regularisation_mois)  # the open months (billing.valuation)
     with warehouse.transaction() as con:
-        summary = load_activity(con, home.entrees, month, timestamp())
+        now = timestamp()
+        summary = load_activity(con, home.entrees, month, now)
+        rereads = read_corrected_months(con, home.entrees, month, since, now)
     return dg.MaterializeResult(
         metadata={
             "mois": month,
@@ -58,5 +64,8 @@ def activity_days(
             "journees": summary.days,
             "journees_retenues_doublon": summary.held,
             "lignes_rejetees": summary.rejected,
+            "mois_relus": dg.MetadataValue.json(
+                {r.summary.month: {"fichiers": r.paths, "journees": r.summary.days} for r in rereads}
+            ),
         }
     )

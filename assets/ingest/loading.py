@@ -7,6 +7,8 @@ Every file is registered by content hash; identical content under two names is r
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,11 +191,13 @@ def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now
             "rows_rejected": None,
             "error": None,
             "form": None,
+            "stamp": None,
             "now": now,
         }
         try:
             if extract.refused is None and (refused := refused_type(name, "l'extrait")):  # a PDF, a lock file…
                 raise UnreadableFile(refused)
+            record["stamp"] = extract_stamp(entrees, name)  # before reading: a change after it is seen next time
             data = extract.read()
             record["sha256"], record["size_bytes"] = sha256_of(data), len(data)
             if not data or data.isspace():  # an empty file is said so, not a copy of another empty one
@@ -262,6 +266,81 @@ def load_activity(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now
     return summary
 
 
+def extract_stamp(entrees: Path, path: str) -> str | None:
+    """The size, modification and change times of the regular file entrees/path (a link is not followed), or
+    None. Two equal stamps are taken as the same content: a file written again gets a new change time whatever
+    its size and modification time say (its content is then compared by SHA-256)."""
+    try:
+        found = os.lstat(entrees / path)
+    except OSError:
+        return None
+    return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ctime_ns}" if stat.S_ISREG(found.st_mode) else None
+
+
+def folder_changes(entrees: Path, month: str, registered: dict[str, tuple[str, str | None]]) -> tuple[list[str], dict]:
+    """(the extracts of `month` new, changed or removed since it was last read, a removed one marked so; {path:
+    stamp} of those found unchanged under a new stamp). `registered`: {path: (sha256, stamp)} as last read. A
+    file with its registered stamp is not opened; any other one is hashed as `load_activity` would register it
+    ("-" when it cannot be read). A folder absent or emptied changes nothing: an archived month keeps its days."""
+    listed = list_inputs(entrees, f"activite/{month}", None)
+    if not listed:
+        return [], {}
+    changed: list[str] = []
+    restamp: dict[str, str] = {}
+    for extract in listed:
+        known = registered.get(extract.path)
+        refused = extract.refused is not None or refused_type(extract.path, "l'extrait") is not None
+        stamp = None if refused else extract_stamp(entrees, extract.path)
+        if known is not None and stamp is not None and known[1] == stamp:
+            continue
+        sha = "-"
+        if stamp is not None:
+            try:
+                sha = sha256_of(extract.read())
+            except (OSError, UnreadableFile):
+                sha = "-"
+        if known is None or known[0] != sha:
+            changed.append(extract.path)
+        elif stamp is not None:
+            restamp[extract.path] = stamp
+    gone = sorted(set(registered) - {extract.path for extract in listed})
+    return changed + [f"{path} (retiré)" for path in gone], restamp
+
+
+@dataclass
+class Reread:
+    """An earlier month read again by a later close, and the extracts that made it so."""
+
+    summary: ActivitySummary
+    paths: list[str]
+
+
+def read_corrected_months(
+    con: duckdb.DuckDBPyConnection, entrees: Path, month: str, since: str, now: dt.datetime
+) -> list[Reread]:
+    """docs/rules.md B12: the close of `month` reads again, as their own close would (`load_activity`), the
+    folders of the open months before it ([`since`, `month`), those read before) in which an extract is new,
+    changed or removed since; the others are left as they are, their unchanged files not opened."""
+    registered: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for earlier, path, sha, stamp in run_sql(con, "ingest/registered_extracts.sql", {"since": since, "month": month}):
+        registered.setdefault(earlier, {})[path] = (sha, stamp)
+    rereads = []
+    for earlier, files in sorted(registered.items()):
+        paths, restamp = folder_changes(entrees, earlier, files)
+        if paths:
+            summary = load_activity(con, entrees, earlier, now)
+            run_sql(
+                con,
+                "ingest/record_reread.sql",
+                {"run_month": month, "month": earlier, "paths": ", ".join(paths), "now": now},
+            )
+            rereads.append(Reread(summary, paths))
+        else:
+            for path, stamp in restamp.items():
+                run_sql(con, "ingest/restamp_extract.sql", {"month": earlier, "path": path, "stamp": stamp})
+    return rereads
+
+
 FILE_SCHEMA: SchemaDict = {
     "sha256": pl.String,
     "path": pl.String,
@@ -275,6 +354,7 @@ FILE_SCHEMA: SchemaDict = {
     "rows_rejected": pl.Int32,
     "error": pl.String,
     "form": pl.String,
+    "stamp": pl.String,
     "now": pl.Datetime("us"),
 }
 

@@ -10,4 +10,5 @@ ON CONFLICT (sha256, path) DO UPDATE SET
     rows_read = excluded.rows_read, rows_rejected = excluded.rows_rejected, error = excluded.error,
     last_read_at = excluded.last_read_at;
 INSERT INTO activity_files
-SELECT month, path, sha256, form, encoding, status, same_as, error, rows_read, rows_rejected FROM files_read;
+    (month, path, sha256, form, encoding, status, same_as, error, rows_read, rows_rejected, stamp)
+SELECT month, path, sha256, form, encoding, status, same_as, error, rows_read, rows_rejected, stamp FROM files_read;
