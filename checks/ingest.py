@@ -273,6 +273,11 @@ def with_rereads(outcome: ControlOutcome, month: str, rereads: list[tuple[str, s
     for earlier, _, other in rereads:
         rows += [{"mois": earlier, **row} for row in other.examples]
     values = [outcome.value, *(other.value for _, _, other in rereads)]
+    failing = [o for o in (outcome, *(other for _, _, other in rereads)) if not o.passed]
+    # held establishments: those of every failing month, when each names its own (else the month stops)
+    held = (
+        tuple(sorted({e for o in failing for e in o.establishments})) if all(o.establishments for o in failing) else ()
+    )
     return ControlOutcome(
         outcome.control,
         outcome.stage,
@@ -281,6 +286,7 @@ def with_rereads(outcome: ControlOutcome, month: str, rereads: list[tuple[str, s
         sum(v for v in values if isinstance(v, int)) if all(isinstance(v, int) for v in values) else outcome.value,
         " ; ".join([f"{month} : {outcome.detail}", *said]),
         rows,
+        held,
     )
 
 

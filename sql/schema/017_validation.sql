@@ -1,4 +1,4 @@
--- Schema 16: the person's validation between the préparation and the émission (docs/rules.md "Validation before
+-- Schema 17: the person's validation between the préparation and the émission (docs/rules.md "Validation before
 -- issuing"). prefacturation: what the latest préparation of a month drafted per establishment, with the
 -- fingerprint of it (documents, held amounts, extracts) and why the establishment cannot be validated, if so.
 CREATE TABLE prefacturation (
