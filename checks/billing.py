@@ -17,7 +17,7 @@ from assets.billing.assets import invoice_documents, issue_date_confirmed, issue
 from assets.billing.issuing import Draft, unusual_issue_date
 from assets.billing.validation import drafting_date, waiting_confirmed, waiting_issue_date
 from assets.billing.valuation import open_months
-from assets.common.controls import ERROR, ControlOutcome, holding
+from assets.common.controls import ERROR, WARNING, ControlOutcome, holding
 from assets.common.months import month_end
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
@@ -336,6 +336,36 @@ def document_controls(
     )
     for outcome in outcomes:
         yield check_result(outcome, context)
+
+
+def control_held_establishments(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcome:
+    """After the émission: the establishments left unissued, with why (held by a control, not validated, changed
+    since their validation), from the month's checklist. A warning: the others went out, and these are issued at
+    a later validation. Rows: code_etablissement; etat."""
+    from assets.billing.prefacturation import checklist, held_state
+
+    rows = [
+        {"code_etablissement": r["establishment_code"], "etat": r["state"]}
+        for r in checklist(con, month)
+        if held_state(r["state"])
+    ]
+    detail = (
+        f"{len(rows)} établissement(s) retenu(s), rien d'émis pour eux : "
+        + " ; ".join(f"{r['code_etablissement']} ({r['etat']})" for r in rows)
+        if rows
+        else "chaque établissement ayant des documents à émettre a été émis"
+    )
+    return ControlOutcome("etablissements_retenus", BILLING, WARNING, not rows, len(rows), detail, rows[:20])
+
+
+@asset_check(asset=issued_documents, name="etablissements_retenus", pool=POOL)
+def held_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    """The establishments the émission held, named with why."""
+    month = month_of(context.partition_key)
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_held_establishments(con, month)])
+    return check_result(outcome, context)
 
 
 def control_facturx(

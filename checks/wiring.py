@@ -18,6 +18,7 @@ from assets.common.controls import ALL_MONTHS, CONTROLS_HEADER, ERROR, ControlOu
 from assets.common.outputs import write_csv
 from assets.common.resources import HomeResource, WarehouseResource, timestamp
 from assets.reporting.controls_report import write_controls_report, write_index
+from checks.descriptions import DESCRIPTIONS
 
 REFERENTIAL = "referentiel"
 
@@ -33,15 +34,23 @@ def _partitioned_checks() -> Iterator[None]:
 
 def check_spec(name: str, asset: dg.AssetsDefinition, blocking: bool = False) -> dg.AssetCheckSpec:
     """A check of `asset` for `@dg.multi_asset_check`, partitioned as its asset: a month-bound asset's check has
-    one result per month (its own history in the UI); a check of the referential has one."""
+    one result per month (its own history in the UI); a check of the referential has one. Its description is the
+    French one of `checks/descriptions.py`."""
     with _partitioned_checks():
-        return dg.AssetCheckSpec(name, asset=asset, blocking=blocking, partitions_def=asset.partitions_def)
+        return dg.AssetCheckSpec(
+            name,
+            asset=asset,
+            blocking=blocking,
+            partitions_def=asset.partitions_def,
+            description=DESCRIPTIONS[name],
+        )
 
 
 def asset_check(
     *, asset: dg.AssetsDefinition, **kwargs: Any
 ) -> Callable[[Callable[..., Any]], dg.AssetChecksDefinition]:
-    """`@dg.asset_check`, partitioned as its asset (see `check_spec`)."""
+    """`@dg.asset_check`, partitioned as its asset (see `check_spec`), with its French description."""
+    kwargs.setdefault("description", DESCRIPTIONS[kwargs["name"]])
     decorator = dg.asset_check(asset=asset, partitions_def=asset.partitions_def, **kwargs)
 
     def declare(fn: Callable[..., Any]) -> dg.AssetChecksDefinition:

@@ -70,3 +70,13 @@ def test_an_error_on_some_establishments_holds_them_and_lets_the_run_go_on():
     warning = ControlOutcome("capacite_depassee", "activite", WARNING, False, 1, "1 jour")
     assert holding(warning, {"FH01"}) is warning
     assert check_result(failed).severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_every_check_has_its_french_description_in_the_ui():
+    from checks.descriptions import DESCRIPTIONS
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    said = {key.name: graph.get_check_spec(key).description for key in graph.asset_check_keys}
+    assert said == DESCRIPTIONS  # every check, and nothing described that is not a check
+    assert said["activite_doublons"].startswith("Jamais deux fois le même usager, établissement et jour")
