@@ -31,6 +31,7 @@ from assets.common.warehouse import run_sql, sql
 from reports.render import environment
 
 ZERO = Decimal("0.00")
+HTML_LINES = 5000  # beyond, the page lists the documents and leaves their lines to lignes.csv (a large month)
 
 
 def state(row: dict) -> str:
@@ -200,32 +201,35 @@ def write_prefacturation(
     )
     controls = month_controls(con, month)
     failed = [c for c in controls if c[2] == "echec"]
-    page = (
-        environment()
-        .get_template("prefacturation.html")
-        .render(
-            month=month,
-            prepared_at=now,
-            checklist=rows,
-            exported_at=exported_at,
-            reminders=reminders,
-            documents=[
-                {
-                    **d,
-                    "lines": [
-                        {**line, "label": label(line["category"], settings, d["payer_type"], d["payer_code"])}
-                        for line in lines[d["number"]]
-                    ],
-                }
-                for d in documents
-            ],
-            held=held,
-            changes=change_rows,
-            controls=sorted(controls, key=lambda c: (c[2] != "echec", c[1] != ERROR)),
-            errors=sum(1 for c in failed if c[1] == ERROR),
-            warnings=sum(1 for c in failed if c[1] != ERROR),
-            total=sum((d["amount"] for d in documents), ZERO),
-        )
+    shown = len(drafted.lines) <= HTML_LINES
+    template = environment().get_template("prefacturation.html")
+    page = template.render(
+        month=month,
+        prepared_at=now,
+        checklist=rows,
+        exported_at=exported_at,
+        reminders=reminders,
+        documents=[
+            {
+                **d,
+                "count": len(lines[d["number"]]),
+                "lines": [
+                    {**line, "label": label(line["category"], settings, d["payer_type"], d["payer_code"])}
+                    for line in lines[d["number"]]
+                ]
+                if shown
+                else [],
+            }
+            for d in documents
+        ],
+        lines_shown=shown,
+        line_count=len(drafted.lines),
+        held=held,
+        changes=change_rows,
+        controls=sorted(controls, key=lambda c: (c[2] != "echec", c[1] != ERROR)),
+        errors=sum(1 for c in failed if c[1] == ERROR),
+        warnings=sum(1 for c in failed if c[1] != ERROR),
+        total=sum((d["amount"] for d in documents), ZERO),
     )
     target = folder / "prefacturation.html"
     write_bytes(target, page.encode("utf-8"))

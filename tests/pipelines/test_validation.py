@@ -45,7 +45,7 @@ def extract(home, code):
     return home / "entrees" / "activite" / MONTH / f"activite_{code}_{MONTH}.csv"
 
 
-def test_prepare_validate_some_then_the_rest(tmp_path):
+def test_prepare_validate_some_then_the_rest(tmp_path, monkeypatch):
     demo = generate("demo", 66)
     home = tmp_path / "home"
     write_settings(home, demo)
@@ -77,6 +77,8 @@ def test_prepare_validate_some_then_the_rest(tmp_path):
     page = (prefacturation(home) / "prefacturation.html").read_text(encoding="utf-8")
     assert page.index("Liste de suivi du mois") < page.index("Contrôles") < page.index("Documents à émettre")
     assert 'id="etab-FH01"' in page and "retenu : activite_doublons" in page
+    first_line = lines[0]
+    assert f"<tr><td>{first_line['id_usager']}</td>" in page  # the lines, by resident identifier
 
     # refusals, nothing recorded: a date before the month's end unconfirmed, a held or unknown establishment
     with Warehouse(home / "entrepot.duckdb").transaction() as con:
@@ -105,7 +107,12 @@ def test_prepare_validate_some_then_the_rest(tmp_path):
         assert validate(con, MONTH, ["FV01"], "Claire Martin", D1, False, timestamp()).validated == ["FV01"]
     fv01 = extract(home, "FV01").read_bytes()
     extract(home, "FV01").write_bytes(b"".join(fv01.splitlines(keepends=True)[:-1]))
+    monkeypatch.setattr("assets.billing.prefacturation.HTML_LINES", 1)  # a large month: the page lists documents
     second = validate_and_issue(home, MONTH, ["MAS01"], "Paul Roig", D1)
+    page = (prefacturation(home) / "prefacturation.html").read_text(encoding="utf-8")
+    left = rows(prefacturation(home) / "lignes.csv")
+    assert f"{len(left)} lignes : elles sont dans" in page and "<th>Usager</th>" not in page
+    assert {r["code_etablissement"] for r in left} == {"FV01"}  # left to issue (FH01's days are held, unvalued)
     assert second.held["FV01"] == "modifié depuis sa validation : à valider de nouveau"
     assert set(second.held) == {"FH01", "FV01"}
     issued = documents(home)
