@@ -90,9 +90,25 @@ class Renderer:
 _renderer: Renderer | None = None
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     global _renderer
+    if parent is not None:
+        _exit_with(parent)
     _renderer = Renderer()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the process that started the pool is gone, even killed (SIGKILL, out of memory):
+    an idle worker waits on its queue for ever and would keep its few hundred megabytes."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="recettes-parent-watch", daemon=True).start()
 
 
 def _in_worker(job: tuple[Callable, object]) -> Any:
@@ -109,24 +125,49 @@ _pool_tasks = 0  # documents rendered by the current pool's workers
 
 
 def _shared_pool(workers: int) -> ProcessPoolExecutor:
-    """One pool of rendering workers per process, kept between months (starting a worker costs ~2 s)."""
+    """One pool of rendering workers per process, kept between months (starting a worker costs ~2 s) and
+    shut down when the process exits (`_shutdown_at_exit`)."""
     global _pool, _pool_size, _pool_tasks
     if _pool is None or _pool_size != workers:
         import multiprocessing
 
         _retire_pool()
+        _shutdown_at_exit()
         _pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         )
         _pool_size, _pool_tasks = workers, 0
     return _pool
 
 
-def _retire_pool() -> None:
+def _retire_pool(cancel: bool = False) -> None:
     global _pool, _pool_size
     if _pool is not None:
-        _pool.shutdown()
+        _pool.shutdown(cancel_futures=cancel)
     _pool, _pool_size = None, 0
+
+
+_exit_hook: object = None
+
+
+def _shutdown_at_exit() -> None:
+    """Shut the pool down when this process exits, before multiprocessing waits for its children.
+
+    A Dagster run launched from the UI or the daemon is a `multiprocessing` child of the code server. When it
+    ends, multiprocessing joins every child it started before Python's own exit handlers run, among them
+    concurrent.futures' which stops the pool: the run process then waited for ever for idle workers that
+    waited for work, and the three stayed alive after the run. A finalizer of priority >= 0 runs before that
+    join (and, in a main process such as `recettes demo`, at exit after the pool has already stopped). Its
+    priority is above the 10 of the pool's own queues, whose finalizers would otherwise stop feeding the
+    workers the order to stop."""
+    global _exit_hook
+    if _exit_hook is None:
+        from multiprocessing import util
+
+        _exit_hook = util.Finalize(None, _retire_pool, kwargs={"cancel": True}, exitpriority=100)
 
 
 def render_all(func: Callable, payloads: Iterable, workers: int | None = None, recycle: int = 300) -> Iterator:

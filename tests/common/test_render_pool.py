@@ -1,7 +1,9 @@
 """The rendering pool: results in order, workers replaced after `recycle` documents each, and no deadlock
 when every worker has reached that limit with work still queued (Python 3.11's max_tasks_per_child did)."""
 
+import contextlib
 import os
+import signal
 import threading
 
 import pytest
@@ -28,3 +30,85 @@ def test_many_more_documents_than_the_workers_recycle_limit_all_come_back_in_ord
     # stopped for good after 2 x 20 x 8 = 320
     assert 10 <= len({pid for _, pid in done}) <= 20
     render._retire_pool()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            found |= {int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()}
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _render_then_return(workers_out) -> None:
+    """A run launched from the UI: a multiprocessing child of the code server that renders, then returns."""
+    list(render.render_all(square_and_pid, range(60), workers=2))
+    workers_out.put(sorted(_children(os.getpid())))
+
+
+@pytest.mark.slow  # starts a process and its two rendering workers
+def test_a_multiprocessing_child_that_rendered_exits_and_its_workers_with_it():
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # as Dagster's code server starts a run
+    workers = ctx.Queue()
+    child = ctx.Process(target=_render_then_return, args=(workers,))
+    child.start()
+    seen = workers.get(timeout=120)
+    child.join(timeout=30)
+    alive = child.is_alive()
+    if alive:
+        child.kill()  # before the assertion, so that a failure leaves nothing behind
+        for pid in seen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert len(seen) >= 2, "the rendering pool was not started"
+    assert not alive, "the process waited for ever for its idle rendering workers at exit"
+    assert child.exitcode == 0
+    assert not [pid for pid in seen if _alive(pid)]
+
+
+WATCHED = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from reports import render
+from tests.common.test_render_pool import square_and_pid
+list(render.render_all(square_and_pid, range(60), workers=2))
+print(" ".join(str(p) for p in render._pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow  # starts a process and its two rendering workers
+def test_the_rendering_workers_end_when_the_process_that_started_them_is_killed():
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen([sys.executable, "-c", WATCHED.format(root=root)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    parent.kill()  # as the kernel's out-of-memory killer does, or a run terminated by force
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in workers if _alive(p)]
+    for pid in left:  # before the assertion, so that a failure leaves nothing behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert len(workers) == 2, "the rendering pool was not started"
+    assert not left, "rendering workers outlived the process that started them"
