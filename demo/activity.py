@@ -108,11 +108,11 @@ class Activity:
             last_line = good.decode("utf-8").rstrip("\n").rsplit("\n", 1)[1]
             etab, rid, day, code = last_line.split(";")
             doubled = good + f"{etab};{rid};{day};{'H' if code != 'H' else 'P'}\n".encode()
-            activity["2025-09"][name] = doubled  # the same resident and day twice: the month is held
+            activity["2025-09"][name] = doubled  # the same resident and day twice: the FAM01 is held
             corrections["2025-09"] = {name: good}
             self.story.append(
                 "2025-09 : l'extrait du FAM01 porte deux fois le même usager le même jour ; "
-                "le mois est bloqué jusqu'à l'extrait corrigé."
+                "le FAM01 est retenu jusqu'à l'extrait corrigé, les autres établissements sont émis."
             )
         self.story.append(
             "Lignes écartées : un usager inconnu (FH01, 2025-02), un code « A » (MAS01, "

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from assets.common.partitions import partition_of
-from assets.common.resources import DATE_TAG
+from assets.common.resources import DATE_TAG, VALIDATE_TAG
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from pipelines.close import prepare_instance
 from pipelines.jobs import CLOSE_MONTH
@@ -125,7 +125,11 @@ def daemon(tmp_path, monkeypatch):
 
 def _launch(month: str) -> None:
     """As the Launchpad does: the run is queued in the instance, and the daemon launches it."""
-    tags = {"dagster/partition": partition_of(month), DATE_TAG: close_date(month).isoformat()}
+    tags = {
+        "dagster/partition": partition_of(month),
+        DATE_TAG: close_date(month).isoformat(),
+        VALIDATE_TAG: "Claire Martin",  # prepared, validated and issued in the one run: the pool renders
+    }
     command = ["job", "launch", "-w", ROOT / "workspace.yaml", "-j", CLOSE_MONTH, "--tags", json.dumps(tags)]
     subprocess.run(
         [BIN / "dagster", *command],
