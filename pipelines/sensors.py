@@ -21,6 +21,7 @@ from assets.common.warehouse import Warehouse, WarehouseBusy
 from assets.reporting.alerts import alert_run
 from demo.run import STATE as DEMO_STATE
 from demo.run import after_ui_close
+from pipelines.jobs import VALIDATE_MONTH
 
 if TYPE_CHECKING:
     from dagster._utils.error import SerializableErrorInfo
@@ -60,6 +61,8 @@ def _alert(
     partition = run.tags.get(PARTITION_TAG)
     if not partition:
         return dg.SkipReason("run sans mois (partition)")
+    if run.job_name == VALIDATE_MONTH:  # records a validation: the month's controls were alerted by its runs
+        return dg.SkipReason("validation : rien à signaler")
     month = month_of(partition)
     with warehouse.transaction() as con:
         summary = alert_run(

@@ -145,7 +145,7 @@ def prefacturation(
             "montant": str(sum((p.amount for p in prepared), Decimal("0.00"))),
             "retenus": ", ".join(held),
             "valides": ", ".join(validated.validated) if validated else "",
-            "page": dg.MetadataValue.path(str(written)),
+            "page": str(written.relative_to(home.sorties)),  # under sorties/
         }
     )
 

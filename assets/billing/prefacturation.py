@@ -51,6 +51,11 @@ def state(row: dict) -> str:
     return "rien à émettre"
 
 
+def _day(moment: dt.datetime | None) -> dt.date | None:
+    """The checklist's moments as days, the way the cell follows its month."""
+    return moment.date() if moment is not None else None
+
+
 def held_state(state: str) -> bool:
     """A state of an establishment whose documents are left unissued: held by a control, not validated, or
     changed since its validation."""
@@ -94,12 +99,12 @@ def write_prefacturation(
             (
                 r["establishment_code"],
                 r["files"],
-                r["received"],
+                _day(r["received"]),
                 r["drafted"] or 0,
                 r["drafted_amount"] if r["drafted_amount"] is not None else ZERO,
                 r["blocked"],
                 r["validated_by"],
-                r["validated_at"],
+                _day(r["validated_at"]),
                 r["issue_date"],
                 r["issued"],
                 r["issued_amount"],

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from assets.common.partitions import partition_of
-from assets.common.resources import DATE_TAG, resources
+from assets.common.resources import DATE_TAG, VALIDATE_TAG, resources
 from assets.payments.camt import parse_camt
 from assets.payments.cfonb import parse_cfonb120
 from demo.generator import close_date, generate
@@ -81,7 +81,9 @@ def test_the_sensor_plays_the_demo_after_a_close_from_the_ui_as_the_command_does
 
         started = tick(None)  # the first tick only places the cursor, as under the daemon
         run = defs.resolve_job_def(CLOSE_MONTH).execute_in_process(
-            partition_key=partition_of(FIRST), instance=instance, tags={DATE_TAG: close_date(FIRST).isoformat()}
+            partition_key=partition_of(FIRST),
+            instance=instance,
+            tags={DATE_TAG: close_date(FIRST).isoformat(), VALIDATE_TAG: "Claire Martin"},
         )
         assert run.success
         assert f"banque/releve_principal_{NEXT}.xml" not in inputs(home)  # the close itself writes no input

@@ -36,6 +36,7 @@ RUN_COLUMNS = {
     "document_files": {"sha256"},
     "bank_files": {"status", "rows_read", "rows_rejected"},  # lu (and its counts) or deja_lu
     "referential_files": {"status"},  # charge or inchange
+    "activity_files": {"stamp"},  # the file's times, as a copy of the home has them: when to hash it again
 }
 
 
@@ -191,10 +192,21 @@ def _comparable(path: Path):
         # a run stopped by a full disk alerts its failed steps): what the last run, which completed, alerted
         last = data.decode("utf-8").split("\n== ")[-1].splitlines()[1:]
         return sorted({line for line in last if line})
+    if path.name == "etablissements.csv":  # the checklist says when each extract was read and validated
+        return _without_columns(data, ("recu_le", "valide_le"))
     if path.suffix in (".html", ".log"):
         text = data.decode("utf-8")
         return [line for line in text.splitlines() if not _clocked(line)]
     return data
+
+
+def _without_columns(data: bytes, clocks: tuple[str, ...]) -> list[list[str]]:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    keep = [i for i, name in enumerate(rows[0]) if name not in clocks]
+    return [[row[i] for i in keep] for row in rows]
 
 
 def _pdf_content(data: bytes) -> tuple:
