@@ -42,6 +42,17 @@ PREPARED = {
     "IME01": "à valider",
     "MAS01": "à valider",
 }
+# every button, link, tab and field the README's steps name, each clicked or filled below
+CLICKS = {
+    "Skip",
+    "Jobs",
+    "Materialize all…",
+    "Partition selection",
+    "Show all partitions",
+    "Launch 1 run",
+    "Launchpad",
+    "Launch Run",
+}
 RUNS = """{ runsOrError(filter: {pipelineName: "%s"}) { ... on Runs { results { runId status } } } }"""
 LONG_LIVED = ("dagster dev", "dagster code-server start", "dagster api grpc", "dagster_webserver", "dagster._daemon")
 
@@ -185,6 +196,13 @@ def _readme_config() -> str:
     return re.sub(r"etablissements: \[\w+\]", f"etablissements: [{VALIDATED}]", line)
 
 
+def _readme_clicks() -> set[str]:
+    """The names in italics in the README's steps for closing a month from the UI (bold ones are the steps')."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    steps = text.split("### Closing a month from the Dagster UI")[1].split("\n### ")[0]
+    return {" ".join(name.split()) for name in re.findall(r"(?<!\*)\*([^*]+)\*(?!\*)", steps)}
+
+
 def _states(home: Path) -> dict[str, str]:
     path = home / "sorties" / MONTH / "prefacturation" / "etablissements.csv"
     with path.open(encoding="utf-8-sig") as f:
@@ -199,6 +217,7 @@ def test_the_readme_s_ui_steps_close_a_month_in_a_browser(tmp_path):
         pytest.skip("chromium is not installed on this machine")
     from playwright.sync_api import sync_playwright
 
+    assert _readme_clicks() == CLICKS
     started = time.monotonic()
     home = _bad_home(tmp_path / "home")
     shots = tmp_path / "shots"
@@ -223,6 +242,8 @@ def test_the_readme_s_ui_steps_close_a_month_in_a_browser(tmp_path):
     assert [r["numero"] for r in register] == [f"F2024-{n:06d}" for n in range(1, len(register) + 1)]
     assert {(r["code_etablissement"], r["date_emission"]) for r in register} == {(VALIDATED, ISSUED_ON)}
     assert _states(home) == {**PREPARED, VALIDATED: "émis"}
+    assert (home / "sorties" / "index.html").is_file()  # step 6
+    assert (home / "sorties" / MONTH / "rapports" / "controles.html").is_file()
     pdfs = sorted(p.stem for p in (home / "sorties" / MONTH / "factures").glob("F*.pdf"))
     assert pdfs == [r["numero"] for r in register]
     # the processes: the UI's own before the first run; after the last, nothing a run started is left
