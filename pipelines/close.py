@@ -104,10 +104,18 @@ def close_month(
 
     tags = {
         DATE_TAG: (issue_date or dt.date.today()).isoformat(),
-        VALIDATE_TAG: by or getpass.getuser(),
+        VALIDATE_TAG: by or login(),
         **({CONFIRM_TAG: "oui"} if confirm_date else {}),
     }
     return run_month(home, month, CLOSE_MONTH_JOB, tags, instance)
+
+
+def login() -> str:
+    """Who runs the command, as the system knows them (a container's user may have no name: its uid)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
 
 
 def prepare_month(home: Path, month: str, instance: dg.DagsterInstance | None = None) -> MonthResult:

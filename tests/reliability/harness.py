@@ -29,7 +29,7 @@ BOOK_TABLES = ("documents", "document_lines", "document_corrections", "allocatio
 CLOCK_COLUMNS = {"recorded_at", "issued_at", "read_at", "loaded_at", "rendered_at", "exported_at", "applied_at"}
 CLOCK_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
 # tables whose rows describe the runs themselves (how many, when), not the month's books
-RUN_TABLES = {"schema_version"}
+RUN_TABLES = {"schema_version", "validations"}  # each close validates (`recettes run`): one row per run
 # a rendered PDF carries the time of its rendering in its metadata (Factur-X), hence its hash; whether a
 # file was read by this run or found already read is what the run did, not what the books hold
 RUN_COLUMNS = {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.close import login
 from tests.reliability.harness import MONTH, NEXT, books, copy_home, differences, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a
             "partitionNames": [f"{MONTH}-01", f"{NEXT}-01"],
             "tags": [
                 {"key": "recettes/date_emission", "value": close_date(NEXT).isoformat()},
-                {"key": "recettes/valider_par", "value": "Claire Martin"},
+                {"key": "recettes/valider_par", "value": login()},  # as `recettes run` validates
             ],
         }
         launched = _post(port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
