@@ -152,7 +152,8 @@ def control_facturx_rules(
 ) -> ControlOutcome:
     """Before issuing: the Factur-X XML of every document a close of `month` on `when` would issue to a public
     payer (`issuing.draft`, read-only, numbered as it would be) passes the XSD and the EN 16931, Factur-X and
-    French rules that apply (`schematron`); a fatal failure fails the control, which blocks issuing.
+    French rules that apply (`schematron`); a fatal failure fails the control and holds the establishments of
+    the documents concerned.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
     from assets.billing.schematron import NOT_APPLICABLE, WARNING, distinct, validate
@@ -199,7 +200,9 @@ def control_facturx_rules(
     else:
         detail = "documents Factur-X à émettre conformes aux règles EN 16931, Factur-X et françaises applicables"
         detail += notes
-    return ControlOutcome("facturx_regles", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+    outcome = ControlOutcome("facturx_regles", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
+    establishments = {d["number"]: d["establishment_code"] for d in public}
+    return holding(outcome, {establishments[r["numero"]] for r in rows})  # the others' documents are sound
 
 
 def _schema_error(exc: Exception) -> str:

@@ -245,6 +245,11 @@ def test_the_control_before_issuing_passes_then_blocks_a_document_breaking_a_rul
     assert [set(row) for row in bad.examples] == [{"numero", "regle", "texte"}] * 3
     assert [row["regle"] for row in bad.examples] == ["BR-E-02"] * 3
     assert "DURAND" not in json.dumps(bad.examples)  # identifiers only
+    # the establishments of the documents concerned are held, the others' documents go out
+    assert bad.holds_some and bad.establishments == tuple(sorted(set(bad.establishments)))
+    assert bad.detail.endswith(
+        f"établissement(s) retenu(s) : {', '.join(bad.establishments)} ; les autres suivent leur cours"
+    )
     assert case.documents() == []  # the control drafts, it issues nothing
     case.close()
 
@@ -318,8 +323,8 @@ def test_the_metadata_check_sees_what_the_library_alone_writes():
 
 
 def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, monkeypatch):
-    """Through the Dagster job: the control fails, issued_documents does not run, nothing is numbered; once
-    the XML is right, the same close issues."""
+    """Through the Dagster job: the control fails and holds FH01, the only establishment: nothing is numbered;
+    once the XML is right, the same close issues."""
     import dagster as dg
 
     from assets.common.warehouse import Warehouse
@@ -341,6 +346,7 @@ def test_a_close_whose_xml_breaks_a_rule_is_blocked_before_any_number(tmp_path, 
         blocked = close_month(home, "2025-03", D(2025, 4, 5), instance=instance)
         assert blocked.exit_code == 1
         assert [c for c, _ in blocked.failed_controls] == ["facturx_regles"]
+        assert blocked.held == {"FH01": "retenu : facturx_regles"}  # its documents break a rule: held
         assert blocked.failed_controls[0][1].startswith(
             "1 document(s) Factur-X à émettre enfreignent une règle bloquante, l'émission est bloquée : "
             "F2025-000001 : BR-E-02 : [BR-E-02]-An Invoice that contains an Invoice line"
