@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_webserver import free_port
+from tests.processes import descendants
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # starts `dagster dev` and a browser, closes a month: ~3 min
 
@@ -68,28 +69,8 @@ def _graphql(port: int, query: str) -> dict:
 
 
 def _tree(root: int) -> dict[int, tuple[int, str]]:
-    """The live descendants of `root`, itself included, from /proc: pid -> (parent pid, command line)."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{name}/stat").read_text()
-            command = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if state != "Z":
-            table[int(name)] = (int(ppid), command.strip())
-    found = {root: table[root]} if root in table else {}
-    todo = [root]
-    while todo:
-        parent = todo.pop()
-        for pid, row in table.items():
-            if row[0] == parent and pid not in found:
-                found[pid] = row
-                todo.append(pid)
-    return found
+    """The live descendants of `root`, itself included: pid -> (parent pid, command line)."""
+    return {pid: (ppid, command) for pid, (ppid, command, _) in descendants(root, itself=True).items()}
 
 
 def _transient(tree: dict[int, tuple[int, str]]) -> dict[int, str]:

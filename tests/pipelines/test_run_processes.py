@@ -19,44 +19,13 @@ from assets.common.resources import DATE_TAG, VALIDATE_TAG
 from demo.generator import close_date, generate, write_activity, write_referential, write_settings
 from pipelines.close import prepare_instance
 from pipelines.jobs import CLOSE_MONTH
+from tests.processes import descendants
 
 pytestmark = pytest.mark.slow  # closes a month through dagster-daemon (about a minute each)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MONTH = "2024-11"  # the demo's first month: 161 invoices, rendered by a pool of two workers
-
-
-def _processes() -> dict[int, tuple[int, str, int]]:
-    """Every process: pid -> (parent pid, command line, resident kB)."""
-    found = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{name}/stat").read_text()
-            command = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            status = Path(f"/proc/{name}/status").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if state == "Z":
-            continue
-        rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        found[int(name)] = (int(ppid), command.strip(), rss)
-    return found
-
-
-def _descendants(root: int) -> dict[int, tuple[int, str, int]]:
-    table = _processes()
-    found, todo = {}, [root]
-    while todo:
-        parent = todo.pop()
-        for pid, row in table.items():
-            if row[0] == parent and pid not in found:
-                found[pid] = row
-                todo.append(pid)
-    return found
 
 
 def _code_server(command: str) -> bool:
@@ -66,7 +35,7 @@ def _code_server(command: str) -> bool:
 def _runs_processes(daemon: int) -> dict[int, tuple[int, str, int]]:
     """The daemon's descendants but its code servers (and the multiprocessing resource tracker each starts with
     its first run, which lives as long as it): the run processes and everything they started."""
-    tree = _descendants(daemon)
+    tree = descendants(daemon)
     servers = {pid for pid, (_, command, _) in tree.items() if _code_server(command)}
     return {
         pid: row
@@ -77,7 +46,7 @@ def _runs_processes(daemon: int) -> dict[int, tuple[int, str, int]]:
 
 def _rendering_workers(daemon: int) -> int:
     """Processes spawned by a run process, itself spawned by a code server."""
-    tree = _descendants(daemon)
+    tree = descendants(daemon)
     spawned = {pid: ppid for pid, (ppid, command, _) in tree.items() if "spawn_main" in command}
     runs = {pid for pid, ppid in spawned.items() if ppid in tree and _code_server(tree[ppid][1])}
     return sum(1 for ppid in spawned.values() if ppid in runs)
