@@ -2,15 +2,19 @@
 (pain.001), pure functions of what to collect or pay, with no Dagster and no warehouse.
 
 Versions. Direct debits are written as pain.008.001.02 and credit transfers as pain.001.001.03, the ISO 20022
-2009 messages that the French banks' customer-to-bank guides (CFONB, "Guide d'utilisation du standard ISO
-20022 pour des remises informatisées d'ordres de prélèvements SEPA", message <pain.008.001.02>, version 1.7
-of February 2023, and the guide of the same series for <pain.001.001.03>) describe and that every French
-bank takes. The EPC 2023 rulebooks, in force on 19 November 2023, moved the SEPA schemes to the 2019 ISO
-20022 messages (pain.008.001.08, pain.001.001.09: EPC087-22, "Guidance on the migration to the 2019 version
-of the ISO 20022-based XML messaging standard"), a move made mandatory between banks but left optional,
-though recommended, between a customer and its bank. sepaxml writes both generations and ships the XSDs of
-both; `DIRECT_DEBIT_VERSION` and `CREDIT_TRANSFER_VERSION` are the one place to change when the bank asks
-for the 2019 messages (the element names sepaxml changes itself, BIC → BICFI and the execution date).
+2009 messages of the French banks' customer-to-bank guides: CFONB, "Guide d'utilisation du standard ISO 20022
+pour des remises informatisées d'ordres de prélèvements SEPA", message <pain.008.001.02> (versions 1.1, April
+2010, to 1.3, December 2015, seen; a version 1.7 is dated February 2023), and "... d'ordres de paiement",
+message <pain.001.001.03> (version 2.1, December 2013). The EPC 2023 rulebooks, in force on 19 November 2023,
+moved the SEPA schemes to the 2019 ISO 20022 messages (pain.008.001.08, pain.001.001.09): EPC087-22, "Guidance
+on the migration to the 2019 version of the ISO 20022-based XML messaging standard" (europeanpaymentscouncil.eu,
+document library, guidance documents); that version is mandatory between banks but optional, though
+recommended, between a customer and its bank (Syrtals, "Paiements SEPA : la mise à jour de la version du
+standard ISO 20022 attendue pour 2023", 26 September 2022), so the 2009 messages remain the ones every French
+bank takes. sepaxml writes both generations and ships the XSDs of both; `DIRECT_DEBIT_VERSION` and
+`CREDIT_TRANSFER_VERSION` are the one place to change when the bank asks for the 2019 messages (sepaxml
+changes the element names itself: BIC → BICFI, the execution date in a `Dt`), and the tests check that the
+2019 files are valid too.
 
 The XML is sepaxml's (`SepaDD`, `SepaTransfer`, batch mode: one payment-information block per sequence type
 and collection date, per execution date for transfers, with their counts and control sums). What it does
@@ -33,8 +37,10 @@ not do, done here:
   it on what they produce and raise if it finds anything.
 A debtor's BIC may be empty (IBAN-only, as the EPC rules allow since 2016): the debtor agent is then written
 `Othr/Id NOTPROVIDED` (pain.008), and a refund's creditor agent is left out (pain.001). No postal address is
-written: none is required for an account within the EEA. Not supported by sepaxml, and not needed today: a
-mandate's amendment (`AmdmntInd`, after a change of the debtor's account or of the RUM), an ultimate
+written (the dataclasses carry none, sepaxml could): the EPC rules ask for the debtor's (pain.008) or the
+creditor's (pain.001) when that party's bank is outside the EEA (Switzerland, the United Kingdom, Monaco…),
+and such a transaction is not refused here. Not supported by sepaxml, and not needed today: a mandate's
+amendment (`AmdmntInd`, after a change of the debtor's account or of the RUM), an ultimate
 creditor or debtor, a category purpose, structured remittance information.
 
 An empty list makes no file: both writers raise ValueError.
