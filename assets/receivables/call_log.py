@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from polars._typing import SchemaDict
 
 CALLS = "relances/appels.csv"
-RESULTS = ("promesse", "litige", "injoignable", "deja_paye", "autre")
+RESULTS = ("promesse", "litige", "litige_clos", "injoignable", "deja_paye", "autre")
 
 CALL_COLUMNS = {"date", "cible", "resultat"}
 CALL_LOG_SCHEMA: SchemaDict = {

@@ -16,6 +16,13 @@ receipt waiting in the unmatched queue and the payers' credits not allocated yet
   within a day): a call nobody answered, or an `autre`, changes nothing. A dispute of the invoice itself
   holds it until a later call about that invoice says otherwise: a call to its payer about something else
   does not end it.
+- A dispute ends with a later call saying `litige_clos` about what it was raised on, or with the payment.
+  On the invoice, it ends the invoice's dispute, and for that invoice only a dispute of its payer standing
+  for it (as any later call about the invoice ends it). On the payer, it ends the payer's dispute, for all
+  its invoices, but not a dispute raised on one of them, which needs its own `litige_clos` (as a call to the
+  payer ends no dispute of an invoice). The invoice is then chased again from the level it had reached;
+  the latest call decides as before (a later promise holds it, a later `litige` holds it again). A
+  `litige_clos` with no dispute standing just before it, on what it is about, says nothing, like an `autre`.
 - Nobody is reminded either for what the surplus of their receipts already covers: a transfer that settles
   the invoices its text names and leaves a credit (a département paying a hundred invoices whose remittance
   the bank cut at 140 characters) holds the payer's late invoices, oldest first, as long as what is left
@@ -28,6 +35,7 @@ Reminders are append-only: `issued` holds every level already sent, so re-runnin
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,7 +61,7 @@ class OpenInvoice:
 class Call:
     day: dt.date
     target: str  # an invoice number or a payer code
-    result: str  # promesse, litige, injoignable, deja_paye, autre
+    result: str  # promesse, litige, litige_clos, injoignable, deja_paye, autre
     promise_date: dt.date | None = None
     promised_amount: Decimal | None = None
 
@@ -107,32 +115,69 @@ class Plan:
 
 
 STANDING = ("promesse", "litige", "deja_paye")  # what a call says of the debt; injoignable and autre say nothing
+CLOSED = "litige_clos"  # says the dispute is over: where a dispute stands before it, else nothing
+
+Ranked = tuple[int, Call]  # a call and its rank in the log
 
 
-def _calls_by_target(calls: list[Call], on: dt.date) -> dict[str, list[tuple[int, Call]]]:
-    """The calls made by `on` that say where a debt stands, per target (an invoice number or a payer code),
-    with their rank in the log."""
-    index: dict[str, list[tuple[int, Call]]] = defaultdict(list)
+def _calls_by_target(calls: list[Call], on: dt.date) -> dict[str, list[Ranked]]:
+    """The calls made by `on` that may say where a debt stands, per target (an invoice number or a payer
+    code), with their rank in the log, in their order (`_latest`)."""
+    index: dict[str, list[Ranked]] = defaultdict(list)
     for rank, call in enumerate(calls):
-        if call.day <= on and call.result in STANDING:
+        if call.day <= on and (call.result in STANDING or call.result == CLOSED):
             index[call.target].append((rank, call))
+    for items in index.values():
+        items.sort(key=_latest)
     return index
 
 
-def _latest(rc: tuple[int, Call]) -> tuple[dt.date, int]:
+def _latest(rc: Ranked) -> tuple[dt.date, int]:
     """The order of calls: by day, then as logged (the log is written as the calls are made)."""
     return rc[1].day, rc[0]
 
 
-def _last_call(index: dict[str, tuple[int, Call]], number: str, payer: str) -> Call | None:
-    """The call that says where the invoice stands (`index`: the latest such call per target): a dispute of the
-    invoice itself, or else the latest call about the invoice or its payer."""
-    about, to = index.get(number), index.get(payer)
+def _decide(about: Ranked | None, to: Ranked | None) -> Ranked | None:
+    """The call that says where the invoice stands, of `about` (the latest that says something about the
+    invoice) and `to` (about its payer): a dispute of the invoice itself, or else the later of the two."""
     if about and about[1].result == "litige":
-        return about[1]
+        return about
     if about and to:
-        return max(about, to, key=_latest)[1]
-    return (about or to or (0, None))[1]
+        return max(about, to, key=_latest)
+    return about or to
+
+
+@dataclass(frozen=True)
+class _Said:
+    """The calls of one target that say where its debt stands, in order, and their `_latest` keys."""
+
+    calls: list[Ranked]
+    keys: list[tuple[dt.date, int]]
+
+    def last(self) -> Ranked | None:
+        return self.calls[-1] if self.calls else None
+
+    def before(self, key: tuple[dt.date, int]) -> Ranked | None:
+        """The latest of these calls made before the one of `key`."""
+        k = bisect_left(self.keys, key)
+        return self.calls[k - 1] if k else None
+
+
+NOTHING_SAID = _Said([], [])
+
+
+def _said(own: list[Ranked], payer: _Said = NOTHING_SAID) -> _Said:
+    """Of one target's calls (`own`, in order), those that say where the debt stands: a `litige_clos` only
+    when a dispute stood just before it — the target's own, or, for an invoice, its payer's standing for it
+    (`payer`: what its payer's calls say); the others as they are."""
+    kept: list[Ranked] = []
+    for rc in own:
+        if rc[1].result == CLOSED:
+            before = _decide(kept[-1] if kept else None, payer.before(_latest(rc)))
+            if before is None or before[1].result != "litige":
+                continue  # no dispute to end: like an `autre`
+        kept.append(rc)
+    return _Said(kept, [_latest(rc) for rc in kept])
 
 
 def plan_dunning(
@@ -155,7 +200,8 @@ def plan_dunning(
         done[x.number].add(x.level)
         sent_on[(x.number, x.level)] = x.day
     plan = Plan(on)
-    latest = {target: max(items, key=_latest) for target, items in _calls_by_target(calls, on).items()}
+    by_target = _calls_by_target(calls, on)
+    said: dict[str, _Said] = {}  # payer code -> what its own calls say
     levels_of: dict[str, list[DunningLevel]] = {}  # payer type -> its levels, by delay
     nothing: set[str] = set()
     reaching: dict[tuple[str, str], list[OpenInvoice]] = defaultdict(list)
@@ -170,7 +216,12 @@ def plan_dunning(
         late = (on - inv.due_date).days
         if late <= 0:
             continue
-        last = _last_call(latest, inv.number, inv.payer_code)
+        to = said.get(inv.payer_code)
+        if to is None:
+            to = said[inv.payer_code] = _said(by_target.get(inv.payer_code, []))
+        about = _said(by_target[inv.number], to).last() if inv.number in by_target else None
+        standing = _decide(about, to.last())
+        last = standing[1] if standing else None
         if last and last.result == "litige":
             plan.holds.append(Hold(inv.number, inv.payer_code, "litige"))
             continue

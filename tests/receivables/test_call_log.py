@@ -175,3 +175,37 @@ def test_a_payer_code_without_its_leading_zeros_names_the_payer_stored(template,
         # read again after a line is appended: the calls read before too
         calls, *_ = read(con, entrees, content + b"2025-03-08;0066;;autre;;;\n", "2025-04")
         assert [c.target for c in calls] == ["U000001", "066", "U000001", "F2025-000001", "U2", "066"]
+
+
+def test_a_closed_dispute_is_read_and_an_unknown_result_is_set_aside(template, tmp_path):
+    """`litige_clos` is a result of the log, stored as written; a result the log does not know is set aside
+    with its file, line and column, and not acted on."""
+    entrees = tmp_path / "entrees"
+    (entrees / "relances").mkdir(parents=True)
+    with warehouse(template, tmp_path / "w.duckdb").connect() as con:
+        content = log(
+            "2025-03-04;F2025-000001;le fils;litige;;;conteste deux journées",
+            "2025-04-02;f2025-000001;le fils;Litige_Clos;;;avoir reçu, d'accord",
+            "2025-04-03;F2025-000001;le fils;litige clos;;;",
+        )
+        calls, rejected, rows, quarantined = read(con, entrees, content, "2025-04")
+        assert [(c.day, c.target, c.result) for c in calls] == [
+            (dt.date(2025, 3, 4), "F2025-000001", "litige"),
+            (dt.date(2025, 4, 2), "F2025-000001", "litige_clos"),
+        ]
+        assert [(r[1], r[2], r[3], r[6], r[7]) for r in rows] == [
+            ("F2025-000001", "le fils", "litige", "conteste deux journées", 2),
+            ("F2025-000001", "le fils", "litige_clos", "avoir reçu, d'accord", 3),
+        ]
+        assert rejected == 1
+        assert quarantined == [
+            (
+                4,
+                "resultat",
+                "litige clos",
+                "valeur non prévue, attendu : promesse, litige, litige_clos, injoignable, deja_paye, autre",
+            )
+        ]
+        assert con.execute("SELECT path, kept FROM quarantine WHERE scope = 'relances'").fetchall() == [
+            ("relances/appels.csv", False)
+        ]

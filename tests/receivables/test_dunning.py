@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assets.common.settings_file import parse_settings
-from assets.receivables.dunning import Call, Issued, OpenInvoice, plan_dunning
+from assets.receivables.dunning import Call, Issued, OpenInvoice, Reminder, plan_dunning
 from tests.conftest import SETTINGS
 
 D = Decimal
@@ -171,7 +171,7 @@ def test_the_latest_call_that_says_where_the_debt_stands_decides_and_on_one_day_
     assert held([disputed, Call(day, "F2026-000001", "deja_paye")], [invoice(late=20)])[1] == ["relance1"]
 
 
-@pytest.mark.parametrize("result", ["injoignable", "autre", "promesse", "deja_paye"])
+@pytest.mark.parametrize("result", ["injoignable", "autre", "promesse", "deja_paye", "litige_clos"])
 def test_a_dispute_of_the_invoice_is_not_ended_by_a_later_call_to_its_payer(result):
     disputed = Call(ON - dt.timedelta(days=60), "F2026-000001", "litige")
     later = Call(ON - dt.timedelta(days=2), "U000001", result, ON + dt.timedelta(days=5), D("10"))
@@ -184,7 +184,7 @@ def test_a_dispute_of_the_invoice_is_not_ended_by_a_later_call_to_its_payer(resu
     # the payer's other invoice follows the payer's call
     second = invoice("F2026-000002", late=20)
     plan = plan_dunning([invoice(late=50), second], POLICY, [disputed, later], history, set(), ON)
-    expected = {"injoignable": [], "autre": [], "promesse": ["promesse"], "deja_paye": []}[result]
+    expected = {"injoignable": [], "autre": [], "promesse": ["promesse"], "deja_paye": [], "litige_clos": []}[result]
     assert [h.reason for h in plan.holds if h.number == "F2026-000002"] == expected
 
 
@@ -199,6 +199,159 @@ def test_a_call_nobody_answered_changes_nothing(result):
     plan = plan_dunning([invoice(late=20)], POLICY, [broken, nothing], [], set(), ON)
     assert [(c.payer_code, c.reason) for c in plan.calls] == [("U000001", "promesse non tenue")]
     assert held([nothing]) == ([], ["relance1"])
+
+
+def test_a_dispute_closed_in_the_log_is_chased_again_at_the_next_dunning_date():
+    """Disputed in April, held at May's dunning; `litige_clos` in May: June's dunning sends the first
+    reminder (the invoice, 62 days late, had none), the second follows at its interval."""
+    disputed = OpenInvoice("F2026-000001", "U000001", "usager", dt.date(2026, 3, 5), dt.date(2026, 4, 4), D("310.00"))
+    calls = [
+        Call(dt.date(2026, 4, 20), "F2026-000001", "litige"),
+        Call(dt.date(2026, 5, 12), "F2026-000001", "litige_clos"),
+    ]
+    may = plan_dunning([disputed], POLICY, calls, [], set(), dt.date(2026, 5, 5))
+    assert [(h.number, h.payer_code, h.reason) for h in may.holds] == [("F2026-000001", "U000001", "litige")]
+    assert may.reminders == [] and may.issued() == []
+    june = plan_dunning([disputed], POLICY, calls, may.issued(), set(), dt.date(2026, 6, 5))
+    assert june.reminders == [
+        Reminder("U000001", "relance1", dt.date(2026, 6, 5), ("courrier",), ("F2026-000001",), D("310.00"))
+    ]
+    assert (june.holds, june.calls, june.contentieux) == ([], [], [])
+    later = plan_dunning([disputed], POLICY, calls, june.issued(), set(), dt.date(2026, 6, 20))
+    assert levels(later) == [("U000001", "relance2", ("F2026-000001",), ("courrier", "telephone"))]
+
+
+def test_a_closed_dispute_is_chased_from_the_level_it_had_reached():
+    """Reminded once before the dispute: the second reminder after it, not the first again nor the formal
+    notice its 62 days late would reach."""
+    history = [Issued("F2026-000001", "relance1", ON - dt.timedelta(days=46))]
+    calls = [
+        Call(ON - dt.timedelta(days=40), "F2026-000001", "litige"),
+        Call(ON - dt.timedelta(days=10), "F2026-000001", "litige_clos"),
+    ]
+    plan = plan_dunning([invoice(late=62)], POLICY, calls, history, set(), ON)
+    assert plan.reminders == [
+        Reminder("U000001", "relance2", ON, ("courrier", "telephone"), ("F2026-000001",), D("310.00"))
+    ]
+    assert plan.holds == [] and [(c.payer_code, c.reason) for c in plan.calls] == [("U000001", "relance2 : appel")]
+    assert plan_dunning([invoice(late=62)], POLICY, calls[:1], history, set(), ON).reminders == []
+
+
+TWO = [invoice("F2026-000001", late=20), invoice("F2026-000002", late=20, amount="150.00")]
+TWO_NUMBERS = ("F2026-000001", "F2026-000002")
+DAY = ON - dt.timedelta(days=10)
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        # a dispute of the invoice; closed on the payer's other invoice, or on the payer, which had none
+        (
+            [Call(DAY, "F2026-000001", "litige"), Call(DAY, "F2026-000002", "litige_clos")],
+            ([("F2026-000001", "litige")], [("relance1", ("F2026-000002",))]),
+        ),
+        (
+            [Call(DAY, "F2026-000001", "litige"), Call(DAY, "U000001", "litige_clos")],
+            ([("F2026-000001", "litige")], [("relance1", ("F2026-000002",))]),
+        ),
+        # a dispute of the payer: closed on one invoice, that invoice only; closed on the payer, all of them
+        (
+            [Call(DAY, "U000001", "litige"), Call(DAY, "F2026-000002", "litige_clos")],
+            ([("F2026-000001", "litige")], [("relance1", ("F2026-000002",))]),
+        ),
+        ([Call(DAY, "U000001", "litige"), Call(DAY, "U000001", "litige_clos")], ([], [("relance1", TWO_NUMBERS)])),
+        # both: the payer's closed, the invoice's stands until its own litige_clos
+        (
+            [Call(DAY, "U000001", "litige"), Call(DAY, "F2026-000001", "litige"), Call(DAY, "U000001", "litige_clos")],
+            ([("F2026-000001", "litige")], [("relance1", ("F2026-000002",))]),
+        ),
+        (
+            [
+                Call(DAY, "U000001", "litige"),
+                Call(DAY, "F2026-000001", "litige"),
+                Call(DAY, "U000001", "litige_clos"),
+                Call(DAY, "F2026-000001", "litige_clos"),
+            ],
+            ([], [("relance1", TWO_NUMBERS)]),
+        ),
+        # the invoice's own closed, its payer's dispute raised since holds it
+        (
+            [
+                Call(DAY, "F2026-000001", "litige"),
+                Call(DAY, "U000001", "litige"),
+                Call(DAY + dt.timedelta(days=1), "F2026-000001", "litige_clos"),
+            ],
+            ([("F2026-000002", "litige")], [("relance1", ("F2026-000001",))]),
+        ),
+    ],
+)
+def test_litige_clos_ends_the_dispute_it_is_about_only(calls, expected):
+    plan = plan_dunning(TWO, POLICY, calls, [], set(), ON)
+    assert ([(h.number, h.reason) for h in plan.holds], [(r.level, r.numbers) for r in plan.reminders]) == expected
+    assert all(r.amount == sum((i.open_amount for i in TWO if i.number in r.numbers), D(0)) for r in plan.reminders)
+
+
+@pytest.mark.parametrize("target", ["F2026-000001", "U000001"])
+def test_a_dispute_closed_then_raised_again_holds_and_on_one_day_the_log_order_decides(target):
+    dispute, closed = Call(DAY, target, "litige"), Call(DAY + dt.timedelta(days=2), target, "litige_clos")
+    again = Call(DAY + dt.timedelta(days=5), target, "litige")
+    assert held([dispute, closed, again]) == ([("F2026-000001", "litige")], [])
+    assert held([again, closed, dispute]) == ([("F2026-000001", "litige")], [])  # by day, not by line
+    assert held([dispute, closed]) == ([], ["relance1"])
+    assert held([dispute, closed, again, Call(DAY + dt.timedelta(days=6), target, "litige_clos")]) == ([], ["relance1"])
+    # the same day: as logged
+    same = [Call(DAY, target, result) for result in ("litige", "litige_clos", "litige")]
+    assert held(same) == ([("F2026-000001", "litige")], [])
+    assert held(same[:2]) == ([], ["relance1"])
+    assert held([same[1], same[0]]) == ([("F2026-000001", "litige")], [])  # closed before it was raised
+    # a litige_clos after the dunning day is not known yet
+    assert held([dispute, Call(ON + dt.timedelta(days=1), target, "litige_clos")]) == ([("F2026-000001", "litige")], [])
+
+
+@pytest.mark.parametrize(
+    ("calls", "queued"),
+    [
+        ([], set()),
+        ([Call(DAY, "U000001", "promesse", ON + dt.timedelta(days=5), D("310"))], set()),  # held by it
+        ([Call(DAY, "F2026-000001", "promesse", ON + dt.timedelta(days=5), D("310"))], set()),
+        ([Call(DAY, "U000001", "promesse", ON - dt.timedelta(days=1), D("310"))], set()),  # broken: a call
+        ([Call(DAY, "U000001", "deja_paye")], set()),  # to check
+        ([Call(DAY, "U000001", "deja_paye")], {"U000001"}),
+        ([Call(DAY, "F2026-000001", "injoignable"), Call(DAY, "F2026-000001", "autre")], set()),
+        ([Call(DAY + dt.timedelta(days=1), "U000001", "litige")], set()),  # raised after: the close was before
+    ],
+)
+@pytest.mark.parametrize("target", ["F2026-000001", "U000001"])
+def test_litige_clos_with_no_dispute_before_changes_nothing(calls, queued, target):
+    closed = Call(DAY, target, "litige_clos")
+    without = plan_dunning([invoice(late=20)], POLICY, calls, [], queued, ON)
+    for logged in ([closed, *calls], [*calls, closed]):
+        assert plan_dunning([invoice(late=20)], POLICY, logged, [], queued, ON) == without
+
+
+CALL_DAYS = st.integers(-30, 2).map(lambda k: ON + dt.timedelta(days=k))
+TARGETS = st.sampled_from(["F2026-000001", "F2026-000002", "U000001"])
+UNDISPUTED = st.builds(
+    Call,
+    CALL_DAYS,
+    TARGETS,
+    st.sampled_from(["promesse", "injoignable", "deja_paye", "autre"]),
+    CALL_DAYS.map(lambda d: d + dt.timedelta(days=20)),
+    st.just(D("100")),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calls=st.lists(UNDISPUTED, max_size=6),
+    closes=st.lists(st.tuples(st.integers(0, 6), CALL_DAYS, TARGETS), max_size=3),
+    queued=st.sets(st.just("U000001")),
+)
+def test_in_a_log_without_dispute_litige_clos_changes_nothing(calls, closes, queued):
+    logged = list(calls)
+    for at, day, target in closes:
+        logged.insert(at, Call(day, target, "litige_clos"))
+    assert plan_dunning(TWO, POLICY, logged, [], queued, ON) == plan_dunning(TWO, POLICY, calls, [], queued, ON)
 
 
 def test_calls_are_ordered_by_amount_then_age():

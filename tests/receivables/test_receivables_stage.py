@@ -116,6 +116,44 @@ def test_aged_balance_dso_and_dunning_with_the_call_log(tmp_path):
     ]
 
 
+def test_a_dispute_closed_in_the_phone_log_is_reminded_at_the_next_dunning(tmp_path):
+    case, home = billed(tmp_path), tmp_path / "home"  # F2025-000004: U000001, 310.00, due 2025-04-04
+    drop(home, "encaissements/2025.csv", RECEIPTS)  # pays F2025-000002
+    close(case, home, "2025-03")
+    log = "date;cible;interlocuteur;resultat;date_promesse;montant_promis;commentaire\n"
+    log += "2025-04-20;F2025-000004;la tutrice;litige;;;conteste le forfait journalier\n"
+    drop(home, "relances/appels.csv", log)
+
+    def lines(month, name):
+        return (home / "sorties" / month / "recouvrement" / name).read_text(encoding="utf-8").splitlines()[1:]
+
+    with case.transaction() as con:
+        april = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-04", dt.date(2025, 5, 5), NOW)
+    assert (april.holds, rows(case, "SELECT number, payer_code, reason FROM dunning_holds")) == (
+        1,
+        [("F2025-000004", "U000001", "litige")],
+    )
+    assert rows(case, "SELECT number FROM reminders WHERE payer_code = 'U000001'") == []
+    assert lines("2025-04", "contentieux.csv") == ["F2025-000004;U000001;310,00;31;litige"]
+    # closed on 12 May: 20 May's dunning sends its first reminder, the département's second goes on as before
+    drop(home, "relances/appels.csv", log + "2025-05-12;F2025-000004;la tutrice;litige_clos;;;avoir accepté\n")
+    with case.transaction() as con:
+        may = run_dunning(con, case.settings, home / "entrees", home / "sorties", "2025-05", dt.date(2025, 5, 20), NOW)
+    assert (may.holds, may.rejected_calls) == (0, 0)
+    assert rows(case, "SELECT count(*) FROM dunning_holds WHERE month = '2025-05'") == [(0,)]
+    sent = "SELECT day, payer_code, number, level, channels, amount FROM reminders WHERE run_month = ? ORDER BY seq"
+    assert rows(case, sent, "2025-05") == [
+        (dt.date(2025, 5, 20), "D66", "F2025-000001", "relance2", "releve telephone", M("4840.00")),
+        (dt.date(2025, 5, 20), "D66", "F2025-000003", "relance2", "releve telephone", M("5390.00")),
+        (dt.date(2025, 5, 20), "U000001", "F2025-000004", "relance1", "courrier", M("310.00")),
+    ]
+    assert lines("2025-05", "relances.csv") == [
+        "2025-05-20;D66;relance2;releve telephone;F2025-000001 F2025-000003;10230,00",
+        "2025-05-20;U000001;relance1;courrier;F2025-000004;310,00",
+    ]
+    assert lines("2025-05", "contentieux.csv") == []
+
+
 def test_nobody_is_chased_on_the_letters_day_for_what_they_paid_since_the_months_end(tmp_path):
     case, home = billed(tmp_path), tmp_path / "home"  # F2025-000001/2 due 2025-03-07, F2025-000003/4 due 04-04
     drop(
