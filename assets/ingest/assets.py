@@ -6,6 +6,7 @@ from assets.common.months import add_months
 from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.ingest.loading import load_activity, load_referential, read_corrected_months
+from assets.ingest.mandates import load_mandates
 
 
 @dg.asset(
@@ -19,13 +20,17 @@ def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.Material
     tables as one consistent set; an unchanged set is not read again. Rows with a bad value are set aside
     in `quarantine` with file, line, column and reason; an absent or unreadable file keeps the previous
     referential in place (control `referentiel_fichiers_lisibles`, blocking). The settings file is
-    validated first: a wrong key stops the month with a message naming it."""
+    validated first: a wrong key stops the month with a message naming it. The SEPA mandates
+    (referentiel/mandats.csv, optional) are read each time, apart: a bad row is set aside alone."""
     home.settings()
     with warehouse.transaction() as con:
-        summary = load_referential(con, home.entrees, timestamp())
+        now = timestamp()
+        summary = load_referential(con, home.entrees, now)
+        mandates = load_mandates(con, home.entrees, now)
     return dg.MaterializeResult(
         metadata={
             "modifie": summary.changed,
+            "mandats": mandates if mandates is not None else "illisible (mandats précédents conservés)",
             "lignes": dg.MetadataValue.json(summary.rows),
             "lignes_rejetees": summary.rejected,
             "fichiers_illisibles": dg.MetadataValue.json(summary.unreadable),
