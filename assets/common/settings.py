@@ -152,6 +152,7 @@ DEFAULT_ABSENCES: dict[str, AbsencePolicy] = {
 class Journals(_Model):
     ventes: str = "VT"
     banque: str = "BQ"
+    operations_diverses: str = "OD"  # write-offs
 
 
 DEFAULT_PRODUITS = {"departement": "7342", "assurance_maladie": "7311", "usager": "7352", "autre": "7388"}
@@ -164,6 +165,7 @@ class Accounts(_Model):
     banque: str = "512"
     caisse: str = "530"  # cash received in the establishments (manual receipts, mode especes)
     attente: str = "4711"
+    non_valeur: str = "654"  # pertes sur créances irrécouvrables: the write-offs decided by the director
     # revenue account per payer type, optionally refined per establishment type ("departement.FH")
     produits: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRODUITS))
     journaux: Journals = Journals()
@@ -287,6 +289,37 @@ class MassCredits(_Model):
     montant: Decimal = Field(default=Decimal("10000.00"), ge=0)
 
 
+class Sepa(_Model):
+    """SEPA direct debits and credit transfers (docs/rules.md "Receivables and dunning"). `ics`: the
+    association's creditor identifier, needed once a payer has a mandate; a collection falls on the
+    `jour_prelevement` of the month after the invoice's issue, never less than `prenotification_jours` after it
+    (the invoice announces it); after `rejets_avant_suspension` returns, a mandate is suspended."""
+
+    ics: str | None = None
+    jour_prelevement: int = Field(default=10, ge=1, le=28)
+    prenotification_jours: int = Field(default=14, ge=2, le=60)
+    rejets_avant_suspension: int = Field(default=2, ge=1, le=12)
+
+
+class Credits(_Model):
+    """Payers' credits (docs/rules.md "Receivables and dunning"): applied to their open invoices at each close,
+    per payer type (`imputation`, default every type); refunded by credit transfer once older than
+    `remboursement_jours`."""
+
+    imputation: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(PAYER_TYPES, True))
+    remboursement_jours: int = Field(default=60, ge=1, le=3660)
+
+    @field_validator("imputation", mode="before")
+    @classmethod
+    def _imputation(cls, v: object) -> object:
+        if isinstance(v, dict):
+            unknown = [k for k in v if k not in PAYER_TYPES]
+            if unknown:
+                raise ValueError(f"type de financeur inconnu : {', '.join(map(str, unknown))}")
+            return {**dict.fromkeys(PAYER_TYPES, True), **v}
+        return v
+
+
 class Settings(_Model):
     association: Association
     premier_mois: str | None = None  # AAAA-MM: the association's first month in Recettes (else its first activity)
@@ -306,6 +339,8 @@ class Settings(_Model):
     alertes: Alerts = Alerts()
     conservation: Retention = Retention()
     avoirs_massifs: MassCredits = MassCredits()
+    sepa: Sepa = Sepa()
+    credits: Credits = Credits()
 
     @field_validator("premier_mois")
     @classmethod
