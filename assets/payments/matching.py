@@ -17,7 +17,11 @@ change), the state of every line, and the letter codes that change. Order of the
 3. `payeur_montant`: the payer known by IBAN (referential, or learnt from earlier matches), else by name,
    else by the payer column of a manual receipt; the amount equals one open invoice (the oldest of equal
    ones: Code civil art. 1342-10), or the sum of a unique combination of its open invoices;
-4. otherwise the line waits in the unmatched queue, with the reason.
+4. otherwise the line waits in the unmatched queue, with the reason;
+5. `credit` (with `Credits`): an invoice its credit notes took below 0 gives back to the lines that paid it
+   what it was paid too much (latest line first), which becomes their payer's credit; then each line left
+   with a credit (oldest first), its payer known and no manual decision on it, settles that payer's open
+   invoices oldest first, on the month's end. What refunds took of a line is no longer its credit.
 
 Automatic matching is never unsure. References naming several payers, or only another payer than the
 account's, go to the queue (a stray number among the account payer's own is left out, as is a number cut
@@ -32,6 +36,7 @@ given again).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from decimal import Decimal
 
@@ -47,11 +52,13 @@ from assets.payments.matching_records import (
     RETURN,
     RETURNED,
     RULE_AMOUNT,
+    RULE_CREDIT,
     RULE_MANUAL,
     RULE_REFERENCE,
     RULE_RETURN,
     ZERO,
     Allocation,
+    Credits,
     Decision,
     Invoice,
     Letter,
@@ -69,7 +76,8 @@ from assets.payments.references import complete_references
 class _Book:
     """Open amounts and allocations while matching runs."""
 
-    def __init__(self, invoices: list[Invoice], past: list[Allocation]):
+    def __init__(self, invoices: list[Invoice], past: list[Allocation], refunded: dict[str, Decimal] | None = None):
+        self.refunded = refunded or {}
         self.invoices = {i.number: i for i in invoices}
         self.open = {i.number: i.open_amount for i in invoices}
         self.by_line: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -89,6 +97,8 @@ class _Book:
         return {n: a for n, a in self.by_line.get(line_id, {}).items() if a}
 
     def allocate(self, line: Line, number: str, amount: Decimal, rule: str) -> None:
+        """Allocates `amount` of `line` to invoice `number`, dated on the line's date (give a line `replace`d
+        with another date to date it otherwise: a credit applied at the month's end)."""
         if not amount:
             return
         before = self.open[number]
@@ -116,6 +126,7 @@ def match(
     directory: Directory,
     letters: list[Letter] | Lettering,
     settled: Settled | None = None,
+    credits: Credits | None = None,
 ) -> MatchResult:
     """Allocations to append, the state of every line, and letter events (see the module docstring).
     `lines` are the bank lines up to the cut-off (all of them, or all but those `settled` speaks for);
@@ -123,7 +134,7 @@ def match(
     of these invoices (a `Lettering`). Running it again with its own result added to `past` and `letters`
     changes nothing: references are tried once, then payer + amount is repeated until nothing moves."""
     settled = settled or Settled()
-    book = _Book(invoices, past)
+    book = _Book(invoices, past, credits.refunded if credits else None)
     states: dict[str, LineState] = {}
     by_id = {line.line_id: line for line in lines}
     ordered = sorted(lines, key=lambda x: (x.date, x.line_id))
@@ -137,8 +148,8 @@ def match(
             states[line.line_id] = LineState(line.line_id, OTHER_CURRENCY, reason="devise autre que l'euro")
         elif line.amount < 0:
             states[line.line_id] = LineState(line.line_id, DEBIT)
-        elif book.net(line.line_id):
-            states[line.line_id] = _state_of(book, line)
+        elif book.net(line.line_id) or RULE_CREDIT in book.rules.get(line.line_id, ()):
+            states[line.line_id] = _state_of(book, line)  # a line whose credit was freed and not placed yet too
         else:
             state = _by_reference(book, line, directory)
             if state is None:
@@ -162,6 +173,8 @@ def match(
             tried[line.line_id] = seen
             states[line.line_id] = _by_payer_amount(book, line, payer, candidates)
             moved = moved or states[line.line_id].status != QUEUED
+    if credits is not None:
+        _apply_credits(book, ordered, states, credits)
     lettering = letters if isinstance(letters, Lettering) else Lettering.from_events(letters)
     return MatchResult(
         book.new, states, give_letters(book.invoices, book.open, book.settled_by, book.reopened_by, lettering), rejected
@@ -298,10 +311,12 @@ def _payer_of(book: _Book, line: Line, directory: Directory) -> str | None:
 def _state_of(book: _Book, line: Line) -> LineState:
     net = book.net(line.line_id)
     allocated = sum(net.values(), ZERO)
-    payers = sorted({book.invoices[n].payer_code for n in net})
+    # a line whose credit was freed from the invoice it paid keeps that invoice's payer
+    touched = net or {n: a for n, a in book.by_line.get(line.line_id, {}).items() if n in book.invoices}
+    payers = sorted({book.invoices[n].payer_code for n in touched})
     rules = book.rules[line.line_id]
-    rule = next((r for r in (RULE_MANUAL, RULE_REFERENCE, RULE_AMOUNT) if r in rules), "")
-    rest = line.amount - allocated
+    rule = next((r for r in (RULE_MANUAL, RULE_REFERENCE, RULE_AMOUNT, RULE_CREDIT) if r in rules), "")
+    rest = line.amount - allocated - book.refunded.get(line.line_id, ZERO)
     return LineState(line.line_id, MATCHED if rest == 0 else CREDIT, ",".join(payers), rule, allocated, rest)
 
 
@@ -387,3 +402,54 @@ def _by_payer_amount(book: _Book, line: Line, payer: str | set[str] | None, cand
     state = _state_of(book, line)
     state.rule = RULE_AMOUNT
     return state
+
+
+_NONE = LineState("", "")
+
+
+def _apply_credits(book: _Book, lines: list[Line], states: dict[str, LineState], credits: Credits) -> None:
+    """Rule 5 (see the module docstring). `lines` in date order."""
+    by_id = {line.line_id: line for line in lines}
+    on = credits.on
+    # an invoice credited beyond what it was paid: the lines that paid it take the excess back, latest first
+    for number in sorted(n for n, amount in book.open.items() if amount < 0):
+        excess = -book.open[number]
+        payers = sorted(
+            (
+                lid
+                for lid, alloc in book.by_line.items()
+                if alloc.get(number, ZERO) > 0 and lid in by_id and states.get(lid, _NONE).status in (MATCHED, CREDIT)
+            ),
+            key=lambda lid: (by_id[lid].date, lid),
+            reverse=True,
+        )
+        for line_id in payers:
+            if excess <= 0:
+                break
+            if RULE_MANUAL in book.rules[line_id]:
+                continue  # a person placed it: a person moves it
+            take = min(excess, book.by_line[line_id][number])
+            book.allocate(dataclasses.replace(by_id[line_id], date=on), number, -take, RULE_CREDIT)
+            excess -= take
+            states[line_id] = _state_of(book, by_id[line_id])
+    for line in lines:
+        state = states.get(line.line_id)
+        if state is None or state.status != CREDIT or state.unallocated <= 0 or line.date > on:
+            continue
+        payer = state.payer_code
+        if not payer or "," in payer or RULE_MANUAL in book.rules[line.line_id] or not credits.applies(payer):
+            continue
+        rest = state.unallocated
+        for number in book.open_invoices(payer):
+            if rest <= 0:
+                break
+            if number in credits.excluded or book.invoices[number].issue_date > on:
+                continue
+            take = min(rest, book.open[number])
+            book.allocate(dataclasses.replace(line, date=on), number, take, RULE_CREDIT)
+            rest -= take
+        if rest != state.unallocated:
+            new = _state_of(book, line)
+            new.payer_code, new.rule = payer, state.rule or new.rule
+            new.reason = state.reason if new.status == CREDIT else ""
+            states[line.line_id] = new

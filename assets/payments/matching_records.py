@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ DEBIT = "debit"  # money going out: not a receipt
 OTHER_CURRENCY = "devise"  # not in euros: not matched
 
 RULE_MANUAL, RULE_RETURN, RULE_REFERENCE, RULE_AMOUNT = "manuel", "rejet", "reference", "payeur_montant"
+RULE_CREDIT = "credit"  # a payer's credit applied to its open invoices, or freed from an invoice credited beyond it
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Invoice:
     payer_code: str
     issue_date: dt.date
     open_amount: Decimal  # amount + its credit notes - every allocation recorded so far
-    settled_on: dt.date | None = None  # when its open amount is 0 without any allocation (credit notes)
+    settled_on: dt.date | None = None  # when its open amount is 0 without any allocation (credit notes, write-off)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,19 @@ class Lettering:
             else:
                 active.pop(event.number, None)
         return cls(active, {payer: len(letters) for payer, letters in given.items()})
+
+
+@dataclass(frozen=True)
+class Credits:
+    """How a run applies the payers' credits (docs/rules.md "Receivables and dunning", credits), after every
+    other rule: on the day `on` (the month's end), to the payers `applies` accepts, never to the invoices
+    `excluded` (presented to a direct debit not collected yet: the bank takes their whole amount). `refunded`:
+    what refunds took of each line's credit so far."""
+
+    on: dt.date
+    applies: Callable[[str], bool] = field(default=lambda code: True)  # by payer code
+    excluded: frozenset[str] = frozenset()
+    refunded: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,26 @@ from assets.common.audit import record_file
 from assets.common.csvfile import Reject
 from assets.common.months import month_end
 from assets.common.outputs import write_csv
+from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import quarantine_frame
+from assets.payments.collections import pending_collections
 from assets.payments.loading import DECISIONS
 from assets.payments.matching import match
-from assets.payments.matching_records import Allocation, Decision, Invoice, Letter, Lettering, Line, Rejected, Settled
+from assets.payments.matching_records import (
+    Allocation,
+    Credits,
+    Decision,
+    Invoice,
+    Letter,
+    Lettering,
+    Line,
+    Rejected,
+    Settled,
+)
 from assets.payments.payer_directory import Directory, normal_iban, probable_payers
 from assets.payments.references import references
+from assets.payments.settlements import refunded_by_line
 
 
 @dataclass(frozen=True)
@@ -54,10 +67,16 @@ def directory_of(con: duckdb.DuckDBPyConnection) -> Directory:
 
 
 def run_matching(
-    con: duckdb.DuckDBPyConnection, month: str, decisions: list[Decision], now: dt.datetime, everything: bool = False
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    decisions: list[Decision],
+    now: dt.datetime,
+    everything: bool = False,
+    settings: Settings | None = None,
 ) -> MatchingSummary:
     """Matches the lines dated up to the month's end whose state can still change (`everything`: every
-    line and invoice to date, which gives the same result, only slower), records what it appends."""
+    line and invoice to date, which gives the same result, only slower), records what it appends. With
+    `settings`, the payers' credits are applied too (rule `credit`, settings `credits.imputation`)."""
     cutoff = month_end(month)
     lines = [
         Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
@@ -71,7 +90,8 @@ def run_matching(
     params = {"everything": everything, "named": sorted(named)}
     invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql", params)]
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
-    result = match(invoices, lines, past, decisions, directory_of(con), lettering(con), _settled(con, cutoff))
+    credits = credit_policy(con, settings, month) if settings is not None else None
+    result = match(invoices, lines, past, decisions, directory_of(con), lettering(con), _settled(con, cutoff), credits)
     con.execute("DROP TABLE matching_lines")
     con.execute("DROP TABLE matching_invoices")
     seq, letter_seq = run_sql(con, "payments/next_seq.sql")[0]
@@ -153,6 +173,19 @@ def run_matching(
         by_status=by_status,
         rejected_decisions=len(rejects),
         decisions_applied=sum(1 for later in left_out.values() if not later),
+    )
+
+
+def credit_policy(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> Credits:
+    """How the close of `month` applies credits: to the payers whose type `credits.imputation` turns on, never
+    to an invoice a direct debit not collected yet will take whole, net of what refunds took."""
+    off = {t for t, on in settings.credits.imputation.items() if not on}
+    types = dict(run_sql(con, "payments/payer_types.sql"))
+    return Credits(
+        on=month_end(month),
+        applies=lambda code: types.get(code, "usager" if code.startswith("U") else "autre") not in off,
+        excluded=pending_collections(con, month),
+        refunded=refunded_by_line(con),
     )
 
 

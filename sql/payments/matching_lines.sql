@@ -52,6 +52,9 @@ WITH decided AS (
       AND ($everything OR s.status IS NULL OR s.status NOT IN ('rapproche', 'debit', 'devise', 'rejet', 'rejete'))
     UNION SELECT line_id FROM manual_decisions
     UNION SELECT line_id FROM allocations WHERE rule = 'manuel'
+    -- the lines that paid an invoice its credit notes took below 0: they take the excess back as credit
+    UNION SELECT line_id FROM allocations
+    WHERE amount > 0 AND number IN (SELECT number FROM invoice_balances WHERE open_amount < 0)
     -- the return of a decided line: it applies after the decision (a decision on a debit returned)
     UNION SELECT line_id FROM line_states WHERE status = 'rejet' AND reverses IN (SELECT line_id FROM manual_decisions)
 ), considered AS (
