@@ -1,13 +1,17 @@
 """Dagster assets of the payment stage: bank lines, their matching to invoices, the month's files."""
 
+from decimal import Decimal
+
 import dagster as dg
 
 from assets.billing.assets import issued_documents
 from assets.common.audit import seal, write_anchor
 from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
+from assets.payments.collections import present, write_treasury_files
 from assets.payments.loading import load_bank_inputs, load_decisions
 from assets.payments.matching_run import run_matching, write_matching_files
+from assets.payments.settlements import apply_refunds, apply_write_offs
 
 
 @dg.asset(
@@ -52,26 +56,42 @@ def bank_lines(
     pool=POOL,
     partitions_def=months,
     deps=[bank_lines, issued_documents],
-    description="Lettrage : affectation des encaissements aux factures (référence, payeur et montant, décisions).",
+    description="Lettrage : affectation des encaissements aux factures (référence, payeur et montant, décisions, "
+    "crédits), non-valeurs, remboursements et prélèvements SEPA.",
 )
 def allocations(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Matches the bank lines dated up to the month's end with the open invoices (docs/rules.md "Receipts and
     matching"): manual decisions of relances/lettrage_manuel.csv first, returns, invoice references, then
-    payer + amount; the rest waits in the unmatched queue. Appends allocations and letter codes (never
-    changes a recorded one); a re-run with the same inputs appends nothing."""
+    payer + amount; the rest waits in the unmatched queue; then the payers' credits are applied to their open
+    invoices. Before it, the director's write-offs (relances/non_valeurs.csv); after it, the refunds of old or
+    requested credits (relances/remboursements.csv) and the presentations of open invoices to a SEPA direct
+    debit (docs/rules.md "Receivables and dunning"). Appends allocations, letter codes, write-offs, refunds and
+    presentations (never changes a recorded one); a re-run with the same inputs appends nothing."""
     month = month_of(context.partition_key)
     now = timestamp()
+    settings = home.settings()
     with warehouse.transaction() as con:
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
-        s = run_matching(con, month, decisions, now)
+        written = apply_write_offs(con, home.entrees, month, now)
+        s = run_matching(con, month, decisions, now, settings=settings)
+        refunds = apply_refunds(con, home.entrees, settings, month, now)
+        presented = present(con, settings, month, now)
         chain = seal(con, now, ["affectation"])  # each allocation sealed in the transaction that records it
     write_anchor(home.sorties, month, chain)
     statuses = {status: n for status, (n, _) in s.by_status.items()}
     return dg.MaterializeResult(
         metadata={
             "mois": month,
+            "non_valeurs": written.write_offs,
+            "montant_non_valeurs": str(written.written_off),
+            "remboursements": refunds.refunds,
+            "montant_rembourse": str(refunds.refunded),
+            "sans_iban_pour_rembourser": len(refunds.without_iban),
+            "prelevements_presentes": len(presented),
+            "montant_preleve": str(sum((p.amount for p in presented), Decimal("0.00"))),
+            "decisions_tresorerie_ecartees": written.rejected + refunds.rejected,
             "lignes_examinees": s.lines,
             "affectations_nouvelles": s.allocations,
             "montant_affecte": str(s.allocated),
@@ -91,16 +111,19 @@ def allocations(
     pool=POOL,
     partitions_def=months,
     deps=[allocations],
-    description="Fichiers de lettrage du mois : rapprochements et lignes en attente de décision.",
+    description="Fichiers de lettrage du mois (rapprochements, lignes en attente) et de trésorerie (SEPA).",
 )
 def matching_files(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Writes sorties/AAAA-MM/lettrage/rapprochements.csv (allocations recorded by the month's closes) and
-    non_rapproches.csv (the bank lines up to the month's end waiting for a manual decision)."""
+    non_rapproches.csv (the bank lines up to the month's end waiting for a manual decision), and the treasury
+    files: tresorerie/prelevements.xml (pain.008) and remboursements.xml (pain.001)."""
     month = month_of(context.partition_key)
+    settings = home.settings()
     with warehouse.transaction() as con:
         counts = write_matching_files(con, home.sorties, month)
+        counts |= write_treasury_files(con, settings, home.sorties, month)
         chain = seal(con, timestamp(), ["fichier"])  # rapprochements.csv sealed in the transaction that writes it
     write_anchor(home.sorties, month, chain)
     return dg.MaterializeResult(metadata=counts)

@@ -1,0 +1,1 @@
+SELECT max(recorded_at) FROM collections WHERE run_month = $month;

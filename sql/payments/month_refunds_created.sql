@@ -1,0 +1,1 @@
+SELECT max(recorded_at) FROM refunds WHERE run_month = $month;

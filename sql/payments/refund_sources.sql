@@ -1,0 +1,2 @@
+-- The refund requests of relances/remboursements.csv applied so far (each once).
+SELECT DISTINCT source FROM refunds WHERE source <> 'delai';
