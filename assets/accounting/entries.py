@@ -9,6 +9,9 @@ functions of the documents and bank lines: no Dagster, no warehouse.
   come from); a receipt nobody is known for goes to the waiting account 4711, and moves from 4711 to the
   payer's 411 once matched (an entry of the month it is matched in). A return is the reverse of a receipt, on
   the same accounts.
+- Write-offs (journal OD): debit the loss account (settings `comptes.non_valeur`, 654), credit the payer's 411 for
+  the invoice written off (with its letter when it is settled).
+- Refunds (journal BQ): debit the payer's 411 (its credit), credit 512.
 
 Each 411 line so concerns one invoice (`EntryLine.invoice`): the lines of a settled invoice balance, and carry
 its letter code when it is settled by the time they are exported; the lettering file gives the letters given
@@ -30,7 +33,7 @@ from assets.accounting.fec import FecLine
 from assets.common.settings import Settings
 
 ZERO = Decimal("0.00")
-JOURNAL_LABELS = {"VT": "Ventes", "BQ": "Banque"}
+JOURNAL_LABELS = {"VT": "Ventes", "BQ": "Banque", "OD": "Opérations diverses"}
 
 
 @dataclass
@@ -226,6 +229,40 @@ def move_entry(
     total = sum((s.amount for s in moved), ZERO)
     entry.lines = [_line(entry, accounts.attente, "Encaissements à identifier", total, ZERO)] if total else []
     entry.lines += [_client_credit(entry, accounts.clients, share) for share in moved]
+    return entry
+
+
+@dataclass(frozen=True)
+class WriteOff:
+    key: str  # NV-<seq>
+    number: str
+    decided_on: dt.date
+    amount: Decimal
+    share: Share  # the payer's 411 for the invoice
+
+
+def write_off_entry(w: WriteOff, settings: Settings, entry_date: dt.date) -> Entry:
+    """Debit the loss account / credit the payer's 411 for the invoice written off."""
+    accounts = settings.comptes
+    label = f"Admission en non-valeur {w.key}"  # the client line adds the invoice's number
+    entry = Entry(accounts.journaux.operations_diverses, entry_date, w.key, w.decided_on, label, "non_valeur", w.key)
+    entry.lines = [
+        _line(entry, accounts.non_valeur, "Pertes sur créances irrécouvrables", w.amount, ZERO),
+        _client_credit(entry, accounts.clients, w.share),
+    ]
+    return entry
+
+
+def refund_entry(refund_id: str, day: dt.date, share: Share, settings: Settings, entry_date: dt.date) -> Entry:
+    """Debit the payer's 411 (its credit, invoice '') / credit the bank: the credit transfer of a refund."""
+    accounts = settings.comptes
+    entry = Entry(accounts.journaux.banque, entry_date, refund_id, day, f"Remboursement {refund_id}", "remboursement",
+                  refund_id)  # fmt: skip
+    entry.lines = [
+        _line(entry, accounts.clients, "Clients", share.amount, ZERO, comp_aux_num=share.aux_account,
+              comp_aux_lib=share.payer_name, invoice=""),
+        _line(entry, accounts.banque, "Banque", ZERO, share.amount),
+    ]  # fmt: skip
     return entry
 
 

@@ -33,10 +33,13 @@ from assets.accounting.entries import (
     Entry,
     Receipt,
     Share,
+    WriteOff,
     bank_entry,
     move_entry,
     number_entries,
+    refund_entry,
     sales_entry,
+    write_off_entry,
 )
 from assets.accounting.fec import MAX_BYTES as FEC_MAX_BYTES
 from assets.accounting.fec import FecError, FecLine, read_general_ledger, write_fec
@@ -89,6 +92,8 @@ class EntriesSummary:
     documents: int = 0
     receipts: int = 0
     transfers: int = 0
+    write_offs: int = 0
+    refunds: int = 0
     lines: int = 0
     letters: int = 0  # letter events the month's lettering file lists
 
@@ -136,6 +141,15 @@ def build_entries(
     for entry in moved_receipts(con, settings, month, names, max(start, min(end, valid_date))):
         entries.append(entry)
         summary.transfers += 1
+    for key, number, day, amount, payer, name, aux, letter, settled in run_sql(
+        con, "accounting/write_offs_to_enter.sql", {"end": end}
+    ):
+        share = Share(payer, name, aux, amount, letter or "", settled, number)
+        entries.append(write_off_entry(WriteOff(key, number, day, amount, share), settings, max(day, start)))
+        summary.write_offs += 1
+    for refund_id, day, amount, payer, name, aux in run_sql(con, "accounting/refunds_to_enter.sql", {"end": end}):
+        entries.append(refund_entry(refund_id, day, Share(payer, name, aux, amount), settings, max(day, start)))
+        summary.refunds += 1
     last = {(j, y): n for j, y, n in run_sql(con, "accounting/last_numbers.sql", {"month": month})}
     rows = []
     safe = functools.partial(fec_text, separator=settings.fec.separateur, encoding=settings.fec.encodage)
