@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from assets.billing.facturx_xml import embed_facturx, facturx_data, facturx_xml, is_public, original_numbers
+from assets.common.collection import announced_debits
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, query_frame, run_sql
@@ -70,6 +71,8 @@ def render_document(renderer: Renderer, payload: dict) -> tuple[str, bytes, bool
         "vat_mention": payload["vat_mention"],
         "delay": (doc["due_date"] - doc["issue_date"]).days,
         "originals": [(n, (payload.get("original_dates") or {}).get(n)) for n in original_numbers(doc)],
+        "debit": payload.get("debit"),  # the SEPA direct debit that will collect it (assets/common/collection.py)
+        "creditor_id": payload.get("creditor_id") or "",
     }
     pdf = renderer.pdf("document.html", context, pdfa=payload["facturx"])
     if payload["facturx"]:
@@ -148,6 +151,9 @@ def render_month(
     }
     issue_dates = dict(run_sql(con, "billing/issue_dates.sql", {"month": month}))
     association = settings.association.model_dump()
+    debits = announced_debits(
+        con, settings, month, [(d["number"], d["payer_code"], d["issue_date"]) for d in docs if d["type"] == "facture"]
+    )
     summary = RenderSummary()
     todo = []
     for doc in docs:
@@ -155,7 +161,9 @@ def render_month(
         if doc["number"] in done and path.is_file():
             summary.kept += 1
             continue
-        todo.append(document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates))
+        payload = document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates)
+        payload["debit"], payload["creditor_id"] = debits.get(doc["number"]), settings.sepa.ics
+        todo.append(payload)
     records = []
     for number, pdf, fx in render_all(render_document, todo, workers=workers):
         path = folder / f"{number}.pdf"

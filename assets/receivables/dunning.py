@@ -23,6 +23,9 @@ receipt waiting in the unmatched queue and the payers' credits not allocated yet
   payer ends no dispute of an invoice). The invoice is then chased again from the level it had reached;
   the latest call decides as before (a later promise holds it, a later `litige` holds it again). A
   `litige_clos` with no dispute standing just before it, on what it is about, says nothing, like an `autre`.
+- Nobody is reminded for an invoice a SEPA direct debit is to collect: the dunning waits for the collection
+  (`prelevement`); a collection returned, once presented again, holds it again; after the returns that suspend
+  the mandate it is chased by letter as any other.
 - Nobody is reminded either for what the surplus of their receipts already covers: a transfer that settles
   the invoices its text names and leaves a credit (a département paying a hundred invoices whose remittance
   the bank cut at 140 characters) holds the payer's late invoices, oldest first, as long as what is left
@@ -97,7 +100,7 @@ class CallTask:
 class Hold:
     number: str
     payer_code: str
-    reason: str  # litige, promesse, encaissement_en_attente, deja_paye, credit_non_affecte
+    reason: str  # prelevement, litige, promesse, encaissement_en_attente, deja_paye, credit_non_affecte
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,18 @@ def _said(own: list[Ranked], payer: _Said = NOTHING_SAID) -> _Said:
     return _Said(kept, [_latest(rc) for rc in kept])
 
 
+def _waiting_for(inv: OpenInvoice, last: Call | None, on: dt.date, collecting: set[str] | frozenset[str]) -> str:
+    """Why the invoice waits whatever else is known of its payer: a direct debit to come, a dispute, a promise
+    not due yet; '' when it does not."""
+    if inv.number in collecting:
+        return "prelevement"
+    if last and last.result == "litige":
+        return "litige"
+    if last and last.result == "promesse" and last.promise_date and last.promise_date >= on:
+        return "promesse"
+    return ""
+
+
 def plan_dunning(
     invoices: list[OpenInvoice],
     policy: Dunning,
@@ -189,10 +204,13 @@ def plan_dunning(
     on: dt.date,
     credits: dict[str, Decimal] | None = None,
     paid: set[str] | None = None,
+    collecting: set[str] | frozenset[str] | None = None,
 ) -> Plan:
     """The plan of the day `on` (see the module docstring). `policy` is the settings' `relances`; `credits`
-    what the receipts of each payer left unallocated; `paid` the invoices a receipt not matched yet names."""
+    what the receipts of each payer left unallocated; `paid` the invoices a receipt not matched yet names;
+    `collecting` the invoices a SEPA direct debit will collect (its date not covered by the statements yet)."""
     paid = paid or set()
+    collecting = collecting or set()
     credit = dict(credits or {})
     done: dict[str, set[str]] = defaultdict(set)
     sent_on: dict[tuple[str, str], dt.date] = {}
@@ -222,11 +240,9 @@ def plan_dunning(
         about = _said(by_target[inv.number], to).last() if inv.number in by_target else None
         standing = _decide(about, to.last())
         last = standing[1] if standing else None
-        if last and last.result == "litige":
-            plan.holds.append(Hold(inv.number, inv.payer_code, "litige"))
-            continue
-        if last and last.result == "promesse" and last.promise_date and last.promise_date >= on:
-            plan.holds.append(Hold(inv.number, inv.payer_code, "promesse"))
+        waiting = _waiting_for(inv, last, on, collecting)
+        if waiting:
+            plan.holds.append(Hold(inv.number, inv.payer_code, waiting))
             continue
         if inv.payer_code in queued_payers or inv.number in paid:
             reason = "deja_paye" if last and last.result == "deja_paye" else "encaissement_en_attente"

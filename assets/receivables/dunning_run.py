@@ -15,6 +15,7 @@ import polars as pl
 from assets.common.outputs import write_csv
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
+from assets.payments.collections import pending_collections
 from assets.payments.matching_run import receipts_after
 from assets.receivables.call_log import load_calls
 from assets.receivables.dunning import ZERO, Issued, OpenInvoice, plan_dunning
@@ -71,7 +72,8 @@ def run_dunning(
     credits = dict(run_sql(con, "receivables/credits.sql", {"on": on}))
     for payer, amount in owed_back.items():  # an invoice below 0 covers the payer's others, as a credit
         credits[payer] = credits.get(payer, ZERO) + amount
-    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits, paid)
+    collecting = pending_collections(con, month)
+    plan = plan_dunning(invoices, settings.relances, calls, issued, queued, on, credits, paid, collecting)
     seq = run_sql(con, "receivables/next_seq.sql")[0][0]
     amounts = {i.number: (i.payer_code, i.open_amount) for i in invoices}
     channels = {(n, r.level): " ".join(r.channels) for r in plan.reminders for n in r.numbers}

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from assets.common.collection import history
+from assets.common.months import month_end
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
 from assets.common.warehouse import run_sql
@@ -104,11 +106,19 @@ def write_letters(con: duckdb.DuckDBPyConnection, settings: Settings, sorties: P
         return 0
     association = settings.association.model_dump()
     open_invoices: dict[str, list[dict]] = {}
-    columns = ("number", "service_month", "issue_date", "due_date", "amount", "open_amount")
+    columns = ("number", "service_month", "issue_date", "due_date", "amount", "open_amount", "credit_applied")
     for payer, *row in run_sql(
         con, "receivables/letter_invoices.sql", {"payers": sorted({s[0] for s in sent}), "day": day}
     ):
         open_invoices.setdefault(payer, []).append(dict(zip(columns, row, strict=True)))
+    returned = sorted(p.number for p in history(con, month) if p.latest and p.returned)
+    debits: dict[str, list[dict]] = {}
+    for payer, number, collected_on, amount in run_sql(
+        con,
+        "receivables/letter_debits.sql",
+        {"payers": sorted({s[0] for s in sent}), "end": month_end(month), "returned": returned},
+    ):
+        debits.setdefault(payer, []).append({"number": number, "day": collected_on, "amount": amount})
     payloads = []
     for payer, level, payer_type, name, address, guardian, numbers in sent:
         public = payer_type in PUBLIC
@@ -130,6 +140,8 @@ def write_letters(con: duckdb.DuckDBPyConnection, settings: Settings, sorties: P
                     "name": name, "on_behalf": "", "address": address or ""},
                 "invoices": invoices,
                 "total": sum((i["open_amount"] for i in invoices), Decimal("0.00")),
+                "credit_applied": sum((i["credit_applied"] for i in invoices), Decimal("0.00")),
+                "debits": debits.get(payer, []),
                 "day": day,
                 "town": _town(association["adresse"]),
             }
