@@ -5,6 +5,8 @@ DESCRIPTIONS = {
     # référentiel
     "referentiel_fichiers_lisibles": "Les sept fichiers du référentiel sont présents, lisibles et ont leurs colonnes "
     "obligatoires ; sinon le référentiel précédent reste en place.",
+    "mandats_lignes_rejetees": "Lignes de mandats.csv écartées (IBAN, RUM, dates, payeur inconnu, mandats en "
+    "double) : ces payeurs ne sont pas prélevés.",
     "referentiel_lignes_rejetees": "Lignes du référentiel écartées (valeur obligatoire absente ou fausse, usager, "
     "établissement ou financeur inconnu, fin avant début).",
     "referentiel_identifiants_uniques": "Codes d'établissement, de financeur et d'usager uniques.",
@@ -53,6 +55,9 @@ DESCRIPTIONS = {
     "lignes_non_rapprochees": "Lignes bancaires en attente d'une décision.",
     "credits_non_affectes": "Encaissements laissant un crédit à affecter.",
     "lettrage_decisions_rejetees": "Décisions de lettrage manuel écartées.",
+    "tresorerie_decisions_rejetees": "Décisions de non-valeur ou de remboursement écartées (facture soldée, montant "
+    "supérieur au reste dû ou au crédit).",
+    "remboursements_impossibles": "Crédits à rembourser dont le payeur n'a aucun IBAN connu.",
     # comptabilité
     "ecritures_equilibrees": "Chaque écriture est équilibrée.",
     "journal_ventes_documents": "Le journal des ventes porte chaque document, au centime.",

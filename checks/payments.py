@@ -6,6 +6,7 @@ Unreadable files, unbalanced statements and inconsistent allocations are errors:
 after it: dunning, accounting) must not run on missing or wrong receipts. The rest are warnings.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from assets.common.months import month_bounds, month_end
 from assets.common.outputs import french_amount
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource
+from assets.common.settings import Settings
 from assets.common.warehouse import query_frame, run_sql
 from assets.payments.assets import allocations, bank_lines
 from assets.payments.statement_checks import chain_breaks
@@ -134,7 +136,8 @@ def control_credits(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcom
         WARNING,
         frame.is_empty(),
         frame.height,
-        f"{frame.height} ligne(s) bancaire(s) laissent {french_amount(total)} € au crédit de leur payeur, à "
+        f"{frame.height} ligne(s) bancaire(s) laissent {french_amount(total)} € au crédit de leur payeur, sans "
+        "facture ouverte où l'imputer (ou imputation désactivée pour son type) : remboursé passé le délai, ou à "
         "affecter (lettrage_manuel.csv) ; les relances de ce que ce crédit couvre sont suspendues"
         if frame.height
         else "aucun excédent d'encaissement à affecter",
@@ -142,8 +145,36 @@ def control_credits(con: duckdb.DuckDBPyConnection, month: str) -> ControlOutcom
     )
 
 
+def control_refunds_without_account(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> ControlOutcome:
+    """Credits old enough to be refunded whose payer has no IBAN (no mandate, none in the referential): they
+    stay, and nobody is refunded until the referential gives one."""
+    cutoff = month_end(month)
+    since = cutoff - dt.timedelta(days=settings.credits.remboursement_jours)
+    frame = query_frame(con, "checks/payments/refunds_without_account.sql", {"since": since})
+    total = sum(frame["credit"].to_list(), Decimal("0.00"))
+    return ControlOutcome(
+        "remboursements_impossibles",
+        PAYMENTS,
+        WARNING,
+        frame.is_empty(),
+        frame.height,
+        f"{frame.height} payeur(s) ont {french_amount(total)} € de crédit à rembourser sans IBAN connu "
+        "(mandats.csv, financeurs.csv ou usagers.csv)"
+        if frame.height
+        else "aucun crédit à rembourser sans IBAN",
+        examples(frame),
+    )
+
+
 BANK_CHECKS = ("banque_fichiers_lisibles", "releves_equilibres", "releves_enchaines", "banque_lignes_rejetees")
-MATCHING_CHECKS = ("lettrage_coherent", "lignes_non_rapprochees", "credits_non_affectes", "lettrage_decisions_rejetees")
+MATCHING_CHECKS = (
+    "lettrage_coherent",
+    "lignes_non_rapprochees",
+    "credits_non_affectes",
+    "lettrage_decisions_rejetees",
+    "tresorerie_decisions_rejetees",
+    "remboursements_impossibles",
+)
 _BLOCKING = {"banque_fichiers_lisibles", "releves_equilibres", "lettrage_coherent"}
 
 
@@ -178,8 +209,10 @@ def matching_controls(
     context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
     """No receipt nor invoice allocated beyond its amount (error); the lines waiting for a decision, the
-    credits left to place and the decisions set aside (warnings)."""
+    credits left to place, the decisions set aside (lettrage_manuel.csv, non_valeurs.csv, remboursements.csv)
+    and the credits that cannot be refunded for want of an IBAN (warnings)."""
     month = month_of(context.partition_key)
+    settings = home.settings()
     outcomes = run_controls(
         home,
         warehouse,
@@ -189,6 +222,8 @@ def matching_controls(
             control_queue(con, month),
             control_credits(con, month),
             control_quarantine(con, "lettrage", month, "lettrage_decisions_rejetees", PAYMENTS),
+            control_quarantine(con, "tresorerie", month, "tresorerie_decisions_rejetees", PAYMENTS),
+            control_refunds_without_account(con, settings, month),
         ],
     )
     for outcome in outcomes:

@@ -173,3 +173,18 @@ def preferred_form(forms: list[str]) -> str:
     """The form to keep of one identifier written several ways: the longest (the one with its leading
     zeros), the first of equal ones."""
     return max(forms, key=len)
+
+
+_ICS = re.compile(r"([A-Z]{2})([0-9]{2})([A-Z0-9]{3})([A-Z0-9]{1,28})")
+
+
+def ics_is_valid(ics: str) -> bool:
+    """Whether `ics` is a well-formed SEPA creditor identifier with the right check digits: ISO 7064 mod
+    97-10 over the national identifier (without the 3-character business code), then the country code and
+    "00", letters counted A=10 … Z=35, as for an IBAN (FR72ZZZ123456 is valid, FR73ZZZ123456 is not)."""
+    match = _ICS.fullmatch((ics or "").strip().upper())
+    if not match or len(match.group(0)) > 35:
+        return False
+    country, check, _business, national = match.groups()
+    number = int("".join(str(int(c, 36)) for c in national + country + check))
+    return number % 97 == 1

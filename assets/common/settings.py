@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assets.common.fields import ics_is_valid
+
 PAYER_TYPES = ("departement", "assurance_maladie", "usager", "autre")
 ESTABLISHMENT_TYPES = ("FH", "FV", "FAM", "MAS", "IME", "SESSAD", "ESAT", "SAVS", "SAMSAH")
 
@@ -299,6 +301,13 @@ class Sepa(_Model):
     jour_prelevement: int = Field(default=10, ge=1, le=28)
     prenotification_jours: int = Field(default=14, ge=2, le=60)
     rejets_avant_suspension: int = Field(default=2, ge=1, le=12)
+
+    @field_validator("ics")
+    @classmethod
+    def _ics(cls, v: str | None) -> str | None:
+        if v is not None and not ics_is_valid(v):
+            raise ValueError("identifiant créancier SEPA invalide (forme FR12ZZZ123456, clé de contrôle)")
+        return v.strip().upper() if v else v
 
 
 class Credits(_Model):

@@ -22,11 +22,11 @@ def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.Material
     referential in place (control `referentiel_fichiers_lisibles`, blocking). The settings file is
     validated first: a wrong key stops the month with a message naming it. The SEPA mandates
     (referentiel/mandats.csv, optional) are read each time, apart: a bad row is set aside alone."""
-    home.settings()
+    settings = home.settings()
     with warehouse.transaction() as con:
         now = timestamp()
         summary = load_referential(con, home.entrees, now)
-        mandates = load_mandates(con, home.entrees, now)
+        mandates = load_mandates(con, home.entrees, now, settings.sepa.ics)
     return dg.MaterializeResult(
         metadata={
             "modifie": summary.changed,

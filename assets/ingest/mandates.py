@@ -117,9 +117,10 @@ def _unique(name: str, kept: list[dict], rejects: list[Reject]) -> tuple[list[di
     return [r for r in kept if r["src_line"] not in bad], rejects
 
 
-def load_mandates(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetime) -> int | None:
+def load_mandates(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetime, ics: str | None) -> int | None:
     """Replaces `mandates` with the file's rows; returns how many were kept (None: the file is unreadable and
-    the mandates read last stay)."""
+    the mandates read last stay). Without the association's creditor identifier (`ics`, settings
+    `sepa.ics`) nobody can be debited: the mandates are set aside, the file named."""
     read = read_optional(con, entrees, MANDATES, {"code_financeur", "iban", "rum", "date_signature"},
                          "referentiel", "mandats", None, now)  # fmt: skip
     if read is None:
@@ -130,6 +131,10 @@ def load_mandates(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetim
         return None
     kept, rejects = parse_mandates(read.path, read.rows, payer_codes(con))
     read.rejects += rejects
+    if kept and not ics:
+        why = "parametrage.yaml : sepa.ics (identifiant créancier SEPA) absent, aucun mandat n'est utilisé"
+        read.rejects.append(Reject(read.path, None, None, None, why))
+        kept = []
     con.execute("DELETE FROM mandates")
     frame = pl.DataFrame(kept, schema=SCHEMA, orient="row") if kept else pl.DataFrame(schema=SCHEMA)
     con.register("new_mandates", frame)

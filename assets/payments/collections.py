@@ -155,7 +155,7 @@ def write_treasury_files(
     counts = {"prelevements": 0, "remboursements": 0}
     rows = run_sql(con, "payments/month_collections.sql", {"month": month})
     if rows:
-        if not settings.sepa.ics:
+        if not settings.sepa.ics:  # the mandates are set aside without it (assets/ingest/mandates.py)
             raise ValueError("parametrage.yaml : sepa.ics (identifiant créancier SEPA) est requis pour prélever")
         creditor = sepa.Creditor(association.nom, association.iban, association.bic, settings.sepa.ics)
         collections = [

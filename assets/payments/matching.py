@@ -448,6 +448,8 @@ def _apply_credits(book: _Book, lines: list[Line], states: dict[str, LineState],
             take = min(rest, book.open[number])
             book.allocate(dataclasses.replace(line, date=on), number, take, RULE_CREDIT)
             rest -= take
+            if book.open[number] == 0:  # its own letter, dated on the day the credit settled it
+                book.settled_by[number] = dataclasses.replace(line, line_id=f"{line.line_id}~credit", date=on)
         if rest != state.unallocated:
             new = _state_of(book, line)
             new.payer_code, new.rule = payer, state.rule or new.rule

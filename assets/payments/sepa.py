@@ -58,7 +58,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from assets.common.fields import iban_problem
+from assets.common.fields import iban_problem, ics_is_valid
 
 DIRECT_DEBIT_VERSION = "pain.008.001.02"
 CREDIT_TRANSFER_VERSION = "pain.001.001.03"
@@ -110,7 +110,6 @@ _SPELT_OUT = str.maketrans(
 )
 _SPACES = re.compile(r" {2,}")
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(pain\.00[18]\.001\.\d\d)$")
-_ICS = re.compile(r"([A-Z]{2})([0-9]{2})([A-Z0-9]{3})([A-Z0-9]{1,28})")
 
 
 @dataclass(frozen=True)
@@ -169,18 +168,6 @@ def sepa_text(text: str, limit: int) -> str:
     plain = "".join(c for c in spelt if not unicodedata.combining(c)).translate(_SPELT_OUT)
     kept = _SPACES.sub(" ", _SEPA_CHARS.sub("", plain)).strip()
     return kept[:limit].rstrip()
-
-
-def ics_is_valid(ics: str) -> bool:
-    """Whether `ics` is a well-formed SEPA creditor identifier with the right check digits: ISO 7064 mod
-    97-10 over the national identifier (without the 3-character business code), then the country code and
-    "00", letters counted A=10 … Z=35, as for an IBAN (FR72ZZZ123456 is valid, FR73ZZZ123456 is not)."""
-    match = _ICS.fullmatch((ics or "").strip().upper())
-    if not match or len(match.group(0)) > ID_LENGTH:
-        return False
-    country, check, _business, national = match.groups()
-    number = int("".join(str(int(c, 36)) for c in national + country + check))
-    return number % 97 == 1
 
 
 def direct_debits(creditor: Creditor, collections: list[Collection], message_id: str, created: dt.datetime) -> bytes:

@@ -38,6 +38,7 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
     assert checks == {
         ("referential", "referentiel_fichiers_lisibles"),
         ("referential", "referentiel_lignes_rejetees"),
+        ("referential", "mandats_lignes_rejetees"),
         ("referential", "referentiel_identifiants_uniques"),
         ("referential", "tarifs_chevauchement"),
         ("referential", "prises_en_charge_chevauchement"),
@@ -71,6 +72,8 @@ def test_definitions_load_and_list_every_asset_check_and_partition():
         ("allocations", "lignes_non_rapprochees"),
         ("allocations", "credits_non_affectes"),
         ("allocations", "lettrage_decisions_rejetees"),
+        ("allocations", "tresorerie_decisions_rejetees"),
+        ("allocations", "remboursements_impossibles"),
         ("accounting_entries", "ecritures_equilibrees"),
         ("accounting_entries", "journal_ventes_documents"),
         ("accounting_entries", "ecritures_numerotation"),

@@ -246,8 +246,9 @@ def test_a_payer_is_not_chased_for_what_the_surplus_of_its_transfer_covers(tmp_p
         1,
     )
     assert after.detail == (
-        "1 ligne(s) bancaire(s) laissent 5\u202f460,00 € au crédit de leur payeur, à affecter (lettrage_manuel.csv) ; "
-        "les relances de ce que ce crédit couvre sont suspendues"
+        "1 ligne(s) bancaire(s) laissent 5\u202f460,00 € au crédit de leur payeur, sans facture ouverte où "
+        "l'imputer (ou imputation désactivée pour son type) : remboursé passé le délai, ou à affecter "
+        "(lettrage_manuel.csv) ; les relances de ce que ce crédit couvre sont suspendues"
     )
     assert [{k: v for k, v in e.items() if k != "id_ligne_bancaire"} for e in after.examples] == [
         {"date": "2025-04-10", "code_financeur": "D66", "montant": "11300.00", "non_affecte": "5460.00"}
