@@ -231,6 +231,9 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         allocated, allocated_amount, settled, queued, queued_amount = run_sql(
             con, "payments/close_summary.sql", {"month": month, "cutoff": month_end(month)}
         )[0]
+        debits, debited, refunds, refunded, write_offs, written_off = run_sql(
+            con, "payments/treasury_summary.sql", {"month": month}
+        )[0]
         controls = month_controls(con, month)
         failed = failed_errors(con, month)
         unissued = {r["establishment_code"]: r["state"] for r in checklist(con, month) if held_state(r["state"])}
@@ -241,6 +244,8 @@ def _month_report(home: Path, month: str) -> tuple[list[tuple[str, str]], list[s
         f"{credits} avoir(s) pour {euros(credited)}",
         f"encaissements : {allocated} affectation(s) pour {euros(allocated_amount)}, {settled} facture(s) soldée(s), "
         f"{queued} ligne(s) bancaire(s) pour {euros(queued_amount)} en attente de décision",
+        f"trésorerie : {debits} prélèvement(s) SEPA pour {euros(debited)}, {refunds} remboursement(s) pour "
+        f"{euros(refunded)}, {write_offs} admission(s) en non-valeur pour {euros(written_off)}",
         f"contrôles : {len(controls)} évalués, {len(failed)} erreur(s) bloquante(s), "
         f"{len(warnings)} avertissement(s)" + (f" ({', '.join(warnings)})" if warnings else ""),
     ]

@@ -61,6 +61,7 @@ def environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"], default=True),
         undefined=jinja2.StrictUndefined,
     )
+    env.filters.update(iso_fr=lambda text: date_fr(dt.date.fromisoformat(text)) if text else "")
     env.filters.update(euro=euro, date_fr=date_fr, month_fr=month_fr, quantity=quantity, siret=siret, iban=iban)
     return env
 

@@ -26,7 +26,7 @@ import polars as pl
 from assets.common.audit import record_file
 from assets.common.collection import Presented, collection_date, history, suspended
 from assets.common.months import month_end
-from assets.common.outputs import write_bytes
+from assets.common.outputs import write_bytes, write_csv
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.payments import sepa
@@ -145,14 +145,29 @@ def present(con: duckdb.DuckDBPyConnection, settings: Settings, month: str, now:
     return planned
 
 
+# the month's treasury as CSV, for the director's report and the accounting department (codes, never names)
+TREASURY_CSV = (
+    ("prelevements.csv", ["numero_facture", "code_financeur", "rum", "montant", "date_prelevement", "sequence"],
+     "payments/month_collections_csv.sql"),
+    ("remboursements.csv", ["id_remboursement", "code_financeur", "montant", "date_execution", "motif"],
+     "payments/month_refunds_csv.sql"),
+    ("non_valeurs.csv", ["numero_facture", "code_financeur", "montant", "date_decision", "motif"],
+     "payments/month_write_offs_csv.sql"),
+)  # fmt: skip
+
+
 def write_treasury_files(
     con: duckdb.DuckDBPyConnection, settings: Settings, sorties: Path, month: str
 ) -> dict[str, int]:
     """sorties/AAAA-MM/tresorerie/prelevements.xml (the presentations the month's closes recorded, pain.008)
-    and remboursements.xml (its refunds, pain.001); a file only when there is something in it."""
+    and remboursements.xml (its refunds, pain.001), a file only when there is something in it; and, always,
+    prelevements.csv, remboursements.csv and non_valeurs.csv (the write-offs its closes recorded)."""
     folder = sorties / month / "tresorerie"
     association = settings.association
     counts = {"prelevements": 0, "remboursements": 0}
+    for name, header, query in TREASURY_CSV:
+        write_csv(folder / name, header, run_sql(con, query, {"month": month}))
+        record_file(con, sorties, folder / name)
     rows = run_sql(con, "payments/month_collections.sql", {"month": month})
     if rows:
         if not settings.sepa.ics:  # the mandates are set aside without it (assets/ingest/mandates.py)

@@ -184,7 +184,17 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
     adjustments = [r for r in registre if r["nature"] in ("complementaire", "avoir")]
     controls = _rows(folder / "controles" / "controles.csv")
     checklist = _rows(folder / "prefacturation" / "etablissements.csv")
+    debits = _rows(folder / "tresorerie" / "prelevements.csv")
+    refunds = _rows(folder / "tresorerie" / "remboursements.csv")
+    write_offs = _rows(folder / "tresorerie" / "non_valeurs.csv")
     return {
+        "treasury": {
+            "debits": (len(debits), sum((_money(r["montant"]) for r in debits), ZERO)),
+            "refunds": refunds,
+            "refunded": sum((_money(r["montant"]) for r in refunds), ZERO),
+            "write_offs": write_offs,
+            "written_off": sum((_money(r["montant"]) for r in write_offs), ZERO),
+        },
         "held": [(r["code_etablissement"], r["etat"]) for r in checklist if held_state(r["etat"])],
         "month": month,
         "cards": cards,

@@ -350,3 +350,29 @@ def test_a_write_off_settles_its_invoice_and_a_decision_on_a_paid_one_is_refused
         (month, "relances/non_valeurs.csv", 3, "numero_facture", march["U000002"], "facture soldée : rien à admettre")
         for month in ("2025-05", "2025-06")
     ]
+
+
+def test_the_treasury_files_and_the_directors_report_list_them(closed):
+    home, _, _, march, april, _, _ = closed
+    folder = home / "sorties" / "2025-05" / "tresorerie"
+    assert (folder / "non_valeurs.csv").read_text(encoding="utf-8-sig") == (
+        "numero_facture;code_financeur;montant;date_decision;motif\n"
+        f"{april['U000002']};U000002;200,00;2025-05-20;créance irrécouvrable\n"
+    )
+    assert (folder / "remboursements.csv").read_text(encoding="utf-8-sig") == (
+        "id_remboursement;code_financeur;montant;date_execution;motif\n"
+        "RB-2025-05-0001;D66;40,00;2025-06-02;trop-perçu de mars\n"
+    )
+    assert (home / "sorties" / "2025-03" / "tresorerie" / "prelevements.csv").read_text(encoding="utf-8-sig") == (
+        "numero_facture;code_financeur;rum;montant;date_prelevement;sequence\n"
+        f"{march['U000001']};U000001;RUM-000001;300,00;2025-05-10;FRST\n"
+    )
+    report = " ".join(
+        (home / "sorties" / "2025-05" / "rapports" / "direction.html").read_text(encoding="utf-8").split()
+    )
+    assert "Prélèvements SEPA présentés à la clôture (tresorerie/prelevements.csv) : 1 pour" in report
+    assert f'<td>{april["U000002"]}</td><td>U000002</td><td>non-valeur</td><td class="num">200,00 €</td>' in report
+    assert (
+        '<td>RB-2025-05-0001</td><td>D66</td><td>remboursement</td><td class="num">40,00 €</td><td>02/06/2025</td>'
+        in report
+    )
