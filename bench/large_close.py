@@ -122,6 +122,7 @@ def bench_association(
         prepared = demo.prepared
         c = closed(home, month, index, index in measure_at, m)
         closes.append(c)
+        print(f"{month} (#{index}): {open_invoices(home)} open invoice(s) after the close")
         duck = wp = stack = None
         if index in floors_at:
             print_close(c, count, index - 1)
@@ -136,6 +137,15 @@ def bench_association(
             )
         append_csv(csv_rows(context, c, duck, wp, stack))
     return closes, {"residents": count, "establishments": establishments, "verdicts": verdicts}
+
+
+def open_invoices(home: Path) -> int:
+    """How many invoices are open (amount + credit notes − receipts − write-offs > 0) once the close is done:
+    with direct debits, credits applied and write-offs, they stop growing with the months."""
+    from assets.common.warehouse import Warehouse
+
+    with Warehouse(home / "entrepot.duckdb").connect() as con:
+        return int(con.execute("SELECT count(*) FROM invoice_balances WHERE open_amount > 0").fetchone()[0])
 
 
 KEPT = ".large_close_kept.json"  # in a --keep-before copy: the month it was kept for

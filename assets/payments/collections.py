@@ -164,6 +164,9 @@ def write_treasury_files(
     prelevements.csv, remboursements.csv and non_valeurs.csv (the write-offs its closes recorded)."""
     folder = sorties / month / "tresorerie"
     association = settings.association
+    # the files are the month's: dated the day after its end, whenever they are written (a re-run, a crash and
+    # its completion write the same bytes)
+    created = dt.datetime.combine(month_end(month) + dt.timedelta(days=1), dt.time(0, 0))
     counts = {"prelevements": 0, "remboursements": 0}
     for name, header, query in TREASURY_CSV:
         write_csv(folder / name, header, run_sql(con, query, {"month": month}))
@@ -178,7 +181,6 @@ def write_treasury_files(
                             f"Facture {number} {establishment} {service_month}", day)
             for number, amount, rum, signed_on, sequence, name, iban, bic, establishment, service_month, day in rows
         ]  # fmt: skip
-        created = run_sql(con, "payments/month_collections_created.sql", {"month": month})[0][0]
         xml = sepa.direct_debits(creditor, collections, f"PRLV-{month}-{len(collections)}", created)
         write_bytes(folder / "prelevements.xml", xml)
         record_file(con, sorties, folder / "prelevements.xml")
@@ -190,7 +192,6 @@ def write_treasury_files(
             sepa.Transfer(refund_id, amount, name, iban, bic or "", f"Remboursement {refund_id} {reason}"[:140], day)
             for refund_id, amount, name, iban, bic, reason, day in refunds
         ]
-        created = run_sql(con, "payments/month_refunds_created.sql", {"month": month})[0][0]
         xml = sepa.credit_transfers(debtor, transfers, f"VIR-{month}-{len(transfers)}", created)
         write_bytes(folder / "remboursements.xml", xml)
         record_file(con, sorties, folder / "remboursements.xml")

@@ -113,6 +113,9 @@ def _number(con, payer: str, month: str) -> str:
     ).fetchone()[0]
 
 
+FILES_BEFORE: dict[str, bytes] = {}  # the treasury files of June before its close is run again
+
+
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory):
     home = tmp_path_factory.mktemp("tresorerie") / "home"
@@ -172,13 +175,23 @@ def closed(tmp_path_factory):
     codes["2025-06"] = _run(home, "2025-06")
     with warehouse.connect() as con:
         refunds_before = con.execute("SELECT count(*) FROM refunds").fetchone()[0]
+    FILES_BEFORE.update({p.name: p.read_bytes() for p in (home / "sorties" / "2025-06" / "tresorerie").iterdir()})
     codes["again"] = _run(home, "2025-06")  # a re-run refunds, presents and writes off nothing more
     return home, warehouse, codes, march, april, may, refunds_before
 
 
-def test_every_close_exits_0(closed):
-    _, _, codes, *_ = closed
+def test_every_close_exits_0_and_a_rerun_writes_the_same_treasury_files(closed):
+    home, _, codes, *_ = closed
     assert codes == {"2025-03": 0, "2025-04": 0, "2025-05": 0, "2025-06": 0, "again": 0}
+    folder = home / "sorties" / "2025-06" / "tresorerie"
+    assert sorted(FILES_BEFORE) == [
+        "non_valeurs.csv",
+        "prelevements.csv",
+        "prelevements.xml",
+        "remboursements.csv",
+        "remboursements.xml",
+    ]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == FILES_BEFORE
 
 
 def _rows(warehouse: Warehouse, query: str, *params: object) -> list[tuple]:

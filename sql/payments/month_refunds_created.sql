@@ -1,1 +1,0 @@
-SELECT max(recorded_at) FROM refunds WHERE run_month = $month;
