@@ -43,7 +43,7 @@ from demo.generator import (
 from demo.payments import PaymentSimulator
 
 STATE = Path("demo") / "etat.pickle"  # in the data folder: the demo's people between closes
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the bank debits what the direct debit files ask
 
 
 @dataclass
