@@ -10,7 +10,8 @@ month:
 - the main account (the association's IBAN) as a camt.053 statement: direct debits of the residents who
   gave a mandate (one collection entry per day, a transaction per resident, end-to-end id = invoice
   number), some returned one to four weeks later (AM04, MD06); cheques deposited in batches, under the resident's or
-  a guardian's name, some partial; transfers of the départements other than the Pyrénées-Orientales,
+  a guardian's name, some partial, now and then 10 € too many (the cell asks the refund of one a year,
+  relances/remboursements.csv); transfers of the départements other than the Pyrénées-Orientales,
   from their IBAN (the Aude sometimes from a second account of its paymaster); an anonymous gift now and
   then; bank fees;
 - a second account as a CFONB 120 statement: grouped transfers of the Pyrénées-Orientales and of the
@@ -51,6 +52,7 @@ from demo.sepa import Collection, read_collections
 SECOND_BANK = ("13506", "10000", "66012345678")  # the second account: bank, branch, account number
 GIFT = Decimal("150.00")
 RETURNED = 0.04  # the share of collections returned
+OVERPAID, SURPLUS = 0.01, Decimal("10.00")  # the share of the residents' cheques paying too much, and how much
 
 
 @dataclass
@@ -105,6 +107,10 @@ class PaymentSimulator:
         self.presented: set[tuple[str, dt.date, Decimal]] = set()  # (end-to-end id, date, amount) debited
         self.returned: dict[str, tuple[dt.date, Decimal, str, str]] = {}  # invoice -> return day, amount, name, payer
         self.payer_of: dict[str, str] = {}  # invoice -> payer code
+        self.surplus_rng = random.Random(f"{seed}-trop-percus")
+        self.overpaid: list[tuple[dt.date, str, str, Decimal]] = []  # cheque day, payer, invoice, surplus
+        self.refunds: list[str] = []  # the rows of relances/remboursements.csv
+        self.refund_years: set[int] = set()
 
     def update_referential(self, referential: dict[str, bytes]) -> None:
         def rows(name):
@@ -227,8 +233,13 @@ class PaymentSimulator:
 
     def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str, named: bool = True) -> None:
         """A cheque paying invoice `number` whole; its stub tells the cell which one. The number is in the
-        remittance text now and then (`named`)."""
+        remittance text now and then (`named`). Once the pipeline refunds credits (it writes direct debit files),
+        one cheque in a hundred pays 10 € too many, the number written on it: the surplus stays to the payer's
+        credit."""
         text = f"CHQ {_mangle(number, self.rng)}" if named and self.rng.random() < 0.3 else ""
+        if self.sepa and self.surplus_rng.random() < OVERPAID:
+            amount, text = amount + SURPLUS, f"CHQ {number}"
+            self.overpaid.append((day, self.payer_of.get(number, ""), number, SURPLUS))
         self.plan.camt.append(Movement(day, amount, "REMISE CHEQUES", text, "", name, "", ""))
         self.stubs[(name, amount)].append(number)
 
@@ -281,6 +292,24 @@ class PaymentSimulator:
                     self._cheque(earliest + dt.timedelta(days=rng.randint(10, 30)), amount, name, number, named=False)
                     planned += 1
         return planned
+
+    def ask_refunds(self, home: Path, month: str) -> int:
+        """The cell's refund requests (relances/remboursements.csv), read by the next close: the first cheque of
+        each calendar year that paid too much, once the close of its month has read it. Returns the rows added."""
+        first, last = month_bounds(month)
+        added = 0
+        for day, payer, number, surplus in sorted(self.overpaid):
+            if first <= day <= last and day.year not in self.refund_years and payer:
+                self.refund_years.add(day.year)
+                amount = f"{surplus:.2f}".replace(".", ",")
+                self.refunds.append(f"{payer};{amount};trop-perçu sur {number}, chèque du {day:%d/%m/%Y}")
+                added += 1
+        if added:
+            folder = home / "entrees" / "relances"
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = ["code_financeur;montant;motif", *self.refunds]
+            (folder / "remboursements.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return added
 
     # --- what the bank saw in a month -----------------------------------------------------------------
 
@@ -362,7 +391,7 @@ class PaymentSimulator:
 
     def after_close(self, home: Path, month: str) -> None:
         """After the month's close: plan the payment of the invoices it issued and debit the collections it
-        asked, and review its queue."""
+        asked, review its queue, ask the refund of a cheque that paid too much."""
         asked = read_collections(home / "sorties" / month / "tresorerie" / "prelevements.xml")
         self.sepa = self.sepa or asked is not None
         collected = {c.end_to_end_id for c in asked or ()}
@@ -370,6 +399,7 @@ class PaymentSimulator:
         if self.sepa:
             self.collect(asked or [], month)
         self.review(home, month)
+        self.ask_refunds(home, month)
 
     def review(self, home: Path, month: str) -> int:
         """What the cell decides after the month's close, for the next one, reading the month's files (open

@@ -241,3 +241,35 @@ def test_without_the_file_the_residents_with_an_iban_are_debited_on_the_due_date
         (dt.date(2025, 3, 7), Decimal("310.50"), IBAN1, "F2025-000001", "CONTRIBUTION F2025-000001"),
         (dt.date(2025, 3, 7), Decimal("95.00"), IBAN2, "F2025-000002", "CONTRIBUTION F2025-000002"),
     ]
+
+
+def test_a_cheque_now_and_then_pays_too_much_and_the_cell_asks_one_refund_a_year(tmp_path):
+    payers = bank(tmp_path)
+    payers.after_close(tmp_path, "2025-01")  # the register's invoices are known, direct debits on
+    payers.plan.camt.clear()
+    payers.surplus_rng = Draws(0.001, 0.5, 0.001, 0.001)
+    for day in (dt.date(2025, 3, 12), dt.date(2025, 3, 20), dt.date(2025, 4, 2), dt.date(2026, 1, 8)):
+        payers._cheque(day, Decimal("120.00"), "PUJOL Pere", "F2025-000003")
+    cheques = [(m.booking_date, m.amount, m.remittance) for m in payers.plan.camt]
+    assert cheques[0] == (dt.date(2025, 3, 12), Decimal("130.00"), "CHQ F2025-000003")  # the number on it
+    assert cheques[1][:2] == (dt.date(2025, 3, 20), Decimal("120.00"))
+    assert [c[1] for c in cheques[2:]] == [Decimal("130.00")] * 2
+    refunds = tmp_path / "entrees" / "relances" / "remboursements.csv"
+    assert payers.ask_refunds(tmp_path, "2025-02") == 0 and not refunds.exists()
+    # after the close of March, which read the cheque: the refund is asked for the next close
+    assert payers.ask_refunds(tmp_path, "2025-03") == 1
+    assert payers.ask_refunds(tmp_path, "2025-04") == 0  # one a year
+    assert payers.ask_refunds(tmp_path, "2026-01") == 1
+    assert refunds.read_text(encoding="utf-8").splitlines() == [
+        "code_financeur;montant;motif",
+        "U000003;10,00;trop-perçu sur F2025-000003, chèque du 12/03/2025",
+        "U000003;10,00;trop-perçu sur F2025-000003, chèque du 08/01/2026",
+    ]
+
+
+def test_before_the_pipeline_collects_no_cheque_pays_too_much(tmp_path):
+    payers = bank(tmp_path, xml=None)
+    payers.after_close(tmp_path, "2025-01")
+    payers.surplus_rng = Draws()  # never drawn
+    payers._cheque(dt.date(2025, 3, 12), Decimal("120.00"), "PUJOL Pere", "F2025-000003")
+    assert payers.plan.camt[-1].amount == Decimal("120.00") and payers.overpaid == []
