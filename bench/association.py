@@ -30,6 +30,7 @@ def sized_data(scale: str, residents: int | None, seed: int):
     b.build_establishments(factor)
     b.build_payers()
     b.build_population()
+    b.build_mandates()
     b.build_rates()
     activity = b.build_activity()
     return DemoData("large", seed, b.months, yaml_text, b.ref, activity, {}, b.story)

@@ -1,10 +1,10 @@
 """A realistic, deterministic demo association: referential, activity, and the way the referential
 changes over time (a rate that arrives late, a pending file granted months later).
 
-`generate(scale, seed)` builds everything in memory; `DemoData.referential_as_of(day)` gives the seven
-referential files as the billing cell knew them on `day`, so that closing the months one after the
-other replays what happened (provisional rates billed, then adjusted). Nothing here is random at run
-time: the same scale and seed give the same bytes.
+`generate(scale, seed)` builds everything in memory; `DemoData.referential_as_of(day)` gives the
+referential files (the seven of the contract and the SEPA mandates) as the billing cell knew them on `day`, so
+that closing the months one after the other replays what happened (provisional rates billed, then adjusted).
+Nothing here is random at run time: the same scale and seed give the same bytes.
 
 The builder's steps live by role: establishments.py (establishments, payers, rates), people.py (residents,
 stays, decisions, contributions), activity.py (days, extracts, their mistakes); identities.py gives names,
@@ -32,6 +32,7 @@ class _Builder(Structure, Population, Activity):
 
     def __init__(self, scale: str, seed: int):
         self.rng = random.Random(seed)
+        self.mandate_rng = random.Random(f"{seed}-mandats")  # the large world's extra mandates only
         self.scale = scale
         self.seed = seed
         self.start = FIRST_MONTH
@@ -75,6 +76,7 @@ def generate(scale: str = "demo", seed: int = 66) -> DemoData:
     b.build_establishments()
     b.build_payers()
     b.build_population()
+    b.build_mandates()
     b.build_rates()
     activity = b.build_activity()
     corrections = b.add_dirty_rows(activity) if scale == "demo" else {}

@@ -168,8 +168,19 @@ def luhn_number(rng: random.Random, prefix: str, length: int) -> str:
     raise AssertionError("unreachable")
 
 
+# the BIC of each bank code random_iban draws (the mandates give it with the IBAN)
+BICS = {
+    "30006": "AGRIFRPPXXX",
+    "10278": "CMCIFR2AXXX",
+    "13506": "AGRIFRPP835",
+    "16607": "CCBPFRPPPPG",
+    "30003": "SOGEFRPPXXX",
+    "11006": "AGRIFRPP810",
+}
+
+
 def random_iban(rng: random.Random) -> str:
-    bank = rng.choice(["30006", "10278", "13506", "16607", "30003", "11006"])
+    bank = rng.choice(list(BICS))
     account = "".join(str(rng.randrange(10)) for _ in range(11))
     return IBAN.generate(
         "FR", bank_code=bank, branch_code=f"{rng.randrange(100000):05d}", account_code=account

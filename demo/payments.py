@@ -2,12 +2,16 @@
 
 After each close, `PaymentSimulator.schedule` reads the month's register (sorties/AAAA-MM/factures/
 registre.csv, as any reader of our outputs would) and decides, with a seeded random generator, how each
-new invoice will be paid. Before each close, `write_month` writes what the bank saw during the month:
+new invoice will be paid; and `collect` reads the direct debits the close asked (sorties/AAAA-MM/tresorerie/
+prelevements.xml, demo/sepa.py): the bank debits each transaction on its collection date, again when the same
+invoice is presented again after a return. Before each close, `write_month` writes what the bank saw during the
+month:
 
 - the main account (the association's IBAN) as a camt.053 statement: direct debits of the residents who
   gave a mandate (one collection entry per day, a transaction per resident, end-to-end id = invoice
   number), some returned one to four weeks later (AM04, MD06); cheques deposited in batches, under the resident's or
-  a guardian's name, some partial; transfers of the départements other than the Pyrénées-Orientales,
+  a guardian's name, some partial, now and then 10 € too many (the cell asks the refund of one a year,
+  relances/remboursements.csv); transfers of the départements other than the Pyrénées-Orientales,
   from their IBAN (the Aude sometimes from a second account of its paymaster); an anonymous gift now and
   then; bank fees;
 - a second account as a CFONB 120 statement: grouped transfers of the Pyrénées-Orientales and of the
@@ -20,6 +24,12 @@ new invoice will be paid. Before each close, `write_month` writes what the bank 
   of an invoice, or under a name several payers share, is allocated by hand to the invoice its stub
   names), and the transfers whose text the bank cut, placed from the paymaster's payment advice. The June
   2025 CFONB statement is dropped twice.
+
+Direct debits: once the pipeline writes its direct debit files, a resident's invoice is debited only when a file
+asks it; one the close did not ask (no mandate, or a mandate suspended after returns) is paid by cheque, cash or
+not at all, as the residents without a mandate pay; a returned collection the next close does not present again
+is paid by cheque half of the time. Before that (a pipeline without direct debit files), the residents with an
+IBAN are debited on the due date of each invoice, as they always were.
 
 A few invoices are never paid (the receivables stage chases them). Deterministic for a given seed.
 """
@@ -37,9 +47,12 @@ from pathlib import Path
 
 from assets.common.months import month_bounds
 from demo.bank_files import Movement, StatementData, camt053, cfonb120, french_iban
+from demo.sepa import Collection, read_collections
 
 SECOND_BANK = ("13506", "10000", "66012345678")  # the second account: bank, branch, account number
 GIFT = Decimal("150.00")
+RETURNED = 0.04  # the share of collections returned
+OVERPAID, SURPLUS = 0.01, Decimal("10.00")  # the share of the residents' cheques paying too much, and how much
 
 
 @dataclass
@@ -88,6 +101,16 @@ class PaymentSimulator:
         self.credited: dict[str, dict] = {}  # credit notes by number
         self.advice: dict[str, list[tuple[str, Decimal]]] = {}  # transfer ref -> the invoices it pays, how much
         self.stubs: dict[tuple[str, Decimal], list[str]] = defaultdict(list)  # (name, amount) -> invoices a cheque pays
+        # direct debits asked by the pipeline's files (its own generators: the draws above stay as they were)
+        self.sepa = False  # a close wrote tresorerie/prelevements.xml: residents are debited only as it asks
+        self.sepa_rng = random.Random(f"{seed}-prelevements")
+        self.presented: set[tuple[str, dt.date, Decimal]] = set()  # (end-to-end id, date, amount) debited
+        self.returned: dict[str, tuple[dt.date, Decimal, str, str]] = {}  # invoice -> return day, amount, name, payer
+        self.payer_of: dict[str, str] = {}  # invoice -> payer code
+        self.surplus_rng = random.Random(f"{seed}-trop-percus")
+        self.overpaid: list[tuple[dt.date, str, str, Decimal]] = []  # cheque day, payer, invoice, surplus
+        self.refunds: list[str] = []  # the rows of relances/remboursements.csv
+        self.refund_years: set[int] = set()
 
     def update_referential(self, referential: dict[str, bytes]) -> None:
         def rows(name):
@@ -105,8 +128,10 @@ class PaymentSimulator:
 
     # --- deciding how the new invoices will be paid ---------------------------------------------------
 
-    def schedule(self, register: Path) -> int:
-        """Plans the payment of the invoices of a register not seen yet; returns how many."""
+    def schedule(self, register: Path, collected: frozenset[str] | set[str] = frozenset()) -> int:
+        """Plans the payment of the invoices of a register not seen yet; returns how many. Once the pipeline
+        writes direct debit files, a resident's invoice in `collected` (the close's file asks it) is left to
+        `collect`."""
         if not register.exists():
             return 0
         with register.open(encoding="utf-8-sig") as f:
@@ -116,11 +141,12 @@ class PaymentSimulator:
         new = [r for r in invoices if r["numero"] not in self.seen]
         for r in new:
             self.invoices_of[r["code_financeur"]].append((r["numero"], _amount(r["montant"])))
+            self.payer_of[r["numero"]] = r["code_financeur"]
         self.seen.update(r["numero"] for r in new)
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in new:
             if r["code_financeur"].startswith("U"):
-                self._resident(r)
+                self._resident(r, collected)
             else:
                 groups[(r["code_financeur"], r["date_emission"])].append(r)
         for (payer, issued), rows in sorted(groups.items()):
@@ -161,11 +187,15 @@ class PaymentSimulator:
                 iban = self.second_iban_d11  # the paymaster's other account, unknown to the referential
             self.plan.camt.append(Movement(day, total, "VIR SEPA RECU", text, ref, name, iban, f"{payer}-{day:%y%m%d}"))
 
-    def _resident(self, r: dict) -> None:
+    def _resident(self, r: dict, collected: frozenset[str] | set[str] = frozenset()) -> None:
         rng = self.rng
         code, number, amount = r["code_financeur"], r["numero"], _amount(r["montant"])
         issued, due = dt.date.fromisoformat(r["date_emission"]), dt.date.fromisoformat(r["date_echeance"])
         name, iban, guardian = self.residents.get(code, (code, "", ""))
+        if self.sepa:
+            if number in collected:
+                return  # debited as the close's direct debit file asks (collect)
+            iban = ""  # not asked: paid as the residents without a mandate pay
         draw = rng.random()
         if iban:
             debit = Movement(due, amount, "PRLV SEPA", f"CONTRIBUTION {number}", "", name, iban, number)
@@ -203,10 +233,83 @@ class PaymentSimulator:
 
     def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str, named: bool = True) -> None:
         """A cheque paying invoice `number` whole; its stub tells the cell which one. The number is in the
-        remittance text now and then (`named`)."""
+        remittance text now and then (`named`). Once the pipeline refunds credits (it writes direct debit files),
+        one cheque in a hundred pays 10 € too many, the number written on it: the surplus stays to the payer's
+        credit."""
         text = f"CHQ {_mangle(number, self.rng)}" if named and self.rng.random() < 0.3 else ""
+        if self.sepa and self.surplus_rng.random() < OVERPAID:
+            amount, text = amount + SURPLUS, f"CHQ {number}"
+            self.overpaid.append((day, self.payer_of.get(number, ""), number, SURPLUS))
         self.plan.camt.append(Movement(day, amount, "REMISE CHEQUES", text, "", name, "", ""))
         self.stubs[(name, amount)].append(number)
+
+    # --- the direct debits the pipeline asks ------------------------------------------------------------
+
+    def collect(self, asked: list[Collection], month: str) -> int:
+        """Debits what the close of `month` asked (its tresorerie/prelevements.xml): one PRLV SEPA movement per
+        transaction on its collection date (the day after the month's statement at the earliest), end-to-end
+        id, amount and debtor's IBAN as asked; a transaction already debited (the same id, date and amount)
+        is not debited twice, an invoice presented again after a return is. About 4 % come back 5 to 30 days
+        later (AM04, MD06). A returned invoice the close that read the return did not present again (its
+        mandate suspended) is paid by cheque half of the time. Returns the movements planned."""
+        earliest = month_bounds(month)[1] + dt.timedelta(days=1)
+        rng, planned = self.sepa_rng, 0
+        for c in asked:
+            key = (c.end_to_end_id, c.collection_date, c.amount)
+            if key in self.presented:
+                continue
+            self.presented.add(key)
+            self.returned.pop(c.end_to_end_id, None)  # presented again
+            payer = self.payer_of.get(c.end_to_end_id, "")
+            name = c.debtor_name or self.residents.get(payer, (payer, "", ""))[0]
+            day = max(c.collection_date, earliest)
+            text = c.remittance or f"CONTRIBUTION {c.end_to_end_id}"
+            self.plan.camt.append(Movement(day, c.amount, "PRLV SEPA", text, "", name, c.debtor_iban, c.end_to_end_id))
+            planned += 1
+            if rng.random() < RETURNED:
+                back = day + dt.timedelta(days=rng.randint(5, 30))
+                self.plan.camt.append(
+                    Movement(
+                        back,
+                        -c.amount,
+                        "IMPAYE PRLV",
+                        f"RETOUR {c.end_to_end_id}",
+                        self._ref("R"),
+                        name,
+                        c.debtor_iban,
+                        c.end_to_end_id,
+                        reversal=True,
+                        return_reason=rng.choice(["AM04", "MD06"]),
+                    )
+                )
+                self.returned[c.end_to_end_id] = (back, c.amount, name, payer)
+                planned += 1
+        asked_now = {c.end_to_end_id for c in asked}
+        for number, (back, amount, name, _) in sorted(self.returned.items()):
+            if back < earliest and number not in asked_now:  # the close saw the return and asked nothing
+                del self.returned[number]
+                if rng.random() < 0.5:
+                    self._cheque(earliest + dt.timedelta(days=rng.randint(10, 30)), amount, name, number, named=False)
+                    planned += 1
+        return planned
+
+    def ask_refunds(self, home: Path, month: str) -> int:
+        """The cell's refund requests (relances/remboursements.csv), read by the next close: the first cheque of
+        each calendar year that paid too much, once the close of its month has read it. Returns the rows added."""
+        first, last = month_bounds(month)
+        added = 0
+        for day, payer, number, surplus in sorted(self.overpaid):
+            if first <= day <= last and day.year not in self.refund_years and payer:
+                self.refund_years.add(day.year)
+                amount = f"{surplus:.2f}".replace(".", ",")
+                self.refunds.append(f"{payer};{amount};trop-perçu sur {number}, chèque du {day:%d/%m/%Y}")
+                added += 1
+        if added:
+            folder = home / "entrees" / "relances"
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = ["code_financeur;montant;motif", *self.refunds]
+            (folder / "remboursements.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return added
 
     # --- what the bank saw in a month -----------------------------------------------------------------
 
@@ -287,9 +390,16 @@ class PaymentSimulator:
         return statement
 
     def after_close(self, home: Path, month: str) -> None:
-        """After the month's close: plan the payment of the invoices it issued, and review its queue."""
-        self.schedule(home / "sorties" / month / "factures" / "registre.csv")
+        """After the month's close: plan the payment of the invoices it issued and debit the collections it
+        asked, review its queue, ask the refund of a cheque that paid too much."""
+        asked = read_collections(home / "sorties" / month / "tresorerie" / "prelevements.xml")
+        self.sepa = self.sepa or asked is not None
+        collected = {c.end_to_end_id for c in asked or ()}
+        self.schedule(home / "sorties" / month / "factures" / "registre.csv", collected)
+        if self.sepa:
+            self.collect(asked or [], month)
         self.review(home, month)
+        self.ask_refunds(home, month)
 
     def review(self, home: Path, month: str) -> int:
         """What the cell decides after the month's close, for the next one, reading the month's files (open

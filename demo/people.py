@@ -1,7 +1,13 @@
 """The residents: who they are, their stays in the establishments, the payers' decisions that fund them (some
 examined for months, some refused, some renewed late) and their monthly contributions. A part of the demo's
-builder (generator._Builder): `self.rng`, `self.ref`, `self.stays`, `self.establishments`, `self.start`,
-`self.end`, `self.next_resident`, `self.resident_names` and `self.pending_files` are set there."""
+builder (generator._Builder): `self.rng`, `self.mandate_rng`, `self.scale`, `self.ref`, `self.stays`,
+`self.establishments`, `self.start`, `self.end`, `self.next_resident`, `self.resident_names`, `self.pending_files`
+and `self.story` are set there.
+
+A resident who gave an IBAN pays by SEPA direct debit: `build_mandates` gives each a mandate
+(referentiel/mandats.csv), signed on admission. Six residents in ten give one in the demo, eight in ten in the
+`large` world (the share the issue asks of it, "mandates for most residents"); the extra IBANs of the large world
+are drawn from `self.mandate_rng`, so that the rest of both worlds stays what it was for a given seed."""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from demo.establishments import CPAM, DEPARTEMENTS, KINDS
-from demo.identities import FIRST_NAMES, LAST_NAMES, random_address, random_iban
+from demo.identities import BICS, FIRST_NAMES, LAST_NAMES, random_address, random_iban
 from demo.records import Dated
+
+# of the residents without an IBAN in the main draw, the share that gives one in the `large` world
+LARGE_EXTRA_MANDATES = 0.5
 
 
 @dataclass
@@ -48,6 +57,8 @@ class Population:
                 ]
             )
         iban = random_iban(rng) if rng.random() < 0.6 else ""
+        if not iban and self.scale == "large" and self.mandate_rng.random() < LARGE_EXTRA_MANDATES:
+            iban = random_iban(self.mandate_rng)
         self.ref["usagers.csv"].append(Dated((rid, last, first, birth, random_address(rng), iban, guardian)))
         self.resident_names[rid] = f"{last} {first}"
         return rid
@@ -172,6 +183,26 @@ class Population:
         rows.append(Dated((rid, payer, etab, entry, end, "accordee", ref, commitment)))
         if mode == "internat":
             self.add_contribution(rid, entry, exit_)
+
+    def build_mandates(self) -> None:
+        """A SEPA mandate (referentiel/mandats.csv) for each resident with an IBAN and a stay, signed on the day of
+        the first admission (before any invoice): the same IBAN, the BIC of its bank, the reference
+        `RUM-<id_usager>`, no end and no sequence (derived from the collections made). Known from its signature."""
+        first_entry: dict[str, dt.date] = {}
+        for stay in self.stays:
+            if stay.resident not in first_entry or stay.entry < first_entry[stay.resident]:
+                first_entry[stay.resident] = stay.entry
+        count = 0
+        for resident in self.ref["usagers.csv"]:
+            rid, iban = resident.row[0], resident.row[5].replace(" ", "")
+            if not iban or rid not in first_entry:
+                continue
+            signed = first_entry[rid]
+            row = (f"U{rid}", iban, BICS.get(iban[4:9], ""), f"RUM-{rid}", signed, None, "")
+            self.ref["mandats.csv"].append(Dated(row, known_from=signed))
+            count += 1
+        share = round(100 * count / max(1, len(self.ref["usagers.csv"])))
+        self.story.append(f"{count} usagers ({share} %) paient par prélèvement SEPA (mandats.csv).")
 
     def add_contribution(
         self, rid: str, entry: dt.date, exit_: dt.date | None, from_day: dt.date = dt.date(2000, 1, 1)

@@ -44,6 +44,7 @@ REFERENTIAL_HEADERS = {
     ],
     "tarifs.csv": ["code_etablissement", "modalite", "date_debut", "date_fin", "prix_journee", "nature"],
     "contributions.csv": ["id_usager", "date_debut", "date_fin", "montant_mensuel"],
+    "mandats.csv": ["code_financeur", "iban", "bic", "rum", "date_signature", "date_fin", "sequence"],
 }
 
 

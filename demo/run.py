@@ -4,7 +4,8 @@ For each month, before its close: the referential as the cell knew it on the clo
 extracts, what the bank saw during the month (the payers' bank files), and the accounting department's ledger
 with our entry files imported up to last month. Then the close; when the close is blocked (exit code 1) and the
 demo has a corrected extract for the month, the establishment sends it and the month is closed again. After the
-close: the payers react to what was issued, and the call centre works its call list.
+close: the payers react to what was issued (the bank debits the collections the close asked), the director
+writes off what stayed in contentieux, and the call centre works its call list.
 
 `play` does not close a month itself: the caller passes its own `close(month)` (in process through
 pipelines.close.close_month for `recettes demo` and the tests, in a measured subprocess for the benchmark).
@@ -24,13 +25,14 @@ import fcntl
 import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assets.common.months import previous_month
 from demo.accounting import AccountingDepartment
 from demo.calls import CallCentre
+from demo.director import Director
 from demo.generator import (
     DemoData,
     close_date,
@@ -43,13 +45,13 @@ from demo.generator import (
 from demo.payments import PaymentSimulator
 
 STATE = Path("demo") / "etat.pickle"  # in the data folder: the demo's people between closes
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: direct debits asked by the pipeline, refunds asked, write-offs, disputes closed
 
 
 @dataclass
 class Demo:
     """The association's data folder and the people who write into it: the payers (and their bank), the
-    accounting department, and the call centre (None: nobody calls)."""
+    accounting department, the call centre (None: nobody calls) and the finance director."""
 
     home: Path
     data: DemoData
@@ -57,6 +59,7 @@ class Demo:
     accounting: AccountingDepartment
     calls: CallCentre | None
     played: str | None = None  # the last month after whose close the people acted
+    director: Director = field(default_factory=Director)
 
     @classmethod
     def create(
@@ -89,7 +92,7 @@ class Demo:
         if state is None:
             return None
         data = generate(state["scale"], state["seed"])
-        return cls(home, data, state["payers"], state["accounting"], state["calls"], state["played"])
+        return cls(home, data, state["payers"], state["accounting"], state["calls"], state["played"], state["director"])
 
     def save(self) -> None:
         """Keep what the people remember in the data folder (written whole, then renamed; owner only)."""
@@ -103,6 +106,7 @@ class Demo:
             "payers": self.payers,
             "accounting": self.accounting,
             "calls": self.calls,
+            "director": self.director,
         }
         temporary = path.with_name(path.name + ".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -138,8 +142,9 @@ class Demo:
         return True
 
     def after_close(self, month: str) -> None:
-        """The payers after the close, then the call list worked in the next days."""
+        """The payers after the close, the director's decisions, then the call list worked in the next days."""
         self.payers.after_close(self.home, month)
+        self.director.after_close(self.home, month, close_date(month))
         if self.calls is not None:
             self.calls.after_close(self.home, month, close_date(month))
 
@@ -152,6 +157,7 @@ class Demo:
             state = _read_state(self.home)
             if state is not None and state["played"] is not None and state["played"] >= month:
                 self.payers, self.accounting, self.calls = state["payers"], state["accounting"], state["calls"]
+                self.director = state["director"]
                 self.played = state["played"]
                 return False
             self.after_close(month)

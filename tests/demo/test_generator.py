@@ -150,3 +150,40 @@ def test_every_month_has_an_extract_per_establishment(demo):
     for month, files in demo.activity.items():
         by_month[month] = {name.split("_")[1] for name in files}
     assert all(v == {"FH01", "FV01", "FAM01", "MAS01", "IME01", "ESAT01"} for v in by_month.values())
+
+
+def test_residents_with_an_iban_pay_by_direct_debit_under_a_mandate_signed_before_any_invoice(demo):
+    mandates = rows(demo, "mandats.csv")
+    assert list(mandates[0]) == ["code_financeur", "iban", "bic", "rum", "date_signature", "date_fin", "sequence"]
+    residents = rows(demo, "usagers.csv")
+    with_iban = {"U" + r["id_usager"]: r["iban"].replace(" ", "") for r in residents if r["iban"]}
+    assert {m["code_financeur"]: m["iban"] for m in mandates} == with_iban  # the same IBAN, one mandate each
+    assert 0.6 <= len(mandates) / len(residents) <= 0.7
+    assert len({m["rum"] for m in mandates}) == len(mandates)
+    assert all(m["rum"] == "RUM-" + m["code_financeur"][1:] for m in mandates)
+    assert all(m["bic"][:4] in ("AGRI", "CMCI", "CCBP", "SOGE") and len(m["bic"]) == 11 for m in mandates)
+    assert all(m["date_fin"] == "" and m["sequence"] == "" for m in mandates)
+    entries = defaultdict(list)
+    for s in rows(demo, "sejours.csv"):
+        entries["U" + s["id_usager"]].append(date(s["date_entree"]))
+    # signed on the first admission: before the first day the resident could be billed for
+    assert all(date(m["date_signature"]) == min(entries[m["code_financeur"]]) for m in mandates)
+    # known from its signature: a newcomer's mandate appears with its stay
+    early = {m["code_financeur"] for m in rows(demo, "mandats.csv", dt.date(2024, 12, 5))}
+    late = [m for m in mandates if date(m["date_signature"]) > dt.date(2024, 12, 5)]
+    assert late and not early & {m["code_financeur"] for m in late}
+
+
+def test_most_residents_of_the_large_world_have_a_mandate():
+    from demo.generator import _Builder
+
+    shares = {}
+    for scale in ("demo", "large"):
+        b = _Builder(scale, 66)
+        b.build_establishments(0.05)  # the large plan, scaled down: the same draws per resident
+        b.build_payers()
+        b.build_population()
+        b.build_mandates()
+        assert len(b.ref["usagers.csv"]) > 250
+        shares[scale] = len(b.ref["mandats.csv"]) / len(b.ref["usagers.csv"])
+    assert 0.6 <= shares["demo"] <= 0.7 and 0.75 <= shares["large"] <= 0.85

@@ -61,6 +61,8 @@ def trim(data, keep=KEEP):
             kept = [d for d in kept if d.row[header.index("code_etablissement")] in keep]
         if "id_usager" in header:
             kept = [d for d in kept if d.row[header.index("id_usager")] in residents]
+        if name == "mandats.csv":  # a resident's mandate, under its payer code
+            kept = [d for d in kept if d.row[0][1:] in residents]
         referential[name] = kept
     activity = {
         m: {n: b for n, b in files.items() if any(f"_{c}_" in n for c in keep)} for m, files in data.activity.items()
