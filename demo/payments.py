@@ -423,6 +423,10 @@ class PaymentSimulator:
                 for r in csv.DictReader(f, delimiter=";"):
                     paid[r["numero_facture"]] += _amount(r["montant_affecte"])
                     by_line[r["id_ligne_bancaire"]][r["numero_facture"]] += _amount(r["montant_affecte"])
+        for path in sorted((home / "sorties").glob("*/tresorerie/non_valeurs.csv")):  # written off: not due
+            with path.open(encoding="utf-8-sig") as f:
+                for r in csv.DictReader(f, delimiter=";"):
+                    paid[r["numero_facture"]] += _amount(r["montant"])
         for credit in self.credited.values():
             paid[credit["numero_facture_origine"]] -= _amount(credit["montant"])  # negative: lowers what is due
         due = {number: amount for invoices in self.invoices_of.values() for number, amount in invoices}

@@ -11,7 +11,7 @@ from assets.common.resources import POOL, HomeResource, WarehouseResource, times
 from assets.payments.collections import present, write_treasury_files
 from assets.payments.loading import load_bank_inputs, load_decisions
 from assets.payments.matching_run import run_matching, write_matching_files
-from assets.payments.settlements import apply_refunds, apply_write_offs
+from assets.payments.settlements import apply_refunds, apply_write_offs, read_refund_requests
 
 
 @dg.asset(
@@ -75,8 +75,9 @@ def allocations(
     with warehouse.transaction() as con:
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
         written = apply_write_offs(con, home.entrees, month, now)
-        s = run_matching(con, month, decisions, now, settings=settings)
-        refunds = apply_refunds(con, home.entrees, settings, month, now)
+        requests = read_refund_requests(con, home.entrees, month, now)
+        s = run_matching(con, month, decisions, now, settings=settings, reserved=requests.reserved())
+        refunds = apply_refunds(con, requests, settings, month, now)
         presented = present(con, settings, month, now)
         chain = seal(con, now, ["affectation"])  # each allocation sealed in the transaction that records it
     write_anchor(home.sorties, month, chain)

@@ -21,7 +21,8 @@ change), the state of every line, and the letter codes that change. Order of the
 5. `credit` (with `Credits`): an invoice its credit notes took below 0 gives back to the lines that paid it
    what it was paid too much (latest line first), which becomes their payer's credit; then each line left
    with a credit (oldest first), its payer known and no manual decision on it, settles that payer's open
-   invoices oldest first, on the month's end. What refunds took of a line is no longer its credit.
+   invoices oldest first, on the month's end, but for what the refunds the cell asked keep of it (oldest
+   credits first). What refunds took of a line is no longer its credit.
 
 Automatic matching is never unsure. References naming several payers, or only another payer than the
 account's, go to the queue (a stray number among the account payer's own is left out, as is a number cut
@@ -432,6 +433,7 @@ def _apply_credits(book: _Book, lines: list[Line], states: dict[str, LineState],
             book.allocate(dataclasses.replace(by_id[line_id], date=on), number, -take, RULE_CREDIT)
             excess -= take
             states[line_id] = _state_of(book, by_id[line_id])
+    keep = dict(credits.reserved)  # the refunds asked take the oldest credits first
     for line in lines:
         state = states.get(line.line_id)
         if state is None or state.status != CREDIT or state.unallocated <= 0 or line.date > on:
@@ -439,7 +441,10 @@ def _apply_credits(book: _Book, lines: list[Line], states: dict[str, LineState],
         payer = state.payer_code
         if not payer or "," in payer or RULE_MANUAL in book.rules[line.line_id] or not credits.applies(payer):
             continue
-        rest = state.unallocated
+        kept = min(state.unallocated, keep.get(payer, ZERO))
+        if kept:
+            keep[payer] -= kept
+        rest = state.unallocated - kept
         for number in book.open_invoices(payer):
             if rest <= 0:
                 break
@@ -450,7 +455,7 @@ def _apply_credits(book: _Book, lines: list[Line], states: dict[str, LineState],
             rest -= take
             if book.open[number] == 0:  # its own letter, dated on the day the credit settled it
                 book.settled_by[number] = dataclasses.replace(line, line_id=f"{line.line_id}~credit", date=on)
-        if rest != state.unallocated:
+        if rest != state.unallocated - kept:
             new = _state_of(book, line)
             new.payer_code, new.rule = payer, state.rule or new.rule
             new.reason = state.reason if new.status == CREDIT else ""

@@ -133,12 +133,14 @@ class Credits:
     """How a run applies the payers' credits (docs/rules.md "Receivables and dunning", credits), after every
     other rule: on the day `on` (the month's end), to the payers `applies` accepts, never to the invoices
     `excluded` (presented to a direct debit not collected yet: the bank takes their whole amount). `refunded`:
-    what refunds took of each line's credit so far."""
+    what refunds took of each line's credit so far; `reserved`: what each payer's oldest credits keep for the
+    refunds the cell asked (relances/remboursements.csv)."""
 
     on: dt.date
     applies: Callable[[str], bool] = field(default=lambda code: True)  # by payer code
     excluded: frozenset[str] = frozenset()
     refunded: dict[str, Decimal] = field(default_factory=dict)
+    reserved: dict[str, Decimal] = field(default_factory=dict)  # by payer: kept for the refunds asked
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ their table; the accounting stage enters them, the receivables stage no longer c
   its letter from the matching like an invoice its credit notes settled. Never above the invoice's open amount;
   a decision on a paid invoice, on an unknown one, or applied already with another amount is refused and named
   (file, line, column, reason), the others applied.
-- **Refunds**: after the matching has applied what it could of the credits, each payer's credit older than
-  `credits.remboursement_jours` (counted from the day it became a credit: the bank line's date, or the day a
-  credit note freed it) is refunded whole, and a row of `relances/remboursements.csv` (payer, amount, reason)
-  refunds that amount now, taken from the payer's oldest credits first. To the IBAN of the payer's mandate, else
-  of the referential; a payer without one is not refunded (control `remboursements_impossibles`). Dated on the
-  month's end (the entries' date, so that the payer's account and the sub-ledger agree on that day), executed
-  on the first working day after it.
+- **Refunds**: a row of `relances/remboursements.csv` (payer, amount, reason) refunds that amount now, taken
+  from the payer's oldest credits first: read before the matching, what it asks is kept from the credits the
+  matching applies to open invoices (the cell's decision comes first). After the matching has applied what it
+  could, each payer's credit older than `credits.remboursement_jours` (counted from the day it became a
+  credit: the bank line's date, or the day a credit note freed it) is refunded whole. To the IBAN of the
+  payer's mandate, else of the referential; a payer without one is not refunded (control
+  `remboursements_impossibles`). Dated on the month's end (the entries' date, so that the payer's account and
+  the sub-ledger agree on that day), executed on the first working day after it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from assets.common.months import month_end
 from assets.common.settings import Settings
 from assets.common.warehouse import insert_frame, run_sql
 from assets.ingest.loading import payer_codes
-from assets.ingest.optional_file import finish, read_optional
+from assets.ingest.optional_file import OptionalFile, finish, read_optional
 from assets.payments.references import references
 
 T = TypeVar("T")
@@ -171,45 +172,72 @@ class _Credit:
     since: dt.date
 
 
+@dataclass
+class RefundRequests:
+    """The rows of relances/remboursements.csv not applied yet, read before the matching: what they ask is
+    kept from the credits it applies (the cell's decision comes first)."""
+
+    read: OptionalFile | None
+    rows: list[tuple[int, str, Decimal, str, str]] = field(default_factory=list)  # line, payer, amount, source, why
+
+    def reserved(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for _, payer, amount, _, _ in self.rows:
+            out[payer] += amount
+        return dict(out)
+
+
+def read_refund_requests(con: duckdb.DuckDBPyConnection, entrees: Path, month: str, now: dt.datetime) -> RefundRequests:
+    """relances/remboursements.csv as it is now; a row applied by an earlier close (its source) is left out."""
+    read = read_optional(con, entrees, REFUNDS, {"code_financeur", "montant"}, "relances", SCOPE, month, now)
+    requests = RefundRequests(read)
+    if read is None or read.rows is None:
+        return requests
+    done = {source for (source,) in run_sql(con, "payments/refund_sources.sql")}
+    codes = payer_codes(con)
+    seen: dict[str, int] = defaultdict(int)
+    for line, cells in read.rows:
+        try:
+            payer = codes.get(identifier_key(cells.get("code_financeur", "")))
+            if not payer:
+                raise _Bad("code_financeur", "payeur inconnu")
+            amount = _field("montant", cells, parse_amount)
+            if amount <= 0:
+                raise _Bad("montant", "montant strictement positif attendu")
+        except _Bad as exc:
+            read.rejects.append(Reject(read.path, line, exc.column, cells.get(exc.column, "")[:200], exc.reason))
+            continue
+        reason = cells.get("motif", "").strip()[:140]
+        key = f"demande:{payer};{amount};{reason}"
+        seen[key] += 1
+        source = f"{key};{seen[key]}"  # the same request twice in the file: two refunds, each once
+        if source not in done:
+            requests.rows.append((line, payer, amount, source, reason or "remboursement demandé"))
+    return requests
+
+
 def apply_refunds(
-    con: duckdb.DuckDBPyConnection, entrees: Path, settings: Settings, month: str, now: dt.datetime
+    con: duckdb.DuckDBPyConnection, requests: RefundRequests, settings: Settings, month: str, now: dt.datetime
 ) -> SettlementSummary:
-    """Refunds the credits old enough and those the cell asks for (see the module docstring); a re-run refunds
-    nothing more. Updates the lines' state (what is refunded is no longer a credit)."""
+    """Refunds the credits the cell asks for, then those old enough (see the module docstring); a re-run
+    refunds nothing more. Updates the lines' state (what is refunded is no longer a credit)."""
     summary = SettlementSummary()
     cutoff = month_end(month)
     credits: dict[str, list[_Credit]] = defaultdict(list)
     for line_id, payer, amount, since in run_sql(con, "payments/payer_credits.sql", {"cutoff": cutoff}):
         credits[payer].append(_Credit(line_id, payer, amount, since))
     wanted: list[tuple[str, Decimal, str, str]] = []  # payer, amount, source, reason
-    read = read_optional(con, entrees, REFUNDS, {"code_financeur", "montant"}, "relances", SCOPE, month, now)
-    done = {source for (source,) in run_sql(con, "payments/refund_sources.sql")}
-    if read is not None and read.rows is not None:
-        codes = payer_codes(con)
-        seen: dict[str, int] = defaultdict(int)
-        for line, cells in read.rows:
-            try:
-                payer = codes.get(identifier_key(cells.get("code_financeur", "")))
-                if not payer:
-                    raise _Bad("code_financeur", "payeur inconnu")
-                amount = _field("montant", cells, parse_amount)
-                if amount <= 0:
-                    raise _Bad("montant", "montant strictement positif attendu")
-            except _Bad as exc:
-                read.rejects.append(Reject(read.path, line, exc.column, cells.get(exc.column, "")[:200], exc.reason))
-                continue
-            reason = cells.get("motif", "").strip()[:140]
-            key = f"demande:{payer};{amount};{reason}"
-            seen[key] += 1
-            source = f"{key};{seen[key]}"  # the same request twice in the file: two refunds, each once
-            if source in done:
-                continue
-            available = sum((c.amount for c in credits.get(payer, [])), ZERO)
-            if amount > available:
-                why = f"crédit disponible du payeur : {available} €"
+    asked: dict[str, Decimal] = defaultdict(Decimal)
+    read = requests.read
+    for line, payer, amount, source, reason in requests.rows:
+        available = sum((c.amount for c in credits.get(payer, [])), ZERO) - asked[payer]
+        if amount > available:
+            why = f"crédit disponible du payeur : {available} €"
+            if read is not None:
                 read.rejects.append(Reject(read.path, line, "montant", str(amount), why))
-                continue
-            wanted.append((payer, amount, source, reason or "remboursement demandé"))
+            continue
+        asked[payer] += amount
+        wanted.append((payer, amount, source, reason))
     if read is not None:
         finish(con, read, len(read.rows or []) - len(read.rejects))
         summary.rejected = len(read.rejects)

@@ -110,3 +110,9 @@ def test_an_invoice_credited_beyond_what_was_paid_gives_the_excess_back_to_its_l
         "U000123",
         D("120.00"),
     )
+
+
+def test_the_refunds_the_cell_asked_keep_their_part_of_the_oldest_credits():
+    kept = match(INVOICES, [CHEQUE], [], [], directory(), [], credits=Credits(on=END, reserved={"U000123": D("70.00")}))
+    assert rows(kept)[1:] == [("L1", "F2026-000001", D("30.00"), "credit", END)]
+    assert (kept.states["L1"].status, kept.states["L1"].unallocated) == (CREDIT, D("70.00"))  # for the refund
