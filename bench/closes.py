@@ -275,7 +275,7 @@ def close_without_rendering(home: Path, month: str, issue_date: dt.date) -> int:
             message = error.message.strip() if error else "échec"
             if "blocking asset check" not in message:
                 errors.append(f"{event.step_key} : {message}")
-    failed, summary = close._month_report(home, month)
+    failed, summary, _ = close._month_report(home, month)
     close._alert(home, month, result.run_id, errors)
     r = close.MonthResult(month, result.success, failed, errors, summary, time.monotonic() - started, result.run_id)
     close.print_result(r)

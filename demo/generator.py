@@ -66,7 +66,6 @@ regularisation_mois: 24
 fec: {{separateur: "|", encodage: "iso-8859-15"}}
 alertes: {{smtp: null, destinataires: []}}
 sepa: {{ics: "FR93ZZZ661234"}}  # identifiant créancier SEPA : les usagers de mandats.csv sont prélevés
-credits: {{imputation: {{usager: false}}}}  # le trop-perçu d'un usager lui est remboursé, celui d'un financeur imputé
 """
 
 

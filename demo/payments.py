@@ -110,6 +110,8 @@ class PaymentSimulator:
         self.surplus_rng = random.Random(f"{seed}-trop-percus")
         self.overpaid: list[tuple[dt.date, str, str, Decimal]] = []  # cheque day, payer, invoice, surplus
         self.refunds: list[str] = []  # the rows of relances/remboursements.csv
+        self.twice: set[int] = set()  # the years a paymaster's transfer was sent twice
+        self.duplicated: list[tuple[dt.date, str, Decimal]] = []  # the second transfer: day, payer, amount
         self.refund_years: set[int] = set()
 
     def update_referential(self, referential: dict[str, bytes]) -> None:
@@ -186,6 +188,15 @@ class PaymentSimulator:
             if payer == "D11" and rng.random() < 0.5:
                 iban = self.second_iban_d11  # the paymaster's other account, unknown to the referential
             self.plan.camt.append(Movement(day, total, "VIR SEPA RECU", text, ref, name, iban, f"{payer}-{day:%y%m%d}"))
+            if self.sepa and iban and iban == self.payers.get(payer, ("", ""))[1] and day.year not in self.twice:
+                # once a year a paymaster sends the same transfer again a week later: the cell sees it on the
+                # statement and asks its refund before the close (the close keeps that credit for it)
+                self.twice.add(day.year)
+                again = day + dt.timedelta(days=7)
+                self.plan.camt.append(
+                    Movement(again, total, "VIR SEPA RECU", text, f"{ref}B", name, iban, f"{payer}-{again:%y%m%d}B")
+                )
+                self.duplicated.append((again, payer, total))
 
     def _resident(self, r: dict, collected: frozenset[str] | set[str] = frozenset()) -> None:
         rng = self.rng
@@ -233,9 +244,9 @@ class PaymentSimulator:
 
     def _cheque(self, day: dt.date, amount: Decimal, name: str, number: str, named: bool = True) -> None:
         """A cheque paying invoice `number` whole; its stub tells the cell which one. The number is in the
-        remittance text now and then (`named`). Once the pipeline refunds credits (it writes direct debit files),
-        one cheque in a hundred pays 10 € too many, the number written on it: the surplus stays to the payer's
-        credit."""
+        remittance text now and then (`named`). Once the pipeline applies credits (it writes direct debit files),
+        one cheque in a hundred pays 10 € too many, the number written on it: the surplus is the payer's credit,
+        which the close applies to its next open invoice."""
         text = f"CHQ {_mangle(number, self.rng)}" if named and self.rng.random() < 0.3 else ""
         if self.sepa and self.surplus_rng.random() < OVERPAID:
             amount, text = amount + SURPLUS, f"CHQ {number}"
@@ -293,29 +304,21 @@ class PaymentSimulator:
                     planned += 1
         return planned
 
-    def ask_refunds(self, home: Path, month: str) -> int:
-        """The cell's refund requests (relances/remboursements.csv), read by the next close: the first cheque of
-        each calendar year that paid too much, once the close of its month has read it. Returns the rows added."""
-        first, last = month_bounds(month)
-        added = 0
-        for day, payer, number, surplus in sorted(self.overpaid):
-            if first <= day <= last and day.year not in self.refund_years and payer:
-                self.refund_years.add(day.year)
-                amount = f"{surplus:.2f}".replace(".", ",")
-                self.refunds.append(f"{payer};{amount};trop-perçu sur {number}, chèque du {day:%d/%m/%Y}")
-                added += 1
-        if added:
-            folder = home / "entrees" / "relances"
-            folder.mkdir(parents=True, exist_ok=True)
-            rows = ["code_financeur;montant;motif", *self.refunds]
-            (folder / "remboursements.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        return added
-
     # --- what the bank saw in a month -----------------------------------------------------------------
 
     def write_month(self, home: Path, month: str) -> dict[str, int]:
         """Writes the month's statements, cash receipts and the cell's decisions on last month's queue."""
         first, last = month_bounds(month)
+        twice = [(day, payer, amount) for day, payer, amount in self.duplicated if first <= day <= last]
+        for day, payer, amount in twice:  # seen on the statement: its refund asked before the close
+            self.refunds.append(
+                f"{payer};{f'{amount:.2f}'.replace('.', ',')};virement reçu deux fois le {day:%d/%m/%Y}"
+            )
+        if twice:
+            folder = home / "entrees" / "relances"
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = ["code_financeur;montant;motif", *self.refunds]
+            (folder / "remboursements.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
         banque = home / "entrees" / "banque"
         banque.mkdir(parents=True, exist_ok=True)
         cheques = self._batches("REMISE CHEQUES", first, last, lambda d: d + dt.timedelta(days=(1 - d.weekday()) % 7))
@@ -391,7 +394,7 @@ class PaymentSimulator:
 
     def after_close(self, home: Path, month: str) -> None:
         """After the month's close: plan the payment of the invoices it issued and debit the collections it
-        asked, review its queue, ask the refund of a cheque that paid too much."""
+        asked, review its queue."""
         asked = read_collections(home / "sorties" / month / "tresorerie" / "prelevements.xml")
         self.sepa = self.sepa or asked is not None
         collected = {c.end_to_end_id for c in asked or ()}
@@ -399,7 +402,6 @@ class PaymentSimulator:
         if self.sepa:
             self.collect(asked or [], month)
         self.review(home, month)
-        self.ask_refunds(home, month)
 
     def review(self, home: Path, month: str) -> int:
         """What the cell decides after the month's close, for the next one, reading the month's files (open

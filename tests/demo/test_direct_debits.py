@@ -243,27 +243,40 @@ def test_without_the_file_the_residents_with_an_iban_are_debited_on_the_due_date
     ]
 
 
-def test_a_cheque_now_and_then_pays_too_much_and_the_cell_asks_one_refund_a_year(tmp_path):
+def test_a_cheque_now_and_then_pays_too_much(tmp_path):
     payers = bank(tmp_path)
     payers.after_close(tmp_path, "2025-01")  # the register's invoices are known, direct debits on
     payers.plan.camt.clear()
-    payers.surplus_rng = Draws(0.001, 0.5, 0.001, 0.001)
-    for day in (dt.date(2025, 3, 12), dt.date(2025, 3, 20), dt.date(2025, 4, 2), dt.date(2026, 1, 8)):
+    payers.surplus_rng = Draws(0.001, 0.5, 0.001)
+    for day in (dt.date(2025, 3, 12), dt.date(2025, 3, 20), dt.date(2025, 4, 2)):
         payers._cheque(day, Decimal("120.00"), "PUJOL Pere", "F2025-000003")
     cheques = [(m.booking_date, m.amount, m.remittance) for m in payers.plan.camt]
     assert cheques[0] == (dt.date(2025, 3, 12), Decimal("130.00"), "CHQ F2025-000003")  # the number on it
     assert cheques[1][:2] == (dt.date(2025, 3, 20), Decimal("120.00"))
-    assert [c[1] for c in cheques[2:]] == [Decimal("130.00")] * 2
-    refunds = tmp_path / "entrees" / "relances" / "remboursements.csv"
-    assert payers.ask_refunds(tmp_path, "2025-02") == 0 and not refunds.exists()
-    # after the close of March, which read the cheque: the refund is asked for the next close
-    assert payers.ask_refunds(tmp_path, "2025-03") == 1
-    assert payers.ask_refunds(tmp_path, "2025-04") == 0  # one a year
-    assert payers.ask_refunds(tmp_path, "2026-01") == 1
-    assert refunds.read_text(encoding="utf-8").splitlines() == [
+    assert cheques[2][1] == Decimal("130.00")
+
+
+def test_a_transfer_sent_twice_once_a_year_and_its_refund_asked_before_the_close(tmp_path):
+    payers = bank(tmp_path)
+    payers.after_close(tmp_path, "2025-01")
+    payers.plan.camt.clear()
+    payers.payers["D11"] = ("DEPARTEMENT DE L'AUDE", IBAN2)
+    payers.rng = Draws(0.9, 0.9, 0.9, 0.9, 0.9, 0.9)  # no unpaid invoice, no late or short payment, own account
+    rows = [{"numero": "F2025-000010", "montant": "1000,00"}, {"numero": "F2025-000011", "montant": "250,50"}]
+    payers._institution("D11", dt.date(2025, 2, 5), rows)
+    payers._institution("D11", dt.date(2025, 3, 5), [{"numero": "F2025-000012", "montant": "80,00"}])
+    moves = [(m.booking_date, m.amount, m.bank_ref, m.debtor_iban) for m in payers.plan.camt]
+    assert moves == [
+        (dt.date(2025, 3, 12), Decimal("1250.50"), "V00000002", IBAN2),
+        (dt.date(2025, 3, 19), Decimal("1250.50"), "V00000002B", IBAN2),  # the same transfer a week later
+        (dt.date(2025, 4, 9), Decimal("80.00"), "V00000003", IBAN2),  # once a year only
+    ]
+    payers.write_month(tmp_path, "2025-02")
+    assert not (tmp_path / "entrees" / "relances" / "remboursements.csv").exists()
+    payers.write_month(tmp_path, "2025-03")  # the cell sees it on March's statement, before March's close
+    assert (tmp_path / "entrees" / "relances" / "remboursements.csv").read_text(encoding="utf-8").splitlines() == [
         "code_financeur;montant;motif",
-        "U000003;10,00;trop-perçu sur F2025-000003, chèque du 12/03/2025",
-        "U000003;10,00;trop-perçu sur F2025-000003, chèque du 08/01/2026",
+        "D11;1250,50;virement reçu deux fois le 19/03/2025",
     ]
 
 
