@@ -49,8 +49,17 @@ class Director:
             first = self.sent[number][0] if number in self.sent else month
             self.sent[number] = (first, month, _amount(r.get("montant_du")))
         added = 0
+        # an invoice the cell is placing a receipt on (a decision the next close applies) waits for it
+        decided = _rows(home / "entrees" / "relances" / "lettrage_manuel.csv")
+        applied = {
+            r["id_ligne_bancaire"]
+            for path in sorted(sorties.glob("*/lettrage/rapprochements.csv"))
+            for r in _rows(path)
+            if r.get("regle") == "manuel"
+        } if decided else set()  # fmt: skip
+        placing = {r.get("numero_facture", "") for r in decided if r.get("id_ligne_bancaire") not in applied}
         for number, (first, listed, due) in sorted(self.sent.items()):
-            if add_months(first, WAIT) > month:
+            if add_months(first, WAIT) > month or number in placing:
                 continue
             still = self._still_due(sorties, number, listed, month, due)
             del self.sent[number]

@@ -100,3 +100,15 @@ def test_a_return_reopens_what_the_director_writes_off_and_a_file_without_amount
     )
     assert close(director, tmp_path, "2025-05") == 1
     assert decisions(tmp_path)[1:] == [f"F2025-000030;240,00;05/06/2025;{MOTIF}"]
+
+
+def test_an_invoice_the_cell_is_placing_a_cheque_on_waits_for_it(tmp_path):
+    director = Director()
+    close(director, tmp_path, "2025-05", contentieux=["F2025-000001;U000001;310,50;75;contentieux"])
+    path = tmp_path / "entrees" / "relances" / "lettrage_manuel.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("id_ligne_bancaire;numero_facture;montant\nCAMT-X1;F2025-000001;100,00\n", encoding="utf-8")
+    assert close(director, tmp_path, "2025-07") == 0  # the cell's decision is not applied yet
+    applied = ["CAMT-X1;2025-08-02;100,00;F2025-000001;100,00;manuel;U000001;;"]
+    assert close(director, tmp_path, "2025-08", matched=applied) == 1  # applied: the rest is written off
+    assert decisions(tmp_path)[1:] == [f"F2025-000001;210,50;05/09/2025;{MOTIF}"]
