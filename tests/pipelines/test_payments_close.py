@@ -60,6 +60,8 @@ def test_every_month_closes_and_the_bank_controls_pass(closed):
             ("lignes_non_rapprochees", "ok"),  # the cell decided on the deposits and partial cheques
             ("releves_enchaines", "ok"),
             ("releves_equilibres", "ok"),
+            ("remboursements_impossibles", "ok"),
+            ("tresorerie_decisions_rejetees", "ok"),
         ]
         # the printed summary of the decisions' close says what it allocated and what waits
         n, amount, settled = rows(
@@ -175,7 +177,11 @@ def test_entry_files_add_up_and_the_ledger_read_back_shows_only_the_two_delibera
             treasury = sum(
                 (x.debit - x.credit for x in fec.lines if x.journal_code == "BQ" and x.compte_num in ("512", "530")), 0
             )
-            assert treasury == sum(entered.values(), Decimal("0"))
+            # and the refunds of credits the month decided go out of the bank (411 → 512)
+            (refunded,) = rows(
+                con, "SELECT coalesce(sum(amount), 0) FROM refunds WHERE run_month = $month", {"month": month}
+            )[0]
+            assert treasury == sum(entered.values(), Decimal("0")) - refunded
         assert rows(con, "SELECT month, locked FROM accounting_exports ORDER BY month") == [(m, True) for m in MONTHS]
         found = rows(
             con, "SELECT aux, ledger - ours, explanations FROM reciprocity WHERE month = '2025-01' ORDER BY aux"
