@@ -1,14 +1,9 @@
 -- Write-offs decided up to the month's end that no file carries yet, with the payer's name and auxiliary account
 -- and the invoice's letter when it is settled.
-WITH names AS (
-    SELECT code, min(name) AS name, coalesce(nullif(min(auxiliary_account), ''), code) AS aux FROM payers GROUP BY code
-    UNION ALL
-    SELECT 'U' || id, any_value(last_name || ' ' || first_name), 'U' || id FROM residents GROUP BY id
-)
 SELECT 'NV-' || w.seq AS key, w.number, w.decided_on, w.amount, w.payer_code, coalesce(n.name, w.payer_code),
        coalesce(n.aux, w.payer_code), coalesce(b.letter, ''), b.settled_on
 FROM write_offs w
-LEFT JOIN names n ON n.code = w.payer_code
+LEFT JOIN payer_labels n ON n.code = w.payer_code
 LEFT JOIN invoice_balances b ON b.number = w.number
 WHERE w.decided_on <= $end
   AND 'NV-' || w.seq NOT IN (SELECT source FROM entries WHERE kind = 'non_valeur')

@@ -1,14 +1,9 @@
 -- The presentations the closes of a month recorded, with what the direct debit file needs: the debtor's name is
 -- the payer's (the resident as payer, or the payer of the referential).
-WITH names AS (
-    SELECT code, min(name) AS name FROM payers GROUP BY code
-    UNION ALL
-    SELECT 'U' || id, any_value(last_name || ' ' || first_name) FROM residents GROUP BY id
-)
 SELECT c.number, c.amount, c.rum, c.signed_on, c.sequence, coalesce(n.name, c.payer_code), c.iban, c.bic,
        d.establishment_code, d.service_month, c.collection_date
 FROM collections c
 JOIN documents d USING (number)
-LEFT JOIN names n ON n.code = c.payer_code
+LEFT JOIN payer_labels n ON n.code = c.payer_code
 WHERE c.run_month = $month
 ORDER BY c.collection_date, c.sequence, c.number, c.seq;

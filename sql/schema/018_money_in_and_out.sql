@@ -65,6 +65,13 @@ CREATE TABLE refunds (
     recorded_at    TIMESTAMP      NOT NULL
 );
 
+-- Each payer's name and auxiliary account (financeurs.csv, and the residents as private payers), as the
+-- entries and the SEPA files name them.
+CREATE VIEW payer_labels AS
+SELECT code, min(name) AS name, coalesce(nullif(min(auxiliary_account), ''), code) AS aux FROM payers GROUP BY code
+UNION ALL
+SELECT 'U' || id, any_value(last_name || ' ' || first_name), 'U' || id FROM residents GROUP BY id;
+
 -- Each invoice's open amount now takes its write-offs off too.
 CREATE OR REPLACE VIEW invoice_balances AS
 WITH credited AS (
