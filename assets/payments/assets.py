@@ -6,9 +6,10 @@ import dagster as dg
 
 from assets.billing.assets import issued_documents
 from assets.common.audit import seal, write_anchor
+from assets.common.collection import history
 from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
-from assets.payments.collections import present, write_treasury_files
+from assets.payments.collections import pending_collections, present, write_treasury_files
 from assets.payments.loading import load_bank_inputs, load_decisions
 from assets.payments.matching_run import run_matching, write_matching_files
 from assets.payments.settlements import apply_refunds, apply_write_offs, read_refund_requests
@@ -76,9 +77,11 @@ def allocations(
         decisions, bad_rows = load_decisions(con, home.entrees, month, now)
         written = apply_write_offs(con, home.entrees, month, now)
         requests = read_refund_requests(con, home.entrees, month, now)
-        s = run_matching(con, month, decisions, now, settings=settings, reserved=requests.reserved())
+        past = history(con, month)  # the presentations and their returns: read once for the step
+        s = run_matching(con, month, decisions, now, settings=settings, reserved=requests.reserved(),
+                         pending=pending_collections(con, month, past))  # fmt: skip
         refunds = apply_refunds(con, requests, settings, month, now)
-        presented = present(con, settings, month, now)
+        presented = present(con, settings, month, now, past)
         chain = seal(con, now, ["affectation"])  # each allocation sealed in the transaction that records it
     write_anchor(home.sorties, month, chain)
     statuses = {status: n for status, (n, _) in s.by_status.items()}

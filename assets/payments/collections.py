@@ -90,19 +90,32 @@ def plan_presentations(
     return out
 
 
-def pending_collections(con: duckdb.DuckDBPyConnection, month: str) -> frozenset[str]:
-    """The invoices whose latest presentation is not returned and falls after the month's end."""
+def pending_collections(
+    con: duckdb.DuckDBPyConnection, month: str, past: list[Presented] | None = None
+) -> frozenset[str]:
+    """The invoices whose latest presentation is not returned and falls after the month's end (`past`: the
+    presentations' history when the caller read it already)."""
     end = month_end(month)
-    return frozenset(p.number for p in history(con, month) if p.latest and not p.returned and p.collection_date > end)
+    past = history(con, month) if past is None else past
+    return frozenset(p.number for p in past if p.latest and not p.returned and p.collection_date > end)
 
 
-def present(con: duckdb.DuckDBPyConnection, settings: Settings, month: str, now: dt.datetime) -> list[Presentation]:
-    """Records the presentations of the close of `month` (a re-run records nothing more)."""
+def present(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    now: dt.datetime,
+    past: list[Presented] | None = None,
+) -> list[Presentation]:
+    """Records the presentations of the close of `month` (a re-run records nothing more); `past`: the
+    presentations' history when the caller read it already (the matching changes neither the presentations
+    nor the returns it reads)."""
     mandates = {m.payer_code: m for m in (Mandate(*row) for row in run_sql(con, "common/mandates.sql"))}
     if not mandates:
         return []
     invoices = [Collectable(*row) for row in run_sql(con, "payments/collectable.sql")]
-    planned = plan_presentations(invoices, mandates, history(con, month), settings, month)
+    past = history(con, month) if past is None else past
+    planned = plan_presentations(invoices, mandates, past, settings, month)
     seq = run_sql(con, "payments/collection_next_seq.sql")[0][0]
     insert_frame(
         con,

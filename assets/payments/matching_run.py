@@ -74,11 +74,13 @@ def run_matching(
     everything: bool = False,
     settings: Settings | None = None,
     reserved: dict[str, Decimal] | None = None,
+    pending: frozenset[str] | None = None,
 ) -> MatchingSummary:
     """Matches the lines dated up to the month's end whose state can still change (`everything`: every
     line and invoice to date, which gives the same result, only slower), records what it appends. With
     `settings`, the payers' credits are applied too (rule `credit`, settings `credits.imputation`), but for
-    what `reserved` keeps of them by payer (refunds the cell asked for)."""
+    what `reserved` keeps of them by payer (refunds the cell asked for), and never to the invoices `pending`
+    (direct debits to come; read here when not given)."""
     cutoff = month_end(month)
     lines = [
         Line(line_id, day, amount, text, iban, name, e2e, reversal, hint, currency)
@@ -92,7 +94,7 @@ def run_matching(
     params = {"everything": everything, "named": sorted(named)}
     invoices = [Invoice(*row) for row in run_sql(con, "payments/invoices.sql", params)]
     past = [Allocation(*row) for row in run_sql(con, "payments/past_allocations.sql")]
-    credits = credit_policy(con, settings, month, reserved or {}) if settings is not None else None
+    credits = credit_policy(con, settings, month, reserved or {}, pending) if settings is not None else None
     result = match(invoices, lines, past, decisions, directory_of(con), lettering(con), _settled(con, cutoff), credits)
     con.execute("DROP TABLE matching_lines")
     con.execute("DROP TABLE matching_invoices")
@@ -179,7 +181,11 @@ def run_matching(
 
 
 def credit_policy(
-    con: duckdb.DuckDBPyConnection, settings: Settings, month: str, reserved: dict[str, Decimal]
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    month: str,
+    reserved: dict[str, Decimal],
+    pending: frozenset[str] | None = None,
 ) -> Credits:
     """How the close of `month` applies credits: to the payers whose type `credits.imputation` turns on, never
     to an invoice a direct debit not collected yet will take whole, net of what refunds took."""
@@ -188,7 +194,7 @@ def credit_policy(
     return Credits(
         on=month_end(month),
         applies=lambda code: types.get(code, "usager" if code.startswith("U") else "autre") not in off,
-        excluded=pending_collections(con, month),
+        excluded=pending_collections(con, month) if pending is None else pending,
         refunded=refunded_by_line(con),
         reserved=reserved,
     )
