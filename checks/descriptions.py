@@ -7,6 +7,8 @@ DESCRIPTIONS = {
     "obligatoires ; sinon le référentiel précédent reste en place.",
     "mandats_lignes_rejetees": "Lignes de mandats.csv écartées (IBAN, RUM, dates, payeur inconnu, mandats en "
     "double) : ces payeurs ne sont pas prélevés.",
+    "previsions_lignes_rejetees": "Lignes de previsions.csv écartées (établissement inconnu, année, journées ou taux "
+    "faux, établissement donné deux fois pour une année) : pas de comparaison au budget pour elles.",
     "referentiel_lignes_rejetees": "Lignes du référentiel écartées (valeur obligatoire absente ou fausse, usager, "
     "établissement ou financeur inconnu, fin avant début).",
     "referentiel_identifiants_uniques": "Codes d'établissement, de financeur et d'usager uniques.",
@@ -42,6 +44,8 @@ DESCRIPTIONS = {
     "facturés par établissement.",
     "numerotation_continue": "Numérotation continue par série et année, dates d'émission jamais en arrière.",
     "totaux_documents": "Le total de chaque document est la somme de ses lignes.",
+    "activite_sous_prevision": "Établissements dont les journées réalisées depuis le début de l'année sont à plus "
+    "du seuil (rapports.seuil_sous_activite, 3 % par défaut) sous leurs journées prévisionnelles proratisées.",
     "etablissements_retenus": "Établissements retenus par l'émission, avec la raison : contrôle en échec, non "
     "validé, ou modifié depuis sa validation.",
     "facturx_valide": "Chaque document d'un payeur public est un fichier Factur-X valide (XSD, numéro, type, "

@@ -317,12 +317,14 @@ def _referential_checks(con: duckdb.DuckDBPyConnection) -> list[ControlOutcome]:
         con, "referentiel", None, "referentiel_lignes_rejetees", REFERENTIAL, set_aside_blocks=True
     )
     mandates = control_quarantine(con, "mandats", None, "mandats_lignes_rejetees", REFERENTIAL)
+    forecasts = control_quarantine(con, "previsions", None, "previsions_lignes_rejetees", REFERENTIAL)
     if not files.passed and not run_sql(con, "checks/referential_loaded.sql")[0][1]:
-        return [files, quarantine, mandates]  # nothing loaded yet: the other controls would say nothing
+        return [files, quarantine, mandates, forecasts]  # nothing loaded yet: the other controls would say nothing
     return [
         files,
         quarantine,
         mandates,
+        forecasts,
         control_referential_keys(con),
         control_rates_overlap(con),
         control_decisions_overlap(con),
@@ -334,6 +336,7 @@ REFERENTIAL_CHECKS = (
     "referentiel_fichiers_lisibles",
     "referentiel_lignes_rejetees",
     "mandats_lignes_rejetees",
+    "previsions_lignes_rejetees",
     "referentiel_identifiants_uniques",
     "tarifs_chevauchement",
     "prises_en_charge_chevauchement",

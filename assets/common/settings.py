@@ -329,6 +329,13 @@ class Credits(_Model):
         return v
 
 
+class Reports(_Model):
+    """The director's reports (docs/rules.md "Monthly reports"): an establishment whose days billed year to date
+    fall more than `seuil_sous_activite` % under its forecast prorated is flagged, and warned of."""
+
+    seuil_sous_activite: Decimal = Field(default=Decimal("3"), ge=0, le=100)
+
+
 class Settings(_Model):
     association: Association
     premier_mois: str | None = None  # AAAA-MM: the association's first month in Recettes (else its first activity)
@@ -350,6 +357,7 @@ class Settings(_Model):
     avoirs_massifs: MassCredits = MassCredits()
     sepa: Sepa = Sepa()
     credits: Credits = Credits()
+    rapports: Reports = Reports()
 
     @field_validator("premier_mois")
     @classmethod

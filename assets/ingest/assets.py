@@ -5,6 +5,7 @@ import dagster as dg
 from assets.common.months import add_months
 from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
+from assets.ingest.forecasts import load_forecasts
 from assets.ingest.loading import load_activity, load_referential, read_corrected_months
 from assets.ingest.mandates import load_mandates
 
@@ -21,16 +22,19 @@ def referential(home: HomeResource, warehouse: WarehouseResource) -> dg.Material
     in `quarantine` with file, line, column and reason; an absent or unreadable file keeps the previous
     referential in place (control `referentiel_fichiers_lisibles`, blocking). The settings file is
     validated first: a wrong key stops the month with a message naming it. The SEPA mandates
-    (referentiel/mandats.csv, optional) are read each time, apart: a bad row is set aside alone."""
+    (referentiel/mandats.csv) and the activity forecasts (referentiel/previsions.csv), both optional, are read
+    each time, apart: a bad row is set aside alone."""
     settings = home.settings()
     with warehouse.transaction() as con:
         now = timestamp()
         summary = load_referential(con, home.entrees, now)
         mandates = load_mandates(con, home.entrees, now, settings.sepa.ics)
+        forecasts = load_forecasts(con, home.entrees, now)
     return dg.MaterializeResult(
         metadata={
             "modifie": summary.changed,
             "mandats": mandates if mandates is not None else "illisible (mandats précédents conservés)",
+            "previsions": forecasts if forecasts is not None else "illisible (prévisions précédentes conservées)",
             "lignes": dg.MetadataValue.json(summary.rows),
             "lignes_rejetees": summary.rejected,
             "fichiers_illisibles": dg.MetadataValue.json(summary.unreadable),

@@ -2,5 +2,5 @@
 -- the value itself (a misplaced cell may hold a name).
 SELECT scope, path, line, column_name, reason, kept
 FROM quarantine
-WHERE month = $month OR (scope IN ('referentiel', 'mandats') AND month IS NULL)
+WHERE month = $month OR (scope IN ('referentiel', 'mandats', 'previsions') AND month IS NULL)
 ORDER BY scope, path, line NULLS FIRST, column_name;
