@@ -2,7 +2,7 @@
 valuation, the issue date, the public payers' SIRETs, the business rules of the Factur-X XML of the documents about
 to be issued and the mass credit notes, valuation vs documents ("réciprocité activité / facturation"), numbering,
 document totals, the Factur-X files. All error-level: the first six block issuing, the others block the month's
-files."""
+files. Two warnings: the establishments the émission held, and those running under their activity forecast."""
 
 import datetime as dt
 import re
@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from assets.billing.assets import invoice_documents, issue_date_confirmed, issued_documents, tagged_date, valued_days
+from assets.billing.forecast import activity, under_activity
 from assets.billing.issuing import Draft, unusual_issue_date
 from assets.billing.validation import drafting_date, waiting_confirmed, waiting_issue_date
 from assets.billing.valuation import open_months
@@ -368,6 +369,35 @@ def held_control(
     """The establishments the émission held, named with why."""
     month = month_of(context.partition_key)
     (outcome,) = run_controls(home, warehouse, month, lambda con: [control_held_establishments(con, month)])
+    return check_result(outcome, context)
+
+
+def control_under_activity(con: duckdb.DuckDBPyConnection, settings: Settings, month: str) -> ControlOutcome:
+    """The establishments whose days realised from the year's start fall more than `rapports.seuil_sous_activite`
+    % under their forecast prorated (docs/rules.md "Monthly reports"): a warning for the director, never a hold.
+    Rows: code_etablissement; journees; previsions; ecart_pct."""
+    threshold = settings.rapports.seuil_sous_activite
+    rows = [
+        {"code_etablissement": r.code, "journees": r.year_days, "previsions": str(r.forecast_to_date),
+         "ecart_pct": f"{(r.gap_share or 0) * 100:.2f}".replace(".", ",")}
+        for r in under_activity(activity(con, month), threshold)
+    ]  # fmt: skip
+    detail = (
+        f"{len(rows)} établissement(s) à plus de {threshold} % sous leurs journées prévisionnelles depuis le début "
+        "de l'année : " + " ; ".join(f"{r['code_etablissement']} ({r['ecart_pct']} %)" for r in rows)
+        if rows
+        else f"aucun établissement à plus de {threshold} % sous ses journées prévisionnelles"
+    )
+    return ControlOutcome("activite_sous_prevision", BILLING, WARNING, not rows, len(rows), detail, rows[:20])
+
+
+@asset_check(asset=valued_days, name="activite_sous_prevision", pool=POOL)
+def under_activity_control(
+    context: dg.AssetCheckExecutionContext, home: HomeResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    """The establishments running under their activity forecast, year to date."""
+    month, settings = month_of(context.partition_key), home.settings()
+    (outcome,) = run_controls(home, warehouse, month, lambda con: [control_under_activity(con, settings, month)])
     return check_result(outcome, context)
 
 

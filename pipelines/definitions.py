@@ -14,7 +14,13 @@ from assets.payments.assets import allocations, bank_lines, matching_files
 from assets.receivables.assets import aged_balance, dunning_letters, reminders
 from assets.reporting.assets import director_report, outputs_retention
 from checks.accounting import entry_controls, fec_control, reciprocity_control
-from checks.billing import document_controls, facturx_control, held_control, valuation_controls
+from checks.billing import (
+    document_controls,
+    facturx_control,
+    held_control,
+    under_activity_control,
+    valuation_controls,
+)
 from checks.closing import billed_missing_control, month_order_control
 from checks.ingest import activity_controls, referential_controls
 from checks.payments import bank_controls, matching_controls
@@ -80,6 +86,7 @@ def build(home: str | None = None) -> dg.Definitions:
                 billed_missing_control,
                 document_controls,
                 held_control,
+                under_activity_control,
                 facturx_control,
                 bank_controls,
                 matching_controls,
