@@ -197,3 +197,21 @@ def render_all(func: Callable, payloads: Iterable, workers: int | None = None, r
         _pool_tasks += len(part)
         if _pool_tasks >= batch:
             _retire_pool()
+
+
+def days_fr(value: Decimal | int | None) -> str:
+    """A count of days as a French reader writes it: 10 950, 2 712,5 (thousands separated, no useless zeros);
+    '–' for none."""
+    from babel.numbers import format_decimal
+
+    return "–" if value is None else format_decimal(value, format="#,##0.##", locale="fr_FR")
+
+
+def percent_fr(share: Decimal | None, signed: bool = False) -> str:
+    """A share as a percentage to the tenth: 0.9545 -> '95,5 %', −0.0512 -> '-5,1 %' ('+' shown when `signed`)."""
+    from babel.numbers import format_decimal
+
+    if share is None:
+        return "–"
+    text = format_decimal(share * 100, format="#,##0.0", locale="fr_FR") + "\u00a0%"
+    return f"+{text}" if signed and share > 0 else text

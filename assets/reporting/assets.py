@@ -9,6 +9,7 @@ from assets.common.partitions import month_of, months
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.payments.assets import matching_files
 from assets.receivables.assets import reminders
+from assets.reporting.activity_reports import write_activity_reports
 from assets.reporting.controls_report import write_index
 from assets.reporting.director import write_director_report
 from assets.reporting.retention import purge_outputs
@@ -25,15 +26,19 @@ from assets.reporting.retention import purge_outputs
 def director_report(
     context: dg.AssetExecutionContext, home: HomeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Writes the pré-facturation's checklist again with what the close did, then rapports/occupation.csv and
-    rapports/direction.html from the month's files: headline figures
+    """Writes the pré-facturation's checklist again with what the close did, the activity against forecast
+    (rapports/activite.csv), the year so far (rapports/annee_AAAA.csv and .html) and one page per establishment
+    (rapports/etablissements/<code>.html), then rapports/occupation.csv and rapports/direction.html from the
+    month's files: activity against forecast, headline figures
     against last month and last year, billing by establishment and payer type, occupancy over 12 months,
     receivables and DSO trends, the largest late payers, the dunning of the close, pending files,
     adjustments, the establishments held and the state of the controls."""
     month = month_of(context.partition_key)
     with warehouse.transaction() as con:
-        refresh_prefacturation(con, home.settings(), home.sorties, month, timestamp())
-        path, size = write_director_report(con, home.sorties, month)
+        settings = home.settings()
+        refresh_prefacturation(con, settings, home.sorties, month, timestamp())
+        activity = write_activity_reports(con, home.sorties, month, settings.rapports.seuil_sous_activite)
+        path, size = write_director_report(con, home.sorties, month, activity)
     write_index(home.sorties)  # the checks rewrote it before this report existed: link it now
     return dg.MaterializeResult(metadata={"fichier": path.name, "octets": size})
 

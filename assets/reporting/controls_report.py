@@ -94,6 +94,7 @@ def write_index(sorties: Path) -> Path:
             (label, f"{folder.name}/{relative}")
             for label, relative in (
                 ("Rapport de direction", "rapports/direction.html"),
+                (f"L'année {folder.name[:4]}", f"rapports/annee_{folder.name[:4]}.html"),
                 ("Contrôles", "rapports/controles.html"),
                 ("Registre des factures", "factures/registre.csv"),
                 ("Rapprochements", "lettrage/rapprochements.csv"),
@@ -104,7 +105,9 @@ def write_index(sorties: Path) -> Path:
             )
             if (folder / relative).exists()
         ]
-        months.append({"month": folder.name, "links": links})
+        pages = sorted((folder / "rapports" / "etablissements").glob("*.html"))
+        etabs = [(p.stem, f"{folder.name}/rapports/etablissements/{p.name}") for p in pages]
+        months.append({"month": folder.name, "links": links, "etabs": etabs})
     target = sorties / "index.html"
     write_bytes(target, environment().get_template("index.html").render(months=months).encode("utf-8"))
     return target

@@ -22,7 +22,7 @@ from assets.billing.prefacturation import held_state
 from assets.common.months import add_months
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
-from reports.render import environment, month_fr
+from reports.render import days_fr, environment, month_fr, percent_fr
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -242,15 +242,18 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
     }
 
 
-def write_director_report(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> tuple[Path, int]:
-    """Write rapports/occupation.csv then rapports/direction.html; returns the page and its size."""
+def write_director_report(
+    con: duckdb.DuckDBPyConnection, sorties: Path, month: str, activity: dict
+) -> tuple[Path, int]:
+    """Write rapports/occupation.csv then rapports/direction.html (with `activity`, the activity against
+    forecast of assets/reporting/activity_reports.py); returns the page and its size."""
     import plotly.offline
 
     write_occupancy(con, sorties, month)
     env = environment()
-    env.filters["fr"] = french_amount
+    env.filters.update(fr=french_amount, days=days_fr, percent=percent_fr)
     html = env.get_template("direction.html").render(
-        **director_context(con, sorties, month), plotlyjs=plotly.offline.get_plotlyjs()
+        **director_context(con, sorties, month), activity=activity, link="", plotlyjs=plotly.offline.get_plotlyjs()
     )
     target = sorties / month / "rapports" / "direction.html"
     data = html.encode("utf-8")
