@@ -7,9 +7,11 @@ mistakes real extracts carry and the one corrected extract of the demo. A part o
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
-from assets.common.months import month_key
+from assets.common.months import days_in, month_key
 from demo.people import _Stay
+from demo.records import Dated
 
 
 class Activity:
@@ -61,6 +63,7 @@ class Activity:
             for day, code in self.stay_codes(stay).items():
                 m = month_key(day.replace(day=1))
                 per_month[m].setdefault(stay.establishment, []).append((stay.resident, day, code))
+        self.build_forecasts(per_month)
         files: dict[str, dict[str, bytes]] = {}
         for m, by_etab in per_month.items():
             files[m] = {}
@@ -68,6 +71,34 @@ class Activity:
                 rows = sorted(by_etab[etab])
                 files[m][f"activite_{etab}_{m}.csv"] = self.extract(etab, m, rows)
         return files
+
+    def build_forecasts(self, per_month: dict[str, dict[str, list[tuple[str, dt.date, str]]]]) -> None:
+        """referentiel/previsions.csv: each establishment's « journées prévisionnelles » of each year, as its
+        budget would have put them: the days it realises over the year (present, hospitalised or away for one
+        billed per day; present for an ESAT), known from mid-December before. FV01 (and one establishment in
+        seven of the large plan) was financed on 8 % more days than it realises: under-activity in the report;
+        the others on 1 % more. The homes have a target occupancy of 95 %."""
+        kinds = {code: kind for code, kind, _, _ in self.establishments}
+        realised: dict[tuple[str, int], int] = {}
+        covered: dict[int, int] = {}
+        for m, by_etab in per_month.items():
+            year = int(m[:4])
+            covered[year] = covered.get(year, 0) + days_in(m)
+            for etab, rows in by_etab.items():
+                counted = ("P",) if kinds[etab] == "ESAT" else ("P", "H", "C")
+                realised[(etab, year)] = realised.get((etab, year), 0) + sum(1 for *_, c in rows if c in counted)
+        under = 0
+        for i, (etab, _, _, _) in enumerate(self.establishments):
+            factor = Decimal("1.08") if etab == "FV01" or (self.scale != "demo" and i % 7 == 3) else Decimal("1.01")
+            under += factor > Decimal("1.01")
+            target = Decimal("95") if kinds[etab] in ("FH", "FV", "FAM", "MAS") else None
+            for year in sorted(covered):
+                in_year = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+                days = Decimal(realised.get((etab, year), 0) * in_year) / covered[year] * factor
+                row = (etab, year, int(days.to_integral_value(ROUND_HALF_UP)), target)
+                self.ref["previsions.csv"].append(Dated(row, known_from=dt.date(year - 1, 12, 15)))
+        self.story.append(f"{under} établissement(s) en sous-activité face à leurs journées prévisionnelles "
+                          "(previsions.csv).")  # fmt: skip
 
     def extract(self, etab: str, month: str, rows: list[tuple[str, dt.date, str]]) -> bytes:
         """An establishment's extract as it would send it: IME01 fills the monthly grid, FV01's Excel

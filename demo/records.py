@@ -45,6 +45,7 @@ REFERENTIAL_HEADERS = {
     "tarifs.csv": ["code_etablissement", "modalite", "date_debut", "date_fin", "prix_journee", "nature"],
     "contributions.csv": ["id_usager", "date_debut", "date_fin", "montant_mensuel"],
     "mandats.csv": ["code_financeur", "iban", "bic", "rum", "date_signature", "date_fin", "sequence"],
+    "previsions.csv": ["code_etablissement", "annee", "journees_previsionnelles", "taux_occupation_cible"],
 }
 
 
