@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -200,18 +200,22 @@ def render_all(func: Callable, payloads: Iterable, workers: int | None = None, r
 
 
 def days_fr(value: Decimal | int | None) -> str:
-    """A count of days as a French reader writes it: 10 950, 2 712,5 (thousands separated, no useless zeros);
-    '–' for none."""
+    """A count of days as a French reader writes it: 10 950 (thousands separated), 2 712,50 and -16,97 to the
+    hundredth when the value has decimals; '–' for none."""
     from babel.numbers import format_decimal
 
-    return "–" if value is None else format_decimal(value, format="#,##0.##", locale="fr_FR")
+    if value is None:
+        return "–"
+    whole = isinstance(value, int) or value.as_tuple().exponent >= 0  # type: ignore[operator]
+    return format_decimal(value, format="#,##0" if whole else "#,##0.00", locale="fr_FR")
 
 
 def percent_fr(share: Decimal | None, signed: bool = False) -> str:
-    """A share as a percentage to the tenth: 0.9545 -> '95,5 %', −0.0512 -> '-5,1 %' ('+' shown when `signed`)."""
+    """A share as a percentage to the tenth, half up: 0.9545 -> '95,5 %', −0.0512 -> '-5,1 %' ('+' when `signed`)."""
     from babel.numbers import format_decimal
 
     if share is None:
         return "–"
-    text = format_decimal(share * 100, format="#,##0.0", locale="fr_FR") + "\u00a0%"
+    tenth = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)  # Babel itself rounds half to even
+    text = format_decimal(tenth, format="#,##0.0", locale="fr_FR") + "\u00a0%"
     return f"+{text}" if signed and share > 0 else text
