@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from assets.billing.prefacturation import held_state
-from assets.common.months import add_months
+from assets.common.months import add_months, month_end
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import days_fr, environment, month_fr, percent_fr
@@ -81,16 +81,35 @@ def _rows_where(path: Path, column: str, value: str) -> list[dict]:
     return pl.read_csv(path, separator=";", infer_schema=False).filter(pl.col(column) == value).to_dicts()
 
 
+def _register_totals(path: Path, end: dt.date) -> tuple[Decimal, Decimal] | None:
+    """factures/registre.csv's net total (credit notes are negative) and that of its documents dated after `end`,
+    exact; None when the file is not there. One read of two columns."""
+    if not path.exists():
+        return None
+    frame = pl.read_csv(path, separator=";", infer_schema=False, columns=["date_emission", "montant"])
+    amount = pl.col("montant").str.replace(",", ".", literal=True).cast(pl.Decimal(18, 2))
+    after = pl.col("date_emission") > end.isoformat()
+    net, later = frame.select(amount.sum().alias("net"), amount.filter(after).sum().alias("later")).row(0)
+    return Decimal(net or 0).quantize(ZERO), Decimal(later or 0).quantize(ZERO)
+
+
 def headline(sorties: Path, month: str) -> dict[str, Decimal | None]:
-    """The month's headline figures, each read from its file (None when the file is not there)."""
+    """The month's headline figures, each read from its file (None when the file is not there).
+
+    `creances` is the aged balance at the month's last day; the month's closes issue its invoices after that
+    day, so `creances_cloture` adds what they issued dated after it (the register's net total): what is owed
+    once the close is done."""
     folder = sorties / month
     aged = _rows_where(folder / "recouvrement" / "balance_agee.csv", "code_financeur", "TOTAL")
     dso = [r for r in _rows(folder / "recouvrement" / "dso.csv") if r["mois"] == month and r["perimetre"] == "total"]
+    register = _register_totals(folder / "factures" / "registre.csv", month_end(month))
+    creances = _money(aged[0]["total"]) if aged else None
     return {
-        "facture": _column_total(folder / "factures" / "registre.csv", "montant"),
+        "facture": register[0] if register else None,
         "encaisse": _column_total(folder / "lettrage" / "rapprochements.csv", "montant_affecte"),
-        "creances": _money(aged[0]["total"]) if aged else None,
+        "creances": creances,
         "en_retard": _money(aged[0]["total"]) - _money(aged[0]["non_echu"]) if aged else None,
+        "creances_cloture": creances + register[1] if creances is not None and register else None,
         "dso": _money(dso[0]["dso_jours"]) if dso and dso[0]["dso_jours"] else None,
     }
 
@@ -109,16 +128,18 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
     heads = {m: headline(sorties, m) for m in [*months, add_months(month, -12)]}
     now, before, last_year = heads[month], heads[add_months(month, -1)], heads[add_months(month, -12)]
     cards = []
-    for key, label, unit in (
-        ("facture", "Facturé à la clôture", "€"),
-        ("encaisse", "Encaissements affectés", "€"),
-        ("creances", "Créances à la fin du mois", "€"),
-        ("en_retard", "dont échues", "€"),
-        ("dso", "DSO (jours)", "j"),
+    for key, label, unit, note in (
+        ("facture", "Facturé à la clôture", "€", ""),
+        ("encaisse", "Encaissements affectés", "€", ""),
+        ("dso", "DSO (jours)", "j", ""),
+        ("creances", "Créances à la fin du mois", "€", ""),
+        ("en_retard", "dont échues", "€", ""),
+        ("creances_cloture", "Créances à la clôture", "€", "émissions de la clôture comprises"),
     ):
         cards.append(
-            {"key": key, "label": label, "unit": unit, "value": now[key], "month": before[key], "year": last_year[key]}
-        )
+            {"key": key, "label": label, "unit": unit, "note": note, "value": now[key], "month": before[key],
+             "year": last_year[key]}
+        )  # fmt: skip
     types = dict(run_sql(con, "receivables/payer_types.sql"))
     registre = _rows(folder / "factures" / "registre.csv")
     by_etab: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))

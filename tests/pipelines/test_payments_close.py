@@ -229,6 +229,12 @@ def test_the_directors_report_ties_to_the_months_files(closed):
     total = next(r for r in rows("recouvrement/balance_agee.csv") if r["code_financeur"] == "TOTAL")
     assert amount(figures["creances"]) == money(total["total"])
     assert amount(figures["en_retard"]) == money(total["total"]) - money(total["non_echu"])
+    # receivables once the close is done: the aged balance plus what the close issued after the month's end
+    issued = sum(
+        (money(r["montant"]) for r in rows("factures/registre.csv") if r["date_emission"] > str(month_end(MONTHS[-1]))),
+        Decimal("0"),
+    )
+    assert issued > 0 and amount(figures["creances_cloture"]) == money(total["total"]) + issued
     assert amount(figures["plus_90"]) == money(total["plus_90"])
     dso = next(r for r in rows("recouvrement/dso.csv") if r["mois"] == MONTHS[-1] and r["perimetre"] == "total")
     assert figures["dso"] == f"{dso['dso_jours'].replace(',', '.')} j"

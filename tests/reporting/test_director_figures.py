@@ -37,3 +37,36 @@ def test_the_files_are_read_as_they_are_written_with_their_byte_order_mark(tmp_p
     ]
     assert _column_total(path, "montant") == Decimal("13.50")
     assert _rows_where(path, "numero", "F2") == [{"numero": "F2", "code_financeur": "D66", "montant": "1"}]
+
+
+def test_receivables_at_the_close_add_what_the_close_issued_after_the_months_end(tmp_path):
+    """The aged balance is taken on the month's last day; the month's close issues its invoices after it. The
+    receivables at the close add the register's documents dated after that day (a credit note is negative);
+    one dated within the month is already in the aged balance."""
+    from assets.common.outputs import write_csv
+    from assets.reporting.director import headline
+
+    folder = tmp_path / "2025-01"
+    write_csv(
+        folder / "recouvrement" / "balance_agee.csv",
+        ["code_financeur", "nom", "non_echu", "j1_30", "j31_60", "j61_90", "plus_90", "total"],
+        [["D66", "Département", Decimal("1500.00"), Decimal("734.56"), 0, 0, 0, Decimal("2234.56")],
+         ["TOTAL", "Total", Decimal("1500.00"), Decimal("734.56"), 0, 0, 0, Decimal("2234.56")]],
+    )  # fmt: skip
+    write_csv(
+        folder / "factures" / "registre.csv",
+        ["numero", "type", "date_emission", "montant", "nature"],
+        [["F2025-000001", "facture", "2025-02-05", Decimal("1000.10"), "initiale"],
+         ["A2025-000001", "avoir", "2025-02-05", Decimal("-100.05"), "avoir"],
+         ["F2025-000002", "facture", "2025-02-06", Decimal("0.01"), "complementaire"],
+         ["F2025-000000", "facture", "2025-01-31", Decimal("50.00"), "initiale"]],
+    )  # fmt: skip
+    figures = headline(tmp_path, "2025-01")
+    assert figures["creances"] == Decimal("2234.56")
+    assert figures["en_retard"] == Decimal("734.56")
+    assert figures["facture"] == Decimal("950.06")
+    assert figures["creances_cloture"] == Decimal("3134.62")  # 2 234,56 + 1 000,10 − 100,05 + 0,01
+    # without an aged balance or without a register, no figure rather than a partial one
+    (folder / "factures" / "registre.csv").unlink()
+    assert headline(tmp_path, "2025-01")["creances_cloture"] is None
+    assert headline(tmp_path, "2024-12")["creances_cloture"] is None
