@@ -45,6 +45,19 @@ def quantity(value: Decimal | int) -> str:
     return format_decimal(value, locale="fr_FR")
 
 
+PAYER_TYPES = {
+    "assurance_maladie": "assurance maladie",
+    "departement": "département",
+    "usager": "usager",
+    "autre": "autre",
+}
+
+
+def payer_type(code: str) -> str:
+    """A payer type as a reader says it: 'assurance_maladie' -> 'assurance maladie'."""
+    return PAYER_TYPES.get(code, code.replace("_", " "))
+
+
 def siret(value: str) -> str:
     v = value or ""
     return f"{v[:3]} {v[3:6]} {v[6:9]} {v[9:]}" if len(v) == 14 else v
@@ -63,6 +76,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(iso_fr=lambda text: date_fr(dt.date.fromisoformat(text)) if text else "")
     env.filters.update(euro=euro, date_fr=date_fr, month_fr=month_fr, quantity=quantity, siret=siret, iban=iban)
+    env.filters.update(payer_type=payer_type)
     return env
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -22,12 +22,11 @@ from assets.billing.prefacturation import held_state
 from assets.common.months import add_months, month_end
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
-from reports.render import days_fr, environment, month_fr, percent_fr
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from reports.charts import axis, chart_html, has_data, hover, money_ticks, number_ticks, percent_ticks
+from reports.render import days_fr, environment, euro, month_fr, payer_type, percent_fr
 
 ZERO = Decimal("0.00")
+MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 LEVELS = {"relance1": "1re relance", "relance2": "2e relance", "mise_en_demeure": "Mise en demeure"}
 
 
@@ -48,6 +47,13 @@ def _percent(rate: str) -> str:
         return "–"
     value = (_money(rate) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{value} %".replace(".", ",")
+
+
+def _dso_days(value: Decimal) -> str:
+    """A DSO as dso.csv writes it, with its one decimal, in French: Decimal('31.0') -> '31,0'."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.0", locale="fr_FR")
 
 
 def write_occupancy(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> Path:
@@ -114,18 +120,124 @@ def headline(sorties: Path, month: str) -> dict[str, Decimal | None]:
     }
 
 
-def _figure(fig: go.Figure) -> str:
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=320, legend={"orientation": "h"})
-    fig.update_layout(font={"family": "Liberation Sans, Arial"})
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "staticPlot": False})
+def first_month(sorties: Path, month: str) -> str:
+    """The association's first closed month up to `month`: the earliest month folder with a register of
+    invoices or reports (the charts' series start there rather than with empty months)."""
+    closed = [
+        p.name
+        for p in sorties.iterdir()
+        if MONTH_FOLDER.fullmatch(p.name) and ((p / "factures" / "registre.csv").exists() or (p / "rapports").is_dir())
+    ] if sorties.is_dir() else []  # fmt: skip
+    return min([*closed, month])
+
+
+def _chart(title: str, source: str, empty: str, html: str | None = None) -> dict[str, str | None]:
+    """One chart of the page: its title, the file its figures come from, and its Plotly HTML, or when it has
+    nothing to draw, the sentence that says so."""
+    return {"title": title, "source": source, "empty": empty, "html": html}
+
+
+def _billed_chart(by_etab: dict[str, dict[str, Decimal]], types: list[str]) -> dict[str, str | None]:
+    import plotly.graph_objects as go
+
+    chart = _chart(
+        "Facturé par établissement et type de financeur",
+        "factures/registre.csv",
+        "Aucune facture émise à cette clôture.",
+    )
+    etabs = sorted(by_etab)
+    if not has_data(by_etab[e].get(t) for e in etabs for t in types):
+        return chart
+    bars = [
+        go.Bar(name=payer_type(t), x=etabs, y=[float(by_etab[e].get(t, ZERO)) for e in etabs],
+               **hover(payer_type(t), [euro(by_etab[e].get(t, ZERO)) for e in etabs]))
+        for t in types
+    ]  # fmt: skip
+    stacks = [sum((v for v in by_etab[e].values() if v > 0), ZERO) for e in etabs]
+    stacks += [sum((v for v in by_etab[e].values() if v < 0), ZERO) for e in etabs]
+    return {**chart, "html": chart_html(go.Figure(bars, layout={"barmode": "relative"}), axis(stacks, money_ticks))}
+
+
+def _occupancy_chart(months: list[str], occupancy: dict[str, list[dict]]) -> dict[str, str | None]:
+    import plotly.graph_objects as go
+
+    chart = _chart(
+        "Taux d'occupation par mois (journées facturées ÷ places × jours)",
+        "rapports/occupation.csv de chaque mois",
+        "Aucun taux d'occupation sur la période.",
+    )
+    etabs = sorted({r["code_etablissement"] for rows in occupancy.values() for r in rows})
+    rates = {e: [_rate(occupancy[m], e) for m in months] for e in etabs}
+    rates = {e: texts for e, texts in rates.items() if any(texts)}
+    if not rates:
+        return chart
+    labels = [month_fr(m) for m in months]
+    lines = [
+        go.Scatter(name=e, x=labels, y=[float(_money(t)) if t else None for t in texts], mode="lines+markers",
+                   **hover(e, [_percent(t) if t else None for t in texts]))
+        for e, texts in rates.items()
+    ]  # fmt: skip
+    values = [_money(t) for texts in rates.values() for t in texts if t]
+    return {**chart, "html": chart_html(go.Figure(lines), axis(values, percent_ticks, zero=False, pad=0.03))}
+
+
+def _rate(rows: list[dict], etab: str) -> str:
+    """An establishment's occupancy rate in a month's rapports/occupation.csv, as written ('' when none)."""
+    return next((r["taux_occupation"] for r in rows if r["code_etablissement"] == etab and r["taux_occupation"]), "")
+
+
+def _receivables_chart(months: list[str], heads: dict[str, dict[str, Decimal | None]]) -> dict[str, str | None]:
+    import plotly.graph_objects as go
+
+    chart = _chart(
+        "Créances à la fin de chaque mois et à sa clôture",
+        "recouvrement/balance_agee.csv (ligne TOTAL) et factures/registre.csv de chaque mois",
+        "Aucune créance sur la période.",
+    )
+    labels = [month_fr(m) for m in months]
+    series = {key: [heads[m][key] for m in months] for key in ("creances", "en_retard", "creances_cloture")}
+    if not has_data(v for values in series.values() for v in values):
+        return chart
+
+    def values(key: str, name: str) -> dict:
+        amounts = series[key]
+        return {
+            "name": name, "x": labels, "y": [None if v is None else float(v) for v in amounts],
+            **hover(name, [None if v is None else euro(v) for v in amounts]),
+        }  # fmt: skip
+
+    traces = [
+        go.Bar(**values("creances", "Créances à la fin du mois")),
+        go.Bar(**values("en_retard", "dont échues")),
+        go.Scatter(**values("creances_cloture", "Créances à la clôture"), mode="markers", marker={"size": 10}),
+    ]
+    yaxis = axis([v for values in series.values() for v in values], money_ticks, pad=0.03)
+    return {**chart, "html": chart_html(go.Figure(traces), yaxis)}
+
+
+def _dso_chart(months: list[str], heads: dict[str, dict[str, Decimal | None]]) -> dict[str, str | None]:
+    import plotly.graph_objects as go
+
+    chart = _chart(
+        "DSO, méthode countback (jours)",
+        "recouvrement/dso.csv de chaque mois",
+        "Aucun DSO calculé sur la période.",
+    )
+    days = [heads[m]["dso"] for m in months]
+    if not has_data(days):
+        return chart
+    line = go.Scatter(
+        name="DSO", x=[month_fr(m) for m in months], y=[None if d is None else float(d) for d in days],
+        mode="lines+markers", **hover("DSO", [None if d is None else f"{_dso_days(d)}\u00a0j" for d in days]),
+    )  # fmt: skip
+    return {**chart, "html": chart_html(go.Figure([line]), axis(days, number_ticks, pad=0.03))}
 
 
 def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) -> dict:
-    import plotly.graph_objects as go
-
     folder = sorties / month
-    months = [add_months(month, -k) for k in range(11, -1, -1)]
-    heads = {m: headline(sorties, m) for m in [*months, add_months(month, -12)]}
+    start = first_month(sorties, month)
+    months = [m for m in (add_months(month, -k) for k in range(11, -1, -1)) if m >= start]
+    heads = {m: headline(sorties, m) for m in {*months, add_months(month, -1), add_months(month, -12)}}
     now, before, last_year = heads[month], heads[add_months(month, -1)], heads[add_months(month, -12)]
     cards = []
     for key, label, unit, note in (
@@ -146,41 +258,7 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
     for r in registre:
         by_etab[r["code_etablissement"]][types.get(r["code_financeur"], "autre")] += _money(r["montant"])
     payer_types = sorted({t for v in by_etab.values() for t in v})
-    billed = go.Figure(
-        [go.Bar(name=t, x=sorted(by_etab), y=[float(by_etab[e][t]) for e in sorted(by_etab)]) for t in payer_types]
-    )
-    billed.update_layout(barmode="stack", title="Facturé par établissement et type de financeur (€)")
     occupancy = {m: _rows(sorties / m / "rapports" / "occupation.csv") for m in months}
-    etabs = sorted({r["code_etablissement"] for rows in occupancy.values() for r in rows})
-
-    def rate(m: str, etab: str) -> float | None:
-        row = next((r for r in occupancy[m] if r["code_etablissement"] == etab and r["taux_occupation"]), None)
-        return float(_money(row["taux_occupation"])) if row else None
-
-    labels = [month_fr(m) for m in months]
-    occ = go.Figure([go.Scatter(name=e, x=labels, y=[rate(m, e) for m in months], mode="lines+markers") for e in etabs])
-    occ.update_layout(
-        title="Taux d'occupation sur 12 mois (journées facturées ÷ places × jours)", yaxis={"tickformat": ".0%"}
-    )
-    trend = [heads[m] for m in months]
-    receivables = go.Figure(
-        [
-            go.Bar(name="Créances", x=[month_fr(m) for m in months], y=[float(h["creances"] or 0) for h in trend]),
-            go.Bar(name="dont échues", x=[month_fr(m) for m in months], y=[float(h["en_retard"] or 0) for h in trend]),
-        ]
-    )
-    receivables.update_layout(title="Créances et créances échues à la fin de chaque mois (€)")
-    dso = go.Figure(
-        [
-            go.Scatter(
-                name="DSO",
-                x=[month_fr(m) for m in months],
-                y=[float(h["dso"]) if h["dso"] else None for h in trend],
-                mode="lines+markers",
-            )
-        ]
-    )
-    dso.update_layout(title="DSO, méthode countback (jours)")
     aged = _rows(folder / "recouvrement" / "balance_agee.csv")
     total = next((r for r in aged if r["code_financeur"] == "TOTAL"), None)
     late = sorted(
@@ -219,13 +297,18 @@ def director_context(con: duckdb.DuckDBPyConnection, sorties: Path, month: str) 
         "held": [(r["code_etablissement"], r["etat"]) for r in checklist if held_state(r["etat"])],
         "month": month,
         "cards": cards,
-        "charts": [_figure(f) for f in (billed, occ, receivables, dso)],
+        "charts": [
+            _billed_chart(by_etab, payer_types),
+            _occupancy_chart(months, occupancy),
+            _receivables_chart(months, heads),
+            _dso_chart(months, heads),
+        ],
         "occupancy": [
             {
                 "code": r["code_etablissement"],
                 "name": r["nom"],
-                "places": r["places"],
-                "billed": r["jours_factures"],
+                "places": int(r["places"]) if r["places"] else None,
+                "billed": int(r["jours_factures"]) if r["jours_factures"] else None,
                 "occupancy": _percent(r["taux_occupation"]),
                 "presence": _percent(r["taux_presence"]),
             }
@@ -273,6 +356,7 @@ def write_director_report(
     write_occupancy(con, sorties, month)
     env = environment()
     env.filters.update(fr=french_amount, days=days_fr, percent=percent_fr)
+    env.filters.update(fr_csv=lambda text: french_amount(_money(text)), dso=_dso_days)  # fr_csv: a CSV file's amount
     html = env.get_template("direction.html").render(
         **director_context(con, sorties, month), activity=activity, link="", plotlyjs=plotly.offline.get_plotlyjs()
     )

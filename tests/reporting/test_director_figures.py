@@ -70,3 +70,16 @@ def test_receivables_at_the_close_add_what_the_close_issued_after_the_months_end
     (folder / "factures" / "registre.csv").unlink()
     assert headline(tmp_path, "2025-01")["creances_cloture"] is None
     assert headline(tmp_path, "2024-12")["creances_cloture"] is None
+
+
+def test_the_charts_start_at_the_first_closed_month(tmp_path):
+    from assets.common.outputs import write_csv
+    from assets.reporting.director import first_month
+
+    (tmp_path / "2024-09").mkdir()  # a folder without a register nor reports: not a closed month
+    write_csv(tmp_path / "2024-10" / "factures" / "registre.csv", ["numero", "montant"], [])
+    (tmp_path / "2024-12" / "rapports").mkdir(parents=True)
+    (tmp_path / "index.html").write_text("", encoding="utf-8")
+    assert first_month(tmp_path, "2025-01") == "2024-10"
+    assert first_month(tmp_path / "absent", "2025-01") == "2025-01"
+    assert first_month(tmp_path, "2024-08") == "2024-08"
