@@ -3,6 +3,7 @@ formats, cash receipts and the cell's decisions, matched to the invoices actuall
 exported, and the accounting department's ledger read back."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import dagster as dg
@@ -203,7 +204,6 @@ def test_entry_files_add_up_and_the_ledger_read_back_shows_only_the_two_delibera
 
 def test_the_directors_report_ties_to_the_months_files(closed):
     import csv
-    import re
 
     home, *_ = closed
     folder = home / "sorties" / MONTHS[-1]
@@ -263,7 +263,84 @@ def test_the_directors_report_ties_to_the_months_files(closed):
     assert not re.search(r'(src|href)="(https?:)?//', markup)  # nothing the page loads from elsewhere
 
 
+# Every chart drawn, then what the reader sees of it, measured until two frames apart give the same boxes
+# (Plotly widens its margins for the legend and the tick labels in a second pass).
+CHARTS_DRAWN = """Array.from(document.querySelectorAll('.plotly-graph-div'))
+    .every(d => d.querySelector('.main-svg .xtick text') && d.querySelector('.main-svg .ytick text'))"""
+MEASURE = """async () => {
+    const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const measure = () => Array.from(document.querySelectorAll('.js-plotly-plot')).map(plot => ({
+        legends: Array.from(plot.querySelectorAll('.legend')).map(box),
+        labels: Array.from(plot.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text'))
+            .map(e => [e.textContent, ...box(e)]),
+    }));
+    const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+        const now = JSON.stringify(measure());
+        if (now === last) break;
+        last = now;
+        await frames();
+    }
+    return JSON.parse(last);
+}"""
+VISIBLE_TEXT = """() => [
+    document.body.innerText,
+    ...Array.from(document.querySelectorAll('svg text')).map(t => t.textContent),
+    ...Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(
+        p => p.data.flatMap(t => [t.name || '', ...(t.customdata || [])])),
+].join('\\n')"""
+HEADLINES = """() => Array.from(document.querySelectorAll('.card .n, .card .delta span')).map(e => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return [e.textContent, range.getClientRects().length, e.scrollWidth <= e.clientWidth];
+})"""
+
+
+def overlaps(a, b):
+    """Whether two boxes [left, top, right, bottom] share some area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def english_numbers(text):
+    r"""Numbers written the English way in `text`, which French writes otherwise:
+
+    - `\d+([.,]\d+)?[kMGT]\b`: an SI suffix stuck to its number ("300k", "1.5M"); French writes "300 k€", "1,5 M€";
+    - `\d\.\d`: a decimal point ("41.2", "0.5"); French writes a comma ("41,2"). Our identifiers and file
+      names have no point between digits;
+    - `\d{1,3}(,\d{3})+` not within a longer number: comma thousands ("1,226,320"); our decimals have one or
+      two digits after the comma ("41,2", "12,50"), never three;
+    - `\d%`: a percentage without its space ("95%"); French writes "95 %";
+    - four digits or more without thousands separator ("1260", "8803,57"), unless part of an identifier
+      (F2025-000162, U000027, RB-2025-01-0001) or a date, and not a year 1900–2099 ("janvier 2025"), which a
+      count of 1 900 to 2 099 written "1900" would pass."""
+    rules = [
+        r"\d+(?:[.,]\d+)?[kMGT]\b",
+        r"\d\.\d",
+        r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])",
+        r"\d%",
+        r"(?<![\w/.,\-])(?!(?:19|20)\d\d\b)\d{4,}\b(?![/\-])",
+    ]
+    return [m.group() for rule in rules for m in re.finditer(rule, text)]
+
+
+def test_english_numbers_are_found_and_french_ones_pass():
+    english = "300k −0.5 1.2M 1,226,320 95% 1260 jours, 8803,57 € 0,5M€"
+    assert english_numbers(english) == [
+        "300k", "1.2M", "0,5M", "0.5", "1.2", "1,226,320", "5%", "1260", "8803"
+    ]  # fmt: skip
+    french = (
+        "1\u202f226\u202f320,15\u00a0€ 300\u00a0k€ 1,2\u00a0M€ 95,5 % 41,2 j 1\u202f260 janvier 2025 F2025-000162 "
+        "U000027 RB-2025-01-0001 03/02/2025 FH01 1re relance 12,50 €"
+    )
+    assert english_numbers(french) == []
+
+
 def test_the_reports_render_in_a_browser_without_error_nor_request(closed, tmp_path):
+    """Each report opens in headless Chromium with no error and no request elsewhere. The director's page, as
+    its reader sees it: every chart drawn, or a sentence in its place; no legend over a tick label or an axis
+    title; no headline figure over two lines; numbers only in French (`english_numbers`) in the text, the
+    charts and their hover texts; payer types in words, not codes."""
     import os
     import shutil
 
@@ -278,21 +355,33 @@ def test_the_reports_render_in_a_browser_without_error_nor_request(closed, tmp_p
     folder = home / "sorties" / MONTHS[-1] / "rapports"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        for name, charts in (("direction.html", 4), ("controles.html", 0)):
+        for name in ("direction.html", "controles.html"):
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             errors, requests = [], []
             page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.on("request", lambda r, requests=requests: requests.append(r.url))
             page.goto((folder / name).as_uri())
-            if charts:
-                page.wait_for_function(
-                    f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=20000
-                )
+            charts = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
+            page.wait_for_function(CHARTS_DRAWN, timeout=20000)
             rendered = page.evaluate("document.querySelectorAll('.js-plotly-plot .plot-container').length")
             page.screenshot(path=str(tmp_path / name.replace(".html", ".png")), full_page=True)
             assert (name, rendered, errors) == (name, charts, [])
             assert [u for u in requests if not u.startswith(("file://", "data:", "blob:"))] == []
+            if name == "direction.html":
+                sentences = page.evaluate("document.querySelectorAll('.chart .empty').length")
+                assert (charts, sentences) == (4, 0)  # the demo's last month has data for every chart
+                plots = page.evaluate(MEASURE)
+                assert len(plots) == charts and all(p["labels"] for p in plots)
+                assert [
+                    (legend, label) for p in plots for legend in p["legends"] for label in p["labels"]
+                    if overlaps(legend, label[1:])
+                ] == []  # fmt: skip
+                assert [h for h in page.evaluate(HEADLINES) if h[1:] != [1, True]] == []
+                text = page.evaluate(VISIBLE_TEXT)
+                assert english_numbers(text) == []
+                assert re.findall(r"assurance_maladie|departement|\busager_", text) == []
+                assert "assurance maladie" in text and "département" in text  # the words instead
             page.close()
         browser.close()
     assert (tmp_path / "direction.png").stat().st_size > 50_000
