@@ -89,11 +89,12 @@ def axis(
     }
 
 
-def hover(name: str, texts: Iterable[str | None]) -> dict[str, Any]:
-    """A trace's French hover: the series, the x label and the value as we wrote it (`texts`, one per point)."""
+def hover(texts: Iterable[str | None]) -> dict[str, Any]:
+    """A trace's French hover: its name, the x label and the value as we wrote it (`texts`, one per point). The
+    name is the trace's, not written into the template, where `%{…}` would be read as a placeholder."""
     return {
         "customdata": [t or "" for t in texts],
-        "hovertemplate": f"<b>{name}</b><br>%{{x}} : %{{customdata}}<extra></extra>",
+        "hovertemplate": "<b>%{fullData.name}</b><br>%{x} : %{customdata}<extra></extra>",
     }
 
 

@@ -150,7 +150,7 @@ def _billed_chart(by_etab: dict[str, dict[str, Decimal]], types: list[str]) -> d
         return chart
     bars = [
         go.Bar(name=payer_type(t), x=etabs, y=[float(by_etab[e].get(t, ZERO)) for e in etabs],
-               **hover(payer_type(t), [euro(by_etab[e].get(t, ZERO)) for e in etabs]))
+               **hover([euro(by_etab[e].get(t, ZERO)) for e in etabs]))
         for t in types
     ]  # fmt: skip
     stacks = [sum((v for v in by_etab[e].values() if v > 0), ZERO) for e in etabs]
@@ -174,7 +174,7 @@ def _occupancy_chart(months: list[str], occupancy: dict[str, list[dict]]) -> dic
     labels = [month_fr(m) for m in months]
     lines = [
         go.Scatter(name=e, x=labels, y=[float(_money(t)) if t else None for t in texts], mode="lines+markers",
-                   **hover(e, [_percent(t) if t else None for t in texts]))
+                   **hover([_percent(t) if t else None for t in texts]))
         for e, texts in rates.items()
     ]  # fmt: skip
     values = [_money(t) for texts in rates.values() for t in texts if t]
@@ -203,7 +203,7 @@ def _receivables_chart(months: list[str], heads: dict[str, dict[str, Decimal | N
         amounts = series[key]
         return {
             "name": name, "x": labels, "y": [None if v is None else float(v) for v in amounts],
-            **hover(name, [None if v is None else euro(v) for v in amounts]),
+            **hover([None if v is None else euro(v) for v in amounts]),
         }  # fmt: skip
 
     traces = [
@@ -228,7 +228,7 @@ def _dso_chart(months: list[str], heads: dict[str, dict[str, Decimal | None]]) -
         return chart
     line = go.Scatter(
         name="DSO", x=[month_fr(m) for m in months], y=[None if d is None else float(d) for d in days],
-        mode="lines+markers", **hover("DSO", [None if d is None else f"{_dso_days(d)}\u00a0j" for d in days]),
+        mode="lines+markers", **hover([None if d is None else f"{_dso_days(d)}\u00a0j" for d in days]),
     )  # fmt: skip
     return {**chart, "html": chart_html(go.Figure([line]), axis(days, number_ticks, pad=0.03))}
 

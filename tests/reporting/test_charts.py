@@ -53,9 +53,9 @@ def test_an_axis_carries_its_ticks_and_range():
 
 
 def test_hover_texts_are_ours_and_a_chart_without_values_is_empty():
-    assert hover("DSO", ["41,2 j", None]) == {
+    assert hover(["41,2 j", None]) == {
         "customdata": ["41,2 j", ""],
-        "hovertemplate": "<b>DSO</b><br>%{x} : %{customdata}<extra></extra>",
+        "hovertemplate": "<b>%{fullData.name}</b><br>%{x} : %{customdata}<extra></extra>",
     }
     assert not has_data([None, D(0), D("0.00")])
     assert has_data([None, D("-0.01")])
