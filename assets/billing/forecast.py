@@ -87,7 +87,9 @@ class Activity:
 
     def under(self, threshold: Decimal) -> bool:
         expected = self.forecast_to_date
-        return bool(expected) and self.year_days < expected * (1 - threshold / 100)
+        if not expected:
+            return False
+        return self.year_days < expected * (1 - threshold / 100)
 
 
 def _q(value: Decimal, step: Decimal) -> Decimal:

@@ -21,7 +21,7 @@ from assets.common.warehouse import run_sql
 from assets.ingest.optional_file import finish, read_optional
 
 FORECASTS = "referentiel/previsions.csv"
-SCHEMA = {
+SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "establishment_code": pl.String,
     "year": pl.Int32,
     "forecast_days": pl.Int32,

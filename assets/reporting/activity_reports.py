@@ -14,6 +14,7 @@ director's report:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,12 +207,12 @@ def write_establishment_pages(
     for etab, resident, count, first_day in run_sql(con, "checks/days_not_reported.sql", params):
         missing[etab].append({"resident": resident, "days": count, "first": first_day})
     types = dict(run_sql(con, "receivables/payer_types.sql"))
-    overdue = defaultdict(lambda: defaultdict(lambda: [0, ZERO, None]))
+    overdue: dict[str, dict[str, tuple[int, Decimal, dt.date]]] = defaultdict(dict)  # count, amount, oldest due
     end = month_end(month)
     for payer, etab, _, due, amount in run_sql(con, "receivables/open_at.sql", {"end": end, "month": month}):
         if types.get(payer) == "usager" and due < end and amount > 0:
-            o = overdue[etab][payer[1:]]
-            o[0], o[1], o[2] = o[0] + 1, o[1] + amount, min(due, o[2] or due)
+            count, owed, oldest = overdue[etab].get(payer[1:], (0, ZERO, due))
+            overdue[etab][payer[1:]] = (count + 1, owed + amount, min(due, oldest))
     states = {r["establishment_code"]: r["state"] for r in checklist(con, month)}
     env = _env()
     written = []
