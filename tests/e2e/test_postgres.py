@@ -262,7 +262,8 @@ def test_the_same_month_closes_on_a_postgresql_instance(tmp_path, postgres):
     assert len(on_server["materialized"]) == len(graph.get_all_asset_keys())
     assert {part for _, part, _ in on_server["materialized"]} == {PARTITION, None}  # the referential is unpartitioned
     assert len(on_server["checks"]) == len(graph.asset_check_keys)
-    assert all(passed for _, _, passed, _ in on_server["checks"])
+    # every control passes but the demo's FV01, financed on more days than it realises (a warning)
+    assert [name for _, name, passed, _ in on_server["checks"] if not passed] == ["activite_sous_prevision"]
 
     # the same, read straight from PostgreSQL's tables
     db = psycopg2.connect(
@@ -311,6 +312,11 @@ def test_the_same_month_closes_on_a_postgresql_instance(tmp_path, postgres):
         elif rel.name == "prefacturation.html":  # says at what minute the month was prepared: the two runs may
             # straddle a minute on a loaded machine
             assert _unprepared(a) == _unprepared(b), rel
+            identical.append(rel)
+        elif rel.name == "alertes.log":  # each block's first line says at what minute and by which run
+            assert [x for x in a.splitlines() if not x.startswith(b"== ")] == [
+                x for x in b.splitlines() if not x.startswith(b"== ")
+            ], rel
             identical.append(rel)
         elif rel != chorus:
             assert a == b, rel
