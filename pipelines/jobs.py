@@ -13,27 +13,41 @@ import dagster as dg
 
 from assets.billing.validation import ValidationError, validate
 from assets.common.partitions import month_of, months
-from assets.common.resources import WarehouseResource, timestamp
+from assets.common.resources import ASSOCIATION_TAG, WarehouseResource, timestamp
 from pipelines.close import CLOSE_MONTH_JOB as CLOSE_MONTH
 from pipelines.close import PREPARE_MONTH_JOB as PREPARE_MONTH
 
 VALIDATE_MONTH = "validation_mensuelle"
 
-close_month = dg.define_asset_job(
-    CLOSE_MONTH,
-    selection=dg.AssetSelection.all(),
-    description="Émission et clôture d'un mois : facturation des établissements validés (les autres sont retenus), "
-    "encaissements, comptabilité, recouvrement et rapports.",
-    executor_def=dg.in_process_executor,
-)
+PREPARED = ("referential", "activity_days", "valued_days", "prefacturation")  # the préparation's assets
 
-prepare_month = dg.define_asset_job(
-    PREPARE_MONTH,
-    selection=dg.AssetSelection.assets("referential", "activity_days", "valued_days", "prefacturation"),
-    description="Préparation d'un mois : référentiel, activité, valorisation, contrôles et pré-facturation "
-    "(sorties/AAAA-MM/prefacturation/) ; aucun numéro n'est donné.",
-    executor_def=dg.in_process_executor,
-)
+
+def association_tags(code: str | None) -> dict[str, str]:
+    """The tag every run of an association carries in a deployment of several (one run at a time for each)."""
+    return {ASSOCIATION_TAG: code} if code else {}
+
+
+def month_jobs(code: str | None = None) -> list:
+    """The close and the préparation of an association's month (`code`: its asset key prefix and run tag)."""
+    prefix = [code] if code else []
+    return [
+        dg.define_asset_job(
+            CLOSE_MONTH,
+            selection=dg.AssetSelection.all(),
+            description="Émission et clôture d'un mois : facturation des établissements validés (les autres sont "
+            "retenus), encaissements, comptabilité, recouvrement et rapports.",
+            executor_def=dg.in_process_executor,
+            tags=association_tags(code),
+        ),
+        dg.define_asset_job(
+            PREPARE_MONTH,
+            selection=dg.AssetSelection.assets(*(dg.AssetKey([*prefix, name]) for name in PREPARED)),
+            description="Préparation d'un mois : référentiel, activité, valorisation, contrôles et pré-facturation "
+            "(sorties/AAAA-MM/prefacturation/) ; aucun numéro n'est donné.",
+            executor_def=dg.in_process_executor,
+            tags=association_tags(code),
+        ),
+    ]
 
 
 class ValidationConfig(dg.Config):
@@ -69,7 +83,7 @@ def validate_prepared_month(
         raise dg.Failure(f"{month} : aucun établissement validé")
 
 
-def validation_job(partitions: dg.PartitionsDefinition = months) -> dg.JobDefinition:
+def validation_job(partitions: dg.PartitionsDefinition = months, code: str | None = None) -> dg.JobDefinition:
     """The validation job over the data folder's months (`pipelines.definitions.build` gives them)."""
 
     @dg.job(
@@ -77,6 +91,7 @@ def validation_job(partitions: dg.PartitionsDefinition = months) -> dg.JobDefini
         partitions_def=partitions,
         description="Validation d'un mois préparé, par établissement ou pour tous, avec le nom et la date d'émission.",
         executor_def=dg.in_process_executor,
+        tags=association_tags(code),
     )
     def validate_month() -> None:
         validate_prepared_month()

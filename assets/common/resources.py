@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -20,7 +21,32 @@ from assets.common.settings import Settings
 from assets.common.settings_file import load_settings
 from assets.common.warehouse import Warehouse
 
-POOL = "warehouse"  # every asset and check that writes the warehouse: one at a time, across runs
+ASSOCIATION_ENV = "RECETTES_ASSOCIATION"  # the association's code, when several share one Dagster deployment
+ASSOCIATION_TAG = "recettes/association"  # run tag: the association a run closes (one run at a time for each)
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def association_code() -> str | None:
+    """RECETTES_ASSOCIATION: the association's code in a deployment of several (docs/operations.md), lower case
+    letters, digits and `_`, starting with a letter (it becomes an asset key prefix and a pool name); None for a
+    deployment of one."""
+    code = os.environ.get(ASSOCIATION_ENV, "").strip()
+    if not code:
+        return None
+    if not _CODE.fullmatch(code):
+        raise ValueError(
+            f"{ASSOCIATION_ENV}={code!r} : code d'association attendu en minuscules, chiffres et « _ », commençant "
+            "par une lettre (32 caractères au plus)"
+        )
+    return code
+
+
+def pool_name(code: str | None) -> str:
+    """The pool of every asset and check that writes an association's warehouse: one at a time, across runs."""
+    return f"warehouse_{code}" if code else "warehouse"
+
+
+POOL = pool_name(association_code())  # decided when the code location loads: one association per process
 DATE_TAG = "recettes/date_emission"  # run tag: the issue date of the documents (AAAA-MM-JJ)
 CONFIRM_TAG = "recettes/confirmer_date"  # run tag "oui": an unusual issue date is meant (docs/rules.md)
 # run tag: the run validates every establishment it prepares, as this person, before issuing (`recettes run`)

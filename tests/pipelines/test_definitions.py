@@ -181,3 +181,47 @@ def test_close_month_job_runs_in_process():
         "reminders_appels_lignes_rejetees",
         "outputs_retention",
     }
+
+
+def test_an_association_among_several_has_its_own_keys_groups_pool_and_tag(tmp_path):
+    """RECETTES_ASSOCIATION set (one code location per association, docs/operations.md): every asset key and check
+    under its code, its groups prefixed, every step on its own warehouse pool, its jobs' runs tagged with it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import json
+from pipelines.definitions import defs
+repo = defs.get_repository_def()
+graph = repo.asset_graph
+print(json.dumps({
+    "keys": sorted(k.to_user_string() for k in graph.get_all_asset_keys()),
+    "checks": sorted({c.asset_key.to_user_string() for c in graph.asset_check_keys}),
+    "groups": sorted({graph.get(k).group_name for k in graph.get_all_asset_keys()}),
+    "pools": sorted({a.op.pool for a in defs.assets} | {c.op.pool for c in defs.asset_checks} - {None}),
+    "tags": {j.name: j.tags.get("recettes/association") for j in repo.get_all_jobs() if j.name != "__ASSET_JOB"},
+    "prepared": sorted(
+        k.to_user_string() for k in repo.get_job("preparation_mensuelle").asset_layer.executable_asset_keys
+    ),
+}))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(RECETTES_HOME=str(tmp_path), RECETTES_ASSOCIATION="asso66")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["keys"][:3] == ["asso66/accounting_entries", "asso66/activity_days", "asso66/aged_balance"]
+    assert len(found["keys"]) == 18 and all(k.startswith("asso66/") for k in found["keys"])
+    assert all(k.startswith("asso66/") for k in found["checks"])
+    assert found["groups"] == [f"asso66_{g}" for g in ("accounting", "billing", "ingest", "payments", "receivables",
+                                                         "reporting")]  # fmt: skip
+    assert found["pools"] == ["warehouse_asso66"]
+    assert found["tags"] == dict.fromkeys(("cloture_mensuelle", "preparation_mensuelle", "validation_mensuelle"),
+                                          "asso66")  # fmt: skip
+    assert found["prepared"] == ["asso66/activity_days", "asso66/prefacturation", "asso66/referential",
+                                 "asso66/valued_days"]  # fmt: skip
+    env["RECETTES_ASSOCIATION"] = "Asso-66"
+    refused = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "RECETTES_ASSOCIATION='Asso-66' : code d'association attendu" in refused.stderr
