@@ -8,6 +8,8 @@
                                        validate the prepared month, then issue what was validated
     recettes verify                    recompute the audit chain and report any alteration of the warehouse or sorties/
     recettes ui                        open the Dagster UI on the same data folder
+    recettes groupe --groupe groupe.yaml --month 2025-03   the group's report of several associations
+    recettes workspace groupe.yaml     the workspace of one Dagster deployment for several associations
 
 `--home` (or RECETTES_HOME, default ./var) is the data folder.
 """
@@ -245,6 +247,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_group(args: argparse.Namespace) -> int:
+    from assets.reporting.group import GroupError, read_group, write_group_report
+
+    try:
+        group = read_group(Path(args.groupe))
+    except GroupError as exc:
+        print(f"Groupe invalide : {exc}", file=sys.stderr)
+        return 2
+    page, figures = write_group_report(group, args.month)
+    for f in figures:
+        print(f"  {f.code} : {f.state}" + (f", émis {euros(f.billed)}" if f.counted else ""))
+    print(f"Rapport du groupe : {page}")
+    return 0 if all(f.counted for f in figures) else 1  # a total that leaves an association out says so
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    from assets.reporting.group import GroupError, read_group
+    from pipelines.federation import write_workspace
+
+    try:
+        group = read_group(Path(args.groupe))
+    except GroupError as exc:
+        print(f"Groupe invalide : {exc}", file=sys.stderr)
+        return 2
+    target = Path(args.output)
+    commands = write_workspace(group, target, args.host, args.port)
+    print(f"{target} écrit ; démarrez un serveur de code par emplacement, depuis le dossier du projet :")
+    for command in commands:
+        print(f"  {command}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recettes", description="Facturation et recouvrement des ESSMS.")
     p.add_argument("--home", help="dossier de données (défaut : $RECETTES_HOME ou ./var)")
@@ -301,6 +335,24 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="recalcule la chaîne d'audit et signale toute altération de l'entrepôt ou des sorties"
     )
     verify.set_defaults(func=cmd_verify)
+
+    group = sub.add_parser("groupe", help="rapport du groupe : plusieurs associations côte à côte pour un mois")
+    group.add_argument("--groupe", required=True, help="le fichier groupe.yaml (associations et sorties)")
+    group.add_argument("--month", required=True, type=_month)
+    group.set_defaults(func=cmd_group)
+
+    space = sub.add_parser(
+        "workspace", help="écrit le workspace.yaml d'un déploiement Dagster de plusieurs associations"
+    )
+    space.add_argument("groupe", help="le fichier groupe.yaml")
+    space.add_argument(
+        "--output", default="workspace-groupe.yaml", help="fichier écrit (défaut : workspace-groupe.yaml)"
+    )
+    space.add_argument("--host", default="127.0.0.1", help="hôte des serveurs de code")
+    space.add_argument(
+        "--port", type=int, default=4000, help="port du premier serveur de code (les suivants à la suite)"
+    )
+    space.set_defaults(func=cmd_workspace)
 
     ui = sub.add_parser("ui", help="ouvre l'interface Dagster sur ce dossier de données")
     ui.add_argument("--port", type=int, default=3000)
