@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium \
-                   postgresql
+                   postgresql docker-compose
 export RECETTES_HOME ?= $(CURDIR)/var
 
 .PHONY: demo test check ui install system uv lint
