@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,8 @@ def missing_server(reason: str):
     pytest.skip(f"PostgreSQL not installed: {reason}")
 
 
-@pytest.fixture
-def postgres():
+@contextlib.contextmanager
+def postgres_server() -> Iterator[dict]:
     """A PostgreSQL server of its own on 127.0.0.1 and a free port, stopped and removed whatever happens.
     PostgreSQL refuses to run as root: then it runs as the `postgres` user the Debian package creates."""
     bin_dir = postgres_bin()
@@ -106,6 +107,12 @@ def postgres():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, 9)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres() -> Iterator[dict]:
+    with postgres_server() as db:
+        yield db
 
 
 def dagster_yaml(db: dict) -> str:

@@ -1,0 +1,182 @@
+"""A deployment of several associations started here as real processes, for tests/e2e/test_federation.py and
+bench/federation.py: a Dagster instance on PostgreSQL with deploy/dagster.yaml's run queue, the code servers
+`recettes workspace` prints (one per association and the group's), the daemon and the webserver; closes and
+the group's report launched through the webserver's GraphQL API as the UI does."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.test_postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+FIRST, PARTITION, ISSUED_ON = "2024-11", "2024-11-01", "2024-12-05"
+BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+RUNS = """{ runsOrError { ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
+LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def post(port: int, query: str, variables: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def instance_yaml(db: dict, max_runs: int | None = None) -> str:
+    """deploy/dagster.yaml with a PostgreSQL of its own in place of its environment variables."""
+    config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text(encoding="utf-8"))
+    config["storage"]["postgres"]["postgres_db"] = {**db, "password": "", "scheme": "postgresql+psycopg2"}
+    if max_runs is not None:
+        config["concurrency"]["runs"]["max_concurrent_runs"] = max_runs
+    return yaml.safe_dump(config)
+
+
+def first_month_inputs(home: Path) -> Path:
+    """The demo's first month for two of its establishments, its inputs only (nothing closed)."""
+    from demo.generator import generate
+    from demo.run import STATE, Demo
+    from tests.reliability.harness import trim
+
+    demo = Demo.create(home, trim(generate("demo", 66)), 66, first=FIRST, calls=False)
+    demo.before_close(FIRST)
+    (home / STATE).unlink()  # not a demo home: no sensor plays the demo's next months into it
+    return home
+
+
+@dataclass
+class Running:
+    port: int  # the webserver's
+    processes: list[subprocess.Popen]
+    logs: Path
+
+    def alive(self) -> None:
+        dead = [p.args for p in self.processes if p.poll() is not None]
+        assert not dead, (dead, {p.name: p.read_text()[-2000:] for p in self.logs.iterdir()})
+
+    def launch_close(self, code: str, by: str) -> str:
+        """A backfill of the first month's close for one association, as the UI launches it."""
+        return self._backfill(code, "cloture_mensuelle_partition_set",
+                              [{"key": "recettes/date_emission", "value": ISSUED_ON},
+                               {"key": "recettes/valider_par", "value": by}])  # fmt: skip
+
+    def launch_group(self) -> str:
+        return self._backfill("groupe", "__ASSET_JOB_partition_set", [])
+
+    def _backfill(self, location: str, partition_set: str, tags: list[dict]) -> str:
+        params = {
+            "selector": {
+                "partitionSetName": partition_set,
+                "repositorySelector": {"repositoryLocationName": location, "repositoryName": "__repository__"},
+            },
+            "partitionNames": [PARTITION],
+            "tags": tags,
+        }
+        result = post(self.port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
+        assert result["__typename"] == "LaunchBackfillSuccess", result
+        return result["backfillId"]
+
+    def wait_for(self, count: int, timeout: float = 900) -> list[dict]:
+        """The instance's runs once `count` of them have ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = post(self.port, RUNS)["data"]["runsOrError"]["results"]
+            if len(runs) == count and all(r["status"] in ENDED for r in runs):
+                return runs
+            self.alive()
+            assert time.monotonic() < deadline, runs
+            time.sleep(2)
+
+
+def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+@contextlib.contextmanager
+def deployment(group: Path, dagster_home: Path, work: Path) -> Iterator[Running]:
+    """Every server of the group's deployment started, its locations loaded; all stopped on leaving."""
+    first_port, web = free_port(), free_port()
+    workspace = work / "workspace.yaml"
+    done = subprocess.run(
+        [str(BIN / "recettes"), "workspace", str(group), "--output", str(workspace), "--port", str(first_port)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    commands = [line.strip() for line in done.stdout.splitlines() if "dagster code-server start" in line]
+    base = {k: v for k, v in os.environ.items() if k not in ("RECETTES_HOME", "RECETTES_ASSOCIATION")}
+    base["DAGSTER_HOME"] = str(dagster_home)
+    logs = work / "logs"
+    logs.mkdir()
+    running = Running(web, [], logs)
+    try:
+        for i, command in enumerate(commands):  # as printed: VAR=value … dagster code-server start …
+            words = command.split()
+            env = dict(base, **dict(w.split("=", 1) for w in words[: words.index("dagster")]))
+            args = [str(BIN / "dagster"), *words[words.index("dagster") + 1 :]]
+            running.processes.append(_start(args, env, logs / f"code-server-{i}.log"))
+        running.processes.append(
+            _start([str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], base, logs / "daemon.log")
+        )
+        running.processes.append(
+            _start([str(BIN / "dagster-webserver"), "-w", str(workspace), "-h", "127.0.0.1", "-p", str(web)], base,
+                   logs / "webserver.log")
+        )  # fmt: skip
+        expected = {*_codes(group), "groupe"}
+        deadline, states = time.monotonic() + 600, {}
+        while True:  # every location loaded, without error
+            with contextlib.suppress(OSError):
+                entries = post(web, LOCATIONS)["data"]["workspaceOrError"]["locationEntries"]
+                states = {e["name"]: (e["locationOrLoadError"] or {}).get("__typename") for e in entries}
+                if set(states) == expected and set(states.values()) == {"RepositoryLocation"}:
+                    break
+            running.alive()
+            assert time.monotonic() < deadline, states
+            time.sleep(1)
+        yield running
+    finally:
+        for p in running.processes:
+            p.terminate()
+        for p in running.processes:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _codes(group: Path) -> set[str]:
+    return {a["code"] for a in yaml.safe_load(group.read_text(encoding="utf-8"))["associations"]}
+
+
+def write_group(path: Path, homes: dict[str, Path]) -> Path:
+    path.write_text(yaml.safe_dump({"associations": [{"code": c, "home": str(h)} for c, h in homes.items()]}))
+    return path
+
+
+def close_alone(home: Path, by: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`recettes run` of the first month in the data folder's own instance, as one association closes alone."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "RECETTES_ASSOCIATION")}
+    return subprocess.run(
+        [str(BIN / "recettes"), "--home", str(home), "run", "--month", FIRST, "--date-emission", ISSUED_ON,
+         "--par", by],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )  # fmt: skip
