@@ -22,6 +22,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.close import (
     MonthResult,
@@ -32,6 +33,9 @@ from pipelines.close import (
     print_result,
     validate_and_issue,
 )
+
+if TYPE_CHECKING:
+    from assets.reporting.group import Group
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -247,13 +251,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_group(args: argparse.Namespace) -> int:
-    from assets.reporting.group import GroupError, read_group, write_group_report
+def _group(path: str) -> Group | None:
+    from assets.reporting.group import GroupError, read_group
 
     try:
-        group = read_group(Path(args.groupe))
+        return read_group(Path(path))
     except GroupError as exc:
         print(f"Groupe invalide : {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_group(args: argparse.Namespace) -> int:
+    from assets.reporting.group import write_group_report
+
+    group = _group(args.groupe)
+    if group is None:
         return 2
     page, figures = write_group_report(group, args.month)
     for f in figures:
@@ -263,13 +275,10 @@ def cmd_group(args: argparse.Namespace) -> int:
 
 
 def cmd_workspace(args: argparse.Namespace) -> int:
-    from assets.reporting.group import GroupError, read_group
     from pipelines.federation import write_workspace
 
-    try:
-        group = read_group(Path(args.groupe))
-    except GroupError as exc:
-        print(f"Groupe invalide : {exc}", file=sys.stderr)
+    group = _group(args.groupe)
+    if group is None:
         return 2
     target = Path(args.output)
     commands = write_workspace(group, target, args.host, args.port)

@@ -18,7 +18,7 @@ import polars as pl
 from assets.common.csvfile import Reject
 from assets.common.fields import BadValue, parse_code
 from assets.common.warehouse import run_sql
-from assets.ingest.optional_file import finish, read_optional
+from assets.ingest.optional_file import finish, parse_cells, read_optional
 
 FORECASTS = "referentiel/previsions.csv"
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -64,24 +64,12 @@ def parse_forecasts(
     kept: list[dict] = []
     rejects: list[Reject] = []
     for line, cells in rows:
-        record: dict = {"src_line": line}
-        problems: list[tuple[str, str, str]] = []
-        for column, target, parse, mandatory in (
+        record, problems = parse_cells(line, cells, (
             ("code_etablissement", "establishment_code", lambda v: _known(parse_code(v), establishments), True),
             ("annee", "year", parse_year, True),
             ("journees_previsionnelles", "forecast_days", parse_days, True),
             ("taux_occupation_cible", "target_occupancy", parse_rate, False),
-        ):
-            raw = cells.get(column, "").strip()
-            record[target] = None
-            if not raw:
-                if mandatory:
-                    problems.append((column, "", "valeur obligatoire absente"))
-                continue
-            try:
-                record[target] = parse(raw)
-            except BadValue as exc:
-                problems.append((column, raw[:200], str(exc)))
+        ))  # fmt: skip
         if problems:
             rejects += [Reject(name, line, column, value, reason) for column, value, reason in problems]
         else:

@@ -17,7 +17,7 @@ import polars as pl
 from assets.common.csvfile import Reject
 from assets.common.fields import BadValue, identifier_key, parse_choice, parse_date, parse_iban
 from assets.ingest.loading import payer_codes
-from assets.ingest.optional_file import finish, read_optional
+from assets.ingest.optional_file import finish, parse_cells, read_optional
 
 MANDATES = "referentiel/mandats.csv"
 SEQUENCES = ("FRST", "RCUR")
@@ -55,9 +55,7 @@ def parse_mandates(
     kept: list[dict] = []
     rejects: list[Reject] = []
     for line, cells in rows:
-        record: dict = {"src_line": line}
-        problems: list[tuple[str, str, str]] = []
-        for column, target, parse, mandatory in (
+        record, problems = parse_cells(line, cells, (
             ("code_financeur", "payer_code", lambda v: codes.get(identifier_key(v)) or _unknown(v), True),
             ("iban", "iban", parse_iban, True),
             ("bic", "bic", _bic, False),
@@ -65,17 +63,7 @@ def parse_mandates(
             ("date_signature", "signed_on", parse_date, True),
             ("date_fin", "ends_on", parse_date, False),
             ("sequence", "sequence", lambda v: parse_choice(v, SEQUENCES), False),
-        ):
-            raw = cells.get(column, "").strip()
-            record[target] = None
-            if not raw:
-                if mandatory:
-                    problems.append((column, "", "valeur obligatoire absente"))
-                continue
-            try:
-                record[target] = parse(raw)
-            except BadValue as exc:
-                problems.append((column, raw[:200], str(exc)))
+        ))  # fmt: skip
         if record["ends_on"] and record["signed_on"] and record["ends_on"] < record["signed_on"]:
             problems.append(("date_fin", cells.get("date_fin", ""), "date de fin avant la date de signature"))
         if problems:

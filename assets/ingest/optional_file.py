@@ -7,6 +7,7 @@ last rather than undo decisions by accident."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import duckdb
 import polars as pl
 
 from assets.common.csvfile import Reject, UnreadableFile, read_table, sha256_of
+from assets.common.fields import BadValue
 from assets.common.inputs import read_table_input
 from assets.common.warehouse import insert_frame, run_sql
 from assets.common.workbook import TABLE_SUFFIXES
@@ -70,3 +72,24 @@ def finish(con: duckdb.DuckDBPyConnection, read: OptionalFile, kept: int) -> Non
     run_sql(con, "ingest/register_file.sql", record)
     frame: pl.DataFrame = quarantine_frame(read.rejects, scope, record["month"], record["now"])
     insert_frame(con, "quarantine", frame)
+
+
+Field = tuple[str, str, Callable[[str], object], bool]  # column, key in the record, parser, mandatory
+
+
+def parse_cells(line: int, cells: dict[str, str], fields: Sequence[Field]) -> tuple[dict, list[tuple[str, str, str]]]:
+    """One row's values (None for an empty optional cell) and its problems: (column, value as read, reason)."""
+    record: dict = {"src_line": line}
+    problems: list[tuple[str, str, str]] = []
+    for column, target, parse, mandatory in fields:
+        raw = cells.get(column, "").strip()
+        record[target] = None
+        if not raw:
+            if mandatory:
+                problems.append((column, "", "valeur obligatoire absente"))
+            continue
+        try:
+            record[target] = parse(raw)
+        except BadValue as exc:
+            problems.append((column, raw[:200], str(exc)))
+    return record, problems

@@ -23,8 +23,9 @@ from tests.e2e.test_postgres import free_port
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FIRST, PARTITION, ISSUED_ON = "2024-11", "2024-11-01", "2024-12-05"
-BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
-  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
+  ... on RunConfigValidationInvalid { errors { message } } ... on InvalidSubsetError { message } } }"""
 RUNS = """{ runsOrError { ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
 LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name
   locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
@@ -73,26 +74,25 @@ class Running:
         assert not dead, (dead, {p.name: p.read_text()[-2000:] for p in self.logs.iterdir()})
 
     def launch_close(self, code: str, by: str) -> str:
-        """A backfill of the first month's close for one association, as the UI launches it."""
-        return self._backfill(code, "cloture_mensuelle_partition_set",
-                              [{"key": "recettes/date_emission", "value": ISSUED_ON},
-                               {"key": "recettes/valider_par", "value": by}])  # fmt: skip
+        """The first month's close of one association, queued as the UI's *Launch 1 run* queues it."""
+        return self._launch(
+            code, "cloture_mensuelle", {"recettes/date_emission": ISSUED_ON, "recettes/valider_par": by}
+        )
 
     def launch_group(self) -> str:
-        return self._backfill("groupe", "__ASSET_JOB_partition_set", [])
+        return self._launch("groupe", "__ASSET_JOB", {})
 
-    def _backfill(self, location: str, partition_set: str, tags: list[dict]) -> str:
+    def _launch(self, location: str, job: str, tags: dict[str, str]) -> str:
         params = {
-            "selector": {
-                "partitionSetName": partition_set,
-                "repositorySelector": {"repositoryLocationName": location, "repositoryName": "__repository__"},
+            "selector": {"repositoryLocationName": location, "repositoryName": "__repository__", "jobName": job},
+            "runConfigData": {},
+            "executionMetadata": {
+                "tags": [{"key": k, "value": v} for k, v in {"dagster/partition": PARTITION, **tags}.items()]
             },
-            "partitionNames": [PARTITION],
-            "tags": tags,
         }
-        result = post(self.port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
-        assert result["__typename"] == "LaunchBackfillSuccess", result
-        return result["backfillId"]
+        result = post(self.port, LAUNCH, {"params": params})["data"]["launchRun"]
+        assert result["__typename"] == "LaunchRunSuccess", result
+        return result["run"]["runId"]
 
     def wait_for(self, count: int, timeout: float = 900) -> list[dict]:
         """The instance's runs once `count` of them have ended."""

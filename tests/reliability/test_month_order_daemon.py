@@ -4,7 +4,6 @@ closing them one after the other from the command line."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,21 +13,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.close import login
+from tests.e2e.deployment import post
 from tests.reliability.harness import MONTH, NEXT, books, copy_home, differences, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _post(port: int, query: str, variables: dict | None) -> dict:
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 NAMES = ("webserver.log", "daemon.log")
@@ -71,7 +59,7 @@ def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a
         deadline = time.monotonic() + 180
         while True:
             try:
-                _post(port, "{ version }", None)
+                post(port, "{ version }", None)
                 break
             except OSError:
                 alive = all(p.poll() is None for p in processes)
@@ -92,11 +80,11 @@ def test_a_backfill_of_two_months_through_the_daemon_runs_them_in_order_one_at_a
                 {"key": "recettes/valider_par", "value": login()},  # as `recettes run` validates
             ],
         }
-        launched = _post(port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
+        launched = post(port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
         deadline = time.monotonic() + 900
         while True:
-            runs = _post(port, RUNS % launched["backfillId"], None)["data"]["runsOrError"]["results"]
+            runs = post(port, RUNS % launched["backfillId"], None)["data"]["runsOrError"]["results"]
             if len(runs) == 2 and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs):
                 break
             assert time.monotonic() < deadline, runs
