@@ -3,7 +3,7 @@ associations"), against closing them one after the other.
 
 For 1, 2, 4 and 8 copies of an association (the demo's first month, two of its establishments), each in a data
 folder of its own: the copies closed one after the other by `recettes run` (serial), then the same copies closed
-through one deployment started here (PostgreSQL, deploy/dagster.yaml's run queue: two runs at a time, one per
+through one deployment started here (PostgreSQL, deploy/dagster.yaml's run queue: three runs at a time, one per
 association; the daemon, the webserver, a code server per association), all launched at once through GraphQL.
 Prints per copy count: the serial time, the makespan through the queue (first launch to last run's end), its
 ratio to serial, the mean run time and the peak resident memory of every process of the deployment.
@@ -37,6 +37,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--runs", type=int, default=None, help="runs at once (default: deploy/dagster.yaml's)")
+    parser.add_argument("--serial", type=float, default=None, help="serial seconds of one close, not measured")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="recettes-federation-"))
     by = login()
@@ -45,8 +47,8 @@ def main() -> None:
         print("copies | serial (s) | through the queue (s) | ratio | mean run (s) | peak memory (GB)")
         for n in args.copies:
             work = root / f"n{n}"
-            serial = 0.0
-            for i in range(n):
+            serial = 0.0 if args.serial is None else args.serial * n
+            for i in range(n if args.serial is None else 0):
                 home = shutil.copytree(inputs, work / "serial" / f"a{i}")
                 started = time.monotonic()
                 done = close_alone(home, by)
@@ -57,7 +59,7 @@ def main() -> None:
             dagster_home = work / "deployment"
             dagster_home.mkdir()
             with postgres_server() as db:
-                (dagster_home / "dagster.yaml").write_text(instance_yaml(db), encoding="utf-8")
+                (dagster_home / "dagster.yaml").write_text(instance_yaml(db, args.runs), encoding="utf-8")
                 with deployment(group, dagster_home, work) as running:
                     stop, peak = threading.Event(), [0]
                     watcher = threading.Thread(

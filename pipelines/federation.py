@@ -46,7 +46,7 @@ def code_server_commands(group: Group, host: str, first_port: int) -> list[str]:
     """One shell command per code server, run from the project's folder (with the project's environment)."""
     return [
         " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        + f" dagster code-server start -m {module} -h {host} -p {port} --location-name {name}"
+        + f" dagster api grpc -m {module} -h {host} -p {port} --location-name {name}"
         for name, port, env, module in locations(group, first_port)
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -106,6 +107,21 @@ class Running:
             time.sleep(2)
 
 
+def consecutive_free_ports(count: int) -> int:
+    """The first of `count` consecutive ports free on 127.0.0.1 (`recettes workspace` numbers them in a row)."""
+    for _ in range(100):
+        first = free_port()
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    s = held.enter_context(socket.socket())
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
@@ -115,21 +131,21 @@ def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 @contextlib.contextmanager
 def deployment(group: Path, dagster_home: Path, work: Path) -> Iterator[Running]:
     """Every server of the group's deployment started, its locations loaded; all stopped on leaving."""
-    first_port, web = free_port(), free_port()
+    first_port, web = consecutive_free_ports(len(_codes(group)) + 1), free_port()
     workspace = work / "workspace.yaml"
     done = subprocess.run(
         [str(BIN / "recettes"), "workspace", str(group), "--output", str(workspace), "--port", str(first_port)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    commands = [line.strip() for line in done.stdout.splitlines() if "dagster code-server start" in line]
+    commands = [line.strip() for line in done.stdout.splitlines() if "dagster api grpc" in line]
     base = {k: v for k, v in os.environ.items() if k not in ("RECETTES_HOME", "RECETTES_ASSOCIATION")}
     base["DAGSTER_HOME"] = str(dagster_home)
     logs = work / "logs"
     logs.mkdir()
     running = Running(web, [], logs)
     try:
-        for i, command in enumerate(commands):  # as printed: VAR=value … dagster code-server start …
+        for i, command in enumerate(commands):  # as printed: VAR=value … dagster api grpc …
             words = command.split()
             env = dict(base, **dict(w.split("=", 1) for w in words[: words.index("dagster")]))
             args = [str(BIN / "dagster"), *words[words.index("dagster") + 1 :]]

@@ -60,11 +60,11 @@ def test_the_workspace_has_one_code_server_per_association_then_the_groups(tmp_p
         ]
     }
     assert code_server_commands(group, "code.local", 4000) == [
-        f"RECETTES_HOME={tmp_path}/a66 RECETTES_ASSOCIATION=a66 dagster code-server start -m pipelines.definitions "
+        f"RECETTES_HOME={tmp_path}/a66 RECETTES_ASSOCIATION=a66 dagster api grpc -m pipelines.definitions "
         "-h code.local -p 4000 --location-name a66",
-        f"RECETTES_HOME={tmp_path}/a11 RECETTES_ASSOCIATION=a11 dagster code-server start -m pipelines.definitions "
+        f"RECETTES_HOME={tmp_path}/a11 RECETTES_ASSOCIATION=a11 dagster api grpc -m pipelines.definitions "
         "-h code.local -p 4001 --location-name a11",
-        f"RECETTES_GROUPE={path} dagster code-server start -m pipelines.group_definitions -h code.local -p 4002 "
+        f"RECETTES_GROUPE={path} dagster api grpc -m pipelines.group_definitions -h code.local -p 4002 "
         "--location-name groupe",
     ]
 
