@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -18,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
-from tests.e2e.test_postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -108,9 +107,11 @@ class Running:
 
 
 def consecutive_free_ports(count: int) -> int:
-    """The first of `count` consecutive ports free on 127.0.0.1 (`recettes workspace` numbers them in a row)."""
-    for _ in range(100):
-        first = free_port()
+    """The first of `count` consecutive ports free on 127.0.0.1, below the range the system gives to outgoing
+    connections (32768 and up on Linux): a port found free there could be taken by a client's socket before
+    its server binds it."""
+    for _ in range(200):
+        first = random.randrange(20000, 32000 - count)
         try:
             with contextlib.ExitStack() as held:
                 for port in range(first, first + count):
@@ -131,7 +132,8 @@ def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 @contextlib.contextmanager
 def deployment(group: Path, dagster_home: Path, work: Path) -> Iterator[Running]:
     """Every server of the group's deployment started, its locations loaded; all stopped on leaving."""
-    first_port, web = consecutive_free_ports(len(_codes(group)) + 1), free_port()
+    first_port = consecutive_free_ports(len(_codes(group)) + 2)  # the code servers', then the webserver's
+    web = first_port + len(_codes(group)) + 1
     workspace = work / "workspace.yaml"
     done = subprocess.run(
         [str(BIN / "recettes"), "workspace", str(group), "--output", str(workspace), "--port", str(first_port)],
