@@ -159,6 +159,13 @@ def total(figures: list[Figures]) -> Figures:
     )  # fmt: skip
 
 
+def _tenth(value: Decimal) -> str:
+    """A DSO as its close computed it, to the tenth of a day: Decimal('41.2') -> '41,2'."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.0", locale="fr_FR")
+
+
 def write_group_report(group: Group, month: str) -> tuple[Path, list[Figures]]:
     """groupe/AAAA-MM/groupe.csv and groupe.html; returns the page and every association's figures."""
     figures = [association_figures(m, month) for m in group.members]
@@ -174,7 +181,7 @@ def write_group_report(group: Group, month: str) -> tuple[Path, list[Figures]]:
         ],
     )  # fmt: skip
     env = environment()
-    env.filters.update(fr=french_amount, days=days_fr, percent=percent_fr)
+    env.filters.update(fr=french_amount, days=days_fr, percent=percent_fr, dso=_tenth)
     html = env.get_template("groupe.html").render(month=month, figures=figures, total=sums)
     target = folder / "groupe.html"
     write_bytes(target, html.encode("utf-8"))

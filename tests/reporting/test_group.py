@@ -114,3 +114,18 @@ def test_the_total_adds_the_closed_associations_only():
     assert (t.forecast_to_date, t.gap_days, t.gap_euros, t.held) == (
         Decimal("110.50"), Decimal("-10.50"), Decimal("-1050.00"), Decimal("7.00")
     )  # fmt: skip
+
+
+def test_the_page_writes_a_dso_to_the_tenth_and_amounts_in_french(tmp_path):
+    from assets.reporting.group import Group, Member, write_group_report
+
+    folder = home(tmp_path, "a66")
+    with Warehouse(folder / "entrepot.duckdb").connect() as con:
+        con.execute(
+            "INSERT INTO aged_balance (month, scope, code, non_echu, j1_30, j31_60, j61_90, plus_90, total) "
+            "VALUES ('2025-03', 'payeur', 'TOTAL', 1234.5, 0, 0, 0, 0, 1234.5)"
+        )
+        con.execute("INSERT INTO dso (month, scope, receivables, days) VALUES ('2025-03', 'total', 1234.5, 41.2)")
+    page, _ = write_group_report(Group(tmp_path / "groupe.yaml", [Member("a66", folder)], tmp_path / "out"), "2025-03")
+    html = page.read_text(encoding="utf-8")
+    assert "41,2 j" in html and "1\u202f234,50 €" in html
