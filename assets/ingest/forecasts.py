@@ -18,7 +18,7 @@ import polars as pl
 from assets.common.csvfile import Reject
 from assets.common.fields import BadValue, parse_code
 from assets.common.warehouse import run_sql
-from assets.ingest.optional_file import finish, parse_cells, read_optional
+from assets.ingest.optional_file import finish, parse_cells, read_optional, replace_rows
 
 FORECASTS = "referentiel/previsions.csv"
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -98,7 +98,7 @@ def load_forecasts(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.dateti
     read = read_optional(con, entrees, FORECASTS, {"code_etablissement", "annee", "journees_previsionnelles"},
                          "referentiel", "previsions", None, now)  # fmt: skip
     if read is None:
-        con.execute("DELETE FROM forecasts")
+        replace_rows(con, "forecasts", [], SCHEMA)
         return 0
     if read.rows is None:
         finish(con, read, 0)
@@ -106,12 +106,6 @@ def load_forecasts(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.dateti
     codes = {code for (code,) in run_sql(con, "billing/establishment_codes.sql")}
     kept, rejects = parse_forecasts(read.path, read.rows, codes)
     read.rejects += rejects
-    con.execute("DELETE FROM forecasts")
-    frame = pl.DataFrame(kept, schema=SCHEMA, orient="row") if kept else pl.DataFrame(schema=SCHEMA)
-    con.register("new_forecasts", frame)
-    try:
-        con.execute("INSERT INTO forecasts BY NAME SELECT * FROM new_forecasts")
-    finally:
-        con.unregister("new_forecasts")
+    replace_rows(con, "forecasts", kept, SCHEMA)
     finish(con, read, len(kept))
     return len(kept)

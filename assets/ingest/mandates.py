@@ -17,7 +17,7 @@ import polars as pl
 from assets.common.csvfile import Reject
 from assets.common.fields import BadValue, identifier_key, parse_choice, parse_date, parse_iban
 from assets.ingest.loading import payer_codes
-from assets.ingest.optional_file import finish, parse_cells, read_optional
+from assets.ingest.optional_file import finish, parse_cells, read_optional, replace_rows
 
 MANDATES = "referentiel/mandats.csv"
 SEQUENCES = ("FRST", "RCUR")
@@ -112,7 +112,7 @@ def load_mandates(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetim
     read = read_optional(con, entrees, MANDATES, {"code_financeur", "iban", "rum", "date_signature"},
                          "referentiel", "mandats", None, now)  # fmt: skip
     if read is None:
-        con.execute("DELETE FROM mandates")
+        replace_rows(con, "mandates", [], SCHEMA)
         return 0
     if read.rows is None:
         finish(con, read, 0)
@@ -123,12 +123,6 @@ def load_mandates(con: duckdb.DuckDBPyConnection, entrees: Path, now: dt.datetim
         why = "parametrage.yaml : sepa.ics (identifiant créancier SEPA) absent, aucun mandat n'est utilisé"
         read.rejects.append(Reject(read.path, None, None, None, why))
         kept = []
-    con.execute("DELETE FROM mandates")
-    frame = pl.DataFrame(kept, schema=SCHEMA, orient="row") if kept else pl.DataFrame(schema=SCHEMA)
-    con.register("new_mandates", frame)
-    try:
-        con.execute("INSERT INTO mandates BY NAME SELECT * FROM new_mandates")
-    finally:
-        con.unregister("new_mandates")
+    replace_rows(con, "mandates", kept, SCHEMA)
     finish(con, read, len(kept))
     return len(kept)

@@ -93,3 +93,9 @@ def parse_cells(line: int, cells: dict[str, str], fields: Sequence[Field]) -> tu
         except BadValue as exc:
             problems.append((column, raw[:200], str(exc)))
     return record, problems
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], schema: dict) -> None:
+    """`table` (one of ours) becomes the file's rows: the file is the reference."""
+    con.execute(f"DELETE FROM {table}")  # noqa: S608 - a table name of this code, never an input's
+    insert_frame(con, table, pl.DataFrame(rows, schema=schema, orient="row"))
