@@ -3,7 +3,7 @@ associations"), against closing them one after the other.
 
 For 1, 2, 4 and 8 copies of an association (the demo's first month, two of its establishments), each in a data
 folder of its own: the copies closed one after the other by `recettes run` (serial), then the same copies closed
-through one deployment started here (PostgreSQL, deploy/dagster.yaml's run queue: three runs at a time, one per
+through one deployment started here (PostgreSQL, deploy/dagster.yaml's run queue: two runs at a time, one per
 association; the daemon, the webserver, a code server per association), all launched at once through GraphQL.
 Prints per copy count: the serial time, the makespan through the queue (first launch to last run's end), its
 ratio to serial, the mean run time and the peak resident memory of every process of the deployment.

@@ -145,6 +145,10 @@ def deployment(group: Path, dagster_home: Path, work: Path) -> Iterator[Running]
     base["DAGSTER_HOME"] = str(dagster_home)
     logs = work / "logs"
     logs.mkdir()
+    # the instance's tables created once, before servers that would all create them at once on a new database
+    migrated = subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=base, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     running = Running(web, [], logs)
     try:
         for i, command in enumerate(commands):  # as printed: VAR=value … dagster api grpc …

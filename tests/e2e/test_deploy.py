@@ -34,7 +34,7 @@ def test_docker_compose_validates_its_file():
                           text=True, timeout=60, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     resolved = yaml.safe_load(done.stdout)
-    assert set(resolved["services"]) == {"postgres", "webserver", "daemon", "asso66", "asso11", "groupe"}
+    assert set(resolved["services"]) == {"postgres", "instance", "webserver", "daemon", "asso66", "asso11", "groupe"}
     no_password = {k: v for k, v in env.items() if k != "DAGSTER_PG_PASSWORD"}
     missing = subprocess.run([compose, "-f", str(DEPLOY / "docker-compose.yml"), "config"], capture_output=True,
                              text=True, timeout=60, env=no_password)  # fmt: skip
