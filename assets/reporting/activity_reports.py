@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from assets.billing.forecast import Activity, activity
-from assets.common.months import month_bounds, month_end
+from assets.billing.forecast import Activity, activity, period
+from assets.billing.prefacturation import checklist
+from assets.common.months import days_in, month_bounds, month_end
 from assets.common.outputs import CSV_ENCODING, french_amount, write_bytes, write_csv
 from assets.common.warehouse import run_sql
 from reports.render import days_fr, environment, percent_fr
@@ -122,18 +123,12 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def year_rows(con: duckdb.DuckDBPyConnection, month: str, since: str) -> list[tuple]:
-    return run_sql(con, "reporting/year_rows.sql", {"month": month, "since": since})
-
-
 def write_year(con: duckdb.DuckDBPyConnection, sorties: Path, month: str, rows: list[Activity]) -> Path:
     """rapports/annee_AAAA.csv and rapports/annee_AAAA.html, the year so far up to `month`."""
-    from assets.billing.forecast import period
-
     ((first,),) = run_sql(con, "reporting/first_valued_month.sql")
     since, _, _ = period(month, first)
     year = month[:4]
-    records = year_rows(con, month, since)
+    records = run_sql(con, "reporting/year_rows.sql", {"month": month, "since": since})
     folder = sorties / month / "rapports"
     write_csv(folder / f"annee_{year}.csv", YEAR_HEADER, records)
     months = [m for (m,) in run_sql(con, "reporting/year_months.sql", {"since": since, "month": month})]
@@ -176,8 +171,6 @@ def write_year(con: duckdb.DuckDBPyConnection, sorties: Path, month: str, rows: 
 def _month_forecast(row: Activity | None, month: str) -> Decimal | None:
     if row is None or row.forecast is None:
         return None
-    from assets.common.months import days_in
-
     return (Decimal(row.forecast * days_in(month)) / row.in_year).quantize(Decimal("0.01"))
 
 
@@ -192,8 +185,6 @@ def write_establishment_pages(
     con: duckdb.DuckDBPyConnection, sorties: Path, month: str, rows: list[Activity], threshold: Decimal
 ) -> list[Path]:
     """rapports/etablissements/<code>.html for every establishment of the referential."""
-    from assets.billing.prefacturation import checklist
-
     folder = sorties / month
     first, last = month_bounds(month)
     rejects = defaultdict(list)
