@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -45,10 +46,23 @@ def post(port: int, query: str, variables: dict | None = None) -> dict:
 def instance_yaml(db: dict, max_runs: int | None = None) -> str:
     """deploy/dagster.yaml with a PostgreSQL of its own in place of its environment variables."""
     config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text(encoding="utf-8"))
-    config["storage"]["postgres"]["postgres_db"] = {**db, "password": "", "scheme": "postgresql+psycopg2"}
+    config["storage"]["custom"]["config"]["postgres_db"] = {**db, "password": "", "scheme": "postgresql+psycopg2"}
     if max_runs is not None:
         config["concurrency"]["runs"]["max_concurrent_runs"] = max_runs
     return yaml.safe_dump(config)
+
+
+def pg_sessions(db: dict) -> int:
+    """Connections PostgreSQL has accepted on the instance's database since it started (this one included)."""
+    import psycopg2
+
+    con = psycopg2.connect(host=db["hostname"], port=db["port"], user=db["username"], dbname=db["db_name"])
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (db["db_name"],))
+            return int(cur.fetchone()[0])
+    finally:
+        con.close()
 
 
 def first_month_inputs(home: Path) -> Path:
@@ -176,13 +190,22 @@ def deployment(group: Path, dagster_home: Path, work: Path) -> Iterator[Running]
             time.sleep(1)
         yield running
     finally:
-        for p in running.processes:
-            p.terminate()
-        for p in running.processes:
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop(running.processes)
+
+
+def _stop(processes: list[subprocess.Popen], grace: float = 15.0) -> None:
+    """Every process asked to stop, then killed with its session once `grace` seconds have passed for all: a code
+    server whose last run has just ended can ignore SIGTERM for minutes."""
+    for p in processes:
+        p.terminate()
+    deadline = time.monotonic() + grace
+    for p in processes:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
 
 
 def _codes(group: Path) -> set[str]:

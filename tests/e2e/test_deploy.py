@@ -81,3 +81,22 @@ def test_each_helm_user_deployment_is_an_association_with_its_own_volume_in_its_
         assert [m["mountPath"] for m in d["volumeMounts"]] == [env["RECETTES_HOME"]]
         assert d["volumes"][0]["persistentVolumeClaim"]["claimName"] == f"recettes-{d['name']}"
         assert d["includeConfigInLaunchedRuns"] == {"enabled": True}  # a run's pod mounts the same volume
+
+
+def test_the_instance_storage_is_dagsters_postgresql_storage_keeping_its_connections():
+    """deploy/dagster.yaml names pipelines/storage.py's class with the configuration of Dagster's PostgreSQL
+    storage, which Dagster itself accepts; the image puts the project on the path of the daemon and webserver
+    that load it. (That its connections are kept: tests/e2e/test_federation.py, on a real PostgreSQL.)"""
+    from dagster._config import validate_config
+    from dagster_postgres import DagsterPostgresStorage
+
+    from pipelines.storage import PooledPostgresStorage
+
+    custom = load("dagster.yaml")["storage"]["custom"]
+    assert (custom["module"], custom["class"]) == ("pipelines.storage", PooledPostgresStorage.__name__)
+    assert issubclass(PooledPostgresStorage, DagsterPostgresStorage)
+    assert validate_config(PooledPostgresStorage.config_type(), custom["config"]).success
+    assert "PYTHONPATH=/opt/recettes " in (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    queue = load("dagster.yaml")["run_coordinator"]["config"]
+    helm = load("helm/values.yaml")["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
+    assert queue["dequeue_use_threads"] is helm["dequeueUseThreads"] is True  # runs leaving together start together
