@@ -75,12 +75,12 @@ def bench_association(
     measure_at: set[int],
     sample: int,
     floors_at: set[int] = frozenset(),
-    keep_before: int = 0,
+    keep_before: frozenset[int] = frozenset(),
 ) -> tuple[list[Close], dict]:
     """Generate, then close the first `months` months; the ranks in `measure_at` through `recettes run`, the
-    others without rendering; floors and targets at the ranks in `floors_at`. With `keep_before`, a copy of
-    the home as it is just before that month's close (its inputs written) is kept beside it, to profile
-    that close again and again."""
+    others without rendering; floors and targets at the ranks in `floors_at`. For each rank in `keep_before`,
+    a copy of the home as it is just before that month's close (its inputs written) is kept beside it, to
+    profile that close again and again."""
     from demo.run import play
 
     t = time.perf_counter()
@@ -107,7 +107,7 @@ def bench_association(
 
     def close_it(month: str) -> Measured:
         index = ranks[month]
-        if index == keep_before and month not in kept_for:  # once, before the month's first close
+        if index in keep_before and month not in kept_for:  # once, before the month's first close
             kept_for.add(month)
             kept = home.with_name(f"{home.name}-before-{index}")
             shutil.rmtree(kept, ignore_errors=True)
@@ -355,7 +355,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--verify-history", action="store_true", help="compare a close without rendering with a full one")
     p.add_argument("--snapshot", metavar="DIR", help="run the closes from a copy of the code made in DIR")
     p.add_argument(
-        "--keep-before", type=int, default=0, metavar="RANK", help="keep a copy of the home before that month's close"
+        "--keep-before",
+        type=lambda text: frozenset(int(x) for x in text.split(",")),
+        default=frozenset(),
+        metavar="RANKS",
+        help="keep a copy of the home before each of these months' close (e.g. 3,24)",
     )
     p.add_argument("--reclose", metavar="DIR", help="close again the month of a --keep-before copy (no rendering)")
     p.add_argument("--close-without-rendering", metavar="MONTH", help=argparse.SUPPRESS)
