@@ -45,8 +45,8 @@ def main() -> None:
     try:
         inputs = first_month_inputs(root / "inputs")
         print("copies | serial (s) | through the queue (s) | ratio | mean run (s) | peak memory (GB)")
-        for n in args.copies:
-            work = root / f"n{n}"
+        for turn, n in enumerate(args.copies):
+            work = root / f"n{n}-{turn}"  # a count given twice is measured twice
             serial = 0.0 if args.serial is None else args.serial * n
             for i in range(n if args.serial is None else 0):
                 home = shutil.copytree(inputs, work / "serial" / f"a{i}")
