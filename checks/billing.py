@@ -157,7 +157,7 @@ def control_facturx_rules(
     the documents concerned.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
-    from assets.billing.schematron import NOT_APPLICABLE, WARNING, distinct, validate
+    from assets.billing.schematron import NOT_APPLICABLE, WARNING, distinct, validate_all
 
     drafted = drafted_close(con, settings, month, when, now) if drafted is None else drafted
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
@@ -171,12 +171,22 @@ def control_facturx_rules(
     association = settings.association.model_dump()
     rows: list[dict] = []
     warnings: set[str] = set()
+    built: dict[str, bytes] = {}
+    refused: dict[str, str] = {}  # an XML the schema refuses, or the rules cannot read, blocks as a fatal rule
     for doc in public:
         try:
-            xml = facturx_xml(facturx_data(doc, lines.get(doc["number"], []), association, settings.mention_tva, dates))
-            failures = validate(xml)
-        except Exception as exc:  # an XML the schema refuses blocks as a fatal rule does
-            rows.append({"numero": doc["number"], "regle": "XSD", "texte": _schema_error(exc)})
+            built[doc["number"]] = facturx_xml(
+                facturx_data(doc, lines.get(doc["number"], []), association, settings.mention_tva, dates)
+            )
+        except Exception as exc:
+            refused[doc["number"]] = _schema_error(exc)
+    checked = dict(zip(built, validate_all(list(built.values())), strict=True))  # on the rendering workers
+    for doc in public:
+        failures = checked.get(doc["number"], [])
+        if isinstance(failures, str):
+            refused[doc["number"]] = _schema_error(ValueError(failures))
+        if doc["number"] in refused:
+            rows.append({"numero": doc["number"], "regle": "XSD", "texte": refused[doc["number"]]})
             continue
         named_rules: set[str] = set()  # a rule of EN 16931 is in the Factur-X rule set too: one row
         for failure in distinct(failures):

@@ -185,8 +185,15 @@ def _shutdown_at_exit() -> None:
         _exit_hook = util.Finalize(None, _retire_pool, kwargs={"cancel": True}, exitpriority=100)
 
 
-def render_all(func: Callable, payloads: Iterable, workers: int | None = None, recycle: int = 300) -> Iterator:
-    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process.
+def render_all(
+    func: Callable,
+    payloads: Iterable,
+    workers: int | None = None,
+    recycle: int = 300,
+    in_process: Callable | None = None,
+) -> Iterator:
+    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process (there
+    `in_process(None, payload)` when given, for work that needs no Renderer).
 
     Workers are replaced after about `recycle` documents each (WeasyPrint's memory grows with use), by
     starting a new pool between batches: ProcessPoolExecutor's own `max_tasks_per_child` deadlocks on
@@ -195,6 +202,9 @@ def render_all(func: Callable, payloads: Iterable, workers: int | None = None, r
     global _pool_tasks
     payloads = list(payloads)
     workers = workers or min(len(payloads) // 20, os.cpu_count() or 1)
+    if workers <= 1 and in_process is not None:
+        yield from (in_process(None, payload) for payload in payloads)
+        return
     if workers <= 1:
         renderer = Renderer()
         for payload in payloads:

@@ -165,6 +165,23 @@ def validate(xml: bytes) -> list[Failure]:
     return failures
 
 
+def validate_all(xmls: list[bytes], workers: int | None = None) -> list[list[Failure] | str]:
+    """`validate` of each XML, in order: its failures, or the text of the error that stopped it (an XML the
+    rules cannot read). Many documents are shared among the rendering workers (`reports.render.render_all`,
+    which keeps them for the documents that follow), each compiling the rule sets once; a few stay in
+    this process."""
+    from reports.render import render_all
+
+    return list(render_all(_validated, xmls, workers=workers, in_process=_validated))
+
+
+def _validated(_renderer: object, xml: bytes) -> list[Failure] | str:
+    try:
+        return validate(xml)
+    except Exception as exc:  # sent back as text: not every library's exception crosses processes
+        return f"{type(exc).__name__}: {exc}"
+
+
 def blocking(failures: list[Failure]) -> list[Failure]:
     return [f for f in failures if f.blocking]
 

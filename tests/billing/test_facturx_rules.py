@@ -14,7 +14,15 @@ from assets.billing.documents import render_month
 from assets.billing.facturx_xml import INVOICE_NOTES, embedded_xml, facturx_data
 from assets.billing.facturx_xml import facturx_xml as build_xml
 from assets.billing.pdfa_metadata import pdfa_problems
-from assets.billing.schematron import NOT_APPLICABLE, SchematronError, blocking, check, distinct, validate
+from assets.billing.schematron import (
+    NOT_APPLICABLE,
+    SchematronError,
+    blocking,
+    check,
+    distinct,
+    validate,
+    validate_all,
+)
 from checks.billing import control_facturx, control_facturx_rules
 from tests.billing.case import NOW, Case, D, month_of_days
 from tests.billing.test_documents import text_of
@@ -222,6 +230,19 @@ def test_an_invoice_without_its_payment_mentions_is_refused_a_credit_note_needs_
 def test_an_xml_declaring_entities_is_refused_before_saxon_reads_it():
     with pytest.raises(ValueError, match="DOCTYPE"):
         validate(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+
+
+def test_many_documents_are_checked_on_the_rendering_workers_as_in_this_process():
+    good = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    bad = build_xml(without_tax_registration(facturx_data)(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
+    entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    xmls = [good, bad, entity] * 4
+    here = validate_all(xmls, workers=1)
+    assert validate_all(xmls, workers=2) == here  # in order, each with its own failures
+    assert [type(r) for r in here[:3]] == [list, list, str]
+    assert blocking(here[0]) == [] and sorted(f.rule for f in distinct(here[0])) == sorted(NOT_APPLICABLE)
+    assert {(f.rules, f.rule) for f in blocking(here[1])} == {("EN 16931", "BR-E-02"), ("Factur-X", "BR-E-02")}
+    assert here[2] == "ValueError: XML refusé : une déclaration DOCTYPE ou ENTITY n'a rien à faire dans une facture"
 
 
 def test_the_control_before_issuing_passes_then_blocks_a_document_breaking_a_rule(tmp_path, monkeypatch):
