@@ -91,6 +91,12 @@ class Renderer:
         self.fonts = FontConfiguration()
         self.css = CSS(filename=str(STYLESHEET), font_config=self.fonts)
 
+    def close(self) -> None:
+        """Remove the fonts' temporary folder (weasyprint-*, about 1.2 MB) now. WeasyPrint removes it when the
+        font configuration is collected, which a rendering worker's, held until the process exits, never was:
+        every close left its workers' folders behind."""
+        self.fonts.__del__()
+
     def html(self, template: str, context: dict) -> str:
         return self.env.get_template(template).render(**context)
 
@@ -110,6 +116,9 @@ def _worker_init(parent: int | None = None) -> None:
     if parent is not None:
         _exit_with(parent)
     _renderer = Renderer()
+    from multiprocessing import util
+
+    util.Finalize(None, _renderer.close, exitpriority=0)  # run as the worker exits, its pool shut down
 
 
 def _exit_with(parent: int) -> None:

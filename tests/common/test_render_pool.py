@@ -5,6 +5,7 @@ import contextlib
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,20 @@ def test_many_more_documents_than_the_workers_recycle_limit_all_come_back_in_ord
     # stopped for good after 2 x 20 x 8 = 320
     assert 10 <= len({pid for _, pid in done}) <= 20
     render._retire_pool()
+
+
+def font_folder_and_pid(renderer, x):
+    return str(renderer.fonts._folder), os.getpid()  # WeasyPrint's temporary folder of the @font-face fonts
+
+
+def test_the_workers_leave_no_font_folder_behind():
+    render._retire_pool()
+    done = list(render.render_all(font_folder_and_pid, range(40), workers=2))
+    folders = {folder for folder, _ in done}
+    assert len({pid for _, pid in done}) == len(folders) >= 1  # one folder per worker
+    assert all(Path(f).name.startswith("weasyprint-") and Path(f).is_dir() for f in folders)
+    render._retire_pool()  # the workers exit
+    assert [f for f in folders if Path(f).exists()] == []
 
 
 def _children(pid: int) -> set[int]:
