@@ -184,7 +184,7 @@ def control_facturx_rules(
     for doc in public:
         failures = checked.get(doc["number"], [])
         if isinstance(failures, str):
-            refused[doc["number"]] = _schema_error(ValueError(failures))
+            refused[doc["number"]], failures = _schema_error(ValueError(failures)), []
         if doc["number"] in refused:
             rows.append({"numero": doc["number"], "regle": "XSD", "texte": refused[doc["number"]]})
             continue

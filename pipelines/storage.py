@@ -50,9 +50,7 @@ def process_engine(url: str, token_provider: Any = None) -> sqlalchemy.engine.En
 
 class PooledPostgresStorage(DagsterPostgresStorage):
     @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: Any
-    ) -> PooledPostgresStorage:
+    def from_config_value(cls, inst_data: ConfigurableClassData | None, config_value: Any) -> PooledPostgresStorage:
         url, token_provider = pg_url_from_config(config_value), get_token_provider_from_config(config_value)
         storage = cls(
             inst_data=inst_data,

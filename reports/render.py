@@ -199,10 +199,10 @@ def render_all(
     payloads: Iterable,
     workers: int | None = None,
     recycle: int = 300,
-    in_process: Callable | None = None,
+    renderer_needed: bool = True,
 ) -> Iterator:
-    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process (there
-    `in_process(None, payload)` when given, for work that needs no Renderer).
+    """Apply `func(renderer, payload)` to every payload, in order; small batches stay in process (with no
+    Renderer set up for them when `func` needs none).
 
     Workers are replaced after about `recycle` documents each (WeasyPrint's memory grows with use), by
     starting a new pool between batches: ProcessPoolExecutor's own `max_tasks_per_child` deadlocks on
@@ -211,11 +211,8 @@ def render_all(
     global _pool_tasks
     payloads = list(payloads)
     workers = workers or min(len(payloads) // 20, os.cpu_count() or 1)
-    if workers <= 1 and in_process is not None:
-        yield from (in_process(None, payload) for payload in payloads)
-        return
     if workers <= 1:
-        renderer = Renderer()
+        renderer = Renderer() if renderer_needed else None
         for payload in payloads:
             yield func(renderer, payload)
         return

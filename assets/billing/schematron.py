@@ -172,7 +172,7 @@ def validate_all(xmls: list[bytes], workers: int | None = None) -> list[list[Fai
     this process."""
     from reports.render import render_all
 
-    return list(render_all(_validated, xmls, workers=workers, in_process=_validated))
+    return list(render_all(_validated, xmls, workers=workers, renderer_needed=False))
 
 
 def _validated(_renderer: object, xml: bytes) -> list[Failure] | str:
