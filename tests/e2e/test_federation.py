@@ -27,7 +27,7 @@ from tests.e2e.deployment import (
 )
 from tests.e2e.test_postgres import postgres  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # PostgreSQL, a daemon, five servers, five runs: ~3 min
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # PostgreSQL, a daemon, five servers, five runs: ~1.5 min
 
 CODES = ("asso66", "asso11", "asso34")
 COMPARED = (  # what each association's close writes, byte for byte as closed alone
