@@ -112,13 +112,20 @@ _renderer: Renderer | None = None
 
 
 def _worker_init(parent: int | None = None) -> None:
-    global _renderer
     if parent is not None:
         _exit_with(parent)
-    _renderer = Renderer()
-    from multiprocessing import util
 
-    util.Finalize(None, _renderer.close, exitpriority=0)  # run as the worker exits, its pool shut down
+
+def _worker_renderer() -> Renderer:
+    """This worker's Renderer, set up at its first document: a worker given only work that needs none (the
+    Factur-X rules before issuing) never imports WeasyPrint (about 150 MB)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = Renderer()
+        from multiprocessing import util
+
+        util.Finalize(None, _renderer.close, exitpriority=0)  # run as the worker exits, its pool shut down
+    return _renderer
 
 
 def _exit_with(parent: int) -> None:
@@ -135,12 +142,9 @@ def _exit_with(parent: int) -> None:
     threading.Thread(target=watch, name="recettes-parent-watch", daemon=True).start()
 
 
-def _in_worker(job: tuple[Callable, object]) -> Any:
-    func, payload = job
-    global _renderer
-    if _renderer is None:
-        _renderer = Renderer()
-    return func(_renderer, payload)
+def _in_worker(job: tuple[Callable, object, bool]) -> Any:
+    func, payload, renderer_needed = job
+    return func(_worker_renderer() if renderer_needed else None, payload)
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -216,7 +220,7 @@ def render_all(
         for payload in payloads:
             yield func(renderer, payload)
         return
-    jobs = [(func, p) for p in payloads]
+    jobs = [(func, p, renderer_needed) for p in payloads]
     batch = recycle * workers
     start = 0
     while start < len(jobs):

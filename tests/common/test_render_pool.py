@@ -48,6 +48,22 @@ def test_the_workers_leave_no_font_folder_behind():
     assert [f for f in folders if Path(f).exists()] == []
 
 
+def weasyprint_set_up(renderer, x):
+    import sys
+
+    return "weasyprint" in sys.modules, renderer is not None, os.getpid()
+
+
+def test_a_worker_sets_weasyprint_up_only_for_work_that_needs_it():
+    render._retire_pool()
+    checked = list(render.render_all(weasyprint_set_up, range(40), workers=2, renderer_needed=False))
+    assert {(imported, given) for imported, given, _ in checked} == {(False, False)}
+    rendered = list(render.render_all(weasyprint_set_up, range(40), workers=2))
+    assert {(imported, given) for imported, given, _ in rendered} == {(True, True)}
+    assert {pid for *_, pid in rendered} & {pid for *_, pid in checked}  # the same workers, set up at last
+    render._retire_pool()
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for task in os.listdir(f"/proc/{pid}/task"):
