@@ -23,7 +23,7 @@ from assets.common.months import month_end
 from assets.common.partitions import month_of
 from assets.common.resources import POOL, HomeResource, WarehouseResource, timestamp
 from assets.common.settings import Settings
-from assets.common.warehouse import query_frame, run_sql, sql
+from assets.common.warehouse import insert_frame, query_frame, run_sql, sql
 from checks.closing import control_mass_credits
 from checks.wiring import asset_check, check_result, check_spec, examples, run_controls
 
@@ -143,6 +143,18 @@ def control_public_payer_siret(con: duckdb.DuckDBPyConnection, documents: list[d
     return ControlOutcome("financeurs_publics_siret", BILLING, ERROR, not rows, len(rows), detail, rows[:5])
 
 
+PASSED_SCHEMA = pl.Schema(
+    {
+        "sha256": pl.String(),
+        "rules": pl.String(),
+        "number": pl.String(),
+        "month": pl.String(),
+        "warnings": pl.List(pl.String()),
+        "recorded_at": pl.Datetime("us"),
+    }
+)
+
+
 def control_facturx_rules(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -157,7 +169,7 @@ def control_facturx_rules(
     the documents concerned.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
-    from assets.billing.schematron import NOT_APPLICABLE, WARNING, distinct, validate_all
+    from assets.billing.schematron import NOT_APPLICABLE, WARNING, digest, distinct, rules_version, validate_all
 
     drafted = drafted_close(con, settings, month, when, now) if drafted is None else drafted
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
@@ -180,21 +192,42 @@ def control_facturx_rules(
             )
         except Exception as exc:
             refused[doc["number"]] = _schema_error(exc)
-    checked = dict(zip(built, validate_all(list(built.values())), strict=True))  # on the rendering workers
+    # the same bytes under the same rules passed already (the préparation before this close, a close run again):
+    # their verdict and warnings are recorded; the others are checked, on the rendering workers
+    version, digests = rules_version(), {number: digest(xml) for number, xml in built.items()}
+    known = dict(
+        run_sql(con, "checks/billing/facturx_rules_passed.sql", {"rules": version, "digests": list(digests.values())})
+    )
+    todo = [number for number in built if digests[number] not in known]
+    checked = dict(zip(todo, validate_all([built[n] for n in todo]), strict=True))
+    passed: list[dict] = []
     for doc in public:
-        failures = checked.get(doc["number"], [])
+        number = doc["number"]
+        if number in built and number not in checked:
+            warnings.update(known[digests[number]])
+            continue
+        failures = checked.get(number, [])
         if isinstance(failures, str):
-            refused[doc["number"]], failures = _schema_error(ValueError(failures)), []
-        if doc["number"] in refused:
-            rows.append({"numero": doc["number"], "regle": "XSD", "texte": refused[doc["number"]]})
+            refused[number], failures = _schema_error(ValueError(failures)), []
+        if number in refused:
+            rows.append({"numero": number, "regle": "XSD", "texte": refused[number]})
             continue
         named_rules: set[str] = set()  # a rule of EN 16931 is in the Factur-X rule set too: one row
+        warned: set[str] = set()
         for failure in distinct(failures):
             if failure.blocking and failure.rule not in named_rules:
                 named_rules.add(failure.rule)
-                rows.append({"numero": doc["number"], "regle": failure.rule, "texte": failure.text[:300]})
+                rows.append({"numero": number, "regle": failure.rule, "texte": failure.text[:300]})
             elif failure.applies and failure.flag == WARNING:
-                warnings.add(failure.rule)
+                warned.add(failure.rule)
+        warnings |= warned
+        if not named_rules:
+            passed.append(
+                {"sha256": digests[number], "rules": version, "number": number, "month": month}
+                | {"warnings": sorted(warned), "recorded_at": now}
+            )
+    if passed:
+        insert_frame(con, "facturx_rules_passed", pl.DataFrame(passed, schema=PASSED_SCHEMA))
     # a passing detail says the same whatever is left to issue: a close run again after an interruption, which
     # issued already, writes the controls of an uninterrupted close (the rules set aside are those that never
     # apply, whichever documents show them)

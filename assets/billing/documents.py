@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from assets.billing.facturx_xml import embed_facturx, facturx_data, facturx_xml, is_public, original_numbers
+from assets.billing.schematron import rules_version
 from assets.common.collection import announced_debits
 from assets.common.outputs import write_bytes
 from assets.common.settings import Settings
@@ -90,6 +91,7 @@ def render_document(renderer: Renderer, payload: dict) -> tuple[str, bytes, bool
                 "subject": f"{context['title']} {doc['number']} – {doc['service_month']}",
             },
             dt.datetime.now(dt.UTC).replace(microsecond=0),
+            payload.get("rules_passed", []),  # the control before issuing passed these bytes
         )
     return doc["number"], pdf, payload["facturx"]
 
@@ -154,6 +156,8 @@ def render_month(
     debits = announced_debits(
         con, settings, month, [(d["number"], d["payer_code"], d["issue_date"]) for d in docs if d["type"] == "facture"]
     )
+    # the digests of the XML that passed the rules (the control before issuing): those bytes are not checked again
+    passed = dict(run_sql(con, "billing/facturx_rules_passed.sql", {"month": month, "rules": rules_version()}))
     summary = RenderSummary()
     todo = []
     for doc in docs:
@@ -163,6 +167,7 @@ def render_month(
             continue
         payload = document_payload(doc, lines[doc["number"]], association, establishments, settings, issue_dates)
         payload["debit"], payload["creditor_id"] = debits.get(doc["number"]), settings.sepa.ics
+        payload["rules_passed"] = passed.get(doc["number"], []) if payload["facturx"] else []
         todo.append(payload)
     records = []
     for number, pdf, fx in render_all(render_document, todo, workers=workers):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -223,16 +224,20 @@ def facturx_xml(data: dict) -> bytes:
     return xml
 
 
-def embed_facturx(pdf: bytes, xml: bytes, number: str, metadata: dict[str, str], when: dt.datetime) -> bytes:
+def embed_facturx(
+    pdf: bytes, xml: bytes, number: str, metadata: dict[str, str], when: dt.datetime, passed: Collection[str] = ()
+) -> bytes:
     """The Factur-X PDF/A-3 of one document: `xml` checked against the EN 16931, Factur-X and French rules
     (`schematron.check`: a fatal rule that applies raises, naming the document, the rule and its text, and
-    nothing is embedded), embedded in `pdf` (rendered as PDF/A-3b) by the factur-x library, then the PDF's
+    nothing is embedded) unless its SHA-256 is among `passed`, the digests of XML the warehouse records as
+    having passed these rules, embedded in `pdf` (rendered as PDF/A-3b) by the factur-x library, then the PDF's
     Info dictionary and XMP metadata made to agree (`align_metadata`)."""
     import facturx
 
-    from assets.billing.schematron import check
+    from assets.billing.schematron import check, digest
 
-    check(xml, number)
+    if digest(xml) not in passed:
+        check(xml, number)
     out = facturx.generate_from_binary(
         pdf,
         xml,

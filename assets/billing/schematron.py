@@ -20,6 +20,7 @@ reported, never blocking.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.resources
 import re
 import time
@@ -180,6 +181,24 @@ def _validated(_renderer: object, xml: bytes) -> list[Failure] | str:
         return validate(xml)
     except Exception as exc:  # sent back as text: not every library's exception crosses processes
         return f"{type(exc).__name__}: {exc}"
+
+
+def digest(xml: bytes) -> str:
+    """The SHA-256 of an XML, under which the warehouse records that it passed the rules."""
+    return hashlib.sha256(xml).hexdigest()
+
+
+@functools.cache
+def rules_version() -> str:
+    """What decides a verdict, as one digest: the three compiled stylesheets, this module's code (how a report is
+    read, which rules apply and block) and Saxon's version. An XML recorded as passing under another version of
+    the rules is checked again."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(version("saxonche").encode())
+    for part in [*(rs.path for rs in RULE_SETS), Path(__file__)]:
+        h.update(part.read_bytes())
+    return h.hexdigest()
 
 
 def blocking(failures: list[Failure]) -> list[Failure]:

@@ -290,6 +290,81 @@ def test_rendering_never_embeds_an_xml_breaking_a_fatal_rule(tmp_path, monkeypat
     case.close()
 
 
+def _rendered_after_the_control(tmp_path, monkeypatch, breaking: bool) -> tuple[list[str], object, dict]:
+    """The control before issuing run, the month issued on that date, then rendered (`breaking`: with XML
+    that break a fatal rule, as a change between the two would), counting the documents the rules check; with
+    the digests the warehouse records as passed, per document."""
+    import assets.billing.documents as documents
+    from assets.billing import schematron
+
+    case = build_case(tmp_path)
+    case.value("2025-01")
+    with case.transaction() as con:
+        assert control_facturx_rules(con, case.settings, "2025-01", D(2025, 2, 5), NOW).passed
+    case.issue("2025-01", D(2025, 2, 5))
+    checked: list[str] = []
+    real = schematron.check
+    monkeypatch.setattr(schematron, "check", lambda xml, number: checked.append(number) or real(xml, number))
+    if breaking:
+        monkeypatch.setattr(documents, "facturx_data", without_tax_registration(facturx_data))
+    error = None
+    try:
+        with case.transaction() as con:
+            render_month(con, case.settings, tmp_path / "sorties", "2025-01", D(2025, 2, 5), NOW, workers=1)
+    except SchematronError as exc:
+        error = exc
+    passed = dict(case.con.execute("SELECT number, sha256 FROM facturx_rules_passed").fetchall())
+    case.close()
+    return checked, error, passed
+
+
+def test_rendering_does_not_check_again_the_bytes_the_control_passed(tmp_path, monkeypatch):
+    from assets.billing.schematron import digest
+
+    checked, error, passed = _rendered_after_the_control(tmp_path, monkeypatch, breaking=False)
+    assert (checked, error) == ([], None)
+    public = [p for p in sorted((tmp_path / "sorties" / "2025-01" / "factures").glob("F*.pdf")) if _is_facturx(p)]
+    assert [p.stem for p in public] == sorted(passed) == ["F2025-000001", "F2025-000002", "F2025-000003"]
+    for path in public:  # the XML drafted before issuing is, byte for byte, the one embedded
+        assert digest(embedded_xml(path.read_bytes())[1]) == passed[path.stem]
+
+
+def test_an_xml_that_changed_since_the_control_is_checked_again_and_refused(tmp_path, monkeypatch):
+    checked, error, _ = _rendered_after_the_control(tmp_path, monkeypatch, breaking=True)
+    assert checked == ["F2025-000001"]  # the first document's own check refuses it, and stops the rendering
+    assert isinstance(error, SchematronError) and "règle BR-E-02" in str(error)
+    assert not [p for p in (tmp_path / "sorties").rglob("*.pdf") if _is_facturx(p)]
+
+
+def test_the_close_after_its_preparation_checks_only_what_changed_and_says_the_same(tmp_path, monkeypatch):
+    from assets.billing import schematron
+
+    sent: list[int] = []
+    real = schematron.validate_all
+    monkeypatch.setattr(schematron, "validate_all", lambda xmls: sent.append(len(xmls)) or real(xmls))
+    case = build_case(tmp_path)
+    case.value("2025-01")
+
+    def control():
+        with case.transaction() as con:
+            return control_facturx_rules(con, case.settings, "2025-01", D(2025, 2, 5), NOW)
+
+    first, again = control(), control()  # the préparation, then the close: nothing changed
+    assert sent == [3, 0]
+    assert (again.passed, again.detail, again.examples) == (first.passed, first.detail, first.examples)
+    case.execute("UPDATE rates SET daily_rate = daily_rate + 5 WHERE establishment_code = 'IME01'")
+    case.value("2025-01")
+    assert control().passed and sent == [3, 0, 1]  # only the document whose amounts changed
+    monkeypatch.setattr(schematron, "rules_version", lambda: "other rules")
+    assert control().passed and sent == [3, 0, 1, 3]  # other rules: every document again
+    # a document failing the rules is never recorded, so it is checked (and refused) every time
+    monkeypatch.setattr(facturx_xml, "facturx_data", without_tax_registration(facturx_data))
+    assert [control().passed, control().passed] == [False, False] and sent[-2:] == [3, 3]
+    rows = case.con.execute("SELECT count(*), count(DISTINCT rules) FROM facturx_rules_passed").fetchone()
+    assert rows == (7, 2)
+    case.close()
+
+
 def _is_facturx(path) -> bool:
     try:
         embedded_xml(path.read_bytes())
