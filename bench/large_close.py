@@ -6,6 +6,7 @@
     uv run python -m bench.large_close --months 12 --measure none --floors 2,12
     uv run python -m bench.large_close --measure none --floors 2,24 --keep-before 24
     uv run python -m bench.large_close --reclose /tmp/large-close/large-default-s66-before-24   # month 24 again
+    uv run python -m bench.large_close --reclose DIR --documents --sample 400   # with its documents
     uv run python -m bench.large_close --growth [--sizes 1000,3000,12000,30000] [--months 2] [--no-rendering]
     uv run python -m bench.large_close --verify-history --scale demo --months 4
 
@@ -151,9 +152,10 @@ def open_invoices(home: Path) -> int:
 KEPT = ".large_close_kept.json"  # in a --keep-before copy: the month it was kept for
 
 
-def reclose(kept: Path) -> int:
-    """Close again, without rendering, the month a --keep-before copy was kept for, from a fresh copy of it
-    (the copy itself is left as it is, to run it again); prints its steps as the benchmark does."""
+def reclose(kept: Path, documents: bool = False, sample: int = 0) -> int:
+    """Close again the month a --keep-before copy was kept for, from a fresh copy of it (the copy itself is
+    left as it is, to run it again), without its documents or, with `documents`, by `recettes run` as the
+    operator does (and WeasyPrint's floor on `sample` of them); prints its steps as the benchmark does."""
     info = json.loads((kept / KEPT).read_text())
     home = kept.with_name(f"{kept.name}-run")
     shutil.rmtree(home, ignore_errors=True)
@@ -161,9 +163,11 @@ def reclose(kept: Path) -> int:
     # the copy's pages are written out now: otherwise the close's first checkpoint waits for them (bank_lines
     # took 0.36 s instead of 0.09 s to close its warehouse at month 24, its 460 MB copied just before)
     os.sync()
-    c = closed(home, info["month"], info["index"], False, close_process(home, info["month"], full=False))
+    month = info["month"]
+    c = closed(home, month, info["index"], documents, close_process(home, month, full=documents))
     print_close(c, info["residents"], info["index"] - 1)
-    print_floors(c, duckdb_floor(home, info["month"]), {}, stack_floor())
+    wp = weasyprint_floor(home, month, sample) if documents and sample else {}
+    print_floors(c, duckdb_floor(home, month), wp, stack_floor())
     return 0
 
 
@@ -362,6 +366,7 @@ def parser() -> argparse.ArgumentParser:
         help="keep a copy of the home before each of these months' close (e.g. 3,24)",
     )
     p.add_argument("--reclose", metavar="DIR", help="close again the month of a --keep-before copy (no rendering)")
+    p.add_argument("--documents", action="store_true", help="--reclose: the whole close, documents rendered")
     p.add_argument("--close-without-rendering", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--duckdb-floor", metavar="MONTH", help=argparse.SUPPRESS)
     p.add_argument("--stack-floor", action="store_true", help=argparse.SUPPRESS)
@@ -386,7 +391,7 @@ def main() -> int:
         stack_floor_child()
         return 0
     if a.reclose:
-        return reclose(Path(a.reclose))
+        return reclose(Path(a.reclose), a.documents, a.sample if a.documents else 0)
     if a.verify_history:
         return verify_history(a)
     if a.growth:
