@@ -198,6 +198,8 @@ def test_one_page_per_establishment_with_what_to_correct(closed):
     figures = dict(re.findall(r'data-figure="([^"]+)">([^<]*)<', fh))
     assert (figures["journees_mois"], figures["journees_cumul"], figures["previsions_cumul"]) == ("56", "118", "193,97")
     assert figures["ecart_euros"] == "-7\u202f597,00 €" and figures["projection"] == "730"
+    billed = r'data-figure="facture"><strong>([^<]*)<'
+    assert re.findall(billed, fh) == ["5\u202f600,00 €"]  # February's 56 days at 100 €: its own documents only
     rejected = re.findall(
         r'<tr class="rejet"><td>([^<]*)</td><td class="num">(\d+)</td><td>([^<]*)</td>\s*<td>([^<]*)<', fh
     )
@@ -210,6 +212,7 @@ def test_one_page_per_establishment_with_what_to_correct(closed):
         r'<tr class="non-renseigne"><td>([^<]*)</td><td class="num">([^<]*)</td><td>([^<]*)</td>', fv
     ) == [("000005", "1", "28/02/2025")]
     assert dict(re.findall(r'data-figure="([^"]+)">([^<]*)<', fv))["impaye_000005"] == "4\u202f650,00 €"
+    assert re.findall(billed, fv) == ["4\u202f050,00 €"]  # 27 days at 150 €
     assert "PUIG" not in fv
     index = (home / "sorties" / "index.html").read_text(encoding="utf-8")
     assert 'href="2025-02/rapports/annee_2025.html"' in index
