@@ -192,7 +192,7 @@ def control_facturx_rules(
             )
         except Exception as exc:
             refused[doc["number"]] = _schema_error(exc)
-    # the same bytes under the same rules passed already (the préparation before this close, a close run again):
+    # the same bytes under the same rules passed already (a préparation on the same issue date, a close run again):
     # their verdict and warnings are recorded; the others are checked, on the rendering workers
     version, digests = rules_version(), {number: digest(xml) for number, xml in built.items()}
     known = dict(
