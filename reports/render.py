@@ -118,7 +118,7 @@ def _worker_init(parent: int | None = None) -> None:
 
 def _worker_renderer() -> Renderer:
     """This worker's Renderer, set up at its first document: a worker given only work that needs none (the
-    Factur-X rules before issuing) never imports WeasyPrint (about 150 MB)."""
+    Factur-X rules before issuing) never imports WeasyPrint nor loads its fonts."""
     global _renderer
     if _renderer is None:
         _renderer = Renderer()
