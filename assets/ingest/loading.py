@@ -325,6 +325,7 @@ def read_corrected_months(
     for earlier, path, sha, stamp in run_sql(con, "ingest/registered_extracts.sql", {"since": since, "month": month}):
         registered.setdefault(earlier, {})[path] = (sha, stamp)
     rereads = []
+    restamped: list[dict[str, str]] = []
     for earlier, files in sorted(registered.items()):
         paths, restamp = folder_changes(entrees, earlier, files)
         if paths:
@@ -336,9 +337,23 @@ def read_corrected_months(
             )
             rereads.append(Reread(summary, paths))
         else:
-            for path, stamp in restamp.items():
-                run_sql(con, "ingest/restamp_extract.sql", {"month": earlier, "path": path, "stamp": stamp})
+            restamped += [{"month": earlier, "path": path, "stamp": stamp} for path, stamp in restamp.items()]
+    _restamp(con, restamped)
     return rereads
+
+
+def _restamp(con: duckdb.DuckDBPyConnection, restamped: list[dict[str, str]]) -> None:
+    """The new stamps of the extracts found unchanged, in one statement: a data folder copied or restored gives
+    every extract of the open months a new change time (4,600 files for 23 months of a large association, one
+    statement each took 2.9 s of the close)."""
+    if not restamped:
+        return
+    schema = {"month": pl.String, "path": pl.String, "stamp": pl.String}
+    con.register("restamped", pl.DataFrame(restamped, schema=schema))
+    try:
+        run_sql(con, "ingest/restamp_extracts.sql")
+    finally:
+        con.unregister("restamped")
 
 
 FILE_SCHEMA: SchemaDict = {

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from assets.common.inputs import Input
-from assets.ingest.loading import load_activity, read_corrected_months
+from assets.ingest.loading import extract_stamp, load_activity, read_corrected_months
 from tests.billing.case import NOW, Case, D
 
 M = Decimal
@@ -116,12 +116,18 @@ def test_an_unchanged_folder_is_not_opened_and_a_touched_file_is_hashed_once(clo
     with case.transaction() as con:
         assert read_corrected_months(con, entrees, "2025-03", SINCE, NOW) == []
     assert opened == []
-    january = entrees / "activite" / "2025-01" / "fh01.csv"
-    january.write_bytes(january.read_bytes())  # the same content written again: a new stamp
+    touched = [entrees / "activite" / month / "fh01.csv" for month in ("2025-01", "2025-02")]
+    for extract_file in touched:
+        extract_file.write_bytes(extract_file.read_bytes())  # the same content written again: a new stamp
     with case.transaction() as con:
         assert read_corrected_months(con, entrees, "2025-03", SINCE, NOW) == []
+        assert con.execute("SELECT month, stamp FROM activity_files ORDER BY month").fetchall() == [
+            ("2025-01", extract_stamp(entrees, "activite/2025-01/fh01.csv")),
+            ("2025-02", extract_stamp(entrees, "activite/2025-02/fh01.csv")),
+        ]  # both months' new stamps recorded at once
         assert read_corrected_months(con, entrees, "2025-03", SINCE, NOW) == []
-    assert opened == ["activite/2025-01/fh01.csv"]  # hashed once, found the same, not read as activity
+    # hashed once each, found the same, not read as activity
+    assert opened == ["activite/2025-01/fh01.csv", "activite/2025-02/fh01.csv"]
     # a folder removed (archived) reads nothing either; a file removed from a folder still there does
     (entrees / "activite" / "2025-02" / "fh01.csv").rename(entrees / "fevrier.csv")
     (entrees / "activite" / "2025-02").rmdir()
