@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from facturx.parse_xml import parse_ubl_cii_xml
 
-from assets.billing import facturx_xml
+from assets.billing import facturx_xml, schematron
 from assets.billing.documents import render_month
 from assets.billing.facturx_xml import INVOICE_NOTES, embedded_xml, facturx_data
 from assets.billing.facturx_xml import facturx_xml as build_xml
@@ -26,7 +26,7 @@ from assets.billing.schematron import (
 from checks.billing import control_facturx, control_facturx_rules
 from reports import render
 from tests.billing.case import NOW, Case, D, month_of_days
-from tests.billing.test_documents import text_of
+from tests.billing.test_documents import samples, text_of
 
 pytestmark = pytest.mark.slow  # renders Factur-X PDFs (WeasyPrint: Pango from apt) and closes a month through Dagster
 
@@ -231,6 +231,69 @@ def test_an_invoice_without_its_payment_mentions_is_refused_a_credit_note_needs_
 def test_an_xml_declaring_entities_is_refused_before_saxon_reads_it():
     with pytest.raises(ValueError, match="DOCTYPE"):
         validate(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+
+
+def test_the_rules_run_without_their_empty_walks_report_byte_for_byte_what_the_shipped_ones_do(issued):
+    """Each rule set as shipped and as run (schematron.without_empty_passes), on the XML of every document the
+    fixture rendered, on XML made to break rules, and on the files of others (../shared/samples, some of them
+    invalid): the same report."""
+    case, folder = issued
+    public = [number for number, _, _, _, payer, *_ in case.documents() if payer in SIRETS]
+    xmls = [embedded_xml((folder / f"{number}.pdf").read_bytes())[1] for number in public]
+    assert len(xmls) == 9  # three kinds of document to three public payers
+    xmls.append(build_xml(without_tax_registration(facturx_data)(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES)))
+    others = sorted(samples().glob("*/*.xml"))
+    assert len(others) >= 10 and any(p.name.startswith("invalid") for p in others)
+    xmls += [p.read_bytes() for p in others]
+    engine = schematron._engine()
+    nodes = [engine.processor.parse_xml(xml_text=x.decode("utf-8-sig")) for x in xmls]
+    xslt = engine.processor.new_xslt30_processor()
+    removed = {}
+    for rule_set in schematron.RULE_SETS:
+        removed[rule_set.name] = schematron.without_empty_passes(rule_set.path.read_bytes())[1]
+        shipped = xslt.compile_stylesheet(stylesheet_file=str(rule_set.path))
+        run = engine.executables[rule_set.name]
+        for x, node in zip(xmls, nodes, strict=True):
+            report = shipped.transform_to_string(xdm_node=node)
+            assert run.transform_to_string(xdm_node=node) == report, (rule_set.name, x[:200])
+    assert removed == {"EN 16931": 3, "Factur-X": 66, "BR-FR": 58}
+    assert sum("failed-assert" in engine.executables["EN 16931"].transform_to_string(xdm_node=n) for n in nodes) >= 3
+
+
+TINY = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:svrl="http://purl.oclc.org/dsdl/svrl"
+ version="2.0">
+  <xsl:template match="text()" priority="-1"/>
+  <xsl:template match="/">
+    <svrl:schematron-output>
+      <svrl:active-pattern id="p1"><xsl:apply-templates/></svrl:active-pattern>
+      <xsl:apply-templates select="/" mode="M1"/>
+    </svrl:schematron-output>
+  </xsl:template>
+  <xsl:template match="x" mode="M1"><svrl:fired-rule context="x"/></xsl:template>
+  <xsl:template match="@*|node()" mode="M1"><xsl:apply-templates select="@*|*" mode="M1"/></xsl:template>
+  EXTRA
+</xsl:stylesheet>"""
+
+
+def test_a_walk_that_could_write_something_is_kept():
+    engine = schematron._engine()
+    xslt = engine.processor.new_xslt30_processor()
+    node = engine.processor.parse_xml(xml_text="<r><x>un</x><y>deux</y></r>")
+
+    def report(stylesheet: bytes) -> str:
+        return xslt.compile_stylesheet(stylesheet_text=stylesheet.decode("utf-8")).transform_to_string(xdm_node=node)
+
+    quiet = TINY.replace("EXTRA", "").encode()
+    lean, removed = schematron.without_empty_passes(quiet)
+    assert removed == 1 and b"<xsl:apply-templates/>" not in lean
+    assert report(lean) == report(quiet) and "fired-rule" in report(quiet)
+    # a default-mode template that writes: the walk writes "y" and is kept, the stylesheet left as it is
+    loud = TINY.replace("EXTRA", '<xsl:template match="y"><xsl:value-of select="name()"/></xsl:template>').encode()
+    assert schematron.without_empty_passes(loud) == (loud, 0)
+    assert ">y</svrl:active-pattern>" in report(loud)
+    for other in ('<xsl:include href="x.xsl"/>', '<xsl:template match="*" mode="#all"/>'):
+        kept = TINY.replace("EXTRA", other).encode()
+        assert schematron.without_empty_passes(kept) == (kept, 0)
 
 
 def test_many_documents_are_checked_on_the_rendering_workers_as_in_this_process():
