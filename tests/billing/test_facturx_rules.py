@@ -233,15 +233,18 @@ def test_an_xml_declaring_entities_is_refused_before_saxon_reads_it():
         validate(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
 
 
-def test_the_rules_run_without_their_empty_walks_report_byte_for_byte_what_the_shipped_ones_do(issued):
-    """Each rule set as shipped and as run (schematron.without_empty_passes), on the XML of every document the
-    fixture rendered, on XML made to break rules, and on the files of others (../shared/samples, some of them
-    invalid): the same report."""
+def test_the_rules_as_run_report_byte_for_byte_what_the_shipped_ones_do(issued):
+    """Each rule set as shipped and as run (without its empty walks, its code lists given as a parameter), on the
+    XML of every document the fixture rendered, on XML made to break rules (a code outside its list among them),
+    and on the files of others (../shared/samples, some of them invalid): the same report."""
     case, folder = issued
     public = [number for number, _, _, _, payer, *_ in case.documents() if payer in SIRETS]
     xmls = [embedded_xml((folder / f"{number}.pdf").read_bytes())[1] for number in public]
     assert len(xmls) == 9  # three kinds of document to three public payers
     xmls.append(build_xml(without_tax_registration(facturx_data)(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES)))
+    assert b'unitCode="DAY"' in xmls[0]
+    unknown_unit = xmls[0].replace(b'unitCode="DAY"', b'unitCode="QQQ"')  # not a unit of the code list
+    xmls.append(unknown_unit)
     others = sorted(samples().glob("*/*.xml"))
     assert len(others) >= 10 and any(p.name.startswith("invalid") for p in others)
     xmls += [p.read_bytes() for p in others]
@@ -258,6 +261,18 @@ def test_the_rules_run_without_their_empty_walks_report_byte_for_byte_what_the_s
             assert run.transform_to_string(xdm_node=node) == report, (rule_set.name, x[:200])
     assert removed == {"EN 16931": 3, "Factur-X": 66, "BR-FR": 58}
     assert sum("failed-assert" in engine.executables["EN 16931"].transform_to_string(xdm_node=n) for n in nodes) >= 3
+    # the Factur-X rules read their code list from a parameter in their 59 lookups, the others read no file
+    factur_x = schematron.RULE_SETS[1]
+    run, parameters = schematron.with_documents_as_parameters(factur_x.path.read_bytes(), factur_x.path.parent)
+    assert parameters == {"recettes-document-1": factur_x.path.parent / "FACTUR-X_EN16931_codedb.xml"}
+    assert run.count(b"$recettes-document-1/codedb/cl[@id=") == 59
+    assert run.count(b"document('FACTUR-X_EN16931_codedb.xml')") == 59  # the same text left in the report's
+    for rule_set in (schematron.RULE_SETS[0], schematron.RULE_SETS[2]):
+        assert schematron.with_documents_as_parameters(rule_set.path.read_bytes(), rule_set.path.parent)[1] == {}
+    found = schematron.validate(unknown_unit)
+    assert [(f.rules, f.rule, f.text) for f in schematron.distinct(found) if f.rules == "Factur-X"] == [
+        ("Factur-X", "FX-SCH-A-000613", "Value of '@unitCode' is not allowed.")
+    ]
 
 
 TINY = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:svrl="http://purl.oclc.org/dsdl/svrl"
@@ -294,6 +309,60 @@ def test_a_walk_that_could_write_something_is_kept():
     for other in ('<xsl:include href="x.xsl"/>', '<xsl:template match="*" mode="#all"/>'):
         kept = TINY.replace("EXTRA", other).encode()
         assert schematron.without_empty_passes(kept) == (kept, 0)
+
+
+LOOKUP = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">
+  EXTRA
+  <xsl:template match="/">
+    <r test="document('codes.xml')/codes/code[@v=current()/d/x]">
+      <xsl:if test="document('codes.xml')/codes/code[@v=current()/d/x]">connu</xsl:if>
+      <n><xsl:value-of select="count(document('codes.xml')/codes/node())"/></n>
+      <s><xsl:value-of select="concat(&quot;document('codes.xml')&quot;, '')"/></s>
+    </r>
+  </xsl:template>
+</xsl:stylesheet>"""
+
+
+def test_a_file_read_with_document_becomes_a_parameter_only_where_it_is_surely_the_same(tmp_path):
+    engine = schematron._engine()
+    xslt = engine.processor.new_xslt30_processor()
+    xslt.set_cwd(f"{tmp_path}/")
+    codes = tmp_path / "codes.xml"
+    codes.write_text('<codes>\n  <code v="A"/>\n  <code v="B"/>\n</codes>')
+
+    def reports(stylesheet: bytes, parameters: dict) -> list[str]:
+        executable = xslt.compile_stylesheet(stylesheet_text=stylesheet.decode("utf-8"))
+        held = [engine.processor.parse_xml(xml_file_name=str(path)) for path in parameters.values()]
+        for name, node in zip(parameters, held, strict=True):
+            executable.set_parameter(name, node)
+        return [
+            executable.transform_to_string(xdm_node=engine.processor.parse_xml(xml_text=f"<d><x>{x}</x></d>"))
+            for x in ("A", "Z")
+        ]
+
+    shipped = LOOKUP.replace("EXTRA", "").encode()
+    run, parameters = schematron.with_documents_as_parameters(shipped, tmp_path)
+    assert parameters == {"recettes-document-1": codes}
+    assert run.count(b"$recettes-document-1") == 2  # the xsl:if and the count, not the literal text nor the string
+    assert run.count(b"document('codes.xml')") == 2 and b'<xsl:param name="recettes-document-1"' in run
+    known, unknown = reports(run, parameters)
+    assert [known, unknown] == reports(shipped, {})
+    assert "connu<n>5</n><s>document('codes.xml')</s>" in known.replace("\n", "").replace(" ", "")
+    assert "connu" not in unknown
+    # left as shipped: whitespace stripped from loaded documents (5 nodes would become 2), a module imported, a
+    # base of its own, the parameter's name taken (even by a template's local variable, which would hide it)
+    for extra in (
+        '<xsl:strip-space elements="*"/>',
+        '<xsl:include href="autre.xsl"/>',
+        '<xsl:template match="z" xml:base="ailleurs/"/>',
+        '<xsl:template match="z"><xsl:variable name="recettes-document-1" select="1"/></xsl:template>',
+    ):
+        kept = LOOKUP.replace("EXTRA", extra).encode()
+        assert schematron.with_documents_as_parameters(kept, tmp_path) == (kept, {})
+    # a file missing, or declaring a DOCTYPE (never let Saxon resolve entities): the call stays as it is
+    assert schematron.with_documents_as_parameters(shipped, tmp_path / "ailleurs") == (shipped, {})
+    codes.write_text('<!DOCTYPE codes [<!ENTITY e "B">]><codes><code v="A"/></codes>')
+    assert schematron.with_documents_as_parameters(shipped, tmp_path) == (shipped, {})
 
 
 def test_many_documents_are_checked_on_the_rendering_workers_as_in_this_process():
