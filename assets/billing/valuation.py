@@ -18,7 +18,7 @@ import polars as pl
 
 from assets.common.months import add_months, month_bounds
 from assets.common.settings import PAYER_TYPES, Settings
-from assets.common.warehouse import query_frame, run_sql, sql
+from assets.common.warehouse import query_frame, registered, run_sql, sql
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 DAY_CODES = {"hospitalisation": "H", "convenance": "C"}
@@ -110,32 +110,21 @@ def store_valuation(
     first_day, last_day = month_days(first_month, last_month)
     params = {"first_month": first_month, "last_month": last_month}
     check_policy_codes(con, settings)
-    registered = {"fjh_periods": fjh_periods(settings), "absence_tiers": absence_tiers(settings)}
-    for name, frame in registered.items():
-        con.register(name, frame)
-    try:
+    with registered(con, fjh_periods=fjh_periods(settings), absence_tiers=absence_tiers(settings)):
         fingerprints = query_frame(
             con, "billing/fingerprints.sql", {**params, "settings_hash": settings_hash(settings)}
         )
-        con.register("fingerprints", fingerprints)
-        registered["fingerprints"] = fingerprints
-        if force:
-            stale = query_frame(con, "billing/all_pairs.sql", params)
-        else:
-            stale = query_frame(con, "billing/stale_pairs.sql", params)
-        con.register("stale", stale)
-        registered["stale"] = stale
-        run_sql(con, "billing/clear_valuation.sql")
-        con.execute(
-            "INSERT INTO valued_days BY NAME\n" + sql("billing/valuation.sql"),
-            {"first_day": first_day, "last_day": last_day},
-        )
-        con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
-        run_sql(con, "billing/record_fingerprints.sql")
-        run_sql(con, "billing/mark_pending.sql")
-    finally:
-        for name in registered:
-            con.unregister(name)
+        with registered(con, fingerprints=fingerprints):
+            stale = query_frame(con, "billing/all_pairs.sql" if force else "billing/stale_pairs.sql", params)
+            with registered(con, stale=stale):
+                run_sql(con, "billing/clear_valuation.sql")
+                con.execute(
+                    "INSERT INTO valued_days BY NAME\n" + sql("billing/valuation.sql"),
+                    {"first_day": first_day, "last_day": last_day},
+                )
+                con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
+                run_sql(con, "billing/record_fingerprints.sql")
+                run_sql(con, "billing/mark_pending.sql")
     by_state = {
         state: (days, amount) for state, days, amount in run_sql(con, "billing/valuation_summary.sql", {"month": month})
     }

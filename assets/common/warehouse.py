@@ -204,15 +204,27 @@ def _statements(script: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in body.split(";") if s.strip())
 
 
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[None]:
+    """Each frame readable by SQL under its name (DuckDB reads it in place) for the block, and no longer after
+    it, whether the block ends or raises."""
+    names: list[str] = []
+    try:
+        for name, frame in frames.items():
+            con.register(_identifier(name), frame)
+            names.append(name)
+        yield
+    finally:
+        for name in names:
+            con.unregister(name)
+
+
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Append a Polars frame to `table`, matching columns by name; returns the row count."""
     if frame.height == 0:
         return 0
-    con.register("_frame", frame)
-    try:
+    with registered(con, _frame=frame):
         con.execute(f"INSERT INTO {_identifier(table)} BY NAME SELECT * FROM _frame")  # noqa: S608
-    finally:
-        con.unregister("_frame")
     return frame.height
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from assets.common.csvfile import Reject, UnreadableFile, escaped, sha256_of
 from assets.common.fields import identifier_key, preferred_form
 from assets.common.inputs import list_inputs, read_table_input
-from assets.common.warehouse import insert_frame, run_sql
+from assets.common.warehouse import insert_frame, registered, run_sql
 from assets.common.workbook import refused_type
 from assets.ingest.activity import ROW_SCHEMA, hold_duplicates, parse_activity, validate_activity
 from assets.ingest.extracts import nothing_readable, two_versions
@@ -349,11 +349,8 @@ def _restamp(con: duckdb.DuckDBPyConnection, restamped: list[dict[str, str]]) ->
     if not restamped:
         return
     schema = {"month": pl.String, "path": pl.String, "stamp": pl.String}
-    con.register("restamped", pl.DataFrame(restamped, schema=schema))
-    try:
+    with registered(con, restamped=pl.DataFrame(restamped, schema=schema)):
         run_sql(con, "ingest/restamp_extracts.sql")
-    finally:
-        con.unregister("restamped")
 
 
 FILE_SCHEMA: SchemaDict = {
@@ -379,11 +376,8 @@ def _register_files(con: duckdb.DuckDBPyConnection, records: list[dict]) -> None
     file took 6 ms, 1.2 s for the 200 files of a large association)."""
     if not records:
         return
-    con.register("files_read", pl.DataFrame(records, schema=FILE_SCHEMA))
-    try:
+    with registered(con, files_read=pl.DataFrame(records, schema=FILE_SCHEMA)):
         run_sql(con, "ingest/register_activity_files.sql")
-    finally:
-        con.unregister("files_read")
 
 
 def _count_by_path(rejects: list[Reject]) -> dict[str, int]:

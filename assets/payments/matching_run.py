@@ -26,7 +26,7 @@ from assets.common.csvfile import Reject
 from assets.common.months import month_end
 from assets.common.outputs import write_csv
 from assets.common.settings import Settings
-from assets.common.warehouse import insert_frame, run_sql
+from assets.common.warehouse import insert_frame, registered, run_sql
 from assets.ingest.loading import quarantine_frame
 from assets.payments.collections import pending_collections
 from assets.payments.loading import DECISIONS
@@ -158,11 +158,8 @@ def run_matching(
         },
         orient="row",
     )
-    con.register("new_states", states)
-    try:
+    with registered(con, new_states=states):
         run_sql(con, "payments/replace_states.sql", {"cutoff": cutoff})
-    finally:
-        con.unregister("new_states")
     rejects = [_reject(r) for r in result.rejected]
     insert_frame(con, "quarantine", quarantine_frame(rejects, "lettrage", month, now))
     by_status = {

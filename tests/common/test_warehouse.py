@@ -167,3 +167,25 @@ def test_a_query_frame_takes_only_the_parameters_its_query_names_and_never_build
         frame = wh.query_frame(ExecuteOnly(con), "essai/jours.sql", {"month": "2025-01", "other": 1})
     assert frame.columns == ["day", "code"]
     assert frame.rows() == [(D(2025, 1, 1), "H"), (D(2025, 1, 2), "P")]
+
+
+def test_registered_frames_are_read_by_name_inside_the_block_and_gone_after_even_on_error(tmp_path):
+    import duckdb
+    import polars as pl
+
+    con = duckdb.connect()
+    # names that are no variable here: DuckDB would find a Python variable of that name by itself
+    frames = {"numbers": pl.DataFrame({"x": [1, 2, 3]}), "letters": pl.DataFrame({"y": ["u"]})}
+    with wh.registered(con, **frames):
+        assert con.execute("SELECT sum(x), (SELECT y FROM letters) FROM numbers").fetchone() == (6, "u")
+    with pytest.raises(RuntimeError, match="boom"), wh.registered(con, numbers=frames["numbers"]):
+        raise RuntimeError("boom")
+    for query in ("SELECT * FROM numbers", "SELECT * FROM letters"):
+        with pytest.raises(duckdb.CatalogException):
+            con.execute(query)
+    # a name that is not one: refused, the frames registered before it unregistered
+    with pytest.raises(ValueError, match="not a table name"):
+        with wh.registered(con, numbers=frames["numbers"], **{"letters; DROP": frames["letters"]}):
+            pass
+    with pytest.raises(duckdb.CatalogException):
+        con.execute("SELECT * FROM numbers")
