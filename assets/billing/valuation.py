@@ -122,6 +122,7 @@ def store_valuation(
                     "INSERT INTO valued_days BY NAME\n" + sql("billing/valuation.sql"),
                     {"first_day": first_day, "last_day": last_day},
                 )
+                run_sql(con, "billing/record_valued_months.sql")
                 con.execute("INSERT INTO due_lines BY NAME\n" + sql("billing/due_lines.sql"))
                 run_sql(con, "billing/record_fingerprints.sql")
                 run_sql(con, "billing/mark_pending.sql")

@@ -8,31 +8,26 @@ WITH e AS (
     SELECT code, min(name) AS name, max(capacity) AS places, bool_or(billing = 'dotation') AS dotation
     FROM establishments GROUP BY code
 ),
-d AS (
-    SELECT v.establishment_code AS code, v.month, v.resident_id, v.day, v.state, v.code AS day_code, v.rate_mode,
-           v.stay_mode
-    FROM valued_days v
-    WHERE v.month BETWEEN $since AND $month
-),
-realised AS (
-    SELECT d.code, d.month, d.resident_id, d.day, d.rate_mode
-    FROM d JOIN e USING (code)
-    WHERE CASE WHEN e.dotation THEN d.day_code = 'P' AND d.stay_mode IS NOT NULL ELSE d.state = 'facture' END
+-- the days counted per establishment and month when they were valued (schema 21: valued_months)
+counted AS (
+    SELECT m.establishment_code AS code, m.month, m.grain, m.rate_mode, m.held_days,
+           CASE WHEN e.dotation THEN m.present_days ELSE m.billed_days END AS realised_days,
+           CASE WHEN e.dotation THEN m.present_rows ELSE m.billed_rows END AS realised_rows
+    FROM valued_months m JOIN e ON e.code = m.establishment_code
+    WHERE m.month BETWEEN $since AND $month AND m.grain IN (2, 3)
 ),
 counts AS (
     SELECT code,
-           count(DISTINCT CASE WHEN month = $month THEN resident_id || day END) AS month_days,
-           count(DISTINCT resident_id || day) AS year_days
-    FROM realised GROUP BY code
-),
-held AS (
-    SELECT code, count(DISTINCT resident_id || day) AS held_days
-    FROM d WHERE state = 'en_attente' GROUP BY code
+           sum(realised_days) FILTER (WHERE month = $month) AS month_days,
+           sum(realised_days) AS year_days,
+           sum(held_days) AS held_days
+    FROM counted WHERE grain = 3 GROUP BY code
 ),
 main_mode AS (
     SELECT code, arg_max(rate_mode, n) AS rate_mode
-    FROM (SELECT code, rate_mode, count(*) + CASE WHEN rate_mode = 'internat' THEN 0.5 ELSE 0 END AS n
-          FROM realised WHERE rate_mode IS NOT NULL GROUP BY code, rate_mode) modes
+    FROM (SELECT code, rate_mode, sum(realised_rows) + CASE WHEN rate_mode = 'internat' THEN 0.5 ELSE 0 END AS n
+          FROM counted WHERE grain = 2 AND rate_mode IS NOT NULL GROUP BY code, rate_mode HAVING sum(realised_rows) > 0)
+         modes
     GROUP BY code
 ),
 rate AS (
@@ -45,11 +40,10 @@ rate AS (
 )
 SELECT e.code, e.name, coalesce(e.places, 0) AS places, e.dotation,
        coalesce(c.month_days, 0) AS month_days, coalesce(c.year_days, 0) AS year_days,
-       coalesce(h.held_days, 0) AS held_days,
+       coalesce(c.held_days, 0) AS held_days,
        f.forecast_days, f.target_occupancy, CASE WHEN NOT e.dotation THEN rate.daily_rate END AS daily_rate
 FROM e
 LEFT JOIN counts c USING (code)
-LEFT JOIN held h USING (code)
 LEFT JOIN rate USING (code)
 LEFT JOIN (SELECT establishment_code AS code, forecast_days, target_occupancy FROM forecasts WHERE year = $year) f
   USING (code)

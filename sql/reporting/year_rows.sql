@@ -7,11 +7,10 @@ WITH months AS (
     SELECT strftime(m, '%Y-%m') AS month
     FROM generate_series(CAST($since || '-01' AS DATE), CAST($month || '-01' AS DATE), INTERVAL 1 MONTH) t (m)
 ),
-days AS (
-    SELECT establishment_code, payer_code, month, count(DISTINCT resident_id || day) AS days
-    FROM valued_days
-    WHERE state = 'facture' AND month IN (SELECT month FROM months)
-    GROUP BY ALL
+days AS (  -- counted per payer when valued (schema 21: valued_months)
+    SELECT establishment_code, payer_code, month, billed_days AS days
+    FROM valued_months
+    WHERE grain = 1 AND billed_days > 0 AND month IN (SELECT month FROM months)
 ),
 docs AS (
     SELECT establishment_code, payer_code, service_month AS month,

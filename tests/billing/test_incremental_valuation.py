@@ -3,10 +3,12 @@ valuing every open month again gives, and a change reaches only the months it ap
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 
 from assets.billing.valuation import store_valuation
+from assets.common.warehouse import SCHEMA_DIR, run_sql
 from tests.billing.case import Case, D, month_of_days
 
 MONTHS = ("2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03")
@@ -27,10 +29,11 @@ def association(tmp_path) -> Case:
     return case
 
 
-def snapshot(con) -> tuple[list, list]:
+def snapshot(con) -> tuple[list, list, list]:
     return (
         con.execute("SELECT * FROM valued_days ORDER BY ALL").fetchall(),
         con.execute("SELECT * FROM due_lines ORDER BY ALL").fetchall(),
+        con.execute("SELECT * FROM valued_months ORDER BY ALL").fetchall(),
     )
 
 
@@ -155,3 +158,61 @@ def test_a_change_revalues_only_the_months_it_reaches(tmp_path):
     assert incremental_and_full(case) == (6, True)  # both lines changed: two equal hashes do not cancel out
     case.execute("UPDATE establishments SET billing = 'dotation' WHERE code = 'E3'")
     assert incremental_and_full(case) == (6, True)  # the establishment's own row: all its months
+
+
+REFERENCE = Path(__file__).parent / "reference"
+
+
+def year_to_date_as_read_from_every_valued_day(con) -> None:
+    """The counts kept per establishment and month (valued_months) are those of the valued days, as the
+    schema's backfill counts them; and the year to date read from them is what reading every valued day gave
+    (the queries as they were, in tests/billing/reference/), month by month."""
+    backfill = (SCHEMA_DIR / "021_valued_months.sql").read_text(encoding="utf-8")
+    counted = backfill[backfill.index("SELECT month") :].rstrip().rstrip(";")
+    assert (
+        con.execute("SELECT * FROM valued_months ORDER BY ALL").fetchall()
+        == con.execute(
+            f"SELECT * FROM ({counted}) ORDER BY ALL"  # noqa: S608
+        ).fetchall()
+    )
+    per_payer = (
+        "SELECT establishment_code, payer_code, month, count(DISTINCT resident_id || day) FROM valued_days "
+        "WHERE state = 'facture' GROUP BY ALL ORDER BY ALL"
+    )
+    assert (
+        con.execute(per_payer).fetchall()
+        == con.execute(
+            "SELECT establishment_code, payer_code, month, billed_days FROM valued_months "
+            "WHERE grain = 1 AND billed_days > 0 ORDER BY ALL"
+        ).fetchall()
+    )
+    for since, month in (("2024-10", "2024-12"), ("2025-01", "2025-01"), ("2025-01", "2025-03")):
+        params = {"month": month, "since": since, "year": int(month[:4])}
+        reference = (REFERENCE / "activity_year_from_valued_days.sql").read_text(encoding="utf-8")
+        assert run_sql(con, "reporting/activity_year.sql", params) == con.execute(reference, params).fetchall()
+        reference = (REFERENCE / "year_occupancy_from_valued_days.sql").read_text(encoding="utf-8")
+        period = {"month": month, "since": since}
+        assert run_sql(con, "reporting/year_occupancy.sql", period) == con.execute(reference, period).fetchall()
+
+
+def test_the_year_to_date_reads_the_counts_kept_when_valued_as_it_read_every_valued_day(tmp_path):
+    case = association(tmp_path)
+    case.execute("INSERT INTO forecasts VALUES ('E1', 2025, 1000, 0.95, 1)")
+    with case.transaction() as con:
+        store_valuation(con, case.settings, LAST)
+    year_to_date_as_read_from_every_valued_day(case.con)
+    # held days, hospital days, a stay given twice, an establishment funded by an
+    # allocation (its days present count), each valued again incrementally
+    changes = [
+        "UPDATE funding_decisions SET status = 'en_instruction' WHERE resident_id = '000004'",
+        "UPDATE activity_days SET code = 'H' WHERE resident_id = '000002' AND day BETWEEN DATE '2025-01-03' "
+        "AND DATE '2025-01-20'",
+        "INSERT INTO stays VALUES ('000001', 'E1', DATE '2023-06-01', NULL, 'internat', 97)",
+        "UPDATE establishments SET billing = 'dotation' WHERE code = 'E3'",
+    ]
+    for change in changes:
+        case.execute(change)
+        with case.transaction() as con:
+            store_valuation(con, case.settings, LAST)
+        year_to_date_as_read_from_every_valued_day(case.con)
+    assert case.con.execute("SELECT count(*) FROM valued_months WHERE held_days > 0").fetchone()[0] > 0
