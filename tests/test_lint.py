@@ -25,10 +25,12 @@ def test_every_file_is_formatted_as_ruff_formats_it():
     assert form.returncode == 0, form.stdout + form.stderr
 
 
-@pytest.mark.slow  # about 30 s of CPU; `make check` runs sqlfluff itself
+@pytest.mark.slow  # about 20 s of CPU; `make check` runs sqlfluff itself
 def test_sqlfluff_finds_nothing_to_report_in_sql():
+    # in one process: sqlfluff's pool of processes waits for ever for a worker that died (seen once, with the
+    # suite running beside it: a worker gone, the test held until its timeout)
     lint = subprocess.run(
-        [sys.executable, "-m", "sqlfluff", "lint", "sql", "--processes", "2"],
+        [sys.executable, "-m", "sqlfluff", "lint", "sql"],
         cwd=ROOT,
         capture_output=True,
         text=True,
