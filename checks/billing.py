@@ -169,12 +169,21 @@ def control_facturx_rules(
     the documents concerned.
     Rows: numero; regle; texte (identifiers only: the texts of the rules name no resident)."""
     from assets.billing.facturx_xml import facturx_data, facturx_xml, is_public, original_numbers
-    from assets.billing.schematron import NOT_APPLICABLE, WARNING, digest, distinct, rules_version, validate_all
+    from assets.billing.schematron import (
+        NOT_APPLICABLE,
+        WARNING,
+        digest,
+        distinct,
+        rules_version,
+        start_validating,
+        validate_all,
+    )
 
     drafted = drafted_close(con, settings, month, when, now) if drafted is None else drafted
     if isinstance(drafted, str):  # the issuing refuses this date itself, with this message
         return ControlOutcome("facturx_regles", BILLING, ERROR, True, 0, f"non évalué : {drafted}")
     public = [d for d in drafted.documents if is_public(d["payer_type"], d["payer_siret"])]
+    start_validating(len(public))  # the workers start and compile the rules while the XML is built
     lines: dict[str, list[dict]] = {}
     for line in drafted.lines:
         lines.setdefault(line["number"], []).append(line)

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,23 @@ def _shutdown_at_exit() -> None:
         _exit_hook = util.Finalize(None, _retire_pool, kwargs={"cancel": True}, exitpriority=100)
 
 
+def pool_size(documents: int) -> int:
+    """The workers `render_all` shares `documents` among: one per 20 documents, at most one per core (0 or 1:
+    they stay in process)."""
+    return min(documents // 20, os.cpu_count() or 1)
+
+
+def start_workers(func: Callable, documents: int) -> list[Future]:
+    """Start now the pool `render_all` will use for `documents`, and have each worker run `func(None, None)`
+    (what it sets up once: the rules compiled) while this process goes on preparing the work; nothing here
+    waits for them. No pool when the documents would stay in process."""
+    workers = pool_size(documents)
+    if workers <= 1:
+        return []
+    pool = _shared_pool(workers)
+    return [pool.submit(_in_worker, (func, None, False)) for _ in range(workers)]
+
+
 def render_all(
     func: Callable,
     payloads: Iterable,
@@ -223,7 +240,7 @@ def render_all(
     which stopped a month of more than 4,800 documents for good."""
     global _pool_tasks
     payloads = list(payloads)
-    workers = workers or min(len(payloads) // 20, os.cpu_count() or 1)
+    workers = workers or pool_size(len(payloads))
     if workers <= 1:
         renderer = Renderer() if renderer_needed else None
         for payload in payloads:

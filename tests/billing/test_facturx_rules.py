@@ -408,13 +408,21 @@ def test_a_file_read_with_document_becomes_a_parameter_only_where_it_is_surely_t
     assert schematron.with_documents_as_parameters(shipped, tmp_path) == (shipped, {})
 
 
-def test_many_documents_are_checked_on_the_rendering_workers_as_in_this_process():
+def test_many_documents_are_checked_on_the_rendering_workers_as_in_this_process(monkeypatch):
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
     good = build_xml(facturx_data(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
     bad = build_xml(without_tax_registration(facturx_data)(DOC, LINES, ASSOCIATION, "TVA non applicable", DATES))
     entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     xmls = [good, bad, entity] * 4
     here = validate_all(xmls, workers=1)
+    render._retire_pool()
+    # started ahead for 40 documents (as the control does before building their XML): two workers, each
+    # compiling the rules; validate_all then runs on that same pool
+    started = schematron.start_validating(40)
+    assert len(started) == 2 and all(future.result(timeout=120) > 0 for future in started)
+    pool = render._pool
     assert validate_all(xmls, workers=2) == here  # in order, each with its own failures
+    assert render._pool is pool
     render._retire_pool()  # the next tests of this process start with no pool
     assert [type(r) for r in here[:3]] == [list, list, str]
     assert blocking(here[0]) == [] and sorted(f.rule for f in distinct(here[0])) == sorted(NOT_APPLICABLE)

@@ -64,6 +64,25 @@ def test_a_worker_sets_weasyprint_up_only_for_work_that_needs_it():
     render._retire_pool()
 
 
+def what_it_was_given(renderer, payload):
+    return renderer, payload, os.getpid()
+
+
+def test_the_workers_started_ahead_are_the_ones_that_take_the_work(monkeypatch):
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    render._retire_pool()
+    assert render.start_workers(what_it_was_given, 39) == [] and render._pool is None  # 39 stay in process
+    started = render.start_workers(what_it_was_given, 40)
+    pool = render._pool
+    ahead = [future.result(timeout=120) for future in started]
+    assert len(ahead) == 2 and {(renderer, payload) for renderer, payload, _ in ahead} == {(None, None)}
+    done = list(render.render_all(square_and_pid, range(40), renderer_needed=False))
+    assert render._pool is pool  # the pool started ahead, not a new one
+    assert [value for value, _ in done] == [x * x for x in range(40)]
+    assert {pid for _, pid in done} | {pid for *_, pid in ahead} <= set(pool._processes)
+    render._retire_pool()
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for task in os.listdir(f"/proc/{pid}/task"):
