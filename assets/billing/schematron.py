@@ -197,18 +197,22 @@ def without_empty_passes(stylesheet: bytes) -> tuple[bytes, int]:
         for walk in pattern.iterchildren(f"{XSL}apply-templates")
         if not walk.attrib and len(walk) == 0
     ]
-    for walk in empty:
-        parent = walk.getparent()
-        previous = walk.getprevious()
-        if walk.tail:  # keep the text around it where it was
-            if previous is not None:
-                previous.tail = (previous.tail or "") + walk.tail
-            else:
-                parent.text = (parent.text or "") + walk.tail
-        parent.remove(walk)
+    _take_out(empty)
     if not empty:
         return stylesheet, 0
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), len(empty)
+
+
+def _take_out(elements: list[etree._Element]) -> None:
+    """Remove each element from its parent, keeping the text that followed it where it was."""
+    for element in elements:
+        parent, previous = element.getparent(), element.getprevious()
+        if element.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
 
 
 def without_fired_rules(stylesheet: bytes) -> tuple[bytes, int]:
@@ -231,14 +235,7 @@ def without_fired_rules(stylesheet: bytes) -> tuple[bytes, int]:
         and not (element.text or "").strip()
         and all("{" not in name and "{" not in value and "}" not in value for name, value in element.attrib.items())
     ]
-    for element in fired:
-        parent, previous = element.getparent(), element.getprevious()
-        if element.tail:  # keep the text around it where it was
-            if previous is not None:
-                previous.tail = (previous.tail or "") + element.tail
-            else:
-                parent.text = (parent.text or "") + element.tail
-        parent.remove(element)
+    _take_out(fired)
     if not fired:
         return stylesheet, 0
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), len(fired)

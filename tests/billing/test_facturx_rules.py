@@ -304,13 +304,16 @@ TINY = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns
 </xsl:stylesheet>"""
 
 
-def test_a_walk_that_could_write_something_is_kept():
+def report_of(stylesheet: bytes, xml: str) -> str:
+    """The report a stylesheet (as text) writes for `xml`, compiled and run by the rules' Saxon."""
     engine = schematron._engine()
-    xslt = engine.processor.new_xslt30_processor()
-    node = engine.processor.parse_xml(xml_text="<r><x>un</x><y>deux</y></r>")
+    executable = engine.processor.new_xslt30_processor().compile_stylesheet(stylesheet_text=stylesheet.decode("utf-8"))
+    return executable.transform_to_string(xdm_node=engine.processor.parse_xml(xml_text=xml))
 
+
+def test_a_walk_that_could_write_something_is_kept():
     def report(stylesheet: bytes) -> str:
-        return xslt.compile_stylesheet(stylesheet_text=stylesheet.decode("utf-8")).transform_to_string(xdm_node=node)
+        return report_of(stylesheet, "<r><x>un</x><y>deux</y></r>")
 
     quiet = TINY.replace("EXTRA", "").encode()
     lean, removed = schematron.without_empty_passes(quiet)
@@ -326,12 +329,8 @@ def test_a_walk_that_could_write_something_is_kept():
 
 
 def test_a_rule_fired_is_left_out_only_where_it_is_surely_written_to_the_report():
-    engine = schematron._engine()
-    xslt = engine.processor.new_xslt30_processor()
-    node = engine.processor.parse_xml(xml_text="<r><x>un</x><x>deux</x></r>")
-
     def report(stylesheet: bytes) -> str:
-        return xslt.compile_stylesheet(stylesheet_text=stylesheet.decode("utf-8")).transform_to_string(xdm_node=node)
+        return report_of(stylesheet, "<r><x>un</x><x>deux</x></r>")
 
     def template(body: str) -> bytes:
         return TINY.replace('<svrl:fired-rule context="x"/>', body).replace("EXTRA", "").encode()
