@@ -243,10 +243,11 @@ def without_fired(report: str) -> bytes:
 
 
 def test_the_rules_as_run_report_what_the_shipped_ones_do_but_their_trace(issued):
-    """Each rule set as shipped and as run (without its empty walks and its trace of the rules fired, its code
-    lists given as a parameter), on the XML of every document the fixture rendered, on XML made to break rules
-    (a code outside its list among them), and on the files of others (../shared/samples, some of them invalid):
-    the same report, element for element and text for text, but for the `svrl:fired-rule` the run leaves out."""
+    """Each rule set as shipped and as run (without its empty walks and its trace of the rules fired, each pattern
+    applied to the elements its rules match, its code lists given as a parameter), on the XML of every document
+    the fixture rendered, on XML made to break rules (a code outside its list among them), and on the files of
+    others (../shared/samples, some of them invalid): the same report, element for element and text for text, but
+    for the `svrl:fired-rule` the run leaves out."""
     case, folder = issued
     public = [number for number, _, _, _, payer, *_ in case.documents() if payer in SIRETS]
     xmls = [embedded_xml((folder / f"{number}.pdf").read_bytes())[1] for number in public]
@@ -261,10 +262,11 @@ def test_the_rules_as_run_report_what_the_shipped_ones_do_but_their_trace(issued
     engine = schematron._engine()
     nodes = [engine.processor.parse_xml(xml_text=x.decode("utf-8-sig")) for x in xmls]
     xslt = engine.processor.new_xslt30_processor()
-    removed, fired = {}, {}
+    removed, fired, walks = {}, {}, {}
     for rule_set in schematron.RULE_SETS:
         lean, removed[rule_set.name] = schematron.without_empty_passes(rule_set.path.read_bytes())
-        fired[rule_set.name] = schematron.without_fired_rules(lean)[1]
+        lean, fired[rule_set.name] = schematron.without_fired_rules(lean)
+        walks[rule_set.name] = schematron.with_walks_to_the_rules(lean)[1]
         shipped = xslt.compile_stylesheet(stylesheet_file=str(rule_set.path))
         run = engine.executables[rule_set.name]
         for x, node in zip(xmls, nodes, strict=True):
@@ -274,6 +276,8 @@ def test_the_rules_as_run_report_what_the_shipped_ones_do_but_their_trace(issued
             assert without_fired(ran) == without_fired(report), (rule_set.name, x[:200])
     assert removed == {"EN 16931": 3, "Factur-X": 66, "BR-FR": 58}
     assert fired == {"EN 16931": 113, "Factur-X": 373, "BR-FR": 140}
+    # of 3, 66 and 58 patterns: one of EN 16931 matches any element (`*`), one of Factur-X any empty one
+    assert walks == {"EN 16931": 2, "Factur-X": 65, "BR-FR": 58}
     assert sum("failed-assert" in engine.executables["EN 16931"].transform_to_string(xdm_node=n) for n in nodes) >= 3
     # the Factur-X rules read their code list from a parameter in their 59 lookups, the others read no file
     factur_x = schematron.RULE_SETS[1]
@@ -351,6 +355,66 @@ def test_a_rule_fired_is_left_out_only_where_it_is_surely_written_to_the_report(
     ):
         kept = template(kept_body)
         assert schematron.without_fired_rules(kept) == (kept, 0), kept_body
+
+
+PATTERN = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:svrl="http://purl.oclc.org/dsdl/svrl"
+ xmlns:a="urn:a" version="2.0">
+  <xsl:template match="/">
+    <svrl:schematron-output><xsl:apply-templates select="/" mode="M1"/></svrl:schematron-output>
+  </xsl:template>
+  <xsl:template match="//a:x[@n] | r/y" mode="M1" priority="1000">
+    <svrl:failed-assert location="{name()}"><xsl:value-of select="@n"/></svrl:failed-assert>
+    <xsl:apply-templates select="@*|*" mode="M1"/>
+  </xsl:template>
+  <xsl:template match="text()" mode="M1" priority="-1"/>
+  <xsl:template match="@*|node()" mode="M1" priority="-2">
+    <xsl:apply-templates select="@*|*" mode="M1"/>
+  </xsl:template>
+  EXTRA
+</xsl:stylesheet>"""
+
+
+def test_each_pattern_goes_only_to_the_elements_its_rules_match():
+    xml = '<r xmlns:a="urn:a"><a:x n="1"><y/><a:x n="2"/><a:x/></a:x><y/><z><a:x n="3"><a:x n="4"/></a:x></z></r>'
+
+    def found(stylesheet: bytes) -> list[tuple[str, str]]:
+        root = etree.fromstring(report_of(stylesheet, xml).encode("utf-8"))
+        return [(e.get("location"), e.text or "") for e in root.iter(f"{schematron.SVRL}failed-assert")]
+
+    shipped = PATTERN.replace("EXTRA", "").encode()
+    run, patterns = schematron.with_walks_to_the_rules(shipped)
+    assert patterns == 1 and b'select="//*[self::a:x or self::y]"' in run and run.count(b"apply-templates") == 1
+    # every element the rule matches, ancestors before descendants, and no other (`a:x` without `n`, `y` under `a:x`)
+    assert found(run) == found(shipped) == [("a:x", "1"), ("a:x", "2"), ("y", ""), ("a:x", "3"), ("a:x", "4")]
+    assert report_of(run, xml) == report_of(shipped, xml)
+    walk = '<xsl:apply-templates select="@*|*" mode="M1"/>'
+    rule = '<xsl:value-of select="@n"/>'
+    rule_end = f'{walk}\n  </xsl:template>\n  <xsl:template match="text()"'
+    fallback = f'priority="-2">\n    {walk}'
+    start = '<xsl:apply-templates select="/" mode="M1"/>'
+    passing = '<xsl:apply-templates select="*" mode="M1"><xsl:with-param name="p" select="1"/></xsl:apply-templates>'
+    # left as they are: a rule on any element or on an attribute; a position (among the siblings in a walk); a
+    # rule that can be called by its name; a rule that does not go on to the children (they are never visited) or
+    # writes after them; a template writing for the elements no rule matches; a walk passing a parameter; the mode
+    # applied elsewhere, or from the root under a condition; a template of every mode; a prefix meaning another
+    # namespace where the walk starts
+    for old, new in (
+        ("EXTRA", f'<xsl:template match="a:*" mode="M1" priority="1">{walk}</xsl:template>'),
+        ("EXTRA", f'<xsl:template match="a:x/@n" mode="M1" priority="1">{walk}</xsl:template>'),
+        (rule, '<xsl:value-of select="position()"/>'),
+        ('<xsl:template match="//a:x', '<xsl:template name="r" match="//a:x'),
+        (rule_end, '</xsl:template><xsl:template match="text()"'),
+        (rule_end, f'{walk}fin</xsl:template><xsl:template match="text()"'),
+        (fallback, f'priority="-2"><xsl:value-of select="name()"/>{walk}'),
+        (fallback, f'priority="-2">{passing}'),
+        ("EXTRA", '<xsl:template match="q"><xsl:apply-templates select="." mode="M1"/></xsl:template>'),
+        ("EXTRA", '<xsl:template match="z" mode="#all"><xsl:value-of select="name()"/></xsl:template>'),
+        (start, f'<xsl:if test="r">{start}</xsl:if>'),
+        ("<svrl:schematron-output>", '<svrl:schematron-output xmlns:a="urn:autre">'),
+    ):
+        assert old in PATTERN, old
+        kept = PATTERN.replace(old, new).replace("EXTRA", "").encode()
+        assert schematron.with_walks_to_the_rules(kept) == (kept, 0), new
 
 
 LOOKUP = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">
