@@ -253,7 +253,7 @@ def with_walks_to_the_rules(stylesheet: bytes) -> tuple[bytes, int]:
 
     The skeleton these rule sets were generated with gives each pattern a mode and applies it to the whole
     document: from the root, each element meets the pattern's rule that matches it (or, matching none, a template
-    that writes nothing), and either goes on to the element's children. Every element is visited once per
+    that writes nothing), which then goes on to the element's children. Every element is visited once per
     pattern (66 patterns in Factur-X, 58 in BR-FR), most of them matching none of its rules. Where every rule of
     a pattern matches elements by name (the last step of each alternative of its pattern a name), the walk from
     the root becomes the elements of those names, in document order, and no template of the mode goes on to the
