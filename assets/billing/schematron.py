@@ -182,7 +182,7 @@ def without_empty_passes(stylesheet: bytes) -> tuple[bytes, int]:
     (tests/billing/test_facturx_rules.py)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(stylesheet, parser)
-    if root.get("default-mode") or any(child.tag in (f"{XSL}import", f"{XSL}include", f"{XSL}mode") for child in root):
+    if _modes_of_its_own(root):
         return stylesheet, 0
     for template in root.iterchildren(f"{XSL}template"):
         modes = (template.get("mode") or "#default").split()
@@ -216,6 +216,14 @@ def _take_out(elements: list[etree._Element]) -> None:
             else:
                 parent.text = (parent.text or "") + element.tail
         parent.remove(element)
+
+
+def _modes_of_its_own(root: etree._Element) -> bool:
+    """Whether a stylesheet could choose its templates otherwise than its own `xsl:template` say: a default mode,
+    modes declared (what a mode does with a node no template matches), or modules imported or included."""
+    return bool(root.get("default-mode")) or any(
+        child.tag in (f"{XSL}import", f"{XSL}include", f"{XSL}mode") for child in root
+    )
 
 
 def without_fired_rules(stylesheet: bytes) -> tuple[bytes, int]:
@@ -270,7 +278,7 @@ def with_walks_to_the_rules(stylesheet: bytes) -> tuple[bytes, int]:
     the same, byte for byte (tests/billing/test_facturx_rules.py)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(stylesheet, parser)
-    if root.get("default-mode") or any(child.tag in (f"{XSL}import", f"{XSL}include", f"{XSL}mode") for child in root):
+    if _modes_of_its_own(root):
         return stylesheet, 0
     if any("xpath-default-namespace" in element.attrib for element in root.iter()):
         return stylesheet, 0
@@ -285,10 +293,10 @@ def with_walks_to_the_rules(stylesheet: bytes) -> tuple[bytes, int]:
         return stylesheet, 0
     done = 0
     for mode, members in templates.items():
-        names = _walked_to(mode, members, applied.get(mode, []))
-        if names is None:
+        found = _walked_to(mode, members, applied.get(mode, []))
+        if found is None:
             continue
-        (start,) = [walk for walk in applied[mode] if walk.get("select") == "/"]
+        start, names = found
         prefixes = {uri: prefix for prefix, uri in start.nsmap.items() if prefix}
         if any(uri and uri not in prefixes for uri, _ in names):
             continue
@@ -301,8 +309,11 @@ def with_walks_to_the_rules(stylesheet: bytes) -> tuple[bytes, int]:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), done
 
 
-def _walked_to(mode: str, members: list[etree._Element], walks: list[etree._Element]) -> list[tuple[str, str]] | None:
-    """The names (namespace, local name) the rules of `mode` match, if its walk can go to them alone; else None."""
+def _walked_to(
+    mode: str, members: list[etree._Element], walks: list[etree._Element]
+) -> tuple[etree._Element, list[tuple[str, str]]] | None:
+    """The walk from the root in `mode` and the names (namespace, local name) its rules match, if the walk can go
+    to them alone; else None."""
     if mode.startswith("#") or any(template.get("mode") != mode for template in members):
         return None  # a template of several modes, or of all: left alone
     starts = [walk for walk in walks if walk.get("select") == "/"]
@@ -348,7 +359,7 @@ def _walked_to(mode: str, members: list[etree._Element], walks: list[etree._Elem
             names[(uri, local)] = None
     if inside != len(walks) - 1 or not names:  # the mode applied nowhere but from the root and in its templates
         return None
-    return list(names)
+    return starts[0], list(names)
 
 
 def _from_the_root(walk: etree._Element) -> bool:
